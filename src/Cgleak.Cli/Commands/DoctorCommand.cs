@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis;
+using Cgleak.Host;
+using Cgleak.Host.Facts;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>The doctor's arguments, bound once from the command line.</summary>
+public sealed record DoctorArgs(string? HostRoot, bool Json);
+
+/// <summary>cgleak doctor: the runbook's diagnosis as one command.</summary>
+public static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = "Read the host laid out under this directory (proc/, sys/, etc/, boot/, var/) instead of this machine, e.g. /host in a container.",
+            HelpName = "DIR",
+        };
+        var json = new Option<bool>("--json") { Description = "Write the report as JSON (schema: docs/doctor-json.md)." };
+        var command = new Command("doctor", "Diagnose this node: is it leaking memory cgroup IDs, how close is it to the 65535 wall, what is to blame, how to fix it. Exit code: 0 ok, 1 at-risk, 2 affected, 3 unknown.")
+        {
+            hostRoot,
+            json,
+        };
+        command.SetAction(parsed => Run(new DoctorArgs(parsed.GetValue(hostRoot), parsed.GetValue(json)), Console.Out));
+        return command;
+    }
+
+    public static int Run(DoctorArgs args, TextWriter output)
+    {
+        HostRoot host = ResolveHost(args.HostRoot);
+        DoctorReport report = Doctor.Examine(host, new SurveyOptions());
+        if (args.Json)
+        {
+            JsonReport.Write(report, output);
+        }
+        else
+        {
+            new TextReport(output, Terminal.UseColour(output)).Write(report);
+        }
+
+        return (int)report.Verdict;
+    }
+
+    internal static HostRoot ResolveHost(string? directory)
+    {
+        if (directory is null)
+        {
+            return HostRoot.Live;
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            throw new UserFacingException($"--host-root {directory}: no such directory", ExitCodes.Usage);
+        }
+
+        return HostRoot.At(directory);
+    }
+}

@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Cgleak.Cli;
+using Cgleak.Cli.Commands;
+
+// Program only assembles commands; each command binds its arguments into one record and calls its handler.
+var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leaks (dying memcgs, the 65535 ID limit) on Linux and Kubernetes nodes.")
+{
+    DoctorCommand.Create(),
+};
+
+return CommandLine.Run(root, args);

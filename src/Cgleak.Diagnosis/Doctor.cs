@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Cgleak.Diagnosis.Checks;
+using Cgleak.Host;
+using Cgleak.Host.Facts;
+
+namespace Cgleak.Diagnosis;
+
+/// <summary>Reads a host, runs every check of the catalog and decides the verdict.</summary>
+public static class Doctor
+{
+    public static DoctorReport Examine(HostRoot host, SurveyOptions? options = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        HostFacts facts = new HostSurvey(host, options).Read(cancel);
+        DoctorReport report = Diagnose(facts);
+        return report with { Elapsed = clock.Elapsed };
+    }
+
+    public static DoctorReport Diagnose(HostFacts facts)
+    {
+        var findings = new Findings(facts);
+        var results = CheckCatalog.All.Select(c => RunSafely(c, findings)).ToList();
+        (Verdict verdict, string reason) = Decide(findings, results);
+        return new DoctorReport(facts, findings.Kernel, findings.Counts, results, verdict, reason, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Affected or at-risk as soon as one check says so; otherwise unknown when the essentials (the kernel
+    /// release, and the memory controller's counts where there is one) could not be read; otherwise ok.
+    /// </summary>
+    internal static (Verdict, string) Decide(Findings f, IReadOnlyList<CheckResult> results)
+    {
+        var affected = results.Where(r => r.Concern == Concern.Affected).Select(r => r.Id).ToList();
+        if (affected.Count > 0)
+        {
+            return (Verdict.Affected, "affected by " + string.Join(", ", affected));
+        }
+
+        var atRisk = results.Where(r => r.Concern == Concern.AtRisk).Select(r => r.Id).ToList();
+        if (atRisk.Count > 0)
+        {
+            return (Verdict.AtRisk, "at risk from " + string.Join(", ", atRisk));
+        }
+
+        var missing = new List<string>();
+        if (f.Kernel is null)
+        {
+            missing.Add("the kernel release");
+        }
+
+        bool memoryExpected = f.Facts.MemoryRow is not null || f.Facts.Layout.MemoryMountPoint is not null
+            || f.Facts.Problems.Any(p => p.Path == "/proc/cgroups");
+        if (memoryExpected && (f.Counts.Reported is null || f.Counts.Live is null))
+        {
+            missing.Add("the memory cgroup counts");
+        }
+
+        if (f.Facts.LayoutSource is null)
+        {
+            missing.Add("the cgroup layout");
+        }
+
+        if (results.Any(r => r.Status == CheckStatus.Error))
+        {
+            missing.Add("checks that failed: " + string.Join(", ", results.Where(r => r.Status == CheckStatus.Error).Select(r => r.Id)));
+        }
+
+        return missing.Count > 0
+            ? (Verdict.Unknown, "could not read " + string.Join("; ", missing))
+            : (Verdict.Ok, f.Facts.Layout.MemoryMountPoint is null ? "no memory controller: no memory cgroups to leak" : "no leak and no risk found");
+    }
+
+    private static CheckResult RunSafely(ICheck check, Findings findings)
+    {
+        try
+        {
+            return check.Run(findings);
+        }
+#pragma warning disable CA1031 // a bug in one check must not hide the others' results
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new CheckResult(check.Id, check.Title, CheckStatus.Error, $"The check failed: {e.GetType().Name}: {e.Message}", [], []);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Host.Facts;
+
+namespace Cgleak.Diagnosis;
+
+/// <summary>One diagnosis of one host: facts, derived counts, every check's result and the verdict.</summary>
+public sealed record DoctorReport(
+    HostFacts Facts,
+    KernelTraits? Kernel,
+    MemcgCounts Counts,
+    IReadOnlyList<CheckResult> Checks,
+    Verdict Verdict,
+    string VerdictReason,
+    TimeSpan Elapsed);

@@ -1,0 +1,49 @@
+using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Host.Cgroups;
+using Cgleak.Host.Facts;
+using Cgleak.Host.Parsing;
+
+namespace Cgleak.Diagnosis;
+
+/// <summary>The host's facts with what the knowledge tables derive from them, computed once for every check.</summary>
+public sealed class Findings
+{
+    public Findings(HostFacts facts)
+    {
+        Facts = facts;
+        Kernel = facts.Kernel is { } k ? KernelKnowledge.Of(k.Value) : null;
+        Counts = MemcgCounts.From(facts, Kernel);
+        NokmemOnCmdline = facts.Cmdline?.Value.HasListOption("cgroup.memory", "nokmem");
+    }
+
+    public HostFacts Facts { get; }
+
+    public KernelTraits? Kernel { get; }
+
+    public KernelRelease? KernelRelease => Facts.Kernel?.Value;
+
+    public MemcgCounts Counts { get; }
+
+    /// <summary>cgroup.memory=nokmem on the running command line; null when /proc/cmdline was not read.</summary>
+    public bool? NokmemOnCmdline { get; }
+
+    /// <summary>nokmem is on the command line and this kernel honours it (L3, L5).</summary>
+    public bool NokmemEffective => NokmemOnCmdline == true && Kernel?.HonoursNokmem == true;
+
+    /// <summary>
+    /// The ID leak can happen on this host's kernel: a family that loses IDs to kmem-pinned zombies
+    /// (or may, for 4.4/4.6), with the memory controller on cgroup v1, and no effective nokmem.
+    /// </summary>
+    public bool KernelExposed =>
+        Kernel?.LeaksIdsViaKmem != false && Kernel is not null && !NokmemEffective && Facts.Layout.Memory != MemoryHierarchy.V2;
+
+    /// <summary>The container cgroups whose kmem state was read (v1 only).</summary>
+    public IReadOnlyList<ContainerCgroupKmem> ContainerKmem => Facts.Tree?.Containers ?? [];
+
+    /// <summary>True on Red Hat family hosts, where grubby edits the boot entries.</summary>
+    public bool UsesGrubby =>
+        KernelRelease?.DistroTag is not null
+        || Facts.Distribution?.Id is "rhel" or "centos" or "fedora" or "rocky" or "almalinux" or "ol" or "amzn";
+
+    public string KernelImage => $"/boot/vmlinuz-{KernelRelease?.Text ?? "$(uname -r)"}";
+}

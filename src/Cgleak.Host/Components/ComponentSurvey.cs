@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Cgleak.Host.Kernel;
+using Cgleak.Host.Parsing;
+
+namespace Cgleak.Host.Components;
+
+/// <summary>
+/// Finds runc, containerd, docker and kubelet and their versions. On the live host it runs
+/// "BINARY --version"; on a host tree it never executes the host's binaries and reads what packaging left
+/// in text: Debian's /var/lib/dpkg/status and /var/log/yum.log. runc binaries are fingerprinted by their
+/// strings in both cases (kmem-facts R11), since the version alone cannot tell a nokmem build.
+/// </summary>
+public sealed partial class ComponentSurvey(HostRoot host)
+{
+    private static readonly string[] BinaryDirectories =
+        ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/libexec/docker", "/opt/bin"];
+
+    private static readonly (string Name, string[] Binaries, string[] Packages)[] Components =
+    [
+        ("runc", ["runc", "docker-runc", "docker-runc-current"], ["runc", "containerd.io"]),
+        ("containerd", ["containerd", "docker-containerd"], ["containerd.io", "containerd"]),
+        ("docker", ["dockerd", "docker"], ["docker-ce", "docker.io", "docker-engine", "docker"]),
+        ("kubelet", ["kubelet"], ["kubelet", "kubernetes-node"]),
+    ];
+
+    private static readonly byte[] NokmemMark = "kernel memory accounting disabled in this runc build"u8.ToArray();
+    private static readonly byte[] KmemMark = "kernel memory accounting not supported by this kernel"u8.ToArray();
+
+    /// <summary>Problems met while reading (a file that exists but cannot be read), one line each.</summary>
+    public List<string> Problems { get; } = [];
+
+    public IReadOnlyList<ComponentFact> Survey()
+    {
+        IReadOnlyDictionary<string, string> dpkg = ReadPackages("/var/lib/dpkg/status", DpkgStatus.InstalledVersions);
+        IReadOnlyDictionary<string, string> yum = ReadPackages("/var/log/yum.log", YumLog.InstalledVersions);
+        var tasks = Components.Select(c => Task.Run(() => Find(c.Name, c.Binaries, c.Packages, dpkg, yum))).ToArray();
+        Task.WaitAll(tasks);
+        return tasks.Select(t => t.Result).ToList();
+    }
+
+    /// <summary>The kubelet's --cgroup-driver flag, else config.yaml's cgroupDriver, else kubelet's default, cgroupfs.</summary>
+    public KubeletCgroupDriver? KubeletDriver(bool kubeletPresent)
+    {
+        string[] flagFiles =
+        [
+            "/etc/sysconfig/kubelet", "/etc/default/kubelet", "/var/lib/kubelet/kubeadm-flags.env",
+            .. DropIns("/etc/systemd/system/kubelet.service.d"), .. DropIns("/usr/lib/systemd/system/kubelet.service.d"),
+            .. DropIns("/lib/systemd/system/kubelet.service.d"),
+            "/etc/systemd/system/kubelet.service", "/usr/lib/systemd/system/kubelet.service", "/lib/systemd/system/kubelet.service",
+        ];
+        foreach (string file in flagFiles)
+        {
+            KernelRead r = host.Read(file);
+            if (r.IsOk && DriverFlag().Match(StripComments(r.Text)) is { Success: true } m)
+            {
+                return new KubeletCgroupDriver(m.Groups[1].Value, $"{file}: --cgroup-driver={m.Groups[1].Value}");
+            }
+        }
+
+        KernelRead config = host.Read("/var/lib/kubelet/config.yaml");
+        if (config.IsOk)
+        {
+            if (DriverKey().Match(config.Text) is { Success: true } m)
+            {
+                return new KubeletCgroupDriver(m.Groups[1].Value, $"/var/lib/kubelet/config.yaml: cgroupDriver: {m.Groups[1].Value}");
+            }
+
+            return new KubeletCgroupDriver("cgroupfs", "/var/lib/kubelet/config.yaml sets no cgroupDriver: kubelet's default, cgroupfs");
+        }
+
+        return kubeletPresent ? new KubeletCgroupDriver("cgroupfs", "no --cgroup-driver flag or config.yaml found: kubelet's default, cgroupfs") : null;
+    }
+
+    private string[] DropIns(string directory)
+    {
+        string local = host.Path(directory);
+        if (!Directory.Exists(local))
+        {
+            return [];
+        }
+
+        try
+        {
+            return Directory.GetFiles(local, "*.conf").Order(StringComparer.Ordinal).Select(host.HostPathOf).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Problems.Add($"{directory}: cannot list: {e.Message}");
+            return [];
+        }
+    }
+
+    private static string StripComments(string text) =>
+        string.Join('\n', text.Split('\n').Where(l => !l.TrimStart().StartsWith('#')));
+
+    private ComponentFact Find(string name, string[] binaries, string[] packages,
+        IReadOnlyDictionary<string, string> dpkg, IReadOnlyDictionary<string, string> yum)
+    {
+        string? binary = BinaryDirectories
+            .SelectMany(d => binaries.Select(b => d + "/" + b))
+            .FirstOrDefault(p => File.Exists(host.Path(p)));
+        RuncBuild build = name == "runc" && binary is not null ? Fingerprint(binary) : RuncBuild.Unknown;
+
+        if (host.IsLive && binary is not null && RunVersion(binary) is { } printed)
+        {
+            return new ComponentFact(name, printed, $"{binary} --version", binary, build);
+        }
+
+        foreach (string package in packages)
+        {
+            if (dpkg.TryGetValue(package, out string? v))
+            {
+                return new ComponentFact(name, v, $"/var/lib/dpkg/status ({package})", binary, build);
+            }
+
+            if (yum.TryGetValue(package, out v))
+            {
+                return new ComponentFact(name, v, $"/var/log/yum.log ({package})", binary, build);
+            }
+        }
+
+        return new ComponentFact(name, null, binary is null ? "not found" : "binary found, version not readable without running it", binary, build);
+    }
+
+    private RuncBuild Fingerprint(string binary)
+    {
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(host.Path(binary));
+            return bytes.AsSpan().IndexOf(NokmemMark) >= 0 ? RuncBuild.Nokmem
+                : bytes.AsSpan().IndexOf(KmemMark) >= 0 ? RuncBuild.Kmem
+                : RuncBuild.Unknown;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lock (Problems)
+            {
+                Problems.Add($"{binary}: cannot read for its build fingerprint: {e.Message}");
+            }
+
+            return RuncBuild.Unknown;
+        }
+    }
+
+    private static string? RunVersion(string binary)
+    {
+        try
+        {
+            var start = new ProcessStartInfo(binary, "--version")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                StandardOutputEncoding = Encoding.UTF8,
+            };
+            using Process? p = Process.Start(start);
+            if (p is null)
+            {
+                return null;
+            }
+
+            Task<string> output = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(3000))
+            {
+                p.Kill(entireProcessTree: true);
+                return null;
+            }
+
+            string text = string.Join(' ', output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            return p.ExitCode == 0 && text.Length > 0 ? text : null;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private IReadOnlyDictionary<string, string> ReadPackages(string file, Func<string, IReadOnlyDictionary<string, string>> parse)
+    {
+        KernelRead r = host.Read(file);
+        if (r.Outcome == ReadOutcome.NotReadable)
+        {
+            Problems.Add($"{file}: {r.ErrorText}");
+        }
+
+        return r.IsOk ? parse(r.Text) : new Dictionary<string, string>();
+    }
+
+    [GeneratedRegex(@"--cgroup-driver[= ]+""?(systemd|cgroupfs)")]
+    private static partial Regex DriverFlag();
+
+    [GeneratedRegex(@"(?m)^cgroupDriver:\s*""?(systemd|cgroupfs)")]
+    private static partial Regex DriverKey();
+}

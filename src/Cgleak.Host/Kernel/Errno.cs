@@ -1,0 +1,84 @@
+namespace Cgleak.Host.Kernel;
+
+/// <summary>The Linux errno values cgleak tells apart.</summary>
+public static class Errno
+{
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int EIO = 5;
+    public const int ENOMEM = 12;
+    public const int EACCES = 13;
+    public const int EBUSY = 16;
+    public const int EEXIST = 17;
+    public const int ENODEV = 19;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
+    public const int EINVAL = 22;
+    public const int ENOSPC = 28;
+    public const int EROFS = 30;
+    public const int ENOTEMPTY = 39;
+    public const int EOPNOTSUPP = 95;
+
+    /// <summary>The C library's name for an errno ("EIO"), or "errno N".</summary>
+    public static string Name(int errno) => errno switch
+    {
+        EPERM => "EPERM",
+        ENOENT => "ENOENT",
+        EINTR => "EINTR",
+        EIO => "EIO",
+        ENOMEM => "ENOMEM",
+        EACCES => "EACCES",
+        EBUSY => "EBUSY",
+        EEXIST => "EEXIST",
+        ENODEV => "ENODEV",
+        ENOTDIR => "ENOTDIR",
+        EISDIR => "EISDIR",
+        EINVAL => "EINVAL",
+        ENOSPC => "ENOSPC",
+        EROFS => "EROFS",
+        ENOTEMPTY => "ENOTEMPTY",
+        EOPNOTSUPP => "EOPNOTSUPP",
+        _ => $"errno {errno}",
+    };
+
+    /// <summary>An errno from its name ("EIO") or number ("5"); null when neither.</summary>
+    public static int? Parse(string text)
+    {
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n))
+        {
+            return n;
+        }
+
+        for (int e = 1; e < 134; e++)
+        {
+            if (Name(e) == text)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The message strerror(3) gives, as users see it in logs ("Input/output error").</summary>
+    public static string Message(int errno) => errno switch
+    {
+        EPERM => "Operation not permitted",
+        ENOENT => "No such file or directory",
+        EIO => "Input/output error",
+        ENOMEM => "Cannot allocate memory",
+        EACCES => "Permission denied",
+        EBUSY => "Device or resource busy",
+        EEXIST => "File exists",
+        ENODEV => "No such device",
+        ENOTDIR => "Not a directory",
+        EISDIR => "Is a directory",
+        EINVAL => "Invalid argument",
+        ENOSPC => "No space left on device",
+        EROFS => "Read-only file system",
+        ENOTEMPTY => "Directory not empty",
+        EOPNOTSUPP => "Operation not supported",
+        _ => $"errno {errno}",
+    };
+}

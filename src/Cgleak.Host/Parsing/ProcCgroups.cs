@@ -1,0 +1,44 @@
+namespace Cgleak.Host.Parsing;
+
+/// <summary>One row of /proc/cgroups.</summary>
+public sealed record ProcCgroupsRow(string SubsysName, int Hierarchy, long NumCgroups, bool Enabled);
+
+/// <summary>
+/// Parses /proc/cgroups (Documentation/admin-guide/cgroup-v1/cgroups.rst). Sample:
+/// <c>memory	4	45	1</c> (subsys_name, hierarchy, num_cgroups, enabled), after a "#" header line.
+/// </summary>
+public static class ProcCgroups
+{
+    public static Parsed<IReadOnlyList<ProcCgroupsRow>> Parse(string text)
+    {
+        var rows = new List<ProcCgroupsRow>();
+        var problems = new List<Malformed>();
+        int number = 0;
+        foreach (string line in text.Split('\n'))
+        {
+            number++;
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            string[] fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 4)
+            {
+                problems.Add(new Malformed(number, line, $"expected 4 fields, found {fields.Length}"));
+                continue;
+            }
+
+            if (!int.TryParse(fields[1], out int hierarchy) || !long.TryParse(fields[2], out long count) || count < 0
+                || fields[3] is not ("0" or "1"))
+            {
+                problems.Add(new Malformed(number, line, "hierarchy, num_cgroups or enabled is not a number"));
+                continue;
+            }
+
+            rows.Add(new ProcCgroupsRow(fields[0], hierarchy, count, fields[3] == "1"));
+        }
+
+        return new Parsed<IReadOnlyList<ProcCgroupsRow>>(rows, problems);
+    }
+}
