@@ -37,20 +37,23 @@ public sealed class TextReport(TextWriter output, bool colour)
             }
         }
 
-        var fixes = r.Checks.Where(x => x.Remediation.Count > 0 && x.Status is CheckStatus.Fail or CheckStatus.Warn or CheckStatus.Skip).ToList();
+        // One entry per distinct fix, naming every check that calls for it.
+        var fixes = r.Checks
+            .Where(x => x.Status is CheckStatus.Fail or CheckStatus.Warn or CheckStatus.Skip)
+            .SelectMany(x => x.Remediation.Select(fix => (x.Id, Fix: fix)))
+            .GroupBy(x => x.Fix.Text, StringComparer.Ordinal)
+            .ToList();
         if (fixes.Count > 0)
         {
             output.WriteLine();
             output.WriteLine(Bold("== Remediations =="));
-            foreach (CheckResult check in fixes)
+            foreach (var group in fixes)
             {
-                foreach (Remediation fix in check.Remediation)
+                Remediation fix = group.First().Fix;
+                output.WriteLine($"[{string.Join(", ", group.Select(x => x.Id).Distinct())}] {fix.Text}");
+                foreach (string command in fix.Commands)
                 {
-                    output.WriteLine($"{check.Id}: {fix.Text}");
-                    foreach (string command in fix.Commands)
-                    {
-                        output.WriteLine($"    {command}");
-                    }
+                    output.WriteLine($"    {command}");
                 }
             }
         }

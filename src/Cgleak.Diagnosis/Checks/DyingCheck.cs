@@ -24,7 +24,7 @@ public sealed class DyingCheck : ICheck
         var evidence = c.Basis.Where(b => b.StartsWith("dying", StringComparison.Ordinal) || b.StartsWith("live", StringComparison.Ordinal)).ToList();
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller is mounted.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller mount was found in mountinfo.", evidence, []);
         }
 
         if (f.Kernel is { } k)
@@ -41,7 +41,7 @@ public sealed class DyingCheck : ICheck
 
         long live = c.Live ?? 0;
         string ratio = live > 0 ? $", {(double)dying / live:0.#} per live one" : "";
-        string sentence = $"{dying} dying memory cgroups{ratio}, holding about {dying * BytesPerDyingMemcg / (1024 * 1024)} MiB of kernel memory.";
+        string sentence = $"{dying} dying memory cgroups{ratio}, holding about {Size(dying * BytesPerDyingMemcg)} of kernel memory.";
         bool pilingUp = dying >= WarnAbsolute || (dying >= WarnRelativeFloor && dying >= WarnRatioToLive * live);
         if (pilingUp)
         {
@@ -51,6 +51,9 @@ public sealed class DyingCheck : ICheck
 
         return new CheckResult(Id, Title, CheckStatus.Pass, sentence, evidence, dying > 0 ? [Release(f)] : []);
     }
+
+    private static string Size(long bytes) =>
+        bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes / 1024} KiB";
 
     private static Remediation Release(Findings f)
     {

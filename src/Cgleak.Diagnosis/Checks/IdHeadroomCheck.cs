@@ -22,7 +22,7 @@ public sealed class IdHeadroomCheck : ICheck
         evidence.AddRange(c.Basis);
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller is mounted: there are no memory cgroup IDs to run out of.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller mount was found in mountinfo: there are no memory cgroup IDs to run out of.", evidence, []);
         }
 
         if (c.IdsInUse is not { } used || c.IdsInUseRatio is not { } ratio)

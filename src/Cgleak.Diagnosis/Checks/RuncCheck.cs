@@ -25,7 +25,7 @@ public sealed class RuncCheck : ICheck
             evidence.Add($"{runc.BinaryPath}: build fingerprint {Fingerprint(runc.Build)} (R11)");
         }
 
-        ComponentVersion? version = ComponentVersion.Find(runc.VersionText);
+        ComponentVersion? version = ComponentVersion.Find(runc.VersionText) ?? InferFromContainerd(f, evidence);
         VersionRule? rule = version is null ? null : ComponentRules.RuncRule(version);
         bool enables;
         string sentence;
@@ -71,6 +71,23 @@ public sealed class RuncCheck : ICheck
             ? new CheckResult(Id, Title, CheckStatus.Fail, sentence + " On this kernel that leaks memory cgroup IDs.", evidence,
                 [Remediations.Runc(), Remediations.KernelArgument(f)], Concern.AtRisk)
             : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
+    }
+
+    /// <summary>
+    /// Where runc's version cannot be read (a host tree; containerd.io ships runc inside its package), the runc
+    /// that containerd's release pins stands in for it (D8, D10). Pins before rc6 are rc5-era commits.
+    /// </summary>
+    private static ComponentVersion? InferFromContainerd(Findings f, List<string> evidence)
+    {
+        if (f.Facts.Component("containerd")?.VersionText is not { } text
+            || ComponentVersion.Find(text) is not { } containerd
+            || ComponentRules.ContainerdPin(containerd) is not { } pin)
+        {
+            return null;
+        }
+
+        evidence.Add($"runc's version inferred from containerd {containerd}, which pins runc {pin.Runc} (D8, D10)");
+        return pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5);
     }
 
     internal static string Describe(KmemBehaviour b) => b switch

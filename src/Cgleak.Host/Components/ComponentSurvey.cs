@@ -19,9 +19,9 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
     private static readonly (string Name, string[] Binaries, string[] Packages)[] Components =
     [
-        ("runc", ["runc", "docker-runc", "docker-runc-current"], ["runc", "containerd.io"]),
+        ("runc", ["runc", "docker-runc", "docker-runc-current"], ["runc"]),
         ("containerd", ["containerd", "docker-containerd"], ["containerd.io", "containerd"]),
-        ("docker", ["dockerd", "docker"], ["docker-ce", "docker.io", "docker-engine", "docker"]),
+        ("docker", ["dockerd"], ["docker-ce", "docker.io", "docker-engine", "docker"]),
         ("kubelet", ["kubelet"], ["kubelet", "kubernetes-node"]),
     ];
 

@@ -179,10 +179,16 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             return null;
         }
 
-        ProcCgroupsRow? memory = Parse(File, ProcCgroups.Parse(text)).FirstOrDefault(r => r.SubsysName == "memory");
+        Parsed<IReadOnlyList<ProcCgroupsRow>> parsed = ProcCgroups.Parse(text);
+        ProcCgroupsRow? memory = Parse(File, parsed).FirstOrDefault(r => r.SubsysName == "memory");
         if (memory is null)
         {
-            _problems.Add(new HostProblem(File, "no memory row: this kernel has no memory controller, or the file is truncated"));
+            // A clean file without a memory row: the kernel has no memory controller (or it is disabled).
+            if (parsed.Problems.Count > 0 || parsed.Value.Count == 0)
+            {
+                _problems.Add(new HostProblem(File, "no usable memory row: the file is truncated or malformed"));
+            }
+
             return null;
         }
 

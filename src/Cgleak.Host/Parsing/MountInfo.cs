@@ -33,8 +33,8 @@ public static class MountInfo
             }
 
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            int dash = Array.IndexOf(f, "-", 6);
-            if (f.Length < 10 || dash < 0 || f.Length < dash + 4 || !int.TryParse(f[0], out int id))
+            int dash = f.Length >= 10 ? Array.IndexOf(f, "-", 6) : -1;
+            if (dash < 0 || f.Length < dash + 4 || !int.TryParse(f[0], out int id))
             {
                 problems.Add(new Malformed(number, line, "not a mountinfo line (fields up to \"-\" and 3 after it)"));
                 continue;
