@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Cgleak.Cli.Tests;
+
+/// <summary>Runs the built cgleak (cgleak.dll beside the tests) as a user would, optionally as another user.</summary>
+internal static class CgleakProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args) => RunAs(null, args);
+
+    /// <param name="uid">run as this uid/gid with setpriv (util-linux), so root's permission bypass does not apply.</param>
+    public static Result RunAs(int? uid, params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "cgleak.dll");
+        var start = new ProcessStartInfo(uid is null ? "dotnet" : "setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (uid is { } id)
+        {
+            foreach (string a in (string[])[$"--reuid={id}", $"--regid={id}", "--clear-groups", "--", "dotnet"])
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            start.Environment["HOME"] = "/tmp";
+            start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        }
+
+        start.ArgumentList.Add(dll);
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        using Process p = Process.Start(start)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("cgleak " + string.Join(' ', args));
+        }
+
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -1,0 +1,95 @@
+using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Checks;
+using Cgleak.Host;
+using Cgleak.Host.Cgroups;
+using Cgleak.Host.Facts;
+
+namespace Cgleak.RealKernel.Tests;
+
+/// <summary>The doctor against this machine's kernel (6.18, cgroup v1 memory): kmem-facts O1-O3, O6.</summary>
+public class DyingCountTests
+{
+    private const int N = 200;
+
+    private static readonly SurveyOptions CountsOnly = new() { Components = false, Logs = false };
+
+    private static MemcgCounts Counts() => Doctor.Examine(HostRoot.Live, CountsOnly).Counts;
+
+    [Fact]
+    public void Removed_cgroups_pinned_by_page_cache_show_as_dying_and_go_when_the_cache_goes()
+    {
+        Assert.True(ScratchCgroup.Available, "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
+        MemcgCounts before = Counts();
+        Assert.NotNull(before.Dying);
+        using var scratch = new ScratchCgroup();
+        string[] cgroups = Enumerable.Range(0, N).Select(i => scratch.Create($"c{i}")).ToArray();
+        Parallel.For(0, N, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+            ScratchCgroup.RunInside(cgroups[i], $"head -c 65536 /dev/urandom > '{scratch.Files}/f{i}'"));
+
+        MemcgCounts with = Counts();
+        Assert.InRange(with.Live!.Value - before.Live!.Value, N + 1 - 5, N + 1 + 5);
+
+        scratch.RemoveChildren();
+        MemcgCounts after = Counts();
+        // O1: the directories are gone, the kernel still counts them: dying rose by about N, live did not.
+        Assert.InRange(after.Dying!.Value - before.Dying!.Value, N * 9 / 10, N + 20);
+        Assert.InRange(after.Live!.Value - before.Live!.Value, 0, 1 + 5);
+        Assert.Equal(after.Live, after.IdsInUse); // I5: IDs released at offline, no swap here
+
+        // O2: deleting the files frees the page cache, and with it the dying cgroups.
+        foreach (string f in Directory.GetFiles(scratch.Files))
+        {
+            File.Delete(f);
+        }
+
+        long? dying = null;
+        for (int i = 0; i < 100; i++)
+        {
+            dying = Counts().Dying;
+            if (dying <= before.Dying + N / 10)
+            {
+                break;
+            }
+
+            Thread.Sleep(200);
+        }
+
+        Assert.InRange(dying!.Value, 0, before.Dying!.Value + N / 10);
+    }
+
+    [Fact]
+    public void Container_cgroups_are_found_and_their_kmem_state_read_on_the_real_kernel()
+    {
+        Assert.True(ScratchCgroup.Available, "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
+        using var scratch = new ScratchCgroup();
+        string pod = scratch.Create("kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001");
+        string busy = scratch.Create("kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001/" + new string('a', 64));
+        string idle = scratch.Create("kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001/" + new string('b', 64));
+        // Files and directories made from inside charge dentries and inodes: kernel memory (L4: accounted by default).
+        ScratchCgroup.RunInside(busy, $"mkdir '{scratch.Files}/d' && for i in $(seq 200); do : > '{scratch.Files}/d/f'$i; done && cat /proc/self/status > /dev/null");
+
+        DoctorReport report = Doctor.Examine(HostRoot.Live, CountsOnly);
+        var mine = report.Facts.Tree!.Containers.Where(c => c.HostPath.StartsWith(scratch.Path, StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, mine.Count); // kubepods, besteffort, the pod and its two containers
+        Assert.Equal(KmemState.Active, mine.Single(c => c.HostPath == busy).State);
+        Assert.Contains("memory.kmem.usage_in_bytes=", mine.Single(c => c.HostPath == busy).Evidence, StringComparison.Ordinal);
+        Assert.Equal(KmemState.Inactive, mine.Single(c => c.HostPath == idle).State);
+        Assert.Contains(mine, c => c.HostPath == pod);
+
+        // On this kernel kmem accounting is the default and IDs are released at offline: information, not a leak.
+        CheckResult kmem = report.Checks.Single(c => c.Id == "kmem.active-cgroups");
+        Assert.Equal(CheckStatus.Info, kmem.Status);
+        Assert.NotEqual(Verdict.Affected, report.Verdict);
+    }
+
+    [Fact]
+    public void This_machine_reads_as_a_v1_memory_host_with_a_known_kernel_and_an_ok_verdict()
+    {
+        DoctorReport report = Doctor.Examine(HostRoot.Live);
+        Assert.Equal(MemoryHierarchy.V1, report.Facts.Layout.Memory);
+        Assert.Equal("/sys/fs/cgroup/memory", report.Facts.Layout.MemoryMountPoint);
+        Assert.True(report.Kernel!.ReleasesIdAtOffline);
+        Assert.Equal(CheckStatus.Pass, report.Checks.Single(c => c.Id == "kernel.kmem-leak").Status);
+        Assert.Equal(Verdict.Ok, report.Verdict);
+    }
+}
