@@ -51,7 +51,7 @@ public static class KernelKnowledge
         {
             return new KernelTraits
             {
-                Family = $"RHEL/CentOS 7 ({k.Text})",
+                Family = "RHEL/CentOS 7 (3.10)",
                 CountsDying = false,            // C2: zombie memcgs are not counted on 3.10
                 ReleasesIdAtOffline = false,    // I5 is upstream 4.7; the runbook shows el7 losing slots
                 LeaksIdsViaKmem = true,         // L1, L2, runbook section 3

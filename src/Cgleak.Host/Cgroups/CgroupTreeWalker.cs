@@ -35,6 +35,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
         var unreadable = new ConcurrentBag<string>();
         int directories = 0, memoryEnabled = 0, busy = 0;
         bool readKmem = hierarchy == MemoryHierarchy.V1;
+        var kmem = new KmemProbe(host);
 
         void Work()
         {
@@ -106,7 +107,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
 
             if (readKmem && inContainers)
             {
-                KmemState state = KmemProbe.Read(host, path, out string evidence);
+                KmemState state = kmem.Read(path, out string evidence);
                 containers.Add(new ContainerCgroupKmem(host.HostPathOf(path), state, evidence));
             }
         }

@@ -4,25 +4,38 @@ using Cgleak.Host.Kernel;
 namespace Cgleak.Host.Cgroups;
 
 /// <summary>
-/// Reads the kmem state of one v1 memory cgroup directory with as few reads as decide it:
+/// Reads the kmem state of v1 memory cgroup directories with as few reads as decide it:
 /// memory.kmem.slabinfo first (EIO = off, the runbook's check; a listing = active, kmem-facts C6),
-/// then memory.kmem.usage_in_bytes where slabinfo reads empty (5.9+ kernels, observation O6).
+/// then memory.kmem.usage_in_bytes where slabinfo reads empty. One probe serves one walk.
 /// </summary>
-public static class KmemProbe
+public sealed class KmemProbe(HostRoot host)
 {
-    public static KmemState Read(HostRoot host, string directory, out string evidence)
-    {
-        KernelRead slab = host.ReadLocal(directory + "/memory.kmem.slabinfo");
-        if (slab.Outcome == ReadOutcome.NotReadable && slab.Errno == Errno.EIO)
-        {
-            evidence = "memory.kmem.slabinfo: Input/output error";
-            return KmemState.Off;
-        }
+    // Set once slabinfo reads empty: on 5.9+ kernels it is empty for every cgroup (C6, O6), so later
+    // cgroups of the same walk skip it and read only usage_in_bytes: one read per cgroup, not two.
+    private volatile bool _slabinfoAlwaysEmpty;
 
-        if (slab.IsOk && slab.Text.Length > 0)
+    public KmemState Read(string directory, out string evidence)
+    {
+        string? slabError = null;
+        bool slabGone = false;
+        if (!_slabinfoAlwaysEmpty)
         {
-            evidence = "memory.kmem.slabinfo readable";
-            return KmemState.Active;
+            KernelRead slab = host.ReadLocal(directory + "/memory.kmem.slabinfo");
+            if (slab.Outcome == ReadOutcome.NotReadable && slab.Errno == Errno.EIO)
+            {
+                evidence = "memory.kmem.slabinfo: Input/output error";
+                return KmemState.Off;
+            }
+
+            if (slab.IsOk && slab.Text.Length > 0)
+            {
+                evidence = "memory.kmem.slabinfo readable";
+                return KmemState.Active;
+            }
+
+            _slabinfoAlwaysEmpty |= slab.IsOk;
+            slabGone = slab.Outcome == ReadOutcome.Gone;
+            slabError = slab.IsOk ? null : slab.ErrorText;
         }
 
         KernelRead usage = host.ReadLocal(directory + "/memory.kmem.usage_in_bytes");
@@ -32,13 +45,15 @@ public static class KmemProbe
             return bytes > 0 ? KmemState.Active : KmemState.Inactive;
         }
 
-        if (slab.Outcome == ReadOutcome.Gone && usage.Outcome == ReadOutcome.Gone)
+        if (slabGone && usage.Outcome == ReadOutcome.Gone)
         {
             evidence = "no memory.kmem files (the cgroup went away, or the kernel has no kmem accounting files)";
             return KmemState.Unknown;
         }
 
-        evidence = slab.IsOk ? $"memory.kmem.usage_in_bytes: {usage.ErrorText}" : $"memory.kmem.slabinfo: {slab.ErrorText}";
+        evidence = slabError is null || usage.Outcome == ReadOutcome.NotReadable
+            ? $"memory.kmem.usage_in_bytes: {(usage.IsOk ? "not a number" : usage.ErrorText)}"
+            : $"memory.kmem.slabinfo: {slabError}";
         return KmemState.Unknown;
     }
 }
