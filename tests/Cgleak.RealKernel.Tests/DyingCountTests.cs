@@ -93,3 +93,28 @@ public class DyingCountTests
         Assert.Equal(Verdict.Ok, report.Verdict);
     }
 }
+
+/// <summary>The component and command-line checks against this machine as it is (runc from Debian's package).</summary>
+public class LiveHostTests
+{
+    [Fact]
+    public void Runc_is_found_and_judged_by_running_it()
+    {
+        Assert.True(File.Exists("/usr/sbin/runc") || File.Exists("/usr/bin/runc"), "./test installs Debian's runc");
+        DoctorReport report = Doctor.Examine(HostRoot.Live);
+        var runc = report.Facts.Component("runc")!;
+        Assert.EndsWith("runc --version", runc.Source, StringComparison.Ordinal);
+        Assert.StartsWith("runc version 1.", runc.VersionText, StringComparison.Ordinal);
+        CheckResult check = report.Checks.Single(c => c.Id == "runtime.runc");
+        Assert.Equal(CheckStatus.Pass, check.Status); // Debian 12 ships runc 1.1.5: ignores kmem (R8)
+    }
+
+    [Fact]
+    public void The_command_line_and_logs_of_this_machine_are_read()
+    {
+        DoctorReport report = Doctor.Examine(HostRoot.Live);
+        Assert.Equal("/proc/cmdline", report.Facts.Cmdline!.Source);
+        Assert.Equal(CheckStatus.Info, report.Checks.Single(c => c.Id == "kernel.nokmem-arg").Status);
+        Assert.NotEmpty(report.Facts.Logs!.LogsRead);
+    }
+}
