@@ -28,6 +28,16 @@ public static class CommandLine
             Console.Error.WriteLine($"cgleak: {e.Message}");
             return e.ExitCode;
         }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cgleak: interrupted; what this run created was removed");
+            return ExitCodes.Interrupted;
+        }
+        catch (Cgleak.Lab.LabException e)
+        {
+            Console.Error.WriteLine($"cgleak: {e.Message}");
+            return ExitCodes.Unavailable;
+        }
         catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
         {
             return ExitCodes.IoError;

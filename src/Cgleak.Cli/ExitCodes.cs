@@ -14,6 +14,15 @@ public static class ExitCodes
     /// <summary>Bad arguments: an unknown option, a --host-root that is not a directory.</summary>
     public const int Usage = 64;
 
+    /// <summary>A writing command left something behind it could not remove (it names it); `cgleak cleanup` retries.</summary>
+    public const int LeftBehind = 4;
+
+    /// <summary>Interrupted (SIGINT/SIGTERM) after cleaning up.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>What the command needs is not here: no memory cgroup hierarchy, no runc.</summary>
+    public const int Unavailable = 69;
+
     /// <summary>A bug in cgleak: reported in one line, never as a stack trace (set CGLEAK_DEBUG=1 for one).</summary>
     public const int Internal = 70;
 

@@ -6,6 +6,8 @@ using Cgleak.Cli.Commands;
 var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leaks (dying memcgs, the 65535 ID limit) on Linux and Kubernetes nodes.")
 {
     DoctorCommand.Create(),
+    ProbeCommand.Create(),
+    CleanupCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

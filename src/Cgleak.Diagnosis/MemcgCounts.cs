@@ -15,6 +15,9 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
 
     public double? IdsInUseRatio => IdsInUse is { } used ? (double)used / Limit : null;
 
+    /// <summary>An upper bound on IDs in use where the exact number is unknown (a bounded probe), else IdsInUse.</summary>
+    public long? IdsInUseAtMost { get; init; }
+
     public static MemcgCounts From(HostFacts facts, KernelTraits? kernel)
     {
         var basis = new List<string>();
@@ -103,6 +106,22 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
                 break;
         }
 
-        return new MemcgCounts(IdLimit, reported, live, dying, ids, basis);
+        if (facts.Probe is { } probe)
+        {
+            if (probe.Exact)
+            {
+                ids = IdLimit - probe.FreeSlots;
+                basis.Add($"IDs in use: {IdLimit} - {probe.FreeSlots} free slots a probe found before the kernel refused ({probe.Refusal}); kernels before ~5.18 allow one ID fewer (I2)");
+            }
+            else
+            {
+                basis.Add($"probe: at least {probe.FreeSlots} free slots (stopped at its bound after {probe.Created} cgroups): at most {IdLimit - probe.FreeSlots} IDs in use");
+            }
+        }
+
+        return new MemcgCounts(IdLimit, reported, live, dying, ids, basis)
+        {
+            IdsInUseAtMost = ids ?? (facts.Probe is { Exact: false } p ? IdLimit - p.FreeSlots : null),
+        };
     }
 }

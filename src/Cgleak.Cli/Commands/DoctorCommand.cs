@@ -7,7 +7,7 @@ using Cgleak.Host.Facts;
 namespace Cgleak.Cli.Commands;
 
 /// <summary>The doctor's arguments, bound once from the command line.</summary>
-public sealed record DoctorArgs(string? HostRoot, bool Json);
+public sealed record DoctorArgs(string? HostRoot, bool Json, bool Probe = false, int ProbeMax = ProbeCommand.DefaultMax, string StateDirectory = LabOptions.DefaultStateDirectory);
 
 /// <summary>cgleak doctor: the runbook's diagnosis as one command.</summary>
 public static class DoctorCommand
@@ -20,19 +20,44 @@ public static class DoctorCommand
             HelpName = "DIR",
         };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON (schema: docs/doctor-json.md)." };
+        var probe = new Option<bool>("--probe") { Description = "Also measure the headroom by trying (cgleak probe, bounded by --probe-max): the only way to know it on kernels that hide zombies (3.10). Live host only; creates and removes cgroups." };
+        var probeMax = new Option<int>("--probe-max") { Description = "Bound of the probe.", DefaultValueFactory = _ => ProbeCommand.DefaultMax, HelpName = "N" };
+        var stateDir = LabOptions.StateDir();
         var command = new Command("doctor", "Diagnose this node: is it leaking memory cgroup IDs, how close is it to the 65535 wall, what is to blame, how to fix it. Exit code: 0 ok, 1 at-risk, 2 affected, 3 unknown.")
         {
             hostRoot,
             json,
+            probe,
+            probeMax,
+            stateDir,
         };
-        command.SetAction(parsed => Run(new DoctorArgs(parsed.GetValue(hostRoot), parsed.GetValue(json)), Console.Out));
+        command.SetAction(parsed => Run(
+            new DoctorArgs(parsed.GetValue(hostRoot), parsed.GetValue(json), parsed.GetValue(probe), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
+            Console.Out));
         return command;
     }
 
     public static int Run(DoctorArgs args, TextWriter output)
     {
         HostRoot host = ResolveHost(args.HostRoot);
-        DoctorReport report = Doctor.Examine(host, new SurveyOptions());
+        if (args.ProbeMax < 1)
+        {
+            throw new UserFacingException($"--probe-max {args.ProbeMax}: must be at least 1", ExitCodes.Usage);
+        }
+
+        if (args.Probe && !host.IsLive)
+        {
+            throw new UserFacingException("--probe creates cgroups on this machine: it cannot be combined with --host-root", ExitCodes.Usage);
+        }
+
+        HeadroomProbe? probe = null;
+        if (args.Probe)
+        {
+            Lab.ProbeResult p = ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory);
+            probe = new HeadroomProbe(p.Created, p.FreeSlots, p.Exact, p.Refusal);
+        }
+
+        DoctorReport report = Doctor.Examine(host, new SurveyOptions { Probe = probe });
         if (args.Json)
         {
             JsonReport.Write(report, output);

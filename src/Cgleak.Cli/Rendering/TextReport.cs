@@ -24,7 +24,8 @@ public sealed class TextReport(TextWriter output, bool colour)
         Fact("Kmem", f.Layout.Memory == MemoryHierarchy.V1
             ? $"{kmem.Count} container cgroups checked, {kmem.Count(x => x.State == KmemState.Active)} with kmem accounting active"
             : "not per cgroup on this layout");
-        Fact("Components", string.Join(", ", f.Components.Select(x => $"{x.Name} {x.VersionText ?? (x.BinaryPath is null ? "not found" : "version unknown")}")));
+        Fact("Components", string.Join(", ", f.Components.Select(x =>
+            $"{x.Name} {Host.Parsing.ComponentVersion.Find(x.VersionText)?.ToString() ?? x.VersionText ?? (x.BinaryPath is null ? "not found" : "version unknown")}")));
         output.WriteLine();
 
         output.WriteLine(Bold("== Checks =="));

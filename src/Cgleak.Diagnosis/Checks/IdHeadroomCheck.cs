@@ -25,6 +25,12 @@ public sealed class IdHeadroomCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller mount was found in mountinfo: there are no memory cgroup IDs to run out of.", evidence, []);
         }
 
+        if (c.IdsInUse is null && c.IdsInUseAtMost is { } atMost && (double)atMost / c.Limit < WarnRatio)
+        {
+            return new CheckResult(Id, Title, CheckStatus.Pass,
+                $"At most {atMost} of {c.Limit} memory cgroup IDs in use ({(double)atMost / c.Limit:P1}): a probe created {c.Limit - atMost} without a refusal.", evidence, []);
+        }
+
         if (c.IdsInUse is not { } used || c.IdsInUseRatio is not { } ratio)
         {
             string why = f.Kernel?.CountsDying == false
@@ -32,8 +38,8 @@ public sealed class IdHeadroomCheck : ICheck
                 : "IDs in use could not be worked out from what this host shows.";
             return new CheckResult(Id, Title, CheckStatus.Skip, why, evidence,
             [
-                Remediation.Say("Measure the real headroom by trying: create empty memory cgroups in a scratch parent until mkdir fails, count them, remove them (the runbook's experiment, section 3). Do it in a maintenance window: while the slots are held, no pod can start.",
-                    "mkdir /sys/fs/cgroup/memory/headroom-probe && i=0; while mkdir /sys/fs/cgroup/memory/headroom-probe/$i 2>/dev/null; do i=$((i+1)); [ $i -ge 1000 ] && break; done; echo \"free slots: at least $i\"; rmdir /sys/fs/cgroup/memory/headroom-probe/* /sys/fs/cgroup/memory/headroom-probe"),
+                Remediation.Say("Measure the real headroom by trying: a probe creates empty memory cgroups under a private parent and removes them. Bounded, it proves at least that many are free; --until-full finds the exact number (on a drained node: while it holds the slots, no pod can start).",
+                    "cgleak doctor --probe", "cgleak probe --until-full --yes   # exact, at the wall"),
             ]);
         }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Cgleak.Cli.Tests;
+namespace Cgleak.Testing;
 
 /// <summary>Runs the built cgleak (cgleak.dll beside the tests) as a user would, optionally as another user.</summary>
 internal static class CgleakProcess
@@ -8,6 +8,19 @@ internal static class CgleakProcess
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static Result Run(params string[] args) => RunAs(null, args);
+
+    /// <summary>Starts cgleak without waiting, for tests that kill it.</summary>
+    public static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cgleak.dll"));
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return Process.Start(start)!;
+    }
 
     /// <param name="uid">run as this uid/gid with setpriv (util-linux), so root's permission bypass does not apply.</param>
     public static Result RunAs(int? uid, params string[] args)

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cgleak.Lab;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>cgleak cleanup: removes what killed runs left (by journal and by name), and nothing else.</summary>
+public static class CleanupCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var stateDir = LabOptions.StateDir();
+        var command = new Command("cleanup", "Remove the cgroups, containers and bundles that killed cgleak runs left behind (journaled under --state-dir, or named cgleak-KIND-PID-*), and nothing else.")
+        {
+            json, stateDir,
+        };
+        command.SetAction(p => Run(p.GetValue(json), p.GetValue(stateDir)!));
+        return command;
+    }
+
+    public static int Run(bool json, string stateDirectory)
+    {
+        LiveCgroups cgroups = LabOptions.Cgroups();
+        CleanupReport report = LabOptions.CleanupFirst(stateDirectory, cgroups);
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new CleanupDocument(1, report.Removed, report.Left, report.Skipped), LabJsonContext.Default.CleanupDocument));
+        }
+        else
+        {
+            Console.Out.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0 ? "cgleak cleanup: nothing left behind." : $"cgleak cleanup: removed {report.Removed.Count}.");
+            foreach (string r in report.Removed)
+            {
+                Console.Out.WriteLine($"removed  {r}");
+            }
+
+            foreach (string l in report.Left)
+            {
+                Console.Out.WriteLine($"LEFT     {l}");
+            }
+
+            foreach (string s in report.Skipped)
+            {
+                Console.Out.WriteLine($"skipped  {s}");
+            }
+        }
+
+        return report.Left.Count == 0 ? ExitCodes.Ok : ExitCodes.LeftBehind;
+    }
+}

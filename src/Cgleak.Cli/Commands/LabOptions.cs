@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Cgleak.Lab;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>Options and steps every writing command shares: the state directory, and cleanup first.</summary>
+public static class LabOptions
+{
+    public const string DefaultStateDirectory = "/var/lib/cgleak";
+
+    public static Option<string> StateDir() => new("--state-dir")
+    {
+        Description = "Where writing commands journal what they create, so `cgleak cleanup` can finish a killed run.",
+        DefaultValueFactory = _ => DefaultStateDirectory,
+        HelpName = "DIR",
+    };
+
+    /// <summary>Every writing command first finishes what killed runs left behind.</summary>
+    public static CleanupReport CleanupFirst(string stateDirectory, LiveCgroups cgroups) =>
+        new Cleanup(LinuxCgroupFs.Instance, stateDirectory, cgroups.AllMounts).Run();
+
+    public static LiveCgroups Cgroups()
+    {
+        try
+        {
+            return LiveCgroups.Read();
+        }
+        catch (LabException e)
+        {
+            throw new UserFacingException(e.Message, ExitCodes.Unavailable);
+        }
+    }
+
+    /// <summary>Asks on a terminal; refuses without one unless --yes was given.</summary>
+    public static void Confirm(bool yes, string what)
+    {
+        if (yes)
+        {
+            return;
+        }
+
+        if (Console.IsInputRedirected)
+        {
+            throw new UserFacingException($"{what}: add --yes to confirm when not on a terminal", ExitCodes.Usage);
+        }
+
+        Console.Error.Write($"{what}\nType yes to go on: ");
+        if (!string.Equals(Console.ReadLine()?.Trim(), "yes", StringComparison.Ordinal))
+        {
+            throw new UserFacingException("not confirmed; nothing was done", ExitCodes.Usage);
+        }
+    }
+}

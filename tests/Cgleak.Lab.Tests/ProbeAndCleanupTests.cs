@@ -1,0 +1,122 @@
+using Cgleak.Host.Cgroups;
+using Cgleak.Host.Kernel;
+
+namespace Cgleak.Lab.Tests;
+
+public sealed class ProbeAndCleanupTests : IDisposable
+{
+    private readonly string _mount = Directory.CreateTempSubdirectory("cgleak-standin-mount-").FullName;
+    private readonly string _state = Directory.CreateTempSubdirectory("cgleak-standin-state-").FullName;
+
+    private LiveCgroups Cgroups => new(_mount, MemoryHierarchy.V1, [_mount]);
+
+    public void Dispose()
+    {
+        Directory.Delete(_mount, recursive: true);
+        Directory.Delete(_state, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(Errno.ENOSPC, "No space left on device (ENOSPC)")]
+    [InlineData(Errno.ENOMEM, "Cannot allocate memory (ENOMEM)")]
+    public void At_the_wall_the_free_slots_are_exact_and_everything_is_given_back(int errno, string refusal)
+    {
+        var fs = new RefusingCgroupFsStandIn(freeSlots: 1234, errno);
+        ProbeResult r = new Probe(fs, _state, Cgroups).Run(new ProbeRequest(Max: null), CancellationToken.None);
+        Assert.True(r.Exact);
+        Assert.Equal(1233, r.Created);          // the scratch parent took one slot
+        Assert.Equal(1234, r.FreeSlots);
+        Assert.Equal(65535 - 1234, r.IdsInUse);
+        Assert.Equal(refusal, r.Refusal);
+        Assert.Equal(0, fs.Taken);
+        Assert.Empty(Directory.GetDirectories(_mount));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_state, "journal")));
+    }
+
+    [Fact]
+    public void A_bounded_probe_reports_a_lower_bound()
+    {
+        var fs = new RefusingCgroupFsStandIn(freeSlots: 5000);
+        ProbeResult r = new Probe(fs, _state, Cgroups).Run(new ProbeRequest(Max: 100), CancellationToken.None);
+        Assert.False(r.Exact);
+        Assert.Equal((100, 101L), (r.Created, r.FreeSlots));
+        Assert.Null(r.IdsInUse);
+        Assert.Equal(0, fs.Taken);
+    }
+
+    [Fact]
+    public void A_parent_refused_at_the_wall_means_no_free_slot()
+    {
+        ProbeResult r = new Probe(new RefusingCgroupFsStandIn(freeSlots: 0), _state, Cgroups).Run(new ProbeRequest(null), CancellationToken.None);
+        Assert.Equal((0, 0L, true), (r.Created, r.FreeSlots, r.Exact));
+    }
+
+    [Fact]
+    public void An_interrupted_probe_removes_what_it_made_and_says_so()
+    {
+        using var cancel = new CancellationTokenSource();
+        var fs = new RefusingCgroupFsStandIn(freeSlots: 100_000);
+        var probe = new Probe(fs, _state, Cgroups) { Progress = n => { if (n >= 2048) { cancel.Cancel(); } } };
+        Assert.ThrowsAny<OperationCanceledException>(() => probe.Run(new ProbeRequest(null), cancel.Token));
+        Assert.Equal(0, fs.Taken);
+        Assert.Empty(Directory.GetDirectories(_mount));
+    }
+
+    [Fact]
+    public void Cleanup_removes_trees_of_dead_runs_by_journal_and_by_name_and_nothing_else()
+    {
+        var fs = new RefusingCgroupFsStandIn(freeSlots: 1000);
+        // A run killed after journaling and creating: its entry names a pid that no longer runs.
+        var dead = JournalEntry.Begin(_state, "probe", "cgleak-probe-999999-0000abcd", [_mount]);
+        Directory.CreateDirectory($"{_mount}/cgleak-probe-999999-0000abcd/1/2");
+        File.WriteAllText(dead.File, File.ReadAllText(dead.File).Replace($"pid={Environment.ProcessId}", "pid=999999", StringComparison.Ordinal));
+        // A tree without a journal (its state directory was lost), by name.
+        Directory.CreateDirectory($"{_mount}/cgleak-repro-999998-00001234/kubepods");
+        // A run still alive (this process), and things that are not scratch trees: all left alone.
+        Directory.CreateDirectory($"{_mount}/cgleak-probe-{Environment.ProcessId}-0000beef");
+        var alive = JournalEntry.Begin(_state, "probe", $"cgleak-probe-{Environment.ProcessId}-0000beef", [_mount]);
+        Directory.CreateDirectory($"{_mount}/process_api/cgleak-probe-999997-00000001");
+        Directory.CreateDirectory($"{_mount}/cgleak-probe-notapid-1");
+        Directory.CreateDirectory($"{_mount}/kubepods");
+
+        CleanupReport report = new Cleanup(fs, _state, [_mount]).Run();
+
+        Assert.False(Directory.Exists($"{_mount}/cgleak-probe-999999-0000abcd"));
+        Assert.False(Directory.Exists($"{_mount}/cgleak-repro-999998-00001234"));
+        Assert.False(File.Exists(dead.File));
+        Assert.True(Directory.Exists($"{_mount}/process_api/cgleak-probe-999997-00000001"));
+        Assert.True(Directory.Exists($"{_mount}/cgleak-probe-notapid-1"));
+        Assert.True(Directory.Exists($"{_mount}/kubepods"));
+        Assert.True(File.Exists(alive.File));
+        Assert.Empty(report.Left);
+        Assert.Contains(report.Skipped, s => s.Contains("still running", StringComparison.Ordinal));
+        Directory.Delete($"{_mount}/cgleak-probe-{Environment.ProcessId}-0000beef");
+        alive.End();
+    }
+
+    [Fact]
+    public void A_torn_journal_entry_still_names_its_tree()
+    {
+        Directory.CreateDirectory(Path.Combine(_state, "journal"));
+        File.WriteAllText(Path.Combine(_state, "journal", "cgleak-probe-999996-0000aaaa.entry"), "kind=pro");
+        Directory.CreateDirectory($"{_mount}/cgleak-probe-999996-0000aaaa/7");
+        new Cleanup(new RefusingCgroupFsStandIn(10), _state, [_mount]).Run();
+        Assert.False(Directory.Exists($"{_mount}/cgleak-probe-999996-0000aaaa"));
+    }
+
+    [Theory]
+    [InlineData("cgleak-probe-123-0000abcd", true)]
+    [InlineData("cgleak-repro-1-a", true)]
+    [InlineData("cgleak-canary-77-ffffffff", true)]
+    [InlineData("cgleak-test-5-1f", true)]
+    [InlineData("cgleak-probe-123", false)]
+    [InlineData("cgleak-bench-123", false)]
+    [InlineData("process_api", false)]
+    [InlineData("cgleak-probe-123-0000abcd/x", false)]
+    public void Only_scratch_names_are_cleanup_material(string name, bool expected) =>
+        Assert.Equal(expected, Scratch.IsScratchName(name));
+
+    [Fact]
+    public void Removing_a_tree_refuses_what_is_not_a_scratch_name() =>
+        Assert.Throws<ArgumentException>(() => Cleanup.RemoveTrees(new RefusingCgroupFsStandIn(1), [_mount], "kubepods"));
+}
