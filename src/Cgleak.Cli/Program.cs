@@ -8,6 +8,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     DoctorCommand.Create(),
     ProbeCommand.Create(),
     CleanupCommand.Create(),
+    ReclaimCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

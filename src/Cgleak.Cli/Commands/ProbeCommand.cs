@@ -125,4 +125,5 @@ public sealed record CleanupDocument(int SchemaVersion, IReadOnlyList<string> Re
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ProbeDocument))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(CleanupDocument))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ReclaimDocument))]
 public sealed partial class LabJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -67,10 +67,10 @@ public sealed class DyingCheck : ICheck
         {
             string what = value == 1 ? "the page cache" : "the page cache and slab";
             return Remediation.Say($"Dropping {what} releases dying memcgs pinned only by it (M1); it costs a re-read of cached files. On cgroup v1, writing memory.force_empty before removing a cgroup prevents it (M2).",
-                $"echo {value} > /proc/sys/vm/drop_caches");
+                "cgleak reclaim", $"sync; echo {value} > /proc/sys/vm/drop_caches   # the same by hand");
         }
 
         return Remediation.Say("On this kernel, memcgs pinned by kernel memory are only released by a reboot (M1); dropping caches frees those pinned by page cache alone.",
-            "echo 3 > /proc/sys/vm/drop_caches", "reboot   # after draining the node");
+            "sync; echo 3 > /proc/sys/vm/drop_caches", "reboot   # after draining the node");
     }
 }
