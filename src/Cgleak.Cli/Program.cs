@@ -9,6 +9,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     ProbeCommand.Create(),
     CleanupCommand.Create(),
     ReclaimCommand.Create(),
+    ReproCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

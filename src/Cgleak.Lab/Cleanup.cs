@@ -107,6 +107,7 @@ public sealed class Cleanup(ICgroupFs fs, string stateDirectory, IReadOnlyList<s
 
             foreach (string dir in dirs)
             {
+                KillTasks(dir);
                 int errno = RemoveWithRetry(fs, dir);
                 if (errno == 0)
                 {
@@ -120,6 +121,24 @@ public sealed class Cleanup(ICgroupFs fs, string stateDirectory, IReadOnlyList<s
         }
 
         return left;
+    }
+
+    /// <summary>Processes left in a scratch cgroup are a killed run's own (a repro's pods): SIGKILL them so the cgroup can go.</summary>
+    private static void KillTasks(string dir)
+    {
+        KernelRead procs = KernelFile.Read(dir + "/cgroup.procs");
+        if (!procs.IsOk)
+        {
+            return;
+        }
+
+        foreach (string line in procs.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (int.TryParse(line, System.Globalization.CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId)
+            {
+                _ = Signals.Kill(pid, Signals.SIGKILL);
+            }
+        }
     }
 
     private static int RemoveWithRetry(ICgroupFs fs, string dir)

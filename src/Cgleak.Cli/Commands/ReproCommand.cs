@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Cgleak.Lab;
+
+namespace Cgleak.Cli.Commands;
+
+public sealed record ReproArgs(string? Runtime, int Pods, int Parallel, bool KeepFiles, string? Kmem, int ProbeMax, bool UntilFull, bool Yes, bool Json, string StateDirectory);
+
+/// <summary>cgleak repro: the runbook's experiment, automated and safe.</summary>
+public static class ReproCommand
+{
+    public static Command Create()
+    {
+        var runtime = new Option<string?>("--runtime") { Description = "runc (real containers; the default when runc is installed) or none (plain cgroups, a process forked into each).", HelpName = "runc|none" };
+        runtime.AcceptOnlyFromAmong("runc", "none");
+        var pods = new Option<int>("--pods") { Description = "How many pods to create and delete.", DefaultValueFactory = _ => 10, HelpName = "K" };
+        var parallel = new Option<int>("--parallel") { Description = "Pods started and deleted at once.", DefaultValueFactory = _ => 4, HelpName = "P" };
+        var keepFiles = new Option<bool>("--keep-files") { Description = "Leave the files the app containers wrote until the end, so their page cache pins the deleted pods' cgroups." };
+        var kmem = new Option<string?>("--kmem") { Description = "A kernel memory limit on the containers, as docker run --kernel-memory (e.g. 100M): what activates the leak on 3.10.", HelpName = "LIMIT" };
+        var probeMax = new Option<int>("--probe-max") { Description = "Bound of the free-slot probe at each step.", DefaultValueFactory = _ => 200, HelpName = "N" };
+        var untilFull = new Option<bool>("--until-full") { Description = "Probe to the wall at each step: exact slots lost per pod, on kernels that hide zombies. Drained nodes only." };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
+        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var stateDir = LabOptions.StateDir();
+        var command = new Command("repro", "Reproduce the leak safely: create and delete kubelet-shaped pods and show whether their memory cgroup IDs come back (the runbook's experiment).")
+        {
+            runtime, pods, parallel, keepFiles, kmem, probeMax, untilFull, yes, json, stateDir,
+        };
+        command.SetAction(p => Run(new ReproArgs(p.GetValue(runtime), p.GetValue(pods), p.GetValue(parallel), p.GetValue(keepFiles), p.GetValue(kmem),
+            p.GetValue(probeMax), p.GetValue(untilFull), p.GetValue(yes), p.GetValue(json), p.GetValue(stateDir)!)));
+        return command;
+    }
+
+    public static int Run(ReproArgs args)
+    {
+        if (args.Pods is < 1 or > 1000 || args.Parallel < 1 || args.ProbeMax < 1)
+        {
+            throw new UserFacingException(args.Pods is < 1 or > 1000 ? $"--pods {args.Pods}: must be 1 to 1000 (3 cgroups each)"
+                : args.Parallel < 1 ? $"--parallel {args.Parallel}: must be at least 1" : $"--probe-max {args.ProbeMax}: must be at least 1", ExitCodes.Usage);
+        }
+
+        long? kmem = args.Kmem is null ? null : ParseSize(args.Kmem);
+        ReproRuntime runtime = args.Runtime switch
+        {
+            "runc" => ReproRuntime.Runc,
+            "none" => ReproRuntime.None,
+            _ => RuncBundle.FindRunc() is null ? ReproRuntime.None : ReproRuntime.Runc,
+        };
+        if (kmem is not null && runtime == ReproRuntime.None)
+        {
+            throw new UserFacingException("--kmem needs --runtime runc: it is runc that writes the kernel memory limit", ExitCodes.Usage);
+        }
+
+        LiveCgroups cgroups = LabOptions.Cgroups();
+        if (args.UntilFull)
+        {
+            LabOptions.Confirm(args.Yes, "--until-full probes to the wall three times: each time, for a second or two, no pod on this node can start.");
+        }
+
+        LabOptions.CleanupFirst(args.StateDirectory, cgroups);
+        using var interrupts = new Interrupts();
+        var request = new ReproRequest(runtime, args.Pods, args.Parallel, args.KeepFiles, kmem, args.ProbeMax, args.UntilFull);
+        var repro = new Repro(args.StateDirectory, cgroups)
+        {
+            Progress = Console.IsErrorRedirected || args.Json ? null : message => Console.Error.WriteLine($"cgleak repro: {message}..."),
+        };
+        ReproResult result = repro.Run(request, interrupts.Token);
+        if (args.Json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(ToDocument(result), LabJsonContext.Default.ReproDocument));
+        }
+        else
+        {
+            WriteText(result);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    internal static long ParseSize(string text)
+    {
+        string t = text.Trim().ToUpperInvariant();
+        long unit = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : 1;
+        string digits = unit == 1 ? t : t[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 && n <= long.MaxValue / unit
+            ? n * unit
+            : throw new UserFacingException($"--kmem {text}: not a size (e.g. 100M, 1G, 65536)", ExitCodes.Usage);
+    }
+
+    private static void WriteText(ReproResult r)
+    {
+        TextWriter o = Console.Out;
+        o.WriteLine($"cgleak repro: {r.Request.Pods} pods through {(r.Request.Runtime == ReproRuntime.Runc ? "runc" : "plain cgroups")}, "
+            + $"kubepods/besteffort/pod<uid>/<container>{(r.Request.KeepFiles ? ", files kept" : "")}{(r.Request.KmemLimitBytes is { } k ? $", kmem limit {k} bytes" : "")}");
+        o.WriteLine();
+        o.WriteLine($"{"step",-14} {"kernel count",12} {"live",8} {"dying",8} {"IDs in use",11} {"free slots",12} {"delta IDs",10}");
+        long? first = r.Steps[0].IdsInUse;
+        foreach (ReproStep s in r.Steps)
+        {
+            string free = s.FreeExact ? N(s.FreeSlots) : $">= {s.FreeSlots}";
+            string delta = s.IdsInUse - first is { } d ? d.ToString("+0;-0;0", CultureInfo.InvariantCulture) : "unknown";
+            o.WriteLine($"{s.Name,-14} {N(s.KernelCount),12} {N(s.Live),8} {N(s.Dying),8} {N(s.IdsInUse),11} {free,12} {delta,10}");
+        }
+
+        o.WriteLine();
+        o.WriteLine($"Per pod         {F(r.CgroupsPerPod)} memory cgroups created; {F(r.SlotsLostPerPod)} ID slots lost; {F(r.LeftDyingPerPod)} left dying");
+        foreach (string note in r.Notes)
+        {
+            o.WriteLine($"Note            {note}");
+        }
+
+        o.WriteLine($"Conclusion      {r.Conclusion}");
+    }
+
+    private static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "unknown";
+
+    private static string F(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? "unknown";
+
+    private static ReproDocument ToDocument(ReproResult r) => new(
+        1, r.Request.Runtime.ToString().ToLowerInvariant(), r.Request.Pods, r.Request.KeepFiles, r.Request.KmemLimitBytes,
+        r.Steps.Select(s => new ReproStepInfo(s.Name, s.KernelCount, s.Live, s.Dying, s.IdsInUse, s.FreeSlots, s.FreeExact)).ToList(),
+        new ReproPerPod(r.CgroupsPerPod, r.SlotsLostPerPod, r.LeftDyingPerPod), r.Conclusion, r.Notes);
+}
+
+public sealed record ReproStepInfo(string Name, long? KernelCount, long? Live, long? Dying, long? IdsInUse, long FreeSlots, bool FreeSlotsExact);
+
+public sealed record ReproPerPod(double? Cgroups, double? IdSlotsLost, double? LeftDying);
+
+public sealed record ReproDocument(int SchemaVersion, string Runtime, int Pods, bool KeepFiles, long? KmemLimitBytes,
+    IReadOnlyList<ReproStepInfo> Steps, ReproPerPod PerPod, string Conclusion, IReadOnlyList<string> Notes);

@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cgleak.Diagnosis;
+using Cgleak.Host;
+using Cgleak.Host.Facts;
+using Cgleak.Host.Kernel;
+
+namespace Cgleak.Lab;
+
+/// <summary>How pods are run: real containers through runc, or plain cgroups with a process forked into each.</summary>
+public enum ReproRuntime
+{
+    Runc,
+    None,
+}
+
+/// <summary>What the repro asks for.</summary>
+public sealed record ReproRequest(ReproRuntime Runtime, int Pods, int Parallel, bool KeepFiles, long? KmemLimitBytes, int ProbeMax, bool UntilFull);
+
+/// <summary>One row of the runbook's table: counts and probed free slots at one step.</summary>
+public sealed record ReproStep(string Name, long? KernelCount, long? Live, long? Dying, long? IdsInUse, long FreeSlots, bool FreeExact);
+
+/// <summary>The experiment's outcome, per pod.</summary>
+public sealed record ReproResult(
+    ReproRequest Request,
+    IReadOnlyList<ReproStep> Steps,
+    double? CgroupsPerPod,
+    double? SlotsLostPerPod,
+    double? LeftDyingPerPod,
+    string Conclusion,
+    IReadOnlyList<string> Notes);
+
+/// <summary>
+/// The runbook's experiment (section 3), automated: counts and probed free slots before, with and after a
+/// pod's life, pods laid out as kubelet lays them out (kubepods/besteffort/pod&lt;uid&gt;/&lt;64-hex id&gt;, a
+/// pause and an app container each: 3 memory cgroups a pod). Everything lives under one journaled scratch
+/// parent and is removed at the end, also when interrupted; `cgleak cleanup` finishes a killed run.
+/// </summary>
+public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    public Action<string>? Progress { get; init; }
+
+    public ReproResult Run(ReproRequest request, CancellationToken cancel)
+    {
+        RuncBundle? bundle = null;
+        using Scratch scratch = Scratch.Open(LinuxCgroupFs.Instance, stateDirectory, "repro", cgroups.MemoryMount, cgroups.AllMounts, out int errno);
+        if (errno != 0)
+        {
+            throw new LabException($"the kernel refused the scratch cgroup: {Errno.Message(errno)} ({Errno.Name(errno)}): the node is at the wall");
+        }
+
+        string work = Path.Combine(stateDirectory, "bundles", scratch.Name);
+        scratch.Journal.AddBundle(work);
+        var pods = new List<Pod>();
+        var notes = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(work);
+            if (request.Runtime == ReproRuntime.Runc)
+            {
+                bundle = RuncBundle.Build(work, request.KmemLimitBytes);
+                notes.Add($"runc: {bundle.RuncVersion}");
+            }
+
+            // A node has kubepods and its QoS cgroups before any pod: make them first, so "before" counts them.
+            Directory.CreateDirectory(scratch.MemoryPath + "/kubepods/besteffort");
+            var steps = new List<ReproStep> { Measure("before", request, cancel) };
+            Progress?.Invoke($"starting {request.Pods} pods");
+            pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(scratch, work, i)));
+            ForEach(pods, request.Parallel, pod => pod.Start(bundle, scratch.Journal), cancel);
+            ForEach(pods, request.Parallel, pod => pod.WaitWritten(StartTimeout, cancel), cancel);
+            notes.AddRange(pods.SelectMany(p => p.Warnings).Distinct());
+            steps.Add(Measure("with pods", request, cancel));
+
+            Progress?.Invoke($"deleting {request.Pods} pods");
+            ForEach(pods, request.Parallel, pod => pod.Delete(bundle, deleteFiles: !request.KeepFiles), cancel);
+            Settle(cancel);
+            steps.Add(Measure("after delete", request, cancel));
+            return Conclude(request, steps, notes);
+        }
+        finally
+        {
+            foreach (Pod pod in pods)
+            {
+                pod.Delete(bundle, deleteFiles: true);
+            }
+
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            scratch.Dispose(); // removes the trees under every mount, then the journal entry
+        }
+    }
+
+    internal static ReproResult Conclude(ReproRequest request, IReadOnlyList<ReproStep> steps, List<string> notes)
+    {
+        ReproStep before = steps[0], with = steps[1], after = steps[2];
+        double k = request.Pods;
+        double? cgroupsPerPod = with.Live - before.Live is { } grew ? grew / k : null;
+        double? lost = null;
+        if (before.FreeExact && after.FreeExact)
+        {
+            lost = (before.FreeSlots - after.FreeSlots) / k;
+            notes.Add("slots lost measured at the wall: free slots before minus after");
+        }
+        else if (before.IdsInUse is { } b && after.IdsInUse is { } a)
+        {
+            lost = Math.Max(0, a - b) / k;
+            notes.Add("slots lost from the IDs in use this kernel reports (IDs released at offline, kmem-facts I5)");
+        }
+
+        double? leftDying = after.Dying - before.Dying is { } d ? Math.Max(0, d) / k : null;
+        string pinned = request.KeepFiles
+            ? ", pinned by the page cache their files left (kmem-facts L9)"
+            : ", pinned by page cache they were charged for (binaries, files; kmem-facts L9)";
+        string conclusion = lost switch
+        {
+            null => "cannot tell whether ID slots are lost: this kernel hides zombie memcgs (kmem-facts C2); run with --until-full on a drained node to measure at the wall",
+            > 0.05 => $"{lost:0.##} ID slots lost per pod: deleted pods do not give their memory cgroup IDs back",
+            _ when leftDying > 0.05 => $"no ID slot lost; {leftDying:0.##} cgroups per pod left dying{pinned}",
+            _ => "no ID slot lost; deleted pods left no dying cgroups",
+        };
+        return new ReproResult(request, steps, cgroupsPerPod, lost, leftDying, conclusion, notes);
+    }
+
+    private ReproStep Measure(string name, ReproRequest request, CancellationToken cancel)
+    {
+        Progress?.Invoke($"measuring: {name}");
+        MemcgCounts counts = Doctor.Examine(HostRoot.Live, new SurveyOptions { Components = false, Logs = false, ContainerKmem = false }, cancel).Counts;
+        ProbeResult probe = new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups)
+            .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
+        // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.
+        for (int i = 0; i < 100 && KernelCount() > counts.Reported + 2; i++)
+        {
+            cancel.WaitHandle.WaitOne(100);
+        }
+
+        return new ReproStep(name, counts.Reported, counts.Live, counts.Dying, counts.IdsInUse, probe.FreeSlots, probe.Exact);
+    }
+
+    /// <summary>Removed cgroups leave the kernel's count over a few seconds (RCU, O3): wait until it holds still (1 s), at most 10 s.</summary>
+    private static void Settle(CancellationToken cancel)
+    {
+        long? last = KernelCount();
+        var still = Stopwatch.StartNew();
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10) && still.Elapsed < TimeSpan.FromSeconds(1);)
+        {
+            cancel.WaitHandle.WaitOne(100);
+            cancel.ThrowIfCancellationRequested();
+            long? now = KernelCount();
+            if (now != last)
+            {
+                last = now;
+                still.Restart();
+            }
+        }
+    }
+
+    private static long? KernelCount() => KernelFile.Read("/proc/cgroups") is { IsOk: true } r
+        ? Host.Parsing.ProcCgroups.Parse(r.Text).Value.FirstOrDefault(x => x.SubsysName == "memory")?.NumCgroups
+        : null;
+
+    private static void ForEach(List<Pod> pods, int parallel, Action<Pod> action, CancellationToken cancel) =>
+        Parallel.ForEach(pods, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = cancel }, action);
+
+    /// <summary>One pod: its cgroup (made as kubelet makes it), a pause and an app container.</summary>
+    private sealed class Pod
+    {
+        private readonly string _data;
+        private readonly List<(string Id, string Cgroup, Process? Process)> _containers = [];
+        private bool _deleted;
+
+        public Pod(Scratch scratch, string work, int index)
+        {
+            Uid = Guid.NewGuid().ToString();
+            RelativePath = $"/{scratch.Name}/kubepods/besteffort/pod{Uid}";
+            MemoryPath = cgroupsRoot(scratch) + RelativePath;
+            _data = Path.Combine(work, $"data-{index}");
+            Index = index;
+
+            static string cgroupsRoot(Scratch s) => s.MemoryPath[..^(s.Name.Length + 1)];
+        }
+
+        public string Uid { get; }
+
+        public int Index { get; }
+
+        public string RelativePath { get; }
+
+        public string MemoryPath { get; }
+
+        public List<string> Warnings { get; } = [];
+
+        private string Marker => Path.Combine(_data, "written");
+
+        public void Start(RuncBundle? runc, JournalEntry journal)
+        {
+            Directory.CreateDirectory(MemoryPath); // kubelet creates the pod cgroup itself (K1)
+            Directory.CreateDirectory(_data);
+            foreach (string role in (string[])["pause", "app"])
+            {
+                string id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+                string cgroup = MemoryPath + "/" + id;
+                string command = role == "pause"
+                    ? "exec sleep 3600"
+                    : "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/urandom > /data/f$i; i=$((i+1)); done; : > /data/written; exec sleep 3600";
+                if (runc is not null)
+                {
+                    string containerId = $"cgleak-{Environment.ProcessId}-{Index}-{role}";
+                    journal.AddContainer(containerId);
+                    Warnings.AddRange(runc.Run(containerId, $"{RelativePath}/{id}", command, _data));
+                    _containers.Add((containerId, cgroup, null));
+                }
+                else
+                {
+                    Directory.CreateDirectory(cgroup);
+                    string shellCommand = command.Replace("/data/", _data + "/", StringComparison.Ordinal);
+                    var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+                    start.ArgumentList.Add("-c");
+                    start.ArgumentList.Add($"echo $$ > '{cgroup}/cgroup.procs' && {shellCommand}");
+                    _containers.Add((id, cgroup, Process.Start(start)));
+                }
+            }
+        }
+
+        public void WaitWritten(TimeSpan timeout, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(Marker))
+            {
+                if (clock.Elapsed > timeout)
+                {
+                    throw new LabException($"pod {Index}'s app container did not write its files within {timeout.TotalSeconds:0} s");
+                }
+
+                cancel.WaitHandle.WaitOne(20);
+                cancel.ThrowIfCancellationRequested();
+            }
+        }
+
+        public void Delete(RuncBundle? runc, bool deleteFiles)
+        {
+            lock (_containers)
+            {
+                if (!_deleted)
+                {
+                    _deleted = true;
+                    foreach (var (id, cgroup, process) in _containers)
+                    {
+                        if (runc is not null)
+                        {
+                            RuncBundle.Delete(id);
+                        }
+                        else if (process is not null)
+                        {
+                            process.Kill();
+                            process.WaitForExit();
+                            process.Dispose();
+                            RemoveCgroup(cgroup);
+                        }
+                    }
+
+                    RemoveCgroup(MemoryPath);
+                }
+
+                if (deleteFiles && Directory.Exists(_data))
+                {
+                    Directory.Delete(_data, recursive: true);
+                }
+            }
+        }
+
+        private static void RemoveCgroup(string path)
+        {
+            for (int attempt = 0; attempt < 50; attempt++)
+            {
+                int errno = LinuxCgroupFs.Instance.RemoveDirectory(path);
+                if (errno is 0 or Errno.ENOENT)
+                {
+                    return;
+                }
+
+                Thread.Sleep(100);
+            }
+        }
+    }
+}
