@@ -66,6 +66,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
 
             // A node has kubepods and its QoS cgroups before any pod: make them first, so "before" counts them.
             Directory.CreateDirectory(scratch.MemoryPath + "/kubepods/besteffort");
+            Settle(cancel); // counts are machine-wide: let releases already under way finish first
             var steps = new List<ReproStep> { Measure("before", request, cancel) };
             Progress?.Invoke($"starting {request.Pods} pods");
             pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(scratch, work, i)));
