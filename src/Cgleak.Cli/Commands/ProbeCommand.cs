@@ -100,7 +100,7 @@ public static class ProbeCommand
             o.WriteLine($"Hidden          {hidden} IDs held beyond the {r.KernelCountBefore} that /proc/cgroups counts (zombies a 3.10 kernel does not count, kmem-facts C2)");
         }
 
-        o.WriteLine($"Kernel count    /proc/cgroups memory {N(r.KernelCountBefore)} before, {N(r.KernelCountAfter)} after");
+        o.WriteLine($"Kernel count    /proc/cgroups memory {N(r.KernelCountBefore)} before, {N(r.KernelCountAfter)} right after (removed empty cgroups leave the count within seconds, O3)");
         o.WriteLine($"Speed           created {r.CreatePerSecond:N0}/s ({r.CreateSeconds * 1000:N1} ms), removed in {r.RemoveSeconds * 1000:N1} ms");
         foreach (string left in r.Left)
         {
