@@ -27,4 +27,9 @@ public sealed record LiveCgroups(string MemoryMount, MemoryHierarchy Memory, IRe
         var all = mounts.Where(m => m.FsType is "cgroup" or "cgroup2" && m.Root == "/").Select(m => m.MountPoint).Distinct().ToList();
         return new LiveCgroups(memory, layout.Memory, all);
     }
+
+    /// <summary>The kernel's memory cgroup count now (/proc/cgroups, memory row); null when unreadable.</summary>
+    public static long? KernelCount() => KernelFile.Read("/proc/cgroups") is { IsOk: true } r
+        ? ProcCgroups.Parse(r.Text).Value.FirstOrDefault(x => x.SubsysName == "memory")?.NumCgroups
+        : null;
 }

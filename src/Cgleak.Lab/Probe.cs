@@ -48,7 +48,7 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
 
     public ProbeResult Run(ProbeRequest request, CancellationToken cancel)
     {
-        long? before = KernelCount();
+        long? before = LiveCgroups.KernelCount();
         using Scratch scratch = Scratch.Open(fs, stateDirectory, "probe", cgroups.MemoryMount, [cgroups.MemoryMount], out int parentErrno);
         var clock = Stopwatch.StartNew();
         int created = 0;
@@ -105,17 +105,6 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
         cancel.ThrowIfCancellationRequested(); // interrupted: released and removed, now say so
         long free = parentErrno == 0 ? created + 1 : 0;
         var left = Directory.Exists(scratch.MemoryPath) ? new[] { scratch.MemoryPath } : [];
-        return new ProbeResult(created, free, refused is not null, refused, before, KernelCount(), createSeconds, removeSeconds, left);
-    }
-
-    private static long? KernelCount()
-    {
-        KernelRead r = KernelFile.Read("/proc/cgroups");
-        if (!r.IsOk)
-        {
-            return null;
-        }
-
-        return Host.Parsing.ProcCgroups.Parse(r.Text).Value.FirstOrDefault(x => x.SubsysName == "memory")?.NumCgroups;
+        return new ProbeResult(created, free, refused is not null, refused, before, LiveCgroups.KernelCount(), createSeconds, removeSeconds, left);
     }
 }

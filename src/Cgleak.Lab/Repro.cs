@@ -135,7 +135,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
         ProbeResult probe = new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
         // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.
-        for (int i = 0; i < 100 && KernelCount() > counts.Reported + 2; i++)
+        for (int i = 0; i < 100 && LiveCgroups.KernelCount() > counts.Reported + 2; i++)
         {
             cancel.WaitHandle.WaitOne(100);
         }
@@ -146,13 +146,13 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
     /// <summary>Removed cgroups leave the kernel's count over a few seconds (RCU, O3): wait until it holds still (1 s), at most 10 s.</summary>
     private static void Settle(CancellationToken cancel)
     {
-        long? last = KernelCount();
+        long? last = LiveCgroups.KernelCount();
         var still = Stopwatch.StartNew();
         for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10) && still.Elapsed < TimeSpan.FromSeconds(1);)
         {
             cancel.WaitHandle.WaitOne(100);
             cancel.ThrowIfCancellationRequested();
-            long? now = KernelCount();
+            long? now = LiveCgroups.KernelCount();
             if (now != last)
             {
                 last = now;
@@ -160,10 +160,6 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
             }
         }
     }
-
-    private static long? KernelCount() => KernelFile.Read("/proc/cgroups") is { IsOk: true } r
-        ? Host.Parsing.ProcCgroups.Parse(r.Text).Value.FirstOrDefault(x => x.SubsysName == "memory")?.NumCgroups
-        : null;
 
     private static void ForEach(List<Pod> pods, int parallel, Action<Pod> action, CancellationToken cancel) =>
         Parallel.ForEach(pods, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = cancel }, action);

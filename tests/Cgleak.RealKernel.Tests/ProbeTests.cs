@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Cgleak.Host.Kernel;
 using Cgleak.Lab;
 using Cgleak.Testing;
 
@@ -94,8 +93,7 @@ public sealed class ProbeTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_state, "journal")));
     }
 
-    private static long KernelCount() =>
-        Host.Parsing.ProcCgroups.Parse(KernelFile.Read("/proc/cgroups").Text).Value.Single(r => r.SubsysName == "memory").NumCgroups;
+    private static long KernelCount() => LiveCgroups.KernelCount() ?? throw new InvalidOperationException("/proc/cgroups has no memory row");
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
