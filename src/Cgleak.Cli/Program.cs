@@ -10,6 +10,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     CleanupCommand.Create(),
     ReclaimCommand.Create(),
     ReproCommand.Create(),
+    FixCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

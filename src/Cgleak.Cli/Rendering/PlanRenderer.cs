@@ -1,0 +1,140 @@
+using System.Text;
+using System.Text.Json;
+using Cgleak.Diagnosis.Fix;
+
+namespace Cgleak.Cli.Rendering;
+
+/// <summary>A fix plan for people (text), for a person to review and run (sh), and for scripts (json).</summary>
+public static class PlanRenderer
+{
+    public static string Text(FixPlan plan, string hostLabel)
+    {
+        var o = new StringBuilder();
+        o.AppendLine($"cgleak fix plan: {hostLabel}");
+        o.AppendLine(plan.Summary);
+        if (plan.Entries.Count > 0)
+        {
+            o.AppendLine();
+            o.AppendLine("Boot entries (* boots next, + honours cgroup.memory=nokmem, = has it):");
+            foreach (BootEntry e in plan.Entries)
+            {
+                o.AppendLine($"  {(e.Index == plan.NextBoot ? '*' : ' ')}{(e.HonoursNokmem ? '+' : ' ')}{(e.HasArgument ? '=' : ' ')} {e.Index} : {e.Title}");
+            }
+        }
+
+        int n = 0;
+        foreach (FixStep step in plan.Steps)
+        {
+            o.AppendLine();
+            o.AppendLine($"{++n}. {step.Title}{(step.ByApply ? "   [cgleak fix apply does this]" : "")}");
+            o.AppendLine($"   why:   {step.Why}");
+            foreach (string c in step.Commands)
+            {
+                o.AppendLine($"   run:   {c}");
+            }
+
+            foreach (string c in step.Check)
+            {
+                o.AppendLine($"   check: {c}");
+            }
+
+            foreach (string c in step.Undo)
+            {
+                o.AppendLine($"   undo:  {c}");
+            }
+        }
+
+        foreach (string p in plan.Problems)
+        {
+            o.AppendLine();
+            o.AppendLine($"NOTE: {p}");
+        }
+
+        return o.ToString();
+    }
+
+    /// <summary>
+    /// A script a person reviews and runs: set -euo pipefail, every boot step guarded so it is idempotent,
+    /// package steps left as comments, and the reboot behind a prompt.
+    /// </summary>
+    public static string Shell(FixPlan plan, string hostLabel)
+    {
+        var o = new StringBuilder();
+        o.Append("#!/usr/bin/env bash\n");
+        o.Append($"# cgleak fix plan for {hostLabel}\n");
+        o.Append($"# {plan.Summary}\n");
+        o.Append("# Review every step before running it. Steps that install packages are left as comments;\n");
+        o.Append("# nothing reboots without asking. Set NODE to this node's Kubernetes name.\n");
+        o.Append("set -euo pipefail\n");
+        o.Append("NODE=\"${NODE:-$(hostname)}\"\n");
+        o.Append("step() { printf '\\n== %s\\n' \"$*\"; }\n");
+        o.Append("confirm() { local answer; read -r -p \"$1 [y/N] \" answer; [[ \"$answer\" == y || \"$answer\" == yes ]]; }\n");
+        int n = 0;
+        foreach (FixStep step in plan.Steps)
+        {
+            o.Append($"\nstep {FixPlanner.Quote($"{++n}. {step.Title}")}\n");
+            o.Append($"# why: {OneLine(step.Why)}\n");
+            foreach (string u in step.Undo)
+            {
+                o.Append($"# undo: {OneLine(u)}\n");
+            }
+
+            o.Append(Body(plan, step));
+        }
+
+        return o.ToString();
+    }
+
+    private static string Body(FixPlan plan, FixStep step)
+    {
+        string cmd = step.Commands.Count > 0 ? step.Commands[0] : "";
+        var b = new StringBuilder();
+        if (cmd.StartsWith("systemctl reboot", StringComparison.Ordinal))
+        {
+            b.Append("if confirm \"Reboot $NODE now?\"; then\n  systemctl reboot\nelse\n  echo 'not rebooted: the change takes effect at the next boot'\n  exit 0\nfi\n");
+        }
+        else if (cmd.StartsWith("yum ", StringComparison.Ordinal) || cmd.StartsWith("apt-get ", StringComparison.Ordinal) || cmd.StartsWith('#'))
+        {
+            foreach (string c in step.Commands)
+            {
+                b.Append($"# {c.TrimStart('#', ' ')}\n");
+            }
+
+            b.Append("echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2\n");
+        }
+        else if (step.ByApply && plan.Edit is { } edit && cmd.Contains("--args=", StringComparison.Ordinal))
+        {
+            string image = $"/boot/vmlinuz-{edit.TargetKernel}";
+            b.Append($"if ! grubby --info {image} | grep -q -- {FixPlanner.Quote(edit.Argument)}; then\n  {cmd}\nfi\n");
+            b.Append($"grubby --info {image} | grep -- {FixPlanner.Quote(edit.Argument)}\n");
+        }
+        else if (step.ByApply && plan.Edit is { } e2 && cmd.StartsWith("grub2-set-default", StringComparison.Ordinal))
+        {
+            b.Append($"if [[ \"$(grub2-editenv list | sed -n 's/^saved_entry=//p')\" != {FixPlanner.Quote(e2.NewDefault!)} ]]; then\n  {cmd}\nfi\ngrub2-editenv list\n");
+        }
+        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal))
+        {
+            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' /etc/default/grub; then\n  {cmd}\nfi\nupdate-grub\n");
+        }
+        else
+        {
+            foreach (string c in step.Commands)
+            {
+                b.Append(c.StartsWith("cgleak verify", StringComparison.Ordinal) || c.StartsWith("grep -o", StringComparison.Ordinal) || c.StartsWith("kubectl uncordon", StringComparison.Ordinal) || c.StartsWith("cgleak doctor", StringComparison.Ordinal)
+                    ? $"# after the reboot: {c}\n"
+                    : c + "\n");
+            }
+        }
+
+        return b.ToString();
+    }
+
+    private static string OneLine(string s) => s.Replace('\n', ' ');
+
+    public static string Json(FixPlan plan) => JsonSerializer.Serialize(plan, PlanJsonContext.Default.FixPlan);
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FixPlan))]
+public sealed partial class PlanJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
