@@ -4,6 +4,7 @@ using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
+using Cgleak.Lab.Boot;
 
 namespace Cgleak.Cli.Commands;
 
@@ -16,6 +17,8 @@ public static class FixCommand
     {
         var fix = new Command("fix", "The runbook's repairs as a reviewed plan: `fix plan` shows it, `fix apply` makes its boot changes, `fix undo` reverts them.");
         fix.Subcommands.Add(PlanCommand());
+        fix.Subcommands.Add(ApplyCommand());
+        fix.Subcommands.Add(UndoCommand());
         return fix;
     }
 
@@ -33,6 +36,115 @@ public static class FixCommand
         };
         command.SetAction(p => RunPlan(new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, p.GetValue(format)!, p.GetValue(packages))));
         return command;
+    }
+
+    private static Option<string?> FixStateDir() => new("--state-dir")
+    {
+        Description = "Where backups of changed boot files are kept (default: var/lib/cgleak of the host).",
+        HelpName = "DIR",
+    };
+
+    private static Command ApplyCommand()
+    {
+        var hostRoot = new Option<string?>("--host-root") { Description = "Apply to the host laid out under DIR (files are edited as grubby/update-grub would).", HelpName = "DIR" };
+        var planFile = new Option<string?>("--plan") { Description = "A plan saved with `cgleak fix plan --format json`: refused if its input files changed since.", HelpName = "FILE" };
+        var method = new Option<string>("--method") { Description = "As for fix plan, when no --plan is given.", DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
+        method.AcceptOnlyFromAmong("kernel", "components", "auto");
+        var yes = new Option<bool>("--yes") { Description = "Do not ask first." };
+        var stateDir = FixStateDir();
+        var command = new Command("apply", "Apply the boot part of the plan (default entry and argument; never a reboot or a package), with a backup of every file changed. Idempotent.")
+        {
+            hostRoot, planFile, method, yes, stateDir,
+        };
+        command.SetAction(p => RunApply(p.GetValue(hostRoot), p.GetValue(planFile), p.GetValue(method)!, p.GetValue(yes), p.GetValue(stateDir)));
+        return command;
+    }
+
+    private static Command UndoCommand()
+    {
+        var hostRoot = new Option<string?>("--host-root") { Description = "Undo on the host laid out under DIR.", HelpName = "DIR" };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask first." };
+        var stateDir = FixStateDir();
+        var command = new Command("undo", "Restore the boot files the last `cgleak fix apply` changed, from its backup; refused if they changed since.")
+        {
+            hostRoot, yes, stateDir,
+        };
+        command.SetAction(p => RunUndo(p.GetValue(hostRoot), p.GetValue(yes), p.GetValue(stateDir)));
+        return command;
+    }
+
+    public static int RunApply(string? hostRoot, string? planFile, string method, bool yes, string? stateDir)
+    {
+        HostRoot host = DoctorCommand.ResolveHost(hostRoot);
+        FixPlan plan = planFile is null ? MakePlan(host, method, null) : ReadPlan(planFile);
+        Console.Out.Write(PlanRenderer.Text(plan, HostLabel(host, plan)));
+        if (plan.Edit is null || plan.NeedsKernelFirst)
+        {
+            Console.Out.WriteLine();
+            Console.Out.WriteLine(plan.NeedsKernelFirst
+                ? "cgleak fix apply: a kernel that honours cgroup.memory=nokmem must be installed first: nothing was changed."
+                : "cgleak fix apply: no boot change to apply: nothing was changed.");
+            return plan.NeedsKernelFirst ? ExitCodes.Unavailable : ExitCodes.Ok;
+        }
+
+        LabOptions.Confirm(yes, $"Apply steps marked [cgleak fix apply does this] to {HostLabel(host, plan)}?");
+        BootChangeResult result = Editor(host, stateDir).Apply(plan);
+        Report("apply", result, host);
+        if (result.Changed)
+        {
+            Console.Out.WriteLine("Reboot required: drain the node, reboot, then check `grep -o cgroup.memory=nokmem /proc/cmdline` and run `cgleak verify --canary` (steps above).");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    public static int RunUndo(string? hostRoot, bool yes, string? stateDir)
+    {
+        HostRoot host = DoctorCommand.ResolveHost(hostRoot);
+        LabOptions.Confirm(yes, "Restore the boot files the last `cgleak fix apply` changed?");
+        Report("undo", Editor(host, stateDir).Undo(), host);
+        return ExitCodes.Ok;
+    }
+
+    private static BootEditor Editor(HostRoot host, string? stateDir)
+    {
+        string? grubby = host.IsLive ? ((string[])["/usr/sbin/grubby", "/sbin/grubby", "/usr/bin/grubby"]).FirstOrDefault(File.Exists) : null;
+        return new BootEditor(host, stateDir ?? host.Path("/var/lib/cgleak"), grubby);
+    }
+
+    private static void Report(string what, BootChangeResult result, HostRoot host)
+    {
+        foreach (string m in result.Messages)
+        {
+            Console.Out.WriteLine($"cgleak fix {what}: {m}");
+        }
+
+        foreach (ChangedFile f in result.Files)
+        {
+            Console.Out.WriteLine($"cgleak fix {what}: changed {f.HostPath} (sha256 {f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
+        }
+
+        if (result.BackupDirectory is { } dir)
+        {
+            Console.Out.WriteLine($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them");
+        }
+    }
+
+    private static FixPlan ReadPlan(string file)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(file), PlanJsonContext.Default.FixPlan)
+                ?? throw new UserFacingException($"--plan {file}: empty", ExitCodes.Usage);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserFacingException($"--plan {file}: {e.Message}", ExitCodes.Usage);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UserFacingException($"--plan {file}: not a plan saved by `cgleak fix plan --format json` ({e.Message})", ExitCodes.Usage);
+        }
     }
 
     public static int RunPlan(FixPlanArgs args)
