@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Cgleak.Testing;
+
+namespace Cgleak.Cli.Tests;
+
+/// <summary>cgleak fix plan on the fixture hosts: reviewed golden plans, and scripts that pass bash -n and shellcheck.</summary>
+public class FixPlanCliTests
+{
+    public static TheoryData<string, string> Plans()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string scenario in (string[])["boot-el7-bios", "boot-el7-uefi", "boot-el8-bls", "boot-ubuntu", "el7-957-leaking", "el7-1062-no-nokmem", "cgroup-v2"])
+        {
+            foreach (string format in (string[])["text", "sh", "json"])
+            {
+                data.Add(scenario, format);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>CGLEAK_UPDATE_GOLDENS=1 rewrites them; review the diff like code.</summary>
+    [Theory]
+    [MemberData(nameof(Plans))]
+    public void Plan_matches_the_reviewed_golden(string scenario, string format)
+    {
+        var run = CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", format);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("", run.Stderr);
+        string golden = Path.Combine(Repo.Root, "tests", "goldens", "fix-plan", $"{scenario}.{(format == "text" ? "txt" : format)}");
+        if (Environment.GetEnvironmentVariable("CGLEAK_UPDATE_GOLDENS") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
+            File.WriteAllText(golden, run.Stdout);
+        }
+
+        Assert.True(File.Exists(golden), $"no golden {golden}: run with CGLEAK_UPDATE_GOLDENS=1 and review it");
+        Assert.Equal(File.ReadAllText(golden), run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("boot-el7-bios")]
+    [InlineData("boot-el7-uefi")]
+    [InlineData("boot-el8-bls")]
+    [InlineData("boot-ubuntu")]
+    [InlineData("el7-957-leaking")]
+    public void The_script_passes_bash_n_and_shellcheck(string scenario)
+    {
+        string script = Path.Combine(Path.GetTempPath(), $"cgleak-plan-{scenario}-{Environment.ProcessId}.sh");
+        File.WriteAllText(script, CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", "sh").Stdout);
+        try
+        {
+            Assert.Equal((0, ""), Tool("bash", "-n", script));
+            Assert.Equal((0, ""), Tool("shellcheck", script));
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [Fact]
+    public void Apply_with_a_saved_plan_refuses_it_once_an_input_changed()
+    {
+        string copy = Directory.CreateTempSubdirectory("cgleak-stale-").FullName;
+        try
+        {
+            Assert.Equal(0, Tool("cp", "-a", Repo.Fixture("boot-el7-uefi") + "/.", copy).Code);
+            string plan = Path.Combine(copy, "plan.json");
+            File.WriteAllText(plan, CgleakProcess.Run("fix", "plan", "--host-root", copy, "--format", "json").Stdout);
+            Assert.NotNull(JsonNode.Parse(File.ReadAllText(plan))!["edit"]);
+            File.AppendAllText(copy + "/boot/efi/EFI/centos/grub.cfg", "\n");
+            var run = CgleakProcess.Run("fix", "apply", "--host-root", copy, "--plan", plan, "--yes");
+            Assert.Equal(69, run.ExitCode);
+            Assert.Contains("/boot/efi/EFI/centos/grub.cfg changed since the plan was made", run.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(copy + "/var/lib/cgleak/backups"));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_plan_file_that_is_no_plan_is_a_usage_error()
+    {
+        string bad = Path.GetTempFileName();
+        File.WriteAllText(bad, "{ not json");
+        var run = CgleakProcess.Run("fix", "apply", "--host-root", Repo.Fixture("boot-el7-uefi"), "--plan", bad, "--yes");
+        File.Delete(bad);
+        Assert.Equal(64, run.ExitCode);
+        Assert.StartsWith($"cgleak: --plan {bad}: not a plan", run.Stderr, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output) Tool(string file, params string[] args)
+    {
+        using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
+    }
+}

@@ -1,0 +1,212 @@
+using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Fix;
+using Cgleak.Host;
+using Cgleak.Host.Boot;
+using Cgleak.Lab.Boot;
+using Cgleak.Testing;
+
+namespace Cgleak.Lab.Tests;
+
+/// <summary>fix apply and undo against copies of the boot fixtures.</summary>
+public sealed class BootEditorTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("cgleak-boot-").FullName;
+
+    public void Dispose()
+    {
+        foreach (string d in Directory.GetDirectories(_root, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(d, (UnixFileMode)0b111_101_101);
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private string Copy(string scenario)
+    {
+        string target = Path.Combine(_root, scenario);
+        var psi = new System.Diagnostics.ProcessStartInfo("cp", ["-a", Repo.Fixture(scenario), target]);
+        System.Diagnostics.Process.Start(psi)!.WaitForExit();
+        return target;
+    }
+
+    private static FixPlan Plan(string root, FixMethod method = FixMethod.Auto)
+    {
+        HostRoot host = HostRoot.At(root);
+        return FixPlanner.Plan(Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }), BootConfig.Read(host), new PlanRequest(method));
+    }
+
+    private static Dictionary<string, byte[]> Snapshot(string root) =>
+        Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/var/lib/cgleak/", StringComparison.Ordinal))
+            .ToDictionary(f => f[root.Length..], File.ReadAllBytes);
+
+    [Theory]
+    [InlineData("boot-el7-bios", 2)]
+    [InlineData("boot-el7-uefi", 1)]
+    [InlineData("boot-el8-bls", 1)]
+    [InlineData("boot-ubuntu", 2)]
+    public void Apply_is_idempotent_and_undo_restores_every_byte(string scenario, int filesChanged)
+    {
+        string root = Copy(scenario);
+        var before = Snapshot(root);
+        var editor = new BootEditor(HostRoot.At(root), root + "/var/lib/cgleak");
+
+        BootChangeResult first = editor.Apply(Plan(root));
+        Assert.Equal(filesChanged, first.Files.Count);
+        Assert.All(first.Files, f => Assert.True(File.Exists(Path.Combine(first.BackupDirectory!, f.Backup))));
+
+        BootChangeResult second = editor.Apply(Plan(root));
+        Assert.False(second.Changed);
+        Assert.Contains("already applied", second.Messages.Single(), StringComparison.Ordinal);
+
+        editor.Undo();
+        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), Snapshot(root).Keys.Order(StringComparer.Ordinal));
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+        Assert.Contains("nothing to undo", editor.Undo().Messages.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_el7_bios_the_default_moves_to_the_kernel_that_honours_nokmem_and_only_it_gets_the_argument()
+    {
+        string root = Copy("boot-el7-bios");
+        new BootEditor(HostRoot.At(root), root + "/state").Apply(Plan(root));
+        GrubEnv env = GrubEnv.Parse(File.ReadAllText(root + "/boot/grub2/grubenv"))!;
+        Assert.Equal("CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)", env["saved_entry"]);
+        Assert.Equal(GrubEnv.BlockSize, new FileInfo(root + "/boot/grub2/grubenv").Length);
+        var entries = GrubConfig.Parse(File.ReadAllText(root + "/boot/grub2/grub.cfg"), out var problems);
+        Assert.Empty(problems);
+        Assert.EndsWith(" cgroup.memory=nokmem", entries.Single(e => e.KernelVersion == "3.10.0-1160.el7.x86_64").Arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain("nokmem", entries.Single(e => e.KernelVersion == "3.10.0-957.27.2.el7.x86_64").Arguments, StringComparison.Ordinal);
+        Assert.Equal("../boot/grub2/grub.cfg", new FileInfo(root + "/etc/grub2.cfg").LinkTarget); // the link stays a link
+    }
+
+    [Fact]
+    public void A_plan_whose_inputs_changed_is_refused_and_nothing_is_written()
+    {
+        string root = Copy("boot-el7-bios");
+        FixPlan plan = Plan(root);
+        File.AppendAllText(root + "/boot/grub2/grub.cfg", "# edited by someone else\n");
+        var before = Snapshot(root);
+        var e = Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/state").Apply(plan));
+        Assert.Contains("/boot/grub2/grub.cfg changed since the plan was made", e.Message, StringComparison.Ordinal);
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+    }
+
+    [Fact]
+    public void A_crash_between_writing_and_renaming_leaves_the_old_file_whole()
+    {
+        string root = Copy("boot-el7-bios");
+        string grubCfg = root + "/boot/grub2/grub.cfg";
+        byte[] before = File.ReadAllBytes(grubCfg);
+        var editor = new BootEditor(HostRoot.At(root), root + "/state") { BeforeRename = target => throw new IOException("simulated crash before rename of " + target) };
+        Assert.Throws<IOException>(() => editor.Apply(Plan(root)));
+        Assert.Equal(before, File.ReadAllBytes(grubCfg));
+        Assert.Equal(GrubEnv.BlockSize, new FileInfo(root + "/boot/grub2/grubenv").Length);
+    }
+
+    [Fact]
+    public void A_read_only_boot_gives_one_clear_error_and_no_partial_write()
+    {
+        // Tests run as root, which ignores permission bits: a read-only bind mount makes /boot/grub2 truly read-only.
+        string root = Copy("boot-el7-bios");
+        var before = Snapshot(root);
+        using var readOnly = ReadOnlyMount.Of(root + "/boot/grub2");
+        var e = Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/state").Apply(Plan(root)));
+        Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Read-only file system", e.Message, StringComparison.Ordinal);
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+        Assert.Empty(Directory.GetFiles(root + "/boot/grub2", "*.cgleak-tmp-*"));
+    }
+
+    [Fact]
+    public void A_plan_that_needs_a_kernel_first_applies_nothing()
+    {
+        string root = Copy("boot-el7-bios");
+        File.Delete(root + "/boot/vmlinuz-3.10.0-1160.el7.x86_64");
+        string cfg = File.ReadAllText(root + "/boot/grub2/grub.cfg");
+        int start = cfg.IndexOf("menuentry 'CentOS Linux (3.10.0-1160", StringComparison.Ordinal);
+        File.WriteAllText(root + "/boot/grub2/grub.cfg", cfg[..start] + cfg[(cfg.IndexOf("}\n", start, StringComparison.Ordinal) + 2)..]);
+        FixPlan plan = Plan(root, FixMethod.Kernel);
+        Assert.True(plan.NeedsKernelFirst);
+        Assert.Contains(plan.Steps, s => s.Commands.Contains("yum install kernel"));
+        Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/state").Apply(plan));
+    }
+
+    [Fact]
+    public void An_unparsable_grub_cfg_is_named_and_not_edited()
+    {
+        string root = Copy("boot-el7-bios");
+        File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'broken (3.10.0-1160.el7.x86_64)' {\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 ro\n");
+        FixPlan plan = Plan(root);
+        Assert.Contains(plan.Problems, p => p.StartsWith("/boot/grub2/grub.cfg: ", StringComparison.Ordinal) && p.Contains("not closed", StringComparison.Ordinal));
+        Assert.Empty(plan.Entries);
+        Assert.Null(plan.Edit);
+    }
+
+    [Fact]
+    public void Efi_and_bios_configs_that_disagree_are_reported()
+    {
+        string root = Copy("boot-el7-uefi");
+        Directory.CreateDirectory(root + "/boot/grub2");
+        File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)' {\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro\n}\n");
+        FixPlan plan = Plan(root);
+        Assert.Contains(plan.Problems, p => p.Contains("list different kernels", StringComparison.Ordinal) && p.Contains("UEFI", StringComparison.Ordinal));
+        Assert.Equal("3.10.0-1160.118.1.el7.x86_64", plan.Edit!.TargetKernel); // the EFI config boots this host
+    }
+
+    [Fact]
+    public void With_grubby_the_editor_runs_it_and_checks_with_grubby_info()
+    {
+        string root = Copy("boot-el7-bios");
+        string log = Path.Combine(_root, "grubby.log");
+        string standIn = Path.Combine(_root, "grubby-standin");
+        // A RECORDING STAND-IN for grubby (not installable here): logs its arguments, answers --info as grubby does.
+        File.WriteAllText(standIn, $"#!/bin/sh\necho \"$*\" >> '{log}'\nif [ \"$1\" = --info ]; then\n  if grep -q -- '--args=' '{log}'; then echo 'args=\"ro quiet cgroup.memory=nokmem\"'; else echo 'args=\"ro quiet\"'; fi\nfi\n");
+        File.SetUnixFileMode(standIn, (UnixFileMode)0b111_101_101);
+        FixPlan plan = Plan(root);
+        var result = new BootEditor(HostRoot.At(root), root + "/state", grubby: standIn).Apply(plan with { Edit = plan.Edit! with { NewDefault = null } });
+        Assert.Equal(
+            ["--args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64", "--info /boot/vmlinuz-3.10.0-1160.el7.x86_64"],
+            File.ReadAllLines(log));
+        Assert.Contains(result.Messages, m => m.Contains("shows cgroup.memory=nokmem", StringComparison.Ordinal));
+        Assert.True(Directory.Exists(result.BackupDirectory));
+    }
+
+    [Fact]
+    public void Edits_change_only_the_lines_they_must()
+    {
+        const string Cfg = "menuentry 'A' {\n\tlinux16 /vmlinuz-1.2.3 ro quiet\n\tinitrd16 /initramfs-1.2.3.img\n}\nmenuentry 'B' {\n\tlinux16 /vmlinuz-1.2.4 ro\n}\n";
+        string once = BootEdits.GrubCfgAddArgument(Cfg, "1.2.3", "cgroup.memory=nokmem");
+        Assert.Equal(Cfg.Replace("ro quiet", "ro quiet cgroup.memory=nokmem", StringComparison.Ordinal), once);
+        Assert.Equal(once, BootEdits.GrubCfgAddArgument(once, "1.2.3", "cgroup.memory=nokmem"));
+        Assert.Equal("GRUB_CMDLINE_LINUX=\"cgroup.memory=nokmem\"\n", BootEdits.DefaultGrubAddArgument("GRUB_CMDLINE_LINUX=\"\"\n", "cgroup.memory=nokmem"));
+    }
+}
+
+/// <summary>A read-only bind mount over a test directory (root ignores permission bits), removed on dispose.</summary>
+internal sealed class ReadOnlyMount : IDisposable
+{
+    private readonly string _path;
+
+    private ReadOnlyMount(string path) => _path = path;
+
+    public static ReadOnlyMount Of(string path)
+    {
+        Run("mount", "--bind", path, path);
+        Run("mount", "-o", "remount,bind,ro", path, path);
+        return new ReadOnlyMount(path);
+    }
+
+    public void Dispose() => Run("umount", _path);
+
+    private static void Run(params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(args[0], args[1..]) { RedirectStandardError = true })!;
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{string.Join(' ', args)}: {p.StandardError.ReadToEnd()}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# cgleak fix plan for host tree el7-1062-no-nokmem
+# Kernel method, to stop the memory cgroup ID leak (runtime.runc, kubelet.kmem): no installed kernel honours cgroup.memory=nokmem: install one first, then plan again.
+# Review every step before running it. Steps that install packages are left as comments;
+# nothing reboots without asking. Set NODE to this node's Kubernetes name.
+set -euo pipefail
+NODE="${NODE:-$(hostname)}"
+step() { printf '\n== %s\n' "$*"; }
+confirm() { local answer; read -r -p "$1 [y/N] " answer; [[ "$answer" == y || "$answer" == yes ]]; }
+
+step '1. List the boot entries and find the one that boots next'
+# why: the runbook's 4.2: adding the argument to an entry that does not boot changes nothing
+awk -F\' '$1=="menuentry " {print i++ " : " $2}' /etc/grub2.cfg
+grub2-editenv list
+
+step '2. Install a kernel that honours cgroup.memory=nokmem'
+# why: el7 kernels before 3.10.0-1062.4.1 ignore the argument (kernel.nokmem-arg, L5)
+# undo: remove the new kernel package
+# yum install kernel
+echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2
