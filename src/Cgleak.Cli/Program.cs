@@ -11,6 +11,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     ReclaimCommand.Create(),
     ReproCommand.Create(),
     FixCommand.Create(),
+    VerifyCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

@@ -127,4 +127,5 @@ public sealed record CleanupDocument(int SchemaVersion, IReadOnlyList<string> Re
 [System.Text.Json.Serialization.JsonSerializable(typeof(CleanupDocument))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ReclaimDocument))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ReproDocument))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(VerifyDocument))]
 public sealed partial class LabJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

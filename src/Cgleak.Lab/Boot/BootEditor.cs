@@ -103,6 +103,11 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
     private string BackupRoot => Path.Combine(stateDirectory, "backups");
 
+    /// <summary>True when a fix was applied under this state directory and not undone.</summary>
+    public static bool HasApplied(string stateDirectory) =>
+        Directory.Exists(Path.Combine(stateDirectory, "backups"))
+        && Directory.GetDirectories(Path.Combine(stateDirectory, "backups"), "*-apply").Any(d => File.Exists(Path.Combine(d, ManifestName)));
+
     private static void RefuseStale(FixPlan plan, BootConfig boot)
     {
         var now = boot.All.ToDictionary(f => f.HostPath, f => f.Sha256, StringComparer.Ordinal);

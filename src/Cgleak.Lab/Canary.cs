@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Host.Kernel;
+
+namespace Cgleak.Lab;
+
+/// <summary>What the canary found.</summary>
+/// <param name="Method">"count" (watched the canaries leave /proc/cgroups) or "wall" (free slots at the wall before and after).</param>
+/// <param name="Leaking">true: slots did not come back; false: they did; null: undecided.</param>
+public sealed record CanaryResult(string Method, int Canaries, int? Released, long? SlotsLost, bool? Leaking, string Conclusion, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// The deterministic reproducer, scaled down: memory cgroups with kmem accounting activated as runc does it
+/// (1 then -1 to memory.kmem.limit_in_bytes, kmem-facts R2), a process in each that allocates kernel objects
+/// (files and directories: dentries and inodes) and page cache, then removed. Where the kernel counts dying
+/// cgroups (C1), their leaving the count proves kernel memory does not pin them. Where it does not (3.10, C2),
+/// the only proof is the runbook's: free slots at the wall before and after (--until-full).
+/// </summary>
+public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
+{
+    public const int DefaultCanaries = 20;
+
+    public CanaryResult Run(KernelTraits kernel, bool untilFull, CancellationToken cancel)
+    {
+        if (kernel.CountsDying == true)
+        {
+            return ByCount(kernel, cancel);
+        }
+
+        if (!untilFull)
+        {
+            return new CanaryResult("none", 0, null, null, null,
+                "undecided: this kernel does not count zombie memory cgroups (C2), so only filling the ID space can tell: run `cgleak verify --canary --until-full --yes` on a drained node", []);
+        }
+
+        return AtTheWall(cancel);
+    }
+
+    private CanaryResult ByCount(KernelTraits kernel, CancellationToken cancel)
+    {
+        var notes = new List<string>();
+        long baseline = LiveCgroups.KernelCount() ?? throw new LabException("/proc/cgroups has no memory row");
+        using Scratch scratch = Scratch.Open(LinuxCgroupFs.Instance, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno);
+        if (errno != 0)
+        {
+            throw new LabException($"the kernel refused the canary's parent: {Errno.Message(errno)}: the node is at the wall");
+        }
+
+        string files = FilesDirectory(notes);
+        try
+        {
+            for (int i = 0; i < DefaultCanaries; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                Cycle(scratch.MemoryPath + "/" + i.ToString(CultureInfo.InvariantCulture), Path.Combine(files, i.ToString(CultureInfo.InvariantCulture)), notes);
+            }
+
+            long withDying = LiveCgroups.KernelCount() ?? baseline;
+            Directory.Delete(files, recursive: true); // the page cache goes; kernel memory alone would still pin them
+            long now = withDying;
+            var clock = Stopwatch.StartNew();
+            var still = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(30) && withDying - now < DefaultCanaries && still.Elapsed < TimeSpan.FromSeconds(8))
+            {
+                cancel.WaitHandle.WaitOne(200);
+                cancel.ThrowIfCancellationRequested();
+                long count = LiveCgroups.KernelCount() ?? now;
+                if (count != now)
+                {
+                    now = count;
+                    still.Restart();
+                }
+            }
+
+            int released = (int)Math.Clamp(withDying - now, 0, DefaultCanaries);
+            return Decide(kernel, released, clock.Elapsed.TotalSeconds, notes);
+
+        }
+        finally
+        {
+            if (Directory.Exists(files))
+            {
+                Directory.Delete(files, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The count method's verdict: on a kernel that releases IDs at offline (I5) removed cgroups cost no ID
+    /// whatever pins them; elsewhere a canary that stays counted after losing its page cache is pinned by
+    /// kernel memory, and keeps its ID (3.19-4.6, C1 without I5).
+    /// </summary>
+    internal static CanaryResult Decide(KernelTraits kernel, int released, double seconds, IReadOnlyList<string> notes)
+    {
+        bool freed = released >= DefaultCanaries * 9 / 10;
+        string conclusion = kernel.ReleasesIdAtOffline == true
+            ? $"not leaking: IDs are released when a memory cgroup goes offline (I5), and {released} of {DefaultCanaries} canaries with kmem accounting activated "
+                + (freed ? $"left the kernel's count within {seconds:0.#} s of losing their page cache: kernel memory does not pin them"
+                         : $"were freed within {seconds:0.#} s; the rest stay dying a while longer, a cost in memory, not an ID leak")
+            : freed
+                ? $"not leaking: {released} of {DefaultCanaries} canaries with kmem accounting activated left the kernel's count within {seconds:0.#} s of losing their page cache: kernel memory does not pin them"
+                : $"leaking: only {released} of {DefaultCanaries} canaries were freed within {seconds:0.#} s of losing their page cache: kernel memory pins them, and on this kernel their IDs stay taken";
+        bool leaking = kernel.ReleasesIdAtOffline != true && !freed;
+        return new CanaryResult("count", DefaultCanaries, released, leaking ? DefaultCanaries - released : 0, leaking, conclusion, notes);
+    }
+
+    private CanaryResult AtTheWall(CancellationToken cancel)
+    {
+        var notes = new List<string>();
+        var probe = new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups);
+        ProbeResult before = probe.Run(new ProbeRequest(null), cancel);
+        if (!before.Exact)
+        {
+            throw new LabException("the probe did not reach the wall");
+        }
+
+        using (Scratch scratch = Scratch.Open(LinuxCgroupFs.Instance, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno))
+        {
+            if (errno == 0)
+            {
+                string files = FilesDirectory(notes);
+                Cycle(scratch.MemoryPath + "/0", Path.Combine(files, "0"), notes);
+                Directory.Delete(files, recursive: true);
+            }
+        }
+
+        cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(5)); // RCU-delayed frees (O3)
+        ProbeResult after = probe.Run(new ProbeRequest(null), cancel);
+        long lost = before.FreeSlots - after.FreeSlots;
+        string conclusion = lost > 0
+            ? $"leaking: {before.FreeSlots} free slots before the canary, {after.FreeSlots} after: its ID slot did not come back (the runbook's test)"
+            : $"not leaking: {before.FreeSlots} free slots before the canary and {after.FreeSlots} after: its ID slot came back";
+        return new CanaryResult("wall", 1, lost > 0 ? 0 : 1, lost, lost > 0, conclusion, notes);
+    }
+
+    /// <summary>
+    /// Where canaries make their files: a tmpfs, so they allocate kernel objects (dentries, inodes) and shmem
+    /// that goes with the files, but no block-device buffer cache (a disk filesystem's inode tables and bitmaps
+    /// would be charged to the canaries and pin them as page cache, which is not what the canary tests).
+    /// </summary>
+    private static string FilesDirectory(List<string> notes)
+    {
+        KernelRead mountinfo = KernelFile.Read("/proc/self/mountinfo");
+        var tmpfs = mountinfo.IsOk
+            ? Host.Parsing.MountInfo.Parse(mountinfo.Text).Value.Where(m => m.FsType == "tmpfs").Select(m => m.MountPoint).ToHashSet(StringComparer.Ordinal)
+            : [];
+        foreach (string candidate in (string[])["/dev/shm", "/run", "/tmp"])
+        {
+            if (tmpfs.Contains(candidate))
+            {
+                return Directory.CreateDirectory(Path.Combine(candidate, $"cgleak-canary-files-{Environment.ProcessId}-{Random.Shared.Next():x8}")).FullName;
+            }
+        }
+
+        notes.Add("no tmpfs at /dev/shm, /run or /tmp: canary files on disk, whose metadata page cache may pin them");
+        return Directory.CreateTempSubdirectory("cgleak-canary-files-").FullName;
+    }
+
+    /// <summary>One canary: create, activate kmem as runc does, allocate kernel objects and page cache from inside, remove.</summary>
+    private static void Cycle(string cgroup, string files, List<string> notes)
+    {
+        int errno = LinuxCgroupFs.Instance.MakeDirectory(cgroup);
+        if (errno != 0)
+        {
+            throw new LabException($"cannot create canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+        }
+
+        foreach (string value in (string[])["1", "-1"])
+        {
+            try
+            {
+                File.WriteAllText(cgroup + "/memory.kmem.limit_in_bytes", value);
+            }
+            catch (IOException e)
+            {
+                string note = $"writing {value} to memory.kmem.limit_in_bytes failed: {e.Message} (5.16+ refuse it, L12)";
+                if (!notes.Contains(note))
+                {
+                    notes.Add(note);
+                }
+            }
+        }
+
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"echo $$ > '{cgroup}/cgroup.procs' && mkdir -p '{files}' && i=0; while [ $i -lt 64 ]; do mkdir '{files}/d'$i && echo canary > '{files}/d'$i/f; i=$((i+1)); done");
+        using (Process p = Process.Start(start)!)
+        {
+            p.WaitForExit();
+        }
+
+        for (int attempt = 0; (errno = LinuxCgroupFs.Instance.RemoveDirectory(cgroup)) == Errno.EBUSY && attempt < 50; attempt++)
+        {
+            Thread.Sleep(50);
+        }
+
+        if (errno != 0)
+        {
+            throw new LabException($"cannot remove canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+        }
+    }
+}
