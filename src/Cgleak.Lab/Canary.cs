@@ -48,6 +48,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
         }
 
         string files = FilesDirectory(notes);
+        scratch.Journal.AddBundle(files); // a killed canary's files are cleanup's to remove too
         try
         {
             for (int i = 0; i < DefaultCanaries; i++)
@@ -120,6 +121,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
             if (errno == 0)
             {
                 string files = FilesDirectory(notes);
+                scratch.Journal.AddBundle(files);
                 Cycle(scratch.MemoryPath + "/0", Path.Combine(files, "0"), notes);
                 Directory.Delete(files, recursive: true);
             }

@@ -153,6 +153,10 @@ public sealed class BootEditorTests : IDisposable
         FixPlan plan = Plan(root);
         Assert.Contains(plan.Problems, p => p.Contains("list different kernels", StringComparison.Ordinal) && p.Contains("UEFI", StringComparison.Ordinal));
         Assert.Equal("3.10.0-1160.118.1.el7.x86_64", plan.Edit!.TargetKernel); // the EFI config boots this host
+        var before = Snapshot(root);
+        var e = Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/state").Apply(plan));
+        Assert.Contains("list different kernels", e.Message, StringComparison.Ordinal);
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
     }
 
     [Fact]

@@ -47,4 +47,7 @@ public sealed record FixPlan(
     IReadOnlyList<string> Problems)
 {
     public const string NokmemArgument = "cgroup.memory=nokmem";
+
+    /// <summary>The JSON form's version; `cgleak fix apply --plan` reads this form back.</summary>
+    public int SchemaVersion { get; init; } = 1;
 }

@@ -45,6 +45,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
         BootConfig boot = BootConfig.Read(host);
         RefuseStale(plan, boot);
+        RefuseDisagreement(boot);
         Dictionary<string, string> changes = Compute(edit, boot);
         var current = boot.All.ToDictionary(f => f.HostPath, f => f.Text, StringComparer.Ordinal);
         foreach (string unchanged in changes.Where(c => current[c.Key] == c.Value).Select(c => c.Key).ToList())
@@ -122,6 +123,16 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         if (now.Keys.Except(plan.Inputs.Select(i => i.Path), StringComparer.Ordinal).FirstOrDefault() is { } added)
         {
             throw new LabException($"{added} appeared since the plan was made: make a new plan and review it; nothing was changed");
+        }
+    }
+
+    /// <summary>A BIOS and a UEFI grub.cfg listing different kernels: which one boots must be settled by a person first.</summary>
+    private static void RefuseDisagreement(BootConfig boot)
+    {
+        if (boot.BiosGrubCfg is { } bios && boot.EfiGrubCfg is { } efi
+            && !GrubConfig.Parse(bios.Text, out _).Select(e => e.KernelVersion).SequenceEqual(GrubConfig.Parse(efi.Text, out _).Select(e => e.KernelVersion)))
+        {
+            throw new LabException($"{bios.HostPath} and {efi.HostPath} list different kernels: settle which one this host boots (regenerate or remove the other), then plan again; nothing was changed");
         }
     }
 
