@@ -12,6 +12,8 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     ReproCommand.Create(),
     FixCommand.Create(),
     VerifyCommand.Create(),
+    MetricsCommand.Create(),
+    CheckCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

@@ -1,0 +1,105 @@
+using System.Text;
+using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Checks;
+using Cgleak.Host.Cgroups;
+using Prometheus;
+
+namespace Cgleak.Agent;
+
+/// <summary>What one sample adds to the doctor's report: the trends and the agent's own health.</summary>
+public sealed record SampleExtras(Trend? IdsTrend = null, Trend? DyingTrend = null, double ScanSeconds = 0, long ScanErrors = 0);
+
+/// <summary>
+/// The doctor's report as Prometheus metrics (names under cgleak_, base units, ratios 0-1; ecosystem.md).
+/// Unknown values are absent, never 0. Each sample renders into a fresh registry, so a scrape serves the
+/// last sample whole and never walks the cgroup tree.
+/// </summary>
+public static class MetricsExporter
+{
+    public static readonly string[] Statuses = ["pass", "warn", "fail", "info", "skip", "error"];
+    public static readonly string[] Verdicts = ["ok", "at-risk", "affected", "unknown"];
+
+    public static CollectorRegistry Render(DoctorReport report, SampleExtras extras, string version)
+    {
+        CollectorRegistry registry = Metrics.NewCustomRegistry();
+        MetricFactory f = Metrics.WithCustomRegistry(registry);
+        MemcgCounts c = report.Counts;
+
+        Gauge cgroups = f.CreateGauge("cgleak_memory_cgroups", "Memory cgroups by state: live (directories under the memory mount) and dying (removed, still held by the kernel).", new GaugeConfiguration { LabelNames = ["state"] });
+        Set(cgroups, c.Live, "live");
+        Set(cgroups, c.Dying, "dying");
+        Set(f.CreateGauge("cgleak_memory_cgroups_reported", "The memory cgroups the kernel reports: the memory row of /proc/cgroups (num_cgroups).", Quiet), c.Reported);
+        Set(f.CreateGauge("cgleak_memory_cgroup_ids_in_use", "Memory cgroup IDs in use, as this kernel family implies; absent where the kernel hides zombies.", Quiet), c.IdsInUse);
+        f.CreateGauge("cgleak_memory_cgroup_ids_limit", "The memory cgroup ID limit (MEM_CGROUP_ID_MAX).").Set(c.Limit);
+        if (report.Facts.Layout.Memory == MemoryHierarchy.V1 && report.Facts.Tree is { } tree)
+        {
+            f.CreateGauge("cgleak_kmem_active_cgroups", "Container cgroups with kernel-memory accounting active.").Set(tree.Containers.Count(x => x.State == KmemState.Active));
+        }
+
+        Gauge checks = f.CreateGauge("cgleak_check_status", "1 for the status each check has now, 0 for the others.", new GaugeConfiguration { LabelNames = ["check", "status"] });
+        foreach (CheckResult r in report.Checks)
+        {
+            foreach (string s in Statuses)
+            {
+                checks.WithLabels(r.Id, s).Set(string.Equals(r.Status.ToString(), s, StringComparison.OrdinalIgnoreCase) ? 1 : 0);
+            }
+        }
+
+        Gauge verdict = f.CreateGauge("cgleak_verdict", "1 for the node's verdict now, 0 for the others.", new GaugeConfiguration { LabelNames = ["verdict"] });
+        foreach (string v in Verdicts)
+        {
+            verdict.WithLabels(v).Set(VerdictName(report.Verdict) == v ? 1 : 0);
+        }
+
+        Gauge eta = f.CreateGauge("cgleak_memory_cgroup_ids_exhaustion_eta_seconds", "Seconds until IDs in use reach the limit at the least-squares slope of the window; absent when not rising.", Quiet);
+        if (extras.IdsTrend?.SecondsUntil(c.Limit, c.IdsInUse ?? double.NaN) is { } seconds && c.IdsInUse is not null)
+        {
+            eta.Set(seconds);
+        }
+
+        Gauge growth = f.CreateGauge("cgleak_dying_memory_cgroups_growth_per_second", "Least-squares slope of dying memory cgroups over the window.", Quiet);
+        if (extras.DyingTrend is { } dying)
+        {
+            growth.Set(dying.SlopePerSecond);
+        }
+
+        f.CreateGauge("cgleak_scan_duration_seconds", "How long the last sample of the host took.").Set(extras.ScanSeconds);
+        f.CreateCounter("cgleak_scan_errors_total", "Samples that failed, or read the host with problems.").IncTo(extras.ScanErrors);
+        f.CreateGauge("cgleak_build_info", "cgleak's version.", new GaugeConfiguration { LabelNames = ["version"] }).WithLabels(version).Set(1);
+        return registry;
+    }
+
+    public static async Task<string> TextAsync(CollectorRegistry registry, CancellationToken cancel = default)
+    {
+        using var stream = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(stream, cancel).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static string VerdictName(Verdict v) => v switch
+    {
+        Verdict.Ok => "ok",
+        Verdict.AtRisk => "at-risk",
+        Verdict.Affected => "affected",
+        _ => "unknown",
+    };
+
+    private static GaugeConfiguration Quiet => new() { SuppressInitialValue = true };
+
+    private static void Set(Gauge gauge, long? value, string? label = null)
+    {
+        if (value is not { } v)
+        {
+            return;
+        }
+
+        if (label is null)
+        {
+            gauge.Set(v);
+        }
+        else
+        {
+            gauge.WithLabels(label).Set(v);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Text;
+using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Checks;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>
+/// cgleak check --npd: node-problem-detector's custom-plugin protocol (pkg/custompluginmonitor; ecosystem.md):
+/// exit 0 OK (condition False), 1 NonOK (condition True), anything else Unknown; stdout is the condition
+/// message, at most 80 bytes.
+/// </summary>
+public static class CheckCommand
+{
+    public const int MaxMessageBytes = 80;
+
+    public static Command Create()
+    {
+        var npd = new Option<bool>("--npd") { Description = "Speak node-problem-detector's custom-plugin protocol (required: the only protocol so far)." };
+        var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR (e.g. /host).", HelpName = "DIR" };
+        var command = new Command("check", "A node-problem-detector plugin: exit 0 ok, 1 problem (at-risk or affected), 2 unknown; one message of at most 80 bytes.")
+        {
+            npd, hostRoot,
+        };
+        command.SetAction(p => p.GetValue(npd)
+            ? Run(p.GetValue(hostRoot))
+            : throw new UserFacingException("check: say which protocol: --npd", ExitCodes.Usage));
+        return command;
+    }
+
+    public static int Run(string? hostRoot)
+    {
+        DoctorReport report = Doctor.Examine(DoctorCommand.ResolveHost(hostRoot));
+        Console.Out.WriteLine(Message(report));
+        return report.Verdict switch
+        {
+            Verdict.Ok => 0,
+            Verdict.AtRisk or Verdict.Affected => 1,
+            _ => 2,
+        };
+    }
+
+    /// <summary>"affected: kmem.active-cgroups, logs.symptom; 31% IDs", cut to 80 bytes on a character boundary.</summary>
+    public static string Message(DoctorReport report)
+    {
+        var problems = report.Checks.Where(c => c.Concern != Concern.None).Select(c => c.Id).ToList();
+        string ids = report.Counts.IdsInUseRatio is { } r ? $"IDs {r * 100:0.#}% used" : report.Counts.Dying is { } d ? $"{d} dying" : "";
+        string text = report.Verdict switch
+        {
+            Verdict.Ok => "ok" + (ids.Length > 0 ? $": {ids}" : ""),
+            Verdict.Unknown => "unknown: " + report.VerdictReason,
+            _ => $"{Rendering.Names.Of(report.Verdict)}: {string.Join(", ", problems)}" + (ids.Length > 0 ? $"; {ids}" : ""),
+        };
+        return Cut(text, MaxMessageBytes);
+    }
+
+    internal static string Cut(string text, int maxBytes)
+    {
+        if (Encoding.UTF8.GetByteCount(text) <= maxBytes)
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder();
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            if (Encoding.UTF8.GetByteCount(sb.ToString()) + rune.Utf8SequenceLength > maxBytes - 3)
+            {
+                break;
+            }
+
+            sb.Append(rune.ToString());
+        }
+
+        return sb.Append("...").ToString();
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Cgleak.Agent;
+using Cgleak.Diagnosis;
+using Cgleak.Host;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>
+/// cgleak metrics [--textfile PATH]: the agent's metrics once, for node_exporter's textfile collector
+/// (for users who will not open another port). Written to a temp file beside PATH and renamed, as the
+/// collector requires. One-shot: the forecast metrics, which need a history, are absent.
+/// </summary>
+public static class MetricsCommand
+{
+    public static Command Create()
+    {
+        var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR.", HelpName = "DIR" };
+        var textfile = new Option<string?>("--textfile") { Description = "Write to this .prom file (temp file + rename) instead of stdout, for node_exporter --collector.textfile.directory.", HelpName = "PATH" };
+        var command = new Command("metrics", "Print the cgleak_ metrics once (Prometheus text format), or write them for node_exporter's textfile collector.")
+        {
+            hostRoot, textfile,
+        };
+        command.SetAction(p => Run(p.GetValue(hostRoot), p.GetValue(textfile)));
+        return command;
+    }
+
+    public static int Run(string? hostRoot, string? textfile)
+    {
+        if (textfile is not null && !textfile.EndsWith(".prom", StringComparison.Ordinal))
+        {
+            throw new UserFacingException($"--textfile {textfile}: node_exporter reads only files ending in .prom", ExitCodes.Usage);
+        }
+
+        if (textfile is not null && Path.GetDirectoryName(Path.GetFullPath(textfile)) is { } dir && !Directory.Exists(dir))
+        {
+            throw new UserFacingException($"--textfile {textfile}: no such directory {dir}", ExitCodes.Usage);
+        }
+
+        HostRoot host = DoctorCommand.ResolveHost(hostRoot);
+        var clock = Stopwatch.StartNew();
+        DoctorReport report = Doctor.Examine(host);
+        var extras = new SampleExtras(ScanSeconds: clock.Elapsed.TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0);
+        string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, Version)).GetAwaiter().GetResult();
+        if (textfile is null)
+        {
+            Console.Out.Write(text);
+        }
+        else
+        {
+            string temp = $"{textfile}.tmp-{Environment.ProcessId}";
+            File.WriteAllText(temp, text, new UTF8Encoding(false));
+            File.Move(temp, textfile, overwrite: true);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    public static string Version => typeof(MetricsCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}
