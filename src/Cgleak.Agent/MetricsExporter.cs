@@ -69,6 +69,16 @@ public static class MetricsExporter
         return registry;
     }
 
+    /// <summary>Before the first sample (or when none ever succeeded): only the agent's own health.</summary>
+    public static CollectorRegistry RenderWithoutSample(SampleExtras extras, string version)
+    {
+        CollectorRegistry registry = Metrics.NewCustomRegistry();
+        MetricFactory f = Metrics.WithCustomRegistry(registry);
+        f.CreateCounter("cgleak_scan_errors_total", "Samples that failed, or read the host with problems.").IncTo(extras.ScanErrors);
+        f.CreateGauge("cgleak_build_info", "cgleak's version.", new GaugeConfiguration { LabelNames = ["version"] }).WithLabels(version).Set(1);
+        return registry;
+    }
+
     public static async Task<string> TextAsync(CollectorRegistry registry, CancellationToken cancel = default)
     {
         using var stream = new MemoryStream();

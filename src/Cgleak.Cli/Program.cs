@@ -14,6 +14,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     VerifyCommand.Create(),
     MetricsCommand.Create(),
     CheckCommand.Create(),
+    AgentCommand.Create(),
 };
 
 return CommandLine.Run(root, args);

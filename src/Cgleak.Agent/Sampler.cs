@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Cgleak.Diagnosis;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cgleak.Agent;
+
+/// <summary>
+/// Samples the host with the doctor's code every interval, in the background: feeds the forecasts, renders
+/// the metrics and /status once per sample and publishes them. A failed sample counts in
+/// cgleak_scan_errors_total and leaves the last good one served.
+/// </summary>
+public sealed partial class Sampler(AgentOptions options, AgentState state, ILogger<Sampler> log) : BackgroundService
+{
+    private readonly Forecast _ids = new(options.Window);
+    private readonly Forecast _dying = new(options.Window);
+    private long _errors;
+    private DoctorReport? _last;
+
+    /// <summary>Raised after every sample with its report (null when it failed), for the node condition publisher.</summary>
+    public event Action<DoctorReport?>? Sampled;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Interval);
+        do
+        {
+            await Task.Run(() => SampleOnce(DateTimeOffset.UtcNow, stoppingToken), stoppingToken).ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    internal void SampleOnce(DateTimeOffset now, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        DoctorReport? report = null;
+        try
+        {
+            report = Doctor.Examine(options.Host, cancel: cancel);
+            if (report.Facts.Problems.Count > 0)
+            {
+                _errors++;
+                LogProblems(log, report.Facts.Problems.Count, report.Facts.Problems[0].ToString());
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _errors++;
+            LogFailed(log, e.Message);
+        }
+
+        if (report is not null)
+        {
+            _last = report;
+            if (report.Counts.IdsInUse is { } ids)
+            {
+                _ids.Add(new Sample(now, ids));
+            }
+
+            if (report.Counts.Dying is { } dying)
+            {
+                _dying.Add(new Sample(now, dying));
+            }
+        }
+
+        var extras = new SampleExtras(_ids.Trend(), _dying.Trend(), clock.Elapsed.TotalSeconds, _errors);
+        Prometheus.CollectorRegistry registry = _last is { } r ? MetricsExporter.Render(r, extras, options.Version) : MetricsExporter.RenderWithoutSample(extras, options.Version);
+        string text = MetricsExporter.TextAsync(registry, cancel).GetAwaiter().GetResult();
+        state.Publish(new AgentState.Snapshot(text, _last is { } l ? options.StatusJson(l) : "{}", _last, _last is not null, _errors));
+        Sampled?.Invoke(report);
+    }
+
+    /// <summary>"at +41 IDs/h, 65535 in 9 d 3 h", for the node condition's message.</summary>
+    public string? IdsForecast(DoctorReport report) =>
+        _ids.Trend() is { } t && report.Counts.IdsInUse is { } now ? Forecast.Describe(t, report.Counts.Limit, now, "IDs") : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sample read the host with {Count} problems, first: {First}")]
+    private static partial void LogProblems(ILogger logger, int count, string first);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "sample failed: {Message}")]
+    private static partial void LogFailed(ILogger logger, string message);
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Cgleak.Agent;
+using Cgleak.Cli.Rendering;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cgleak.Cli.Commands;
+
+public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours);
+
+/// <summary>cgleak agent: the doctor running on every node, serving metrics and status.</summary>
+public static class AgentCommand
+{
+    public static Command Create()
+    {
+        var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR (in a DaemonSet: /host).", HelpName = "DIR" };
+        var interval = new Option<double>("--interval") { Description = "Seconds between samples.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var listen = new Option<string>("--listen") { Description = "Where to serve /metrics, /healthz, /readyz, /status.", DefaultValueFactory = _ => AgentOptions.DefaultListen, HelpName = "HOST:PORT" };
+        var window = new Option<double>("--window") { Description = "Hours of history the forecast fits.", DefaultValueFactory = _ => 6, HelpName = "HOURS" };
+        var command = new Command("agent", "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status.")
+        {
+            hostRoot, interval, listen, window,
+        };
+        command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window))));
+        return command;
+    }
+
+    public static int Run(AgentArgs args)
+    {
+        if (args.IntervalSeconds < 1 || args.WindowHours <= 0)
+        {
+            throw new UserFacingException(args.IntervalSeconds < 1 ? $"--interval {args.IntervalSeconds}: at least 1 second" : $"--window {args.WindowHours}: must be positive", ExitCodes.Usage);
+        }
+
+        var options = new AgentOptions(DoctorCommand.ResolveHost(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), args.Listen,
+            TimeSpan.FromHours(args.WindowHours), MetricsCommand.Version,
+            report => System.Text.Json.JsonSerializer.Serialize(JsonReport.ToDocument(report), ReportJsonContext.Default.DoctorDocument));
+        try
+        {
+            _ = options.Prefix;
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserFacingException(e.Message, ExitCodes.Usage);
+        }
+
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<AgentState>();
+        builder.Services.AddSingleton<Sampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Sampler>());
+        builder.Services.AddHostedService<HttpEndpoint>();
+        using IHost host = builder.Build();
+        try
+        {
+            host.Run(); // SIGINT/SIGTERM stop it
+        }
+        catch (System.Net.HttpListenerException e)
+        {
+            throw new UserFacingException($"--listen {args.Listen}: {e.Message}", ExitCodes.Unavailable);
+        }
+
+        return ExitCodes.Ok;
+    }
+}
