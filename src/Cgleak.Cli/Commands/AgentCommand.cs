@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cgleak.Agent;
+using Cgleak.Agent.Kubernetes;
 using Cgleak.Cli.Rendering;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Cgleak.Cli.Commands;
 
-public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours);
+public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null);
 
 /// <summary>cgleak agent: the doctor running on every node, serving metrics and status.</summary>
 public static class AgentCommand
@@ -18,11 +19,14 @@ public static class AgentCommand
         var interval = new Option<double>("--interval") { Description = "Seconds between samples.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var listen = new Option<string>("--listen") { Description = "Where to serve /metrics, /healthz, /readyz, /status.", DefaultValueFactory = _ => AgentOptions.DefaultListen, HelpName = "HOST:PORT" };
         var window = new Option<double>("--window") { Description = "Hours of history the forecast fits.", DefaultValueFactory = _ => 6, HelpName = "HOURS" };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Keep the MemoryCgroupPressure condition on this node (NODE_NAME, in-cluster service account), with an Event on each change." };
+        var taintWhen = new Option<string?>("--taint-when") { Description = "Add the NoSchedule taint cgleak.io/memcg-exhausted while the node has the problem, so new pods go elsewhere.", HelpName = "affected" };
+        taintWhen.AcceptOnlyFromAmong("affected");
         var command = new Command("agent", "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status.")
         {
-            hostRoot, interval, listen, window,
+            hostRoot, interval, listen, window, kubernetes, taintWhen,
         };
-        command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window))));
+        command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes), p.GetValue(taintWhen))));
         return command;
     }
 
@@ -52,6 +56,25 @@ public static class AgentCommand
         builder.Services.AddSingleton<Sampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Sampler>());
         builder.Services.AddHostedService<HttpEndpoint>();
+        if (args.Kubernetes)
+        {
+            string node = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } n
+                ? n
+                : throw new UserFacingException("--kubernetes needs NODE_NAME (from the downward API: spec.nodeName)", ExitCodes.Usage);
+            KubernetesNodeApi api;
+            try
+            {
+                api = KubernetesNodeApi.InCluster();
+            }
+            catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
+            {
+                throw new UserFacingException($"--kubernetes: no in-cluster service account here ({e.Message})", ExitCodes.Unavailable);
+            }
+
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(new ConditionPublisher(api, node, taint: args.TaintWhen == "affected"));
+            builder.Services.AddHostedService<ConditionService>();
+        }
         using IHost host = builder.Build();
         try
         {
