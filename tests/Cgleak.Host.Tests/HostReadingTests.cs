@@ -156,3 +156,20 @@ public class HostSurveyTests
         }
     }
 }
+
+public class RuncFingerprintTests
+{
+    [Theory]
+    [InlineData("kernel memory accounting disabled in this runc build", Components.RuncBuild.Nokmem)]
+    [InlineData("kernel memory accounting not supported by this kernel", Components.RuncBuild.Kmem)]
+    [InlineData("runc version 1.1.5", Components.RuncBuild.Unknown)]
+    public void Finds_the_marker_wherever_it_falls_across_chunk_boundaries(string marker, Components.RuncBuild expected)
+    {
+        foreach (int offset in (int[])[0, 65536 - 20, 65536 - 1, 65536, 3 * 65536 + 7])
+        {
+            byte[] binary = new byte[(4 * 65536) + 100];
+            System.Text.Encoding.ASCII.GetBytes(marker).CopyTo(binary, offset);
+            Assert.Equal(expected, Components.ComponentSurvey.Fingerprint(new MemoryStream(binary)));
+        }
+    }
+}

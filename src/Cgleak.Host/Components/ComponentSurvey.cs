@@ -128,10 +128,8 @@ public sealed partial class ComponentSurvey(HostRoot host)
     {
         try
         {
-            byte[] bytes = File.ReadAllBytes(host.Path(binary));
-            return bytes.AsSpan().IndexOf(NokmemMark) >= 0 ? RuncBuild.Nokmem
-                : bytes.AsSpan().IndexOf(KmemMark) >= 0 ? RuncBuild.Kmem
-                : RuncBuild.Unknown;
+            using var stream = new FileStream(host.Path(binary), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            return Fingerprint(stream);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -141,6 +139,37 @@ public sealed partial class ComponentSurvey(HostRoot host)
             }
 
             return RuncBuild.Unknown;
+        }
+    }
+
+    /// <summary>Streams a binary in 64 KiB chunks (overlapping by a marker's length) looking for the R11 strings: no 10 MB array a sample.</summary>
+    internal static RuncBuild Fingerprint(Stream stream)
+    {
+        int overlap = Math.Max(NokmemMark.Length, KmemMark.Length) - 1;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024 + overlap);
+        try
+        {
+            bool kmem = false;
+            int kept = 0;
+            int n;
+            while ((n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
+            {
+                ReadOnlySpan<byte> window = buffer.AsSpan(0, kept + n);
+                if (window.IndexOf(NokmemMark) >= 0)
+                {
+                    return RuncBuild.Nokmem;
+                }
+
+                kmem |= window.IndexOf(KmemMark) >= 0;
+                kept = Math.Min(overlap, window.Length);
+                window[^kept..].CopyTo(buffer);
+            }
+
+            return kmem ? RuncBuild.Kmem : RuncBuild.Unknown;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
