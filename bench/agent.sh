@@ -13,21 +13,18 @@ mount=/sys/fs/cgroup/memory
 pods=${PODS:-1664}
 parent="$mount/cgleak-bench-$$"
 agent_pid="" exporter_pid=""
+# shellcheck source=bench/kubelet-tree.sh
+source bench/kubelet-tree.sh
 cleanup() {
-  [[ -n "$agent_pid" ]] && kill "$agent_pid" 2>/dev/null || true
-  [[ -n "$exporter_pid" ]] && kill "$exporter_pid" 2>/dev/null || true
-  [[ -d "$parent" ]] && find "$parent" -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$parent" 2>/dev/null || true
+  if [[ -n "$agent_pid" ]]; then kill "$agent_pid" 2>/dev/null || true; fi
+  if [[ -n "$exporter_pid" ]]; then kill "$exporter_pid" 2>/dev/null || true; fi
+  remove_kubelet_tree "$parent"
 }
 trap cleanup EXIT INT TERM
 
 ./cgleak --help >/dev/null
 bin=.cgleak-build/cgleak
-mkdir "$parent"
-for ((i = 0; i < pods; i++)); do
-  qos=$([[ $((i % 2)) == 0 ]] && echo besteffort || echo burstable)
-  pod="$parent/kubepods/$qos/pod$(cat /proc/sys/kernel/random/uuid)"
-  printf '%s\n' "$pod" "$pod/$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$pod/$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-done | xargs -n 500 mkdir -p
+make_kubelet_tree "$parent" "$pods"
 echo "memory cgroups: $(find "$mount" -type d | wc -l)"
 
 port=$((20000 + RANDOM % 20000)); nport=$((port + 1))
@@ -42,9 +39,10 @@ echo
 echo "resident memory after start-up, a sample and scrapes:"
 awk -v a="$a" -v n="$n" 'BEGIN { printf "  cgleak agent                    %6.1f MB\n  node_exporter (cgroups only)    %6.1f MB\n  ratio agent/node_exporter       %.2f (target <= 1.00)\n", a/1024, n/1024, a/n }'
 
-urls=$(for _ in $(seq 1000); do printf '127.0.0.1:%s/metrics ' "$port"; done)
-# shellcheck disable=SC2086
-curl -s -o /dev/null -w '%{time_total}\n' $urls | sort -n | awk '{ t[NR] = $1 } END { printf "\nscrape latency, 1,000 scrapes: median %.2f ms, p99 %.2f ms (target median <= 2 ms)\n", t[int(NR/2)] * 1000, t[int(NR*0.99)] * 1000 }'
+# one curl, one keep-alive connection, 1,000 requests; every URL needs its own -o
+args=()
+for _ in $(seq 1000); do args+=(-o /dev/null "127.0.0.1:$port/metrics"); done
+curl -s -w '%{time_total}\n' "${args[@]}" | sort -n | awk '{ t[NR] = $1 } END { printf "\nscrape latency, 1,000 scrapes: median %.2f ms, p99 %.2f ms (target median <= 2 ms)\n", t[int(NR/2)] * 1000, t[int(NR*0.99)] * 1000 }'
 
 kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
 # CPU per sample: a short-interval agent, its CPU time over its samples (first sample and start-up excluded).

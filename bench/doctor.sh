@@ -11,22 +11,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mount=/sys/fs/cgroup/memory
 pods=${PODS:-1664}           # 1 kubepods + 2 QoS + 3 per pod (pod, pause, app) + the parent = 4,997
 runs=${RUNS:-11}
-(( 3 * pods + 4 <= 5000 )) || { echo "PODS=$pods would create more than 5,000 cgroups" >&2; exit 64; }
 parent="$mount/cgleak-bench-$$"
-
-cleanup() { [[ -d "$parent" ]] && find "$parent" -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$parent" 2>/dev/null || true; }
+# shellcheck source=bench/kubelet-tree.sh
+source bench/kubelet-tree.sh
+cleanup() { remove_kubelet_tree "$parent"; }
 trap cleanup EXIT INT TERM
 
 ./cgleak --help >/dev/null   # builds the native binary once, outside the timings
 bin=.cgleak-build/cgleak
 
 echo "building $((3 * pods + 4)) memory cgroups under $parent ..."
-mkdir "$parent"
-for ((i = 0; i < pods; i++)); do
-  qos=$([[ $((i % 2)) == 0 ]] && echo besteffort || echo burstable)
-  pod="$parent/kubepods/$qos/pod$(cat /proc/sys/kernel/random/uuid)"
-  printf '%s\n' "$pod" "$pod/$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$pod/$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-done | xargs -n 500 mkdir -p
+make_kubelet_tree "$parent" "$pods"
 echo "cgroups under the memory mount now: $(find "$mount" -type d | wc -l)"
 
 now() { date +%s%N; }

@@ -2,7 +2,6 @@ using Cgleak.Agent.Kubernetes;
 using Cgleak.Diagnosis;
 using Cgleak.Host;
 using Cgleak.Testing;
-using k8s;
 
 namespace Cgleak.Agent.Tests;
 
@@ -10,9 +9,7 @@ public sealed class ConditionPublisherTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 6, 0, 0, TimeSpan.Zero);
     private readonly KubernetesApiStandIn _api = new();
-    private readonly k8s.Kubernetes _client;
-
-    public ConditionPublisherTests() => _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _api.Url });
+    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     public void Dispose()
     {
@@ -20,7 +17,7 @@ public sealed class ConditionPublisherTests : IDisposable
         _api.Dispose();
     }
 
-    private ConditionPublisher Publisher(bool taint = false) => new(new KubernetesNodeApi(_client), "node-a", taint);
+    private ConditionPublisher Publisher(bool taint = false) => new(new KubernetesNodeApi(_client, new Uri(_api.Url)), "node-a", taint);
 
     private static NodeCondition Leak => NodeCondition.From(Doctor.Examine(HostRoot.At(Repo.Fixture("el7-957-leaking"))), "at +41 IDs/h, 65535 in 9 d 3 h");
 
@@ -94,8 +91,7 @@ public sealed class ConditionPublisherTests : IDisposable
     [Fact]
     public async Task With_the_api_server_down_it_counts_failures_and_does_not_throw()
     {
-        using var down = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
-        var p = new ConditionPublisher(new KubernetesNodeApi(down), "node-a", taint: false);
+        var p = new ConditionPublisher(new KubernetesNodeApi(_client, new Uri("http://127.0.0.1:1")), "node-a", taint: false);
         Assert.False(await p.PublishAsync(Leak, T0, CancellationToken.None));
         Assert.Equal(1, p.Failures);
     }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Cgleak.Agent.Kubernetes;
 
 /// <summary>
@@ -51,7 +53,7 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
                 _taintSet = desired.Problem;
             }
         }
-        catch (Exception e) when (e is HttpRequestException or k8s.Autorest.HttpOperationException or IOException or TaskCanceledException && !cancel.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !cancel.IsCancellationRequested)
         {
             Failures++;
             _nextAttempt = now + _backoff;

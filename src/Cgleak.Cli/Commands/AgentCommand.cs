@@ -66,7 +66,7 @@ public static class AgentCommand
             {
                 api = KubernetesNodeApi.InCluster();
             }
-            catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
+            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
             {
                 throw new UserFacingException($"--kubernetes: no in-cluster service account here ({e.Message})", ExitCodes.Unavailable);
             }
