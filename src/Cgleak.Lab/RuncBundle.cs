@@ -1,6 +1,5 @@
-using System.Diagnostics;
+using Cgleak.Host;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Cgleak.Lab;
@@ -153,29 +152,11 @@ public sealed class RuncBundle
         return code == 0 || err.Contains("does not exist", StringComparison.Ordinal) || err.Contains("not exist", StringComparison.Ordinal);
     }
 
-    private static (int Code, string Out, string Err) Run(string file, string[] args)
-    {
-        var start = new ProcessStartInfo(file)
+    private static (int Code, string Out, string Err) Run(string file, string[] args) =>
+        ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) switch
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
+            null => (-1, "", $"cannot run {file}"),
+            { TimedOut: true } => (-1, "", $"{file} {string.Join(' ', args)}: timed out"),
+            var r => (r.ExitCode, r.Output, r.Error),
         };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(start)!;
-        Task<string> output = p.StandardOutput.ReadToEndAsync();
-        Task<string> error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(30_000))
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, "", $"{file} {string.Join(' ', args)}: timed out");
-        }
-
-        return (p.ExitCode, output.Result, error.Result);
-    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 using Cgleak.Host.Kernel;
 using Cgleak.Host.Parsing;
@@ -175,36 +173,9 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
     private static string? RunVersion(string binary)
     {
-        try
-        {
-            var start = new ProcessStartInfo(binary, "--version")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            using Process? p = Process.Start(start);
-            if (p is null)
-            {
-                return null;
-            }
-
-            Task<string> output = p.StandardOutput.ReadToEndAsync();
-            _ = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(3000))
-            {
-                p.Kill(entireProcessTree: true);
-                return null;
-            }
-
-            string text = string.Join(' ', output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            return p.ExitCode == 0 && text.Length > 0 ? text : null;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
-        {
-            return null;
-        }
+        ChildResult? r = ChildProcess.Run(binary, ["--version"], TimeSpan.FromSeconds(3));
+        string text = r is null ? "" : string.Join(' ', r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return r is { Succeeded: true } && text.Length > 0 ? text : null;
     }
 
     private IReadOnlyDictionary<string, string> ReadPackages(string file, Func<string, IReadOnlyDictionary<string, string>> parse)

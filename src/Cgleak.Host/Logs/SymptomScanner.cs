@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace Cgleak.Host.Logs;
@@ -143,54 +142,26 @@ public sealed class SymptomScanner(HostRoot host)
     private static void ScanJournal(List<SymptomSighting> sightings, List<string> read, List<string> problems)
     {
         const string Log = "journal";
-        try
+        ChildResult? r = ChildProcess.Run("journalctl",
+            ["--no-pager", "--quiet", "--output=short-iso", "--since=-30d",
+             "--grep=mkdir /sys/fs/cgroup/memory/|SLUB: Unable to allocate memory on node", "--case-sensitive=false"],
+            TimeSpan.FromSeconds(10));
+        if (r is null)
         {
-            var start = new ProcessStartInfo("journalctl")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string a in (string[])["--no-pager", "--quiet", "--output=short-iso", "--since=-30d",
-                "--grep=mkdir /sys/fs/cgroup/memory/|SLUB: Unable to allocate memory on node", "--case-sensitive=false"])
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            using Process? p = Process.Start(start);
-            if (p is null)
-            {
-                return;
-            }
-
-            _ = p.StandardError.ReadToEndAsync();
-            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            Task pump = Task.Run(() =>
-            {
-                while (p.StandardOutput.ReadLine() is { } line)
-                {
-                    lines.Enqueue(line);
-                }
-            });
-            if (!p.WaitForExit(10_000))
-            {
-                p.Kill(entireProcessTree: true);
-                problems.Add("journal: journalctl took over 10 s; searched in part");
-            }
-
-            pump.Wait(1000);
-            if (p.HasExited && p.ExitCode is not (0 or 1))
-            {
-                problems.Add($"journal: journalctl exited with {p.ExitCode}");
-                return;
-            }
-
-            sightings.AddRange(Match(Log, lines.ToArray()));
-            read.Add(Log);
+            return; // no journalctl on this host: nothing to search
         }
-        catch (System.ComponentModel.Win32Exception)
+
+        if (r.TimedOut)
         {
-            // no journalctl on this host: nothing to search
+            problems.Add("journal: journalctl took over 10 s; searched in part");
         }
+        else if (r.ExitCode is not (0 or 1))
+        {
+            problems.Add($"journal: journalctl exited with {r.ExitCode}");
+            return;
+        }
+
+        sightings.AddRange(Match(Log, r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        read.Add(Log);
     }
 }

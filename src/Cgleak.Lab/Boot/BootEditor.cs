@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Cgleak.Diagnosis.Fix;
@@ -216,18 +215,9 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
     private static string Run(string file, string[] args, List<string> messages)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(start) ?? throw new LabException($"cannot run {file}");
-        string output = p.StandardOutput.ReadToEnd();
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
+        ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException($"cannot run {file}");
         messages.Add($"{file} {string.Join(' ', args)}");
-        return p.ExitCode == 0 ? output : throw new LabException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {error.Trim()}");
+        return r.Succeeded ? r.Output : throw new LabException($"{file} {string.Join(' ', args)} failed ({(r.TimedOut ? "timed out" : r.ExitCode)}): {r.Error.Trim()}");
     }
 
     /// <summary>Backs up, then writes all temp files, then renames them all: no file is ever half-written.</summary>
