@@ -1,6 +1,6 @@
-using Cgleak.Host;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Cgleak.Host;
 
 namespace Cgleak.Lab;
 
