@@ -192,11 +192,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
             p.WaitForExit();
         }
 
-        for (int attempt = 0; (errno = LinuxCgroupFs.Instance.RemoveDirectory(cgroup)) == Errno.EBUSY && attempt < 50; attempt++)
-        {
-            Thread.Sleep(50);
-        }
-
+        errno = Cleanup.RemoveWithRetry(LinuxCgroupFs.Instance, cgroup);
         if (errno != 0)
         {
             throw new LabException($"cannot remove canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");

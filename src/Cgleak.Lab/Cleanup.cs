@@ -141,7 +141,8 @@ public sealed class Cleanup(ICgroupFs fs, string stateDirectory, IReadOnlyList<s
         }
     }
 
-    private static int RemoveWithRetry(ICgroupFs fs, string dir)
+    /// <summary>rmdir, retried while the kernel answers EBUSY (a task that just exited is still leaving): the errno at the end.</summary>
+    internal static int RemoveWithRetry(ICgroupFs fs, string dir)
     {
         // A task that just exited may still be leaving the cgroup: EBUSY for a moment.
         for (int attempt = 0; ; attempt++)

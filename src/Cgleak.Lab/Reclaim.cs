@@ -21,7 +21,7 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
 
     /// <summary>The live host's dying count, as the doctor computes it, without the slow parts.</summary>
     public static long? LiveDying() =>
-        Doctor.Examine(HostRoot.Live, new SurveyOptions { Components = false, Logs = false, ContainerKmem = false }).Counts.Dying;
+        Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly).Counts.Dying;
 
     public ReclaimResult Run(ReclaimPlan plan, TimeSpan wait, CancellationToken cancel)
     {

@@ -131,7 +131,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
     private ReproStep Measure(string name, ReproRequest request, CancellationToken cancel)
     {
         Progress?.Invoke($"measuring: {name}");
-        MemcgCounts counts = Doctor.Examine(HostRoot.Live, new SurveyOptions { Components = false, Logs = false, ContainerKmem = false }, cancel).Counts;
+        MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel).Counts;
         ProbeResult probe = new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
         // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.
@@ -271,18 +271,6 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
             }
         }
 
-        private static void RemoveCgroup(string path)
-        {
-            for (int attempt = 0; attempt < 50; attempt++)
-            {
-                int errno = LinuxCgroupFs.Instance.RemoveDirectory(path);
-                if (errno is 0 or Errno.ENOENT)
-                {
-                    return;
-                }
-
-                Thread.Sleep(100);
-            }
-        }
+        private static void RemoveCgroup(string path) => Cleanup.RemoveWithRetry(LinuxCgroupFs.Instance, path);
     }
 }

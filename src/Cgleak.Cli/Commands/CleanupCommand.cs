@@ -49,3 +49,5 @@ public static class CleanupCommand
         return report.Left.Count == 0 ? ExitCodes.Ok : ExitCodes.LeftBehind;
     }
 }
+
+public sealed record CleanupDocument(int SchemaVersion, IReadOnlyList<string> Removed, IReadOnlyList<string> Left, IReadOnlyList<string> Skipped);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
 using Cgleak.Agent;
 using Cgleak.Diagnosis;
 using Cgleak.Host;
@@ -49,9 +48,7 @@ public static class MetricsCommand
         }
         else
         {
-            string temp = $"{textfile}.tmp-{Environment.ProcessId}";
-            File.WriteAllText(temp, text, new UTF8Encoding(false));
-            File.Move(temp, textfile, overwrite: true);
+            Lab.AtomicFile.Write(textfile, text); // node_exporter must never read a half-written file
         }
 
         return ExitCodes.Ok;

@@ -119,13 +119,3 @@ public static class ProbeCommand
 public sealed record ProbeDocument(
     int SchemaVersion, string MemoryMount, int Created, long FreeSlots, bool Exact, string? RefusedWith, long? IdsInUse, long? HiddenIds,
     long? KernelCountBefore, long? KernelCountAfter, double CreateSeconds, double RemoveSeconds, double CreatePerSecond, IReadOnlyList<string> Left);
-
-public sealed record CleanupDocument(int SchemaVersion, IReadOnlyList<string> Removed, IReadOnlyList<string> Left, IReadOnlyList<string> Skipped);
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(ProbeDocument))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(CleanupDocument))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(ReclaimDocument))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(ReproDocument))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(VerifyDocument))]
-public sealed partial class LabJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

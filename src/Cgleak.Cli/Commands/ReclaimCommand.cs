@@ -33,7 +33,7 @@ public static class ReclaimCommand
             throw new UserFacingException($"--wait {args.WaitSeconds}: must not be negative", ExitCodes.Usage);
         }
 
-        DoctorReport report = Doctor.Examine(HostRoot.Live, new SurveyOptions { Components = false, Logs = false, ContainerKmem = false });
+        DoctorReport report = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly);
         if (report.Facts.Layout.MemoryMountPoint is null)
         {
             throw new UserFacingException("no memory cgroup hierarchy is mounted here: there is nothing to reclaim", ExitCodes.Unavailable);

@@ -9,6 +9,9 @@ namespace Cgleak.Host.Facts;
 /// <summary>What a survey reads; each part can be left out (the agent's fast path, tests).</summary>
 public sealed record SurveyOptions
 {
+    /// <summary>Only what the counts need: no components, no logs, no kmem reads (probe, repro, reclaim measure with it).</summary>
+    public static SurveyOptions CountsOnly { get; } = new() { Components = false, Logs = false, ContainerKmem = false };
+
     public bool Components { get; init; } = true;
 
     public bool Logs { get; init; } = true;
