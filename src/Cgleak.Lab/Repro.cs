@@ -143,12 +143,15 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
         return new ReproStep(name, counts.Reported, counts.Live, counts.Dying, counts.IdsInUse, probe.FreeSlots, probe.Exact);
     }
 
-    /// <summary>Removed cgroups leave the kernel's count over a few seconds (RCU, O3): wait until it holds still (1 s), at most 10 s.</summary>
+    /// <summary>
+    /// Removed cgroups leave the kernel's count over seconds, in waves (RCU, O3), and the count is machine-wide:
+    /// wait until it holds still for 3 s, at most 20 s.
+    /// </summary>
     private static void Settle(CancellationToken cancel)
     {
         long? last = LiveCgroups.KernelCount();
         var still = Stopwatch.StartNew();
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(10) && still.Elapsed < TimeSpan.FromSeconds(1);)
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20) && still.Elapsed < TimeSpan.FromSeconds(3);)
         {
             cancel.WaitHandle.WaitOne(100);
             cancel.ThrowIfCancellationRequested();
