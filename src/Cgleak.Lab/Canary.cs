@@ -21,20 +21,18 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
 {
     public const int DefaultCanaries = 20;
 
+    /// <param name="untilFull">decide at the wall, on any kernel: asked for, the runbook's own test is the one run.</param>
     public CanaryResult Run(KernelTraits kernel, bool untilFull, CancellationToken cancel)
     {
-        if (kernel.CountsDying == true)
+        if (untilFull)
         {
-            return ByCount(kernel, cancel);
+            return AtTheWall(cancel);
         }
 
-        if (!untilFull)
-        {
-            return new CanaryResult("none", 0, null, null, null,
+        return kernel.CountsDying == true
+            ? ByCount(kernel, cancel)
+            : new CanaryResult("none", 0, null, null, null,
                 "undecided: this kernel does not count zombie memory cgroups (C2), so only filling the ID space can tell: run `cgleak verify --canary --until-full --yes` on a drained node", []);
-        }
-
-        return AtTheWall(cancel);
     }
 
     private CanaryResult ByCount(KernelTraits kernel, CancellationToken cancel)

@@ -9,42 +9,21 @@ namespace Cgleak.Cli.Tests;
 /// <summary>cgleak agent as it runs: served endpoints, faults it rides out, and real Prometheus scraping it.</summary>
 public sealed class AgentCliTests : IDisposable
 {
-    private readonly List<Process> _processes = [];
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private readonly AgentProcesses _agents = new();
 
-    public void Dispose()
-    {
-        StopAll();
-        _http.Dispose();
-    }
-
-    private void StopAll()
-    {
-        foreach (Process p in _processes)
-        {
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit();
-            }
-
-            p.Dispose();
-        }
-
-        _processes.Clear();
-    }
+    public void Dispose() => _agents.Dispose();
 
     [Fact]
     public void The_agent_serves_metrics_health_readiness_and_status()
     {
         int port = StartAgent(Repo.Fixture("el7-957-leaking"));
-        Assert.Equal("ok\n", Get(port, "/healthz"));
-        WaitFor(() => Status(port, "/readyz") == HttpStatusCode.OK);
-        string metrics = Get(port, "/metrics");
+        Assert.Equal("ok\n", _agents.Get(port, "/healthz"));
+        AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
+        string metrics = _agents.Get(port, "/metrics");
         Assert.Contains("cgleak_kmem_active_cgroups 39", metrics, StringComparison.Ordinal);
         Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Equal("affected", (string?)JsonNode.Parse(Get(port, "/status"))!["verdict"]);
-        Assert.Equal(HttpStatusCode.NotFound, Status(port, "/nope"));
+        Assert.Equal("affected", (string?)JsonNode.Parse(_agents.Get(port, "/status"))!["verdict"]);
+        Assert.Equal(HttpStatusCode.NotFound, _agents.Status(port, "/nope"));
     }
 
     [Fact]
@@ -55,25 +34,25 @@ public sealed class AgentCliTests : IDisposable
         {
             Process.Start("cp", ["-a", Repo.Fixture("ubuntu-5.4-dying") + "/.", root])!.WaitForExit();
             int port = StartAgent(root);
-            WaitFor(() => Get(port, "/metrics").Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
-            Assert.Contains("cgleak_scan_errors_total 0", Get(port, "/metrics"), StringComparison.Ordinal);
+            AgentProcesses.WaitFor(() => _agents.Get(port, "/metrics").Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
+            Assert.Contains("cgleak_scan_errors_total 0", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
 
             // /proc/cgroups turns unreadable (a directory in its place: EISDIR), and a pod's cgroups vanish.
             File.Move(root + "/proc/cgroups", root + "/proc/cgroups.saved");
             Directory.CreateDirectory(root + "/proc/cgroups");
             string pod = Directory.GetDirectories(root + "/sys/fs/cgroup/memory/kubepods/besteffort")[0];
             Directory.Move(pod, root + "/vanished-pod");
-            WaitFor(() => !Get(port, "/metrics").Contains("cgleak_scan_errors_total 0", StringComparison.Ordinal));
-            string during = Get(port, "/metrics");
+            AgentProcesses.WaitFor(() => !_agents.Get(port, "/metrics").Contains("cgleak_scan_errors_total 0", StringComparison.Ordinal));
+            string during = _agents.Get(port, "/metrics");
             Assert.DoesNotContain("cgleak_memory_cgroups_reported", during.Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, b) => a + b + "\n"), StringComparison.Ordinal);
-            Assert.Equal(HttpStatusCode.OK, Status(port, "/healthz"));
+            Assert.Equal(HttpStatusCode.OK, _agents.Status(port, "/healthz"));
 
             // ... and come back.
             Directory.Delete(root + "/proc/cgroups");
             File.Move(root + "/proc/cgroups.saved", root + "/proc/cgroups");
             Directory.Move(root + "/vanished-pod", pod);
-            WaitFor(() => Get(port, "/metrics").Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
-            Assert.Contains("cgleak_memory_cgroups{state=\"live\"} 96", Get(port, "/metrics"), StringComparison.Ordinal);
+            AgentProcesses.WaitFor(() => _agents.Get(port, "/metrics").Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
+            Assert.Contains("cgleak_memory_cgroups{state=\"live\"} 96", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
         }
         finally
         {
@@ -85,22 +64,22 @@ public sealed class AgentCliTests : IDisposable
     public void Real_prometheus_scrapes_the_agent_and_answers_promql_for_this_machine()
     {
         int agent = StartAgent(null);
-        WaitFor(() => Status(agent, "/readyz") == HttpStatusCode.OK);
-        long live = long.Parse(Get(agent, "/metrics").Split('\n').Single(l => l.StartsWith("cgleak_memory_cgroups{state=\"live\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        AgentProcesses.WaitFor(() => _agents.Status(agent, "/readyz") == HttpStatusCode.OK);
+        long live = long.Parse(_agents.Get(agent, "/metrics").Split('\n').Single(l => l.StartsWith("cgleak_memory_cgroups{state=\"live\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 
         string dir = Directory.CreateTempSubdirectory("cgleak-prometheus-").FullName;
         try
         {
             File.WriteAllText(Path.Combine(dir, "prometheus.yml"),
                 $"global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: cgleak\n    static_configs:\n      - targets: ['127.0.0.1:{agent}']\n");
-            int port = FreePort();
-            Start("prometheus", $"--config.file={dir}/prometheus.yml", $"--storage.tsdb.path={dir}/data", $"--web.listen-address=127.0.0.1:{port}");
+            int port = AgentProcesses.FreePort();
+            _agents.Start("prometheus", $"--config.file={dir}/prometheus.yml", $"--storage.tsdb.path={dir}/data", $"--web.listen-address=127.0.0.1:{port}");
             JsonNode? result = null;
-            WaitFor(() =>
+            AgentProcesses.WaitFor(() =>
             {
                 try
                 {
-                    result = JsonNode.Parse(Get(port, "/api/v1/query?query=cgleak_memory_cgroup_ids_limit"))!["data"]!["result"]!.AsArray().FirstOrDefault();
+                    result = JsonNode.Parse(_agents.Get(port, "/api/v1/query?query=cgleak_memory_cgroup_ids_limit"))!["data"]!["result"]!.AsArray().FirstOrDefault();
                     return result is not null;
                 }
                 catch (HttpRequestException)
@@ -110,71 +89,28 @@ public sealed class AgentCliTests : IDisposable
             }, seconds: 60);
             Assert.Equal("65535", (string?)result!["value"]![1]);
             Assert.Equal("cgleak", (string?)result["metric"]!["job"]);
-            JsonNode liveResult = JsonNode.Parse(Get(port, "/api/v1/query?query=cgleak_memory_cgroups%7Bstate%3D%22live%22%7D"))!["data"]!["result"]![0]!;
+            JsonNode liveResult = JsonNode.Parse(_agents.Get(port, "/api/v1/query?query=cgleak_memory_cgroups%7Bstate%3D%22live%22%7D"))!["data"]!["result"]![0]!;
             Assert.InRange(long.Parse((string)liveResult["value"]![1]!, System.Globalization.CultureInfo.InvariantCulture), live - 5, live + 5);
-            Assert.Equal("1", (string?)JsonNode.Parse(Get(port, "/api/v1/query?query=up%7Bjob%3D%22cgleak%22%7D"))!["data"]!["result"]![0]!["value"]![1]);
+            Assert.Equal("1", (string?)JsonNode.Parse(_agents.Get(port, "/api/v1/query?query=up%7Bjob%3D%22cgleak%22%7D"))!["data"]!["result"]![0]!["value"]![1]);
         }
         finally
         {
-            StopAll(); // prometheus first: its data directory goes next
+            _agents.StopAll(); // prometheus first: its data directory goes next
             Directory.Delete(dir, recursive: true);
         }
     }
 
     private int StartAgent(string? hostRoot)
     {
-        int port = FreePort();
+        int port = AgentProcesses.FreePort();
         var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "cgleak.dll"), "agent", "--interval", "1", "--listen", $"127.0.0.1:{port}" };
         if (hostRoot is not null)
         {
             args.AddRange(["--host-root", hostRoot]);
         }
 
-        Start("dotnet", [.. args]);
-        WaitFor(() => Status(port, "/healthz") == HttpStatusCode.OK);
+        _agents.Start("dotnet", [.. args]);
+        AgentProcesses.WaitFor(() => _agents.Status(port, "/healthz") == HttpStatusCode.OK);
         return port;
-    }
-
-    private void Start(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        Process p = Process.Start(start)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        _processes.Add(p);
-    }
-
-    private string Get(int port, string path) => _http.GetStringAsync(new Uri($"http://127.0.0.1:{port}{path}")).GetAwaiter().GetResult();
-
-    private HttpStatusCode? Status(int port, string path)
-    {
-        try
-        {
-            using var response = _http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}")).GetAwaiter().GetResult();
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
-
-    private static void WaitFor(Func<bool> condition, int seconds = 30)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(seconds), "timed out waiting");
-            Thread.Sleep(200);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

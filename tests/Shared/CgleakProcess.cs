@@ -9,6 +9,18 @@ internal static class CgleakProcess
 
     public static Result Run(params string[] args) => RunAs(null, args);
 
+    /// <summary>The native (AOT) binary users run, built by the repository's launcher (./cgleak) if needed.</summary>
+    public static string Native => NativeBinary.Value;
+
+    private static readonly Lazy<string> NativeBinary = new(() =>
+    {
+        using Process build = Process.Start(new ProcessStartInfo(Path.Combine(Repo.Root, "cgleak"), "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        build.StandardOutput.ReadToEnd();
+        string errors = build.StandardError.ReadToEnd();
+        build.WaitForExit();
+        return build.ExitCode == 0 ? Path.Combine(Repo.Root, ".cgleak-build", "cgleak") : throw new InvalidOperationException("./cgleak --version: " + errors);
+    });
+
     /// <summary>Starts cgleak without waiting, for tests that kill it.</summary>
     public static Process Start(params string[] args)
     {

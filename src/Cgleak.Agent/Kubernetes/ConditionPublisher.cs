@@ -22,6 +22,9 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
 
     public int Failures { get; private set; }
 
+    /// <summary>Why the last attempt failed; null once one succeeds.</summary>
+    public string? LastError { get; private set; }
+
     /// <summary>Brings the node to <paramref name="desired"/> if due (a change, the heartbeat, a retry); returns true when the API has it.</summary>
     public async Task<bool> PublishAsync(NodeCondition desired, DateTimeOffset now, CancellationToken cancel)
     {
@@ -56,6 +59,7 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
         catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !cancel.IsCancellationRequested)
         {
             Failures++;
+            LastError = (e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message).ReplaceLineEndings(" ");
             _nextAttempt = now + _backoff;
             _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, MaxBackoff.Ticks));
             return false;
@@ -66,6 +70,7 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
         _lastSuccess = now;
         _backoff = TimeSpan.FromSeconds(1);
         _nextAttempt = DateTimeOffset.MinValue;
+        LastError = null;
         return true;
     }
 }

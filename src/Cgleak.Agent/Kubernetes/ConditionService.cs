@@ -1,10 +1,14 @@
 using Cgleak.Diagnosis;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Cgleak.Agent.Kubernetes;
 
-/// <summary>Feeds each sample's condition to the publisher, and ticks it between samples for retries and heartbeats.</summary>
-public sealed class ConditionService(Sampler sampler, ConditionPublisher publisher, TimeProvider clock) : BackgroundService
+/// <summary>
+/// Feeds each sample's condition to the publisher, and ticks it between samples for retries and heartbeats.
+/// Says when the API server stops taking the condition (once, with why) and when it takes it again.
+/// </summary>
+public sealed partial class ConditionService(Sampler sampler, ConditionPublisher publisher, TimeProvider clock, ILogger<ConditionService> log) : BackgroundService
 {
     private volatile NodeCondition? _desired;
 
@@ -22,8 +26,23 @@ public sealed class ConditionService(Sampler sampler, ConditionPublisher publish
         {
             if (_desired is { } desired)
             {
-                await publisher.PublishAsync(desired, clock.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                string? before = publisher.LastError;
+                bool published = await publisher.PublishAsync(desired, clock.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                if (publisher.LastError is { } error && before is null)
+                {
+                    LogFailing(desired.Reason, error);
+                }
+                else if (published && before is not null)
+                {
+                    LogPublished(desired.Problem ? "True" : "False", desired.Reason);
+                }
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the API server did not take the node condition ({Reason}): {Error}; retrying with backoff")]
+    private partial void LogFailing(string reason, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the API server took the node condition again: MemoryCgroupPressure={Status} ({Reason})")]
+    private partial void LogPublished(string status, string reason);
 }

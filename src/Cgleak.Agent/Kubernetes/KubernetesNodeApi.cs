@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -23,7 +24,14 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
     {
         string host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") ?? throw new IOException("KUBERNETES_SERVICE_HOST is not set: not in a pod");
         string port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
-        var ca = X509Certificate2.CreateFromPemFile(ServiceAccount + "/ca.crt");
+        // ca.crt holds certificates only (no key), possibly several (a bundle during CA rotation).
+        var ca = new X509Certificate2Collection();
+        ca.ImportFromPemFile(ServiceAccount + "/ca.crt");
+        if (ca.Count == 0)
+        {
+            throw new CryptographicException(ServiceAccount + "/ca.crt holds no certificate");
+        }
+
         var handler = new SocketsHttpHandler
         {
             SslOptions = { RemoteCertificateValidationCallback = (_, cert, chain, errors) => Validate(ca, cert, chain, errors) },
@@ -123,7 +131,7 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private static bool Validate(X509Certificate2 ca, X509Certificate? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    private static bool Validate(X509Certificate2Collection ca, X509Certificate? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
     {
         if (errors == System.Net.Security.SslPolicyErrors.None)
         {
@@ -137,7 +145,7 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
 
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.Add(ca);
+        custom.ChainPolicy.CustomTrustStore.AddRange(ca);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return custom.Build(new X509Certificate2(cert));
     }

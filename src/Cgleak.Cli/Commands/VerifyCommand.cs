@@ -16,7 +16,7 @@ public static class VerifyCommand
     public static Command Create()
     {
         var canary = new Option<bool>("--canary") { Description = "Also run the canary: memory cgroups with kmem activated as runc does, removed, watched for their ID slots coming back." };
-        var untilFull = new Option<bool>("--until-full") { Description = "Where the kernel hides zombies (3.10), decide at the wall: fill, cycle the canary, try again. Drained nodes only." };
+        var untilFull = new Option<bool>("--until-full") { Description = "Decide at the wall, the runbook's way: fill, cycle the canary, fill again (the only proof where the kernel hides zombies, 3.10). Drained nodes only." };
         var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
         var stateDir = LabOptions.StateDir();

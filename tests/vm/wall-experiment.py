@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""The runbook's experiment (seed DIGEST section 3), scripted as the runbook does it, at the real wall.
+
+1. fill:       create memory cgroups until the kernel refuses (all 65535 IDs taken)
+2. free 100:   remove 100 of them, then try to create 100
+3. pod:        a pod-like tree of 3 cgroups (pod, pause, app) with processes writing files; try 100 again
+4. pod gone:   kill the processes, remove the tree (the files stay, so its cgroups stay dying); try 100 again
+then everything is removed, caches are dropped, and the kernel's count must come back to where it started.
+
+The 100 tries go under a parent of their own, which takes a slot too: 99 of 100 fit where 100 were freed.
+
+Prints one JSON object a step (step, kernel_count, live, dying, tried, created, refused) and a last
+"summary" line. Runs only inside tests/vm/run-in-vm (CGLEAK_VM_CGROUP=v1): filling the ID space of a shared
+machine stops every other user of it from creating a cgroup.
+"""
+
+import errno
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+MOUNT = "/sys/fs/cgroup/memory"
+TRIES = 100
+
+
+def kernel_count():
+    with open("/proc/cgroups") as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[0] == "memory":
+                return int(fields[2])
+    raise SystemExit("wall-experiment: /proc/cgroups has no memory row")
+
+
+class Tree:
+    """The live memory cgroups: those there at the start plus this script's own (walking 65535 is slow)."""
+
+    def __init__(self):
+        self.before = sum(1 for _ in os.walk(MOUNT))
+        self.ours = 0
+
+    def live(self):
+        return self.before + self.ours
+
+
+TREE = None
+
+
+def settle(target=None, seconds=15.0):
+    """Waits until the kernel's count reaches target, or stops moving for a second (offline is RCU-delayed)."""
+    deadline = time.monotonic() + seconds
+    last, still = kernel_count(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = kernel_count()
+        if target is not None and now <= target:
+            return now
+        if now != last:
+            last, still = now, time.monotonic()
+        elif target is None and time.monotonic() - still >= 1.0:
+            return now
+    return kernel_count()
+
+
+def create(parent, limit):
+    """Creates parent/0, parent/1, ... until the kernel refuses or limit is reached; returns (created, errno)."""
+    if not os.path.isdir(parent):
+        os.mkdir(parent)
+        TREE.ours += 1
+    n = 0
+    while n < limit:
+        try:
+            os.mkdir(f"{parent}/{n}")
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.ENOMEM):
+                return n, errno.errorcode[e.errno]
+            raise
+        n += 1
+        TREE.ours += 1
+    return n, None
+
+
+def remove(parent, first, count):
+    for i in reversed(range(first, first + count)):
+        os.rmdir(f"{parent}/{i}")
+        TREE.ours -= 1
+
+
+def report(step, **fields):
+    live = TREE.live()
+    count = kernel_count()
+    line = {"step": step, "kernel_count": count, "live": live, "dying": count - live, **fields}
+    print(json.dumps(line), flush=True)
+    return line
+
+
+def try_hundred(root, step):
+    tries = f"{root}/try-{step}"
+    created, refused = create(tries, TRIES)
+    line = report(step, tried=TRIES, created=created, refused=refused)
+    remove(tries, 0, created)
+    os.rmdir(tries)
+    TREE.ours -= 1
+    return line
+
+
+def pod_process(cgroup, files):
+    """A container's process: joins its cgroup, writes its files (page cache charged to it), then sleeps."""
+    script = f'echo $$ > {cgroup}/cgroup.procs && ' + " && ".join(
+        f"dd if=/dev/zero of={f} bs=64k count=16 2>/dev/null" for f in files) + " && exec sleep 3600"
+    return subprocess.Popen(["/bin/sh", "-c", script])
+
+
+def main():
+    if os.environ.get("CGLEAK_VM_CGROUP") != "v1":
+        raise SystemExit("wall-experiment: runs only inside tests/vm/run-in-vm --cgroup v1 (it fills the ID space)")
+
+    global TREE
+    TREE = Tree()
+    start = kernel_count()
+    root = f"{MOUNT}/cgleak-test-{os.getpid()}-{secrets.token_hex(4)}"
+    files_dir = f"/tmp/{os.path.basename(root)}"
+    os.mkdir(root)
+    TREE.ours += 1
+    os.mkdir(files_dir)
+    fill = f"{root}/fill"
+    procs = []
+    filled = 0
+    summary = {"start_count": start}
+    try:
+        filled, refused = create(fill, 70000)
+        report("fill", created=filled, refused=refused)
+
+        remove(fill, filled - TRIES, TRIES)
+        filled -= TRIES
+        settle(target=kernel_count() - TRIES)
+        summary["free_100"] = try_hundred(root, "free-100")["created"]
+        settle()
+
+        pod = f"{root}/pod"
+        for d in (pod, f"{pod}/pause", f"{pod}/app"):
+            os.mkdir(d)
+            TREE.ours += 1
+        procs.append(subprocess.Popen(["/bin/sh", "-c", f"echo $$ > {pod}/pause/cgroup.procs && exec sleep 3600"]))
+        procs.append(pod_process(f"{pod}/app", [f"{files_dir}/app-{i}" for i in range(4)]))
+        time.sleep(2)  # the writes are done in well under a second
+        summary["with_pod"] = try_hundred(root, "with-pod")["created"]
+
+        for p in procs:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        for d in (f"{pod}/app", f"{pod}/pause", pod):
+            os.rmdir(d)
+            TREE.ours -= 1
+        settle()
+        deleted = try_hundred(root, "pod-deleted")
+        summary["pod_deleted"] = deleted["created"]
+        summary["dying_after_delete"] = deleted["dying"]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        remove(fill, 0, filled)
+        os.rmdir(fill)
+        os.rmdir(root)
+        TREE.ours -= 2
+        for name in os.listdir(files_dir):
+            os.unlink(f"{files_dir}/{name}")
+        os.rmdir(files_dir)
+
+    # What still pins the pod's dying cgroups is page cache: of its files (deleted above) and of the binaries its
+    # processes ran (sh, dd, sleep: first read from inside it). Dropping clean caches lets them go.
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+    summary["end_count"] = settle(target=start)
+    print(json.dumps({"step": "summary", **summary}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
