@@ -72,16 +72,8 @@ public sealed class WallTests
     [Fact]
     public void Repro_at_the_wall_measures_no_slot_lost_per_pod_on_this_kernel()
     {
-        var vm = VirtualMachine.Run("v1", """
-            tests/vm/hold-ids.py 60000 > /tmp/held & holder=$!
-            until grep -q held /tmp/held; do sleep 0.5; done
-            echo "==> repro"; ./cgleak repro --pods 1 --keep-files --until-full --yes --json; rc=$?; echo "==> exit"; echo $rc
-            kill $holder; wait $holder
-            echo "==> left"; find /sys/fs/cgroup/memory -maxdepth 1 -name 'cgleak-*'
-            """, TimeSpan.FromMinutes(5));
-        Assert.True(vm.ExitCode == 0, vm.ToString());
-        Assert.Equal("0", vm.Section("exit").Trim());
-        JsonNode repro = JsonNode.Parse(vm.Section("repro"))!;
+        var vm = NearTheWall("./cgleak repro --pods 1 --keep-files --until-full --yes --json");
+        JsonNode repro = JsonNode.Parse(vm.Section("result"))!;
         Assert.Equal("runc", (string?)repro["runtime"]);
         Assert.All(repro["steps"]!.AsArray(), s => Assert.True((bool)s!["freeSlotsExact"]!, repro.ToJsonString()));
         Assert.InRange((long)repro["steps"]![0]!["idsInUse"]!, 60_001, 60_010); // the held IDs, the root and its own
@@ -94,21 +86,31 @@ public sealed class WallTests
     [Fact]
     public void Verify_canary_until_full_concludes_not_leaking_at_the_wall()
     {
-        var vm = VirtualMachine.Run("v1", """
-            tests/vm/hold-ids.py 60000 > /tmp/held & holder=$!
-            until grep -q held /tmp/held; do sleep 0.5; done
-            echo "==> verify"; ./cgleak verify --canary --until-full --yes --json; rc=$?; echo "==> exit"; echo $rc
-            kill $holder; wait $holder
-            echo "==> left"; find /sys/fs/cgroup/memory -maxdepth 1 -name 'cgleak-*'
-            """, TimeSpan.FromMinutes(5));
-        Assert.True(vm.ExitCode == 0, vm.ToString());
-        Assert.Equal("0", vm.Section("exit").Trim());
-        JsonNode verify = JsonNode.Parse(vm.Section("verify"))!;
+        var vm = NearTheWall("./cgleak verify --canary --until-full --yes --json");
+        JsonNode verify = JsonNode.Parse(vm.Section("result"))!;
         Assert.Equal("verified", (string?)verify["verdict"]);
         JsonNode canary = verify["canary"]!;
         Assert.Equal("wall", (string?)canary["method"]);
         Assert.Equal(0, (long)canary["slotsLost"]!);
         Assert.StartsWith("not leaking", (string?)canary["conclusion"], StringComparison.Ordinal);
         Assert.Equal("", vm.Section("left").Trim());
+    }
+
+    /// <summary>
+    /// Runs a cgleak command (section "result", its exit code in "exit") with 60,000 IDs held by somebody else, then
+    /// lists what is left under the memory mount (section "left"); asserts the VM ran it.
+    /// </summary>
+    private static VirtualMachine.Result NearTheWall(string command)
+    {
+        var vm = VirtualMachine.Run("v1", $"""
+            tests/vm/hold-ids.py 60000 > /tmp/held & holder=$!
+            until grep -q held /tmp/held; do sleep 0.5; done
+            echo "==> result"; {command}; rc=$?; echo "==> exit"; echo $rc
+            kill $holder; wait $holder
+            echo "==> left"; find /sys/fs/cgroup/memory -maxdepth 1 -name 'cgleak-*'
+            """, TimeSpan.FromMinutes(5));
+        Assert.True(vm.ExitCode == 0, vm.ToString());
+        Assert.Equal("0", vm.Section("exit").Trim());
+        return vm;
     }
 }
