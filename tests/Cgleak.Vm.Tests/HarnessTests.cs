@@ -41,7 +41,7 @@ public sealed class HarnessTests
     private static List<int> VirtualMachines() =>
         [.. Directory.GetDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
-            .Where(pid => pid > 0 && Cmdline(pid).Contains("cgleak.run=", StringComparison.Ordinal) && Cmdline(pid).StartsWith("qemu-system", StringComparison.Ordinal))];
+            .Where(pid => pid > 0 && Cmdline(pid) is var cmdline && cmdline.StartsWith("qemu-system", StringComparison.Ordinal) && cmdline.Contains("cgleak.run=", StringComparison.Ordinal))];
 
     private static string Cmdline(int pid)
     {

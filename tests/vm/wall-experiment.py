@@ -37,17 +37,23 @@ def kernel_count():
 
 
 class Tree:
-    """The live memory cgroups: those there at the start plus this script's own (walking 65535 is slow)."""
+    """The live memory cgroups: those there at the start plus this script's own, counted as it makes and removes
+    them (walking 65535 is slow). Every cgroup the script makes or removes goes through it."""
 
     def __init__(self):
         self.before = sum(1 for _ in os.walk(MOUNT))
         self.ours = 0
 
+    def mkdir(self, path):
+        os.mkdir(path)
+        self.ours += 1
+
+    def rmdir(self, path):
+        os.rmdir(path)
+        self.ours -= 1
+
     def live(self):
         return self.before + self.ours
-
-
-TREE = None
 
 
 def settle(target=None, seconds=15.0):
@@ -66,45 +72,41 @@ def settle(target=None, seconds=15.0):
     return kernel_count()
 
 
-def create(parent, limit):
+def create(tree, parent, limit):
     """Creates parent/0, parent/1, ... until the kernel refuses or limit is reached; returns (created, errno)."""
     if not os.path.isdir(parent):
-        os.mkdir(parent)
-        TREE.ours += 1
+        tree.mkdir(parent)
     n = 0
     while n < limit:
         try:
-            os.mkdir(f"{parent}/{n}")
+            tree.mkdir(f"{parent}/{n}")
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.ENOMEM):
                 return n, errno.errorcode[e.errno]
             raise
         n += 1
-        TREE.ours += 1
     return n, None
 
 
-def remove(parent, first, count):
+def remove(tree, parent, first, count):
     for i in reversed(range(first, first + count)):
-        os.rmdir(f"{parent}/{i}")
-        TREE.ours -= 1
+        tree.rmdir(f"{parent}/{i}")
 
 
-def report(step, **fields):
-    live = TREE.live()
+def report(tree, step, **fields):
+    live = tree.live()
     count = kernel_count()
     line = {"step": step, "kernel_count": count, "live": live, "dying": count - live, **fields}
     print(json.dumps(line), flush=True)
     return line
 
 
-def try_hundred(root, step):
+def try_hundred(tree, root, step):
     tries = f"{root}/try-{step}"
-    created, refused = create(tries, TRIES)
-    line = report(step, tried=TRIES, created=created, refused=refused)
-    remove(tries, 0, created)
-    os.rmdir(tries)
-    TREE.ours -= 1
+    created, refused = create(tree, tries, TRIES)
+    line = report(tree, step, tried=TRIES, created=created, refused=refused)
+    remove(tree, tries, 0, created)
+    tree.rmdir(tries)
     return line
 
 
@@ -119,45 +121,41 @@ def main():
     if os.environ.get("CGLEAK_VM_CGROUP") != "v1":
         raise SystemExit("wall-experiment: runs only inside tests/vm/run-in-vm --cgroup v1 (it fills the ID space)")
 
-    global TREE
-    TREE = Tree()
+    tree = Tree()
     start = kernel_count()
     root = f"{MOUNT}/cgleak-test-{os.getpid()}-{secrets.token_hex(4)}"
     files_dir = f"/tmp/{os.path.basename(root)}"
-    os.mkdir(root)
-    TREE.ours += 1
+    tree.mkdir(root)
     os.mkdir(files_dir)
     fill = f"{root}/fill"
     procs = []
     filled = 0
     summary = {"start_count": start}
     try:
-        filled, refused = create(fill, 70000)
-        report("fill", created=filled, refused=refused)
+        filled, refused = create(tree, fill, 70000)
+        report(tree, "fill", created=filled, refused=refused)
 
-        remove(fill, filled - TRIES, TRIES)
+        remove(tree, fill, filled - TRIES, TRIES)
         filled -= TRIES
         settle(target=kernel_count() - TRIES)
-        summary["free_100"] = try_hundred(root, "free-100")["created"]
+        summary["free_100"] = try_hundred(tree, root, "free-100")["created"]
         settle()
 
         pod = f"{root}/pod"
         for d in (pod, f"{pod}/pause", f"{pod}/app"):
-            os.mkdir(d)
-            TREE.ours += 1
+            tree.mkdir(d)
         procs.append(subprocess.Popen(["/bin/sh", "-c", f"echo $$ > {pod}/pause/cgroup.procs && exec sleep 3600"]))
         procs.append(pod_process(f"{pod}/app", [f"{files_dir}/app-{i}" for i in range(4)]))
         time.sleep(2)  # the writes are done in well under a second
-        summary["with_pod"] = try_hundred(root, "with-pod")["created"]
+        summary["with_pod"] = try_hundred(tree, root, "with-pod")["created"]
 
         for p in procs:
             p.send_signal(signal.SIGKILL)
             p.wait()
         for d in (f"{pod}/app", f"{pod}/pause", pod):
-            os.rmdir(d)
-            TREE.ours -= 1
+            tree.rmdir(d)
         settle()
-        deleted = try_hundred(root, "pod-deleted")
+        deleted = try_hundred(tree, root, "pod-deleted")
         summary["pod_deleted"] = deleted["created"]
         summary["dying_after_delete"] = deleted["dying"]
     finally:
@@ -165,10 +163,9 @@ def main():
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        remove(fill, 0, filled)
-        os.rmdir(fill)
-        os.rmdir(root)
-        TREE.ours -= 2
+        remove(tree, fill, 0, filled)
+        tree.rmdir(fill)
+        tree.rmdir(root)
         for name in os.listdir(files_dir):
             os.unlink(f"{files_dir}/{name}")
         os.rmdir(files_dir)
