@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -12,6 +11,11 @@ namespace Cgleak.Agent;
 /// </summary>
 public sealed partial class HttpEndpoint(AgentOptions options, AgentState state, ILogger<HttpEndpoint> log) : BackgroundService
 {
+    private static readonly byte[] Ok = "ok\n"u8.ToArray();
+    private static readonly byte[] ReadyText = "ready\n"u8.ToArray();
+    private static readonly byte[] NotReady = "no sample yet\n"u8.ToArray();
+    private static readonly byte[] EmptyJson = "{}"u8.ToArray();
+    private static readonly byte[] NotFound = "not found: /metrics /healthz /readyz /status\n"u8.ToArray();
     private HttpListener? _listener;
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -52,19 +56,18 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
     private void Serve(HttpListenerContext context)
     {
         AgentState.Snapshot snapshot = state.Current;
-        (int status, string type, string body) = context.Request.Url?.AbsolutePath switch
+        (int status, string type, byte[] body) = context.Request.Url?.AbsolutePath switch
         {
-            "/metrics" => (200, "text/plain; version=0.0.4; charset=utf-8", snapshot.MetricsText),
-            "/healthz" => (200, "text/plain; charset=utf-8", "ok\n"),
-            "/readyz" => snapshot.Ready ? (200, "text/plain; charset=utf-8", "ready\n") : (503, "text/plain; charset=utf-8", "no sample yet\n"),
-            "/status" => snapshot.Ready ? (200, "application/json", snapshot.StatusJson) : (503, "application/json", "{}"),
-            _ => (404, "text/plain; charset=utf-8", "not found: /metrics /healthz /readyz /status\n"),
+            "/metrics" => (200, "text/plain; version=0.0.4; charset=utf-8", snapshot.Metrics),
+            "/healthz" => (200, "text/plain; charset=utf-8", Ok),
+            "/readyz" => snapshot.Ready ? (200, "text/plain; charset=utf-8", ReadyText) : (503, "text/plain; charset=utf-8", NotReady),
+            "/status" => snapshot.Ready ? (200, "application/json", snapshot.Status) : (503, "application/json", EmptyJson),
+            _ => (404, "text/plain; charset=utf-8", NotFound),
         };
-        byte[] bytes = Encoding.UTF8.GetBytes(body);
         context.Response.StatusCode = status;
         context.Response.ContentType = type;
-        context.Response.ContentLength64 = bytes.Length;
-        context.Response.OutputStream.Write(bytes);
+        context.Response.ContentLength64 = body.Length;
+        context.Response.OutputStream.Write(body);
         context.Response.Close();
     }
 

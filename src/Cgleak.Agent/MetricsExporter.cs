@@ -33,7 +33,7 @@ public static class MetricsExporter
         f.CreateGauge("cgleak_memory_cgroup_ids_limit", "The memory cgroup ID limit (MEM_CGROUP_ID_MAX).").Set(c.Limit);
         if (report.Facts.Layout.Memory == MemoryHierarchy.V1 && report.Facts.Tree is { } tree)
         {
-            f.CreateGauge("cgleak_kmem_active_cgroups", "Container cgroups with kernel-memory accounting active.").Set(tree.Containers.Count(x => x.State == KmemState.Active));
+            f.CreateGauge("cgleak_kmem_active_cgroups", "Container cgroups with kernel-memory accounting active.").Set(tree.Kmem.Active);
         }
 
         Gauge checks = f.CreateGauge("cgleak_check_status", "1 for the status each check has now, 0 for the others.", new GaugeConfiguration { LabelNames = ["check", "status"] });

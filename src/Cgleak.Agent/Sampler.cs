@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using Cgleak.Diagnosis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -51,7 +52,8 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
 
         if (report is not null)
         {
-            _last = report;
+            // Kept until the next sample, with the container counts but not one record per container cgroup.
+            _last = report.Facts.Tree is { } tree ? report with { Facts = report.Facts with { Tree = tree.WithoutContainerList() } } : report;
             if (report.Counts.IdsInUse is { } ids)
             {
                 _ids.Add(new Sample(now, ids));
@@ -66,7 +68,8 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         var extras = new SampleExtras(_ids.Trend(), _dying.Trend(), clock.Elapsed.TotalSeconds, _errors);
         Prometheus.CollectorRegistry registry = _last is { } r ? MetricsExporter.Render(r, extras, options.Version) : MetricsExporter.RenderWithoutSample(extras, options.Version);
         string text = MetricsExporter.TextAsync(registry, cancel).GetAwaiter().GetResult();
-        state.Publish(new AgentState.Snapshot(text, _last is { } l ? options.StatusJson(l) : "{}", _last, _last is not null, _errors));
+        string status = _last is { } l ? options.StatusJson(l) : "{}";
+        state.Publish(new AgentState.Snapshot(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(status), _last, _last is not null, _errors));
         Sampled?.Invoke(report);
 
         // A sample allocates briefly (the walk, child processes, logs) and then idles for 30 s on every node:

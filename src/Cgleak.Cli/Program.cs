@@ -3,6 +3,11 @@ using Cgleak.Cli;
 using Cgleak.Cli.Commands;
 
 // Program only assembles commands; each command binds its arguments into one record and calls its handler.
+if (args is ["agent", ..] && AgentProgram.Beside() is { } agent)
+{
+    return AgentProgram.Exec(agent, args[1..]);
+}
+
 var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leaks (dying memcgs, the 65535 ID limit) on Linux and Kubernetes nodes.")
 {
     DoctorCommand.Create(),
@@ -17,4 +22,4 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     AgentCommand.Create(),
 };
 
-return CommandLine.Run(root, args);
+return CommandLine.Run(root, args, "cgleak", e => e is Cgleak.Lab.LabException ? ExitCodes.Unavailable : null);

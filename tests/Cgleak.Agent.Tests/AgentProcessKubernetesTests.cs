@@ -79,7 +79,7 @@ public sealed class AgentProcessKubernetesTests : IDisposable
         string stderr = run.StandardError.ReadToEnd();
         run.WaitForExit();
         Assert.Equal(64, run.ExitCode);
-        Assert.Equal("cgleak: --kubernetes needs NODE_NAME (from the downward API: spec.nodeName)\n", stderr);
+        Assert.Equal("cgleak-agent: --kubernetes needs NODE_NAME (from the downward API: spec.nodeName)\n", stderr); // cgleak agent runs cgleak-agent
     }
 
     /// <summary>The native agent in a mount namespace of its own, with the service account at the path kubelet uses.</summary>

@@ -6,7 +6,11 @@ using k8s.Models;
 
 namespace Cgleak.Deploy.Tests;
 
-/// <summary>deploy/: the manifests load with KubernetesClient's YAML loader and say what the agent needs, and nothing more.</summary>
+/// <summary>
+/// deploy/: the manifests load with KubernetesClient's YAML loader, strictly (an unknown or misspelt field fails), and
+/// say what the agent needs, and nothing more. (`kubectl create --dry-run=client` cannot run offline: it asks the
+/// API server for its schema and resource mapping even then.)
+/// </summary>
 public partial class DeployManifestTests
 {
     private static string Deploy(string path) => File.ReadAllText(Path.Combine(Repo.Root, "deploy", path));
@@ -17,7 +21,7 @@ public partial class DeployManifestTests
     [Fact]
     public void The_daemonset_runs_non_root_read_only_everywhere_with_limits()
     {
-        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(Deploy("kubernetes/20-daemonset.yaml"));
+        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(Deploy("kubernetes/20-daemonset.yaml"), strict: true);
         V1PodSpec pod = ds.Spec.Template.Spec;
         V1Container c = pod.Containers.Single();
         Assert.True(pod.SecurityContext.RunAsNonRoot);
@@ -40,7 +44,7 @@ public partial class DeployManifestTests
     [Fact]
     public void Rbac_grants_get_and_patch_on_nodes_patch_on_nodes_status_and_create_events_only()
     {
-        V1ClusterRole role = Documents("kubernetes/10-rbac.yaml").Where(d => d.Contains("kind: ClusterRole\n", StringComparison.Ordinal)).Select(d => KubernetesYaml.Deserialize<V1ClusterRole>(d)).Single(r => r.Kind == "ClusterRole");
+        V1ClusterRole role = KubernetesYaml.Deserialize<V1ClusterRole>(Documents("kubernetes/10-rbac.yaml").Single(d => d.Contains("\nkind: ClusterRole\n", StringComparison.Ordinal)), strict: true);
         var grants = role.Rules.SelectMany(r => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{res}:{v}"))).Order(StringComparer.Ordinal);
         Assert.Equal(["events:create", "nodes/status:patch", "nodes:get", "nodes:patch"], grants);
     }
@@ -48,8 +52,8 @@ public partial class DeployManifestTests
     [Fact]
     public void Service_selects_the_daemonset_pods_on_the_metrics_port()
     {
-        V1Service svc = KubernetesYaml.Deserialize<V1Service>(Deploy("kubernetes/30-service.yaml"));
-        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(Deploy("kubernetes/20-daemonset.yaml"));
+        V1Service svc = KubernetesYaml.Deserialize<V1Service>(Deploy("kubernetes/30-service.yaml"), strict: true);
+        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(Deploy("kubernetes/20-daemonset.yaml"), strict: true);
         Assert.Equal(ds.Spec.Template.Metadata.Labels["app.kubernetes.io/name"], svc.Spec.Selector["app.kubernetes.io/name"]);
         Assert.Equal(9739, svc.Spec.Ports.Single().Port);
     }

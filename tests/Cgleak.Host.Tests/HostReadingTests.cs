@@ -104,6 +104,17 @@ public class CgroupTreeWalkerTests
         Assert.Equal(39, scan.Containers.Count);
         Assert.All(scan.Containers, c => Assert.Equal(KmemState.Active, c.State));
         Assert.All(scan.Containers, c => Assert.StartsWith("/sys/fs/cgroup/memory/kubepods", c.HostPath, StringComparison.Ordinal));
+        Assert.Equal(new KmemCounts(39, 39, 0, 0, 0), scan.Kmem);
+    }
+
+    [Fact]
+    public void Without_its_container_list_a_scan_keeps_the_counts()
+    {
+        CgroupTreeScan scan = new CgroupTreeWalker(HostRoot.At(Repo.Fixture("el7-957-leaking"))).Walk("/sys/fs/cgroup/memory", MemoryHierarchy.V1);
+        CgroupTreeScan kept = scan.WithoutContainerList();
+        Assert.Empty(kept.Containers);
+        Assert.Equal(scan.Kmem, kept.Kmem);
+        Assert.Equal(scan.Directories, kept.Directories);
     }
 }
 

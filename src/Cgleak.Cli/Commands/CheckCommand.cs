@@ -30,7 +30,7 @@ public static class CheckCommand
 
     public static int Run(string? hostRoot)
     {
-        DoctorReport report = Doctor.Examine(DoctorCommand.ResolveHost(hostRoot));
+        DoctorReport report = Doctor.Examine(HostArgument.Resolve(hostRoot));
         Console.Out.WriteLine(Message(report));
         return report.Verdict switch
         {

@@ -39,7 +39,7 @@ public static class DoctorCommand
 
     public static int Run(DoctorArgs args, TextWriter output)
     {
-        HostRoot host = ResolveHost(args.HostRoot);
+        HostRoot host = HostArgument.Resolve(args.HostRoot);
         if (args.ProbeMax < 1)
         {
             throw new UserFacingException($"--probe-max {args.ProbeMax}: must be at least 1", ExitCodes.Usage);
@@ -68,20 +68,5 @@ public static class DoctorCommand
         }
 
         return (int)report.Verdict;
-    }
-
-    internal static HostRoot ResolveHost(string? directory)
-    {
-        if (directory is null)
-        {
-            return HostRoot.Live;
-        }
-
-        if (!Directory.Exists(directory))
-        {
-            throw new UserFacingException($"--host-root {directory}: no such directory", ExitCodes.Usage);
-        }
-
-        return HostRoot.At(directory);
     }
 }

@@ -75,7 +75,7 @@ public static class FixCommand
 
     public static int RunApply(string? hostRoot, string? planFile, string method, bool yes, string? stateDir)
     {
-        HostRoot host = DoctorCommand.ResolveHost(hostRoot);
+        HostRoot host = HostArgument.Resolve(hostRoot);
         FixPlan plan = planFile is null ? MakePlan(host, method, null) : ReadPlan(planFile);
         Console.Out.Write(PlanRenderer.Text(plan, HostLabel(host, plan)));
         if (plan.Edit is null || plan.NeedsKernelFirst)
@@ -100,7 +100,7 @@ public static class FixCommand
 
     public static int RunUndo(string? hostRoot, bool yes, string? stateDir)
     {
-        HostRoot host = DoctorCommand.ResolveHost(hostRoot);
+        HostRoot host = HostArgument.Resolve(hostRoot);
         LabOptions.Confirm(yes, "Restore the boot files the last `cgleak fix apply` changed?");
         Report("undo", Editor(host, stateDir).Undo(), host);
         return ExitCodes.Ok;
@@ -149,7 +149,7 @@ public static class FixCommand
 
     public static int RunPlan(FixPlanArgs args)
     {
-        HostRoot host = DoctorCommand.ResolveHost(args.HostRoot);
+        HostRoot host = HostArgument.Resolve(args.HostRoot);
         FixPlan plan = MakePlan(host, args.Method, args.KernelPackages);
         string label = HostLabel(host, plan);
         Console.Out.Write(args.Format switch

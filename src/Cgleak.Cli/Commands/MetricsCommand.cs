@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Cgleak.Agent;
 using Cgleak.Diagnosis;
 using Cgleak.Host;
+using Cgleak.Cli.Rendering;
 
 namespace Cgleak.Cli.Commands;
 
@@ -37,11 +38,11 @@ public static class MetricsCommand
             throw new UserFacingException($"--textfile {textfile}: no such directory {dir}", ExitCodes.Usage);
         }
 
-        HostRoot host = DoctorCommand.ResolveHost(hostRoot);
+        HostRoot host = HostArgument.Resolve(hostRoot);
         var clock = Stopwatch.StartNew();
         DoctorReport report = Doctor.Examine(host);
         var extras = new SampleExtras(ScanSeconds: clock.Elapsed.TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0);
-        string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, Version)).GetAwaiter().GetResult();
+        string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, JsonReport.ToolVersion)).GetAwaiter().GetResult();
         if (textfile is null)
         {
             Console.Out.Write(text);
@@ -53,6 +54,4 @@ public static class MetricsCommand
 
         return ExitCodes.Ok;
     }
-
-    public static string Version => typeof(MetricsCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

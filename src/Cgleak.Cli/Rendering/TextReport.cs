@@ -20,9 +20,9 @@ public sealed class TextReport(TextWriter output, bool colour)
         MemcgCounts c = r.Counts;
         Fact("Memory cgroups", $"limit {c.Limit}, reported {N(c.Reported)}, live {N(c.Live)}, dying {N(c.Dying)}, IDs in use {N(c.IdsInUse)}"
             + (c.IdsInUseRatio is { } ratio ? $" ({ratio:P1})" : ""));
-        var kmem = f.Tree?.Containers ?? [];
+        KmemCounts kmem = f.Tree?.Kmem ?? KmemCounts.Of([]);
         Fact("Kmem", f.Layout.Memory == MemoryHierarchy.V1
-            ? $"{kmem.Count} container cgroups checked, {kmem.Count(x => x.State == KmemState.Active)} with kmem accounting active"
+            ? $"{kmem.Checked} container cgroups checked, {kmem.Active} with kmem accounting active"
             : "not per cgroup on this layout");
         Fact("Components", string.Join(", ", f.Components.Select(x =>
             $"{x.Name} {Host.Parsing.ComponentVersion.Find(x.VersionText)?.ToString() ?? x.VersionText ?? (x.BinaryPath is null ? "not found" : "version unknown")}")));

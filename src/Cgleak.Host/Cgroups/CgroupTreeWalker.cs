@@ -31,8 +31,10 @@ public sealed class CgroupTreeWalker(HostRoot host)
         string root = host.Path(memoryMountPoint);
         var pending = new ConcurrentStack<(string Path, bool InContainers)>();
         pending.Push((root, false));
-        var containers = new ConcurrentBag<ContainerCgroupKmem>();
-        var unreadable = new ConcurrentBag<string>();
+        // Queues, not bags: a bag keeps what it held in thread-local storage until a finalizer runs, and the agent
+        // would carry one sample's records into the next.
+        var containers = new ConcurrentQueue<ContainerCgroupKmem>();
+        var unreadable = new ConcurrentQueue<string>();
         int directories = 0, memoryEnabled = 0, busy = 0;
         bool readKmem = hierarchy == MemoryHierarchy.V1;
         var kmem = new KmemProbe(host);
@@ -96,7 +98,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
-                unreadable.Add(host.HostPathOf(path));
+                unreadable.Enqueue(host.HostPathOf(path));
             }
 
             Interlocked.Increment(ref directories);
@@ -108,7 +110,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
             if (readKmem && inContainers)
             {
                 KmemState state = kmem.Read(path, out string evidence);
-                containers.Add(new ContainerCgroupKmem(host.HostPathOf(path), state, evidence));
+                containers.Enqueue(new ContainerCgroupKmem(host.HostPathOf(path), state, evidence));
             }
         }
 

@@ -144,31 +144,24 @@ public sealed partial class ComponentSurvey(HostRoot host)
     internal static RuncBuild Fingerprint(Stream stream)
     {
         int overlap = Math.Max(NokmemMark.Length, KmemMark.Length) - 1;
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024 + overlap);
-        try
+        byte[] buffer = new byte[64 * 1024 + overlap]; // not pooled: a pool would keep 128 KiB per thread in the agent
+        bool kmem = false;
+        int kept = 0;
+        int n;
+        while ((n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
         {
-            bool kmem = false;
-            int kept = 0;
-            int n;
-            while ((n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
+            ReadOnlySpan<byte> window = buffer.AsSpan(0, kept + n);
+            if (window.IndexOf(NokmemMark) >= 0)
             {
-                ReadOnlySpan<byte> window = buffer.AsSpan(0, kept + n);
-                if (window.IndexOf(NokmemMark) >= 0)
-                {
-                    return RuncBuild.Nokmem;
-                }
-
-                kmem |= window.IndexOf(KmemMark) >= 0;
-                kept = Math.Min(overlap, window.Length);
-                window[^kept..].CopyTo(buffer);
+                return RuncBuild.Nokmem;
             }
 
-            return kmem ? RuncBuild.Kmem : RuncBuild.Unknown;
+            kmem |= window.IndexOf(KmemMark) >= 0;
+            kept = Math.Min(overlap, window.Length);
+            window[^kept..].CopyTo(buffer);
         }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        return kmem ? RuncBuild.Kmem : RuncBuild.Unknown;
     }
 
     private static string? RunVersion(string binary)

@@ -34,6 +34,7 @@ public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int E
 public static class KernelFile
 {
     private const int MaxBytes = 16 * 1024 * 1024;
+    private const int PooledBytes = 4096;
 
     public static KernelRead Read(string path)
     {
@@ -43,7 +44,7 @@ public static class KernelFile
             return Failure(Marshal.GetLastPInvokeError());
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(PooledBytes);
         try
         {
             int length = 0;
@@ -56,9 +57,11 @@ public static class KernelFile
                         break; // a runaway file: keep what was read
                     }
 
-                    byte[] bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    // Past the first page the buffer is the GC's, not the shared pool's: a pool keeps what it
+                    // is given, and one large file a sample (dpkg's status) would stay resident in the agent.
+                    byte[] bigger = GC.AllocateUninitializedArray<byte>(buffer.Length * 2);
                     buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ReturnIfPooled(buffer);
                     buffer = bigger;
                 }
 
@@ -94,8 +97,16 @@ public static class KernelFile
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnIfPooled(buffer);
             _ = LibC.Close(fd);
+        }
+    }
+
+    private static void ReturnIfPooled(byte[] buffer)
+    {
+        if (buffer.Length <= PooledBytes)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -5,17 +5,19 @@ namespace Cgleak.Cli;
 /// <summary>Runs a parsed command line with cgleak's conventions: usage errors exit 64, expected failures one line, bugs one line and 70.</summary>
 public static class CommandLine
 {
-    public static int Run(RootCommand root, string[] args)
+    /// <param name="program">The name errors start with: "cgleak" or "cgleak-agent".</param>
+    /// <param name="expected">Maps the program's own expected failures (not <see cref="UserFacingException"/>) to an exit code; null: a bug.</param>
+    public static int Run(RootCommand root, string[] args, string program, Func<Exception, int?>? expected = null)
     {
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
             {
-                Console.Error.WriteLine($"cgleak: {error.Message}");
+                Console.Error.WriteLine($"{program}: {error.Message}");
             }
 
-            Console.Error.WriteLine("Run 'cgleak --help' for usage.");
+            Console.Error.WriteLine($"Run '{program} --help' for usage.");
             return ExitCodes.Usage;
         }
 
@@ -25,18 +27,18 @@ public static class CommandLine
         }
         catch (UserFacingException e)
         {
-            Console.Error.WriteLine($"cgleak: {e.Message}");
+            Console.Error.WriteLine($"{program}: {e.Message}");
             return e.ExitCode;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("cgleak: interrupted; what this run created was removed");
+            Console.Error.WriteLine($"{program}: interrupted; what this run created was removed");
             return ExitCodes.Interrupted;
         }
-        catch (Cgleak.Lab.LabException e)
+        catch (Exception e) when (expected?.Invoke(e) is { } code)
         {
-            Console.Error.WriteLine($"cgleak: {e.Message}");
-            return ExitCodes.Unavailable;
+            Console.Error.WriteLine($"{program}: {e.Message}");
+            return code;
         }
         catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
         {
@@ -46,7 +48,7 @@ public static class CommandLine
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"cgleak: internal error: {e.GetType().Name}: {e.Message} (this is a bug; CGLEAK_DEBUG=1 shows where)");
+            Console.Error.WriteLine($"{program}: internal error: {e.GetType().Name}: {e.Message} (this is a bug; CGLEAK_DEBUG=1 shows where)");
             if (Environment.GetEnvironmentVariable("CGLEAK_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);

@@ -10,10 +10,22 @@ namespace Cgleak.Cli.Commands;
 
 public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null);
 
-/// <summary>cgleak agent: the doctor running on every node, serving metrics and status.</summary>
+/// <summary>
+/// The agent's command line: `cgleak agent` and `cgleak-agent` (the same agent in a program of its own, which
+/// `cgleak agent` runs when it is installed beside cgleak) take the same options and run the same host.
+/// </summary>
 public static class AgentCommand
 {
-    public static Command Create()
+    public const string Description = "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status.";
+
+    /// <summary>`cgleak agent`.</summary>
+    public static Command Create() => WithOptions(new Command("agent", Description));
+
+    /// <summary>`cgleak-agent`: the agent's options on a root command of that name.</summary>
+    public static RootCommand CreateRoot() => WithOptions(new RootCommand($"cgleak agent (cgleak-agent): {Description}"));
+
+    private static T WithOptions<T>(T command)
+        where T : Command
     {
         var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR (in a DaemonSet: /host).", HelpName = "DIR" };
         var interval = new Option<double>("--interval") { Description = "Seconds between samples.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
@@ -22,10 +34,11 @@ public static class AgentCommand
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Keep the MemoryCgroupPressure condition on this node (NODE_NAME, in-cluster service account), with an Event on each change." };
         var taintWhen = new Option<string?>("--taint-when") { Description = "Add the NoSchedule taint cgleak.io/memcg-exhausted while the node has the problem, so new pods go elsewhere.", HelpName = "affected" };
         taintWhen.AcceptOnlyFromAmong("affected");
-        var command = new Command("agent", "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status.")
+        foreach (Option option in (Option[])[hostRoot, interval, listen, window, kubernetes, taintWhen])
         {
-            hostRoot, interval, listen, window, kubernetes, taintWhen,
-        };
+            command.Options.Add(option);
+        }
+
         command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes), p.GetValue(taintWhen))));
         return command;
     }
@@ -37,8 +50,8 @@ public static class AgentCommand
             throw new UserFacingException(args.IntervalSeconds < 1 ? $"--interval {args.IntervalSeconds}: at least 1 second" : $"--window {args.WindowHours}: must be positive", ExitCodes.Usage);
         }
 
-        var options = new AgentOptions(DoctorCommand.ResolveHost(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), args.Listen,
-            TimeSpan.FromHours(args.WindowHours), MetricsCommand.Version,
+        var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), args.Listen,
+            TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion,
             report => System.Text.Json.JsonSerializer.Serialize(JsonReport.ToDocument(report), ReportJsonContext.Default.DoctorDocument));
         try
         {
@@ -49,7 +62,7 @@ public static class AgentCommand
             throw new UserFacingException(e.Message, ExitCodes.Usage);
         }
 
-        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<AgentState>();

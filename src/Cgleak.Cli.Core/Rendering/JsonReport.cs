@@ -10,6 +10,9 @@ public static class JsonReport
 {
     public const int SchemaVersion = 1;
 
+    /// <summary>cgleak's version, as every report, metric and --version shows it.</summary>
+    public static string ToolVersion => typeof(JsonReport).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
     public static void Write(DoctorReport r, TextWriter output)
     {
         output.WriteLine(JsonSerializer.Serialize(ToDocument(r), ReportJsonContext.Default.DoctorDocument));
@@ -18,11 +21,10 @@ public static class JsonReport
     public static DoctorDocument ToDocument(DoctorReport r)
     {
         var f = r.Facts;
-        var containers = f.Tree?.Containers ?? [];
-        bool v1 = f.Layout.Memory == MemoryHierarchy.V1;
+        KmemCounts? kmem = f.Layout.Memory == MemoryHierarchy.V1 ? f.Tree?.Kmem ?? KmemCounts.Of([]) : null;
         return new DoctorDocument(
             SchemaVersion,
-            new ToolInfo("cgleak", typeof(JsonReport).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"),
+            new ToolInfo("cgleak", ToolVersion),
             Names.Of(r.Verdict),
             r.VerdictReason,
             (int)r.Verdict,
@@ -38,12 +40,7 @@ public static class JsonReport
                 f.Cmdline?.Value.Text),
             new MemoryCgroupsInfo(r.Counts.Limit, r.Counts.Reported, r.Counts.Live, r.Counts.Dying, r.Counts.IdsInUse,
                 r.Counts.IdsInUseRatio is { } ratio ? Math.Round(ratio, 6) : null, r.Counts.Basis),
-            new KmemInfo(
-                v1 ? containers.Count : null,
-                v1 ? containers.Count(c => c.State == KmemState.Active) : null,
-                v1 ? containers.Count(c => c.State == KmemState.Inactive) : null,
-                v1 ? containers.Count(c => c.State == KmemState.Off) : null,
-                v1 ? containers.Count(c => c.State == KmemState.Unknown) : null),
+            new KmemInfo(kmem?.Checked, kmem?.Active, kmem?.Inactive, kmem?.Off, kmem?.Unknown),
             f.Components.Select(c => new ComponentInfo(c.Name, c.VersionText, c.Source, c.BinaryPath,
                 c.Name == "runc" ? c.Build.ToString().ToLowerInvariant() : null)).ToList(),
             r.Checks.Select(c => new CheckInfo(c.Id, Names.Of(c.Status), c.Title, c.Summary, c.Evidence,

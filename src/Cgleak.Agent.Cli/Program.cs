@@ -1,0 +1,4 @@
+using Cgleak.Cli;
+using Cgleak.Cli.Commands;
+
+return CommandLine.Run(AgentCommand.CreateRoot(), args, "cgleak-agent");

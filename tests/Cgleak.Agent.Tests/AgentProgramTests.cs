@@ -1,0 +1,47 @@
+using System.Net;
+using Cgleak.Testing;
+
+namespace Cgleak.Agent.Tests;
+
+/// <summary>cgleak-agent, the agent's own native program, and `cgleak agent`, which runs it in its own place.</summary>
+public sealed class AgentProgramTests : IDisposable
+{
+    private readonly AgentProcesses _agents = new();
+
+    public void Dispose() => _agents.Dispose();
+
+    private static string AgentBinary => Path.Combine(Path.GetDirectoryName(CgleakProcess.Native)!, "cgleak-agent");
+
+    [Fact]
+    public void Cgleak_agent_becomes_cgleak_agent_in_the_same_process_and_stops_on_sigterm()
+    {
+        int port = AgentProcesses.FreePort();
+        AgentProcesses.Started agent = _agents.Start(CgleakProcess.Native, "agent", "--host-root", Repo.Fixture("el7-957-leaking"), "--listen", $"127.0.0.1:{port}");
+        AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
+
+        // exec, not a child: the PID kubelet signals is the agent's, and its image is cgleak-agent.
+        Assert.Equal(AgentBinary, File.ResolveLinkTarget($"/proc/{agent.Process.Id}/exe", returnFinalTarget: false)!.FullName);
+        Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+        Assert.Equal(0, AgentProcesses.Terminate(agent.Process));
+    }
+
+    [Fact]
+    public void Cgleak_agent_on_its_own_takes_the_same_options_and_exit_codes()
+    {
+        Assert.Equal(64, Run(AgentBinary, "--interval", "0").ExitCode);
+        (int code, string stderr, _) = Run(AgentBinary, "--listen", "no-port");
+        Assert.Equal(64, code);
+        Assert.Equal("cgleak-agent: --listen no-port: expected HOST:PORT\n", stderr);
+        Assert.Contains("--taint-when", Run(CgleakProcess.Native, "agent", "--help").Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("0.1.0", Run(AgentBinary, "--version").Stdout, StringComparison.Ordinal);
+    }
+
+    private static (int ExitCode, string Stderr, string Stdout) Run(string file, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        string stdout = p.StandardOutput.ReadToEnd();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stderr, stdout);
+    }
+}
