@@ -108,20 +108,4 @@ public sealed class AgentProcessKubernetesTests : IDisposable
     }
 
     private static bool Logged(AgentProcesses.Started agent, string what) => agent.Log.Contains(what, StringComparison.Ordinal);
-
-    /// <summary>What kubelet projects into a pod: ca.crt, token, namespace.</summary>
-    private sealed class ServiceAccountDirectory : IDisposable
-    {
-        public ServiceAccountDirectory(string caPem, string token)
-        {
-            Path = Directory.CreateTempSubdirectory("cgleak-serviceaccount-").FullName;
-            File.WriteAllText(System.IO.Path.Combine(Path, "ca.crt"), caPem);
-            File.WriteAllText(System.IO.Path.Combine(Path, "token"), token + "\n");
-            File.WriteAllText(System.IO.Path.Combine(Path, "namespace"), "cgleak\n");
-        }
-
-        public string Path { get; }
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

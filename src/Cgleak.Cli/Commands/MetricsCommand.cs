@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Cgleak.Agent;
+using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Host;
-using Cgleak.Cli.Rendering;
 
 namespace Cgleak.Cli.Commands;
 
