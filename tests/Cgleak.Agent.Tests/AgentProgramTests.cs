@@ -36,6 +36,18 @@ public sealed class AgentProgramTests : IDisposable
         Assert.StartsWith("0.1.0", Run(AgentBinary, "--version").Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_list_of_functions_laid_out_together_still_names_the_agents_functions()
+    {
+        // bench/agent-order.sh writes it; renamed or removed functions fall out of it silently, and the agent's
+        // code pages spread again. Rerun the script when this fails.
+        var symbols = Run("nm", "--defined-only", AgentBinary + ".dbg").Stdout.Split('\n')
+            .Select(line => line.Split(' ', 3)).Where(parts => parts.Length == 3).Select(parts => parts[2]).ToHashSet(StringComparer.Ordinal);
+        string[] hot = File.ReadAllLines(Path.Combine(Repo.Root, "src", "Cgleak.Agent.Cli", "hot-methods.txt"));
+        double found = hot.Count(symbols.Contains) / (double)hot.Length;
+        Assert.True(found >= 0.95, $"{found:P0} of hot-methods.txt is in cgleak-agent: run bench/agent-order.sh");
+    }
+
     private static (int ExitCode, string Stderr, string Stdout) Run(string file, params string[] args)
     {
         using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;

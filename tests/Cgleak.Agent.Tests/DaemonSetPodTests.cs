@@ -139,7 +139,9 @@ public sealed class DaemonSetPodTests : IDisposable
 
         static JsonObject Mount(string destination, string type, string source, string[] options) => new()
         {
-            ["destination"] = destination, ["type"] = type, ["source"] = source,
+            ["destination"] = destination,
+            ["type"] = type,
+            ["source"] = source,
             ["options"] = new JsonArray([.. options.Select(o => (JsonNode)o)]),
         };
     }
