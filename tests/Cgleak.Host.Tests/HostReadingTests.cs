@@ -23,6 +23,28 @@ public class KernelFileTests
     }
 
     [Fact]
+    public void Reads_files_many_pages_long_whole_a_plain_one_and_proc_self_smaps()
+    {
+        // Past the first page the buffer grows outside the shared pool (the agent must not keep it).
+        string path = Path.Combine(Path.GetTempPath(), $"cgleak-kernelfile-{Environment.ProcessId}");
+        string text = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i}\n"));
+        try
+        {
+            File.WriteAllText(path, text);
+            Assert.Equal(text, KernelFile.Read(path).Text);
+            Assert.Equal(text, KernelFile.Read(path).Text); // twice: nothing of the first read left in the buffer
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        KernelRead self = KernelFile.Read("/proc/self/smaps"); // a procfs file far past one page, read to EOF
+        Assert.True(self.IsOk);
+        Assert.True(self.Text.Length > 16_384, $"{self.Text.Length} characters");
+    }
+
+    [Fact]
     public void Tells_a_missing_file_from_an_unreadable_one()
     {
         Assert.Equal(ReadOutcome.Gone, KernelFile.Read("/proc/no-such-file").Outcome);
