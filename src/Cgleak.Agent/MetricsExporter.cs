@@ -17,7 +17,7 @@ public sealed record SampleExtras(Trend? IdsTrend = null, Trend? DyingTrend = nu
 public static class MetricsExporter
 {
     public static readonly string[] Statuses = ["pass", "warn", "fail", "info", "skip", "error"];
-    public static readonly string[] Verdicts = ["ok", "at-risk", "affected", "unknown"];
+    public static readonly string[] Verdicts = [.. Enum.GetValues<Verdict>().Select(VerdictNames.Of)];
 
     public static CollectorRegistry Render(DoctorReport report, SampleExtras extras, string version)
     {
@@ -48,7 +48,7 @@ public static class MetricsExporter
         Gauge verdict = f.CreateGauge("cgleak_verdict", "1 for the node's verdict now, 0 for the others.", new GaugeConfiguration { LabelNames = ["verdict"] });
         foreach (string v in Verdicts)
         {
-            verdict.WithLabels(v).Set(VerdictName(report.Verdict) == v ? 1 : 0);
+            verdict.WithLabels(v).Set(VerdictNames.Of(report.Verdict) == v ? 1 : 0);
         }
 
         Gauge eta = f.CreateGauge("cgleak_memory_cgroup_ids_exhaustion_eta_seconds", "Seconds until IDs in use reach the limit at the least-squares slope of the window; absent when not rising.", Quiet);
@@ -85,14 +85,6 @@ public static class MetricsExporter
         await registry.CollectAndExportAsTextAsync(stream, cancel).ConfigureAwait(false);
         return Encoding.UTF8.GetString(stream.ToArray());
     }
-
-    public static string VerdictName(Verdict v) => v switch
-    {
-        Verdict.Ok => "ok",
-        Verdict.AtRisk => "at-risk",
-        Verdict.Affected => "affected",
-        _ => "unknown",
-    };
 
     private static GaugeConfiguration Quiet => new() { SuppressInitialValue = true };
 

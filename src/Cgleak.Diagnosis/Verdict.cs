@@ -15,3 +15,15 @@ public enum Verdict
     /// <summary>The host could not be read well enough to tell.</summary>
     Unknown = 3,
 }
+
+/// <summary>The word every report, metric label and message uses for a verdict.</summary>
+public static class VerdictNames
+{
+    public static string Of(Verdict v) => v switch
+    {
+        Verdict.Ok => "ok",
+        Verdict.AtRisk => "at-risk",
+        Verdict.Affected => "affected",
+        _ => "unknown",
+    };
+}

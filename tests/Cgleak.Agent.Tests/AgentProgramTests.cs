@@ -28,12 +28,12 @@ public sealed class AgentProgramTests : IDisposable
     [Fact]
     public void Cgleak_agent_on_its_own_takes_the_same_options_and_exit_codes()
     {
-        Assert.Equal(64, Run(AgentBinary, "--interval", "0").ExitCode);
-        (int code, string stderr, _) = Run(AgentBinary, "--listen", "no-port");
+        Assert.Equal(64, CgleakProcess.RunTool(AgentBinary, "--interval", "0").ExitCode);
+        (int code, _, string stderr) = CgleakProcess.RunTool(AgentBinary, "--listen", "no-port");
         Assert.Equal(64, code);
         Assert.Equal("cgleak-agent: --listen no-port: expected HOST:PORT\n", stderr);
-        Assert.Contains("--taint-when", Run(CgleakProcess.Native, "agent", "--help").Stdout, StringComparison.Ordinal);
-        Assert.StartsWith("0.1.0", Run(AgentBinary, "--version").Stdout, StringComparison.Ordinal);
+        Assert.Contains("--taint-when", CgleakProcess.RunTool(CgleakProcess.Native, "agent", "--help").Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("0.1.0", CgleakProcess.RunTool(AgentBinary, "--version").Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,19 +41,10 @@ public sealed class AgentProgramTests : IDisposable
     {
         // bench/agent-order.sh writes it; renamed or removed functions fall out of it silently, and the agent's
         // code pages spread again. Rerun the script when this fails.
-        var symbols = Run("nm", "--defined-only", AgentBinary + ".dbg").Stdout.Split('\n')
+        var symbols = CgleakProcess.RunTool("nm", "--defined-only", AgentBinary + ".dbg").Stdout.Split('\n')
             .Select(line => line.Split(' ', 3)).Where(parts => parts.Length == 3).Select(parts => parts[2]).ToHashSet(StringComparer.Ordinal);
         string[] hot = File.ReadAllLines(Path.Combine(Repo.Root, "src", "Cgleak.Agent.Cli", "hot-methods.txt"));
         double found = hot.Count(symbols.Contains) / (double)hot.Length;
         Assert.True(found >= 0.95, $"{found:P0} of hot-methods.txt is in cgleak-agent: run bench/agent-order.sh");
-    }
-
-    private static (int ExitCode, string Stderr, string Stdout) Run(string file, params string[] args)
-    {
-        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        string stdout = p.StandardOutput.ReadToEnd();
-        string stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stderr, stdout);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Cgleak.Testing;
@@ -25,7 +24,7 @@ public sealed class DaemonSetPodTests : IDisposable
 
     public void Dispose()
     {
-        Run("runc", "delete", "--force", _id);
+        CgleakProcess.RunTool("runc", "delete", "--force", _id);
         _agents.Dispose();
         foreach (string hierarchy in Directory.GetDirectories("/sys/fs/cgroup"))
         {
@@ -55,7 +54,7 @@ public sealed class DaemonSetPodTests : IDisposable
         Assert.False(runc.Process.HasExited, runc.Log);
 
         // As the manifest says: nobody, no capabilities, no new privileges, inside the pod's memory limit.
-        int pid = (int)JsonNode.Parse(Run("runc", "state", _id))!["pid"]!;
+        int pid = (int)JsonNode.Parse(CgleakProcess.RunTool("runc", "state", _id).Stdout)!["pid"]!;
         string status = File.ReadAllText($"/proc/{pid}/status");
         Assert.Contains("Uid:\t65534\t65534\t65534\t65534", status, StringComparison.Ordinal);
         Assert.Contains("CapEff:\t0000000000000000", status, StringComparison.Ordinal);
@@ -157,7 +156,7 @@ public sealed class DaemonSetPodTests : IDisposable
             File.Copy(Path.Combine(built, program), Path.Combine(bin, program));
         }
 
-        var libraries = Run("ldd", Path.Combine(bin, "cgleak"), Path.Combine(bin, "cgleak-agent")).Split('\n')
+        var libraries = CgleakProcess.RunTool("ldd", Path.Combine(bin, "cgleak"), Path.Combine(bin, "cgleak-agent")).Stdout.Split('\n')
             .Where(line => line.StartsWith('\t')) // not the "file:" headers
             .Select(line => line.Split("=>")[^1].Trim().Split(' ')[0])
             .Where(path => path.StartsWith('/'))
@@ -168,14 +167,5 @@ public sealed class DaemonSetPodTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
             File.Copy(library, copy, overwrite: true); // follows the host's symlinks
         }
-    }
-
-    private static string Run(string file, params string[] args)
-    {
-        using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return output;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Cgleak.Testing;
 
@@ -96,9 +95,7 @@ public class FixPlanCliTests
 
     private static (int Code, string Output) Tool(string file, params string[] args)
     {
-        using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output);
+        CgleakProcess.Result run = CgleakProcess.RunTool(file, args);
+        return (run.ExitCode, run.Stdout + run.Stderr);
     }
 }

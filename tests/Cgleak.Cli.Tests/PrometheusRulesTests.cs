@@ -16,10 +16,7 @@ public class PrometheusRulesTests
 
     private static void AssertTool(string directory, string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file, args) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(start)!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, output);
+        CgleakProcess.Result run = CgleakProcess.Capture(new ProcessStartInfo(file, args) { WorkingDirectory = directory });
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
     }
 }

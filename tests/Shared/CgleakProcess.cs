@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Cgleak.Testing;
 
-/// <summary>Runs the built cgleak (cgleak.dll beside the tests) as a user would, optionally as another user.</summary>
+/// <summary>Runs the built cgleak (cgleak.dll beside the tests) as a user would, optionally as another user; and the other programs tests run.</summary>
 internal static class CgleakProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
@@ -62,13 +62,25 @@ internal static class CgleakProcess
         }
 
         start.Environment["NO_COLOR"] = "1";
+        return Capture(start);
+    }
+
+    /// <summary>Any other program (runc, nm, promtool...), run to its end with both streams read.</summary>
+    public static Result RunTool(string file, params string[] args) => Capture(new ProcessStartInfo(file, args));
+
+    /// <summary>Runs a program to its end, reading both streams at once (no pipe fills while the other is read); killed after 60 s.</summary>
+    public static Result Capture(ProcessStartInfo start)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         using Process p = Process.Start(start)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(60_000))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException("cgleak " + string.Join(' ', args));
+            throw new TimeoutException(start.FileName + " " + string.Join(' ', start.ArgumentList));
         }
 
         return new Result(p.ExitCode, stdout.Result, stderr.Result);

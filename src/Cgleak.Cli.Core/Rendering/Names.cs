@@ -7,13 +7,7 @@ namespace Cgleak.Cli.Rendering;
 /// <summary>The words reports use for enum values; the same in text and JSON.</summary>
 public static class Names
 {
-    public static string Of(Verdict v) => v switch
-    {
-        Verdict.Ok => "ok",
-        Verdict.AtRisk => "at-risk",
-        Verdict.Affected => "affected",
-        _ => "unknown",
-    };
+    public static string Of(Verdict v) => VerdictNames.Of(v);
 
     public static string Of(CheckStatus s) => s.ToString().ToLowerInvariant();
 
