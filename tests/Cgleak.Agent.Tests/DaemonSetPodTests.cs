@@ -20,7 +20,10 @@ public sealed class DaemonSetPodTests : IDisposable
     private const string Node = "node-1";
     private readonly AgentProcesses _agents = new();
     private readonly string _bundle = Directory.CreateTempSubdirectory("cgleak-pod-").FullName;
-    private readonly string _id = $"cgleak-test-pod-{Environment.ProcessId}";
+    // The container's id is not "cgleak-...": the repro tests, running beside this one, take every such runc
+    // container for one of theirs left behind. Its cgroup is a test's own: cgleak-test-*.
+    private readonly string _id = $"daemonset-pod-test-{Environment.ProcessId}";
+    private readonly string _cgroup = $"cgleak-test-pod-{Environment.ProcessId}";
 
     public void Dispose()
     {
@@ -28,7 +31,7 @@ public sealed class DaemonSetPodTests : IDisposable
         _agents.Dispose();
         foreach (string hierarchy in Directory.GetDirectories("/sys/fs/cgroup"))
         {
-            string cgroup = Path.Combine(hierarchy, _id); // runc makes the path in every hierarchy
+            string cgroup = Path.Combine(hierarchy, _cgroup); // runc makes the path in every hierarchy
             if (Directory.Exists(cgroup))
             {
                 Directory.Delete(cgroup);
@@ -60,7 +63,7 @@ public sealed class DaemonSetPodTests : IDisposable
         Assert.Contains("CapEff:\t0000000000000000", status, StringComparison.Ordinal);
         Assert.Contains("NoNewPrivs:\t1", status, StringComparison.Ordinal);
         Assert.EndsWith("/cgleak-agent", File.ResolveLinkTarget($"/proc/{pid}/exe", returnFinalTarget: false)!.FullName, StringComparison.Ordinal);
-        Assert.Equal("100663296", File.ReadAllText($"/sys/fs/cgroup/memory/{_id}/memory.limit_in_bytes").Trim());
+        Assert.Equal("100663296", File.ReadAllText($"/sys/fs/cgroup/memory/{_cgroup}/memory.limit_in_bytes").Trim());
 
         // It reads this host through /host as nobody, without a problem, and finds what the doctor finds here.
         string metrics = _agents.Get(port, "/metrics");
@@ -122,7 +125,7 @@ public sealed class DaemonSetPodTests : IDisposable
             ["mounts"] = mounts,
             ["linux"] = new JsonObject
             {
-                ["cgroupsPath"] = "/" + _id,
+                ["cgroupsPath"] = "/" + _cgroup,
                 ["resources"] = new JsonObject
                 {
                     ["memory"] = new JsonObject { ["limit"] = memory },
