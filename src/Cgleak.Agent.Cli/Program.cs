@@ -1,4 +1,6 @@
 using Cgleak.Cli;
 using Cgleak.Cli.Commands;
 
-return CommandLine.Run(AgentCommand.CreateRoot(), args, "cgleak-agent");
+var root = AgentCommand.CreateRoot();
+VersionReport.Install(root);
+return CommandLine.Run(root, args, "cgleak-agent");

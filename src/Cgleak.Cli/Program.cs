@@ -21,5 +21,8 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     CheckCommand.Create(),
     AgentCommand.Create(),
 };
+root.Subcommands.Add(CompletionCommand.Create(root));
+root.Subcommands.Add(ManCommand.Create(root));
+VersionReport.Install(root);
 
 return CommandLine.Run(root, args, "cgleak", e => e is Cgleak.Lab.LabException ? ExitCodes.Unavailable : null);

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using Cgleak.Cli.Docs;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>cgleak completion bash|zsh|fish: the shell completion script, from the commands cgleak parses.</summary>
+public static class CompletionCommand
+{
+    public static Command Create(RootCommand root)
+    {
+        var shell = new Argument<string>("shell") { Description = "bash, zsh or fish.", HelpName = "bash|zsh|fish" };
+        shell.AcceptOnlyFromAmong(ShellCompletion.Shells);
+        var command = new Command("completion",
+            "Print the shell completion script for bash, zsh or fish (commands, options and their values). " +
+            "bash: source <(cgleak completion bash).")
+        {
+            shell,
+        };
+        command.SetAction(p =>
+        {
+            Console.Out.Write(ShellCompletion.Write(p.GetValue(shell)!, CommandDoc.Read(root), "cgleak"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Cgleak.Cli.Docs;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>cgleak man --out DIR (hidden): the manual pages, from the commands cgleak parses.</summary>
+public static class ManCommand
+{
+    public static Command Create(RootCommand root)
+    {
+        var output = new Option<string>("--out")
+        {
+            Description = "The directory to write cgleak.1 and cgleak-COMMAND.1 into.",
+            HelpName = "DIR",
+            Required = true,
+        };
+        var command = new Command("man", "Write the manual pages (roff) into --out.") { output };
+        command.Hidden = true;
+        command.SetAction(p => Run(root, p.GetValue(output)!));
+        return command;
+    }
+
+    private static int Run(RootCommand root, string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new UserFacingException($"--out {directory}: not a directory", ExitCodes.Usage);
+        }
+
+        foreach ((string file, string text) in ManPages.Write(CommandDoc.Read(root), "cgleak", VersionReport.Version))
+        {
+            File.WriteAllText(Path.Combine(directory, file), text);
+        }
+
+        return ExitCodes.Ok;
+    }
+}
