@@ -213,6 +213,23 @@ public sealed class HostRoot
         IsLive ? KernelFile.Read(localPath) : Read(HostPathOf(localPath));
 
     /// <summary>
+    /// Reads <paramref name="name"/> in a directory this root's walk opened (no link followed), with the sidecar rule of
+    /// <see cref="Read"/>. On a host tree the name is probed with O_PATH before it is opened; on the live host (cgroupfs,
+    /// where the walk reads) the open itself is checked: one open and one fstat per file.
+    /// </summary>
+    internal KernelRead ReadAt(int directoryFd, byte[] name)
+    {
+        KernelRead read = KernelFile.ReadAt(directoryFd, name, probeFirst: !IsLive);
+        if (read.Outcome != ReadOutcome.Gone || IsLive)
+        {
+            return read;
+        }
+
+        KernelRead sidecar = KernelFile.ReadAt(directoryFd, [.. name, .. ErrnoSidecarSuffix.Select(c => (byte)c)], probeFirst: true);
+        return sidecar.IsOk && Errno.Parse(sidecar.Text.Trim()) is { } errno ? new KernelRead(ReadOutcome.NotReadable, "", errno) : read;
+    }
+
+    /// <summary>
     /// Opens a host file for streaming (logs, binaries), confined and a regular file only; null and the failure
     /// (whose <see cref="KernelRead.ErrorText"/> says why) otherwise.
     /// </summary>

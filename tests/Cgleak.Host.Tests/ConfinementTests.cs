@@ -45,8 +45,9 @@ internal sealed class ScratchTree : IDisposable
 
     public void Dispose()
     {
-        // Links are removed as links (Directory.Delete does not follow them).
-        Directory.Delete(Root, recursive: true);
+        // rm, not Directory.Delete: names that are not UTF-8 cannot be spelled in a .NET string. Links are removed as links.
+        using var rm = Process.Start("rm", ["-rf", "--one-file-system", Root]);
+        rm.WaitForExit();
     }
 }
 

@@ -177,6 +177,12 @@ internal sealed unsafe class ConfinedPath : IDisposable
     /// <summary>openat(2) with a name in bytes (host names need not be UTF-8).</summary>
     public static int OpenAt(int dirFd, byte[] name, int flags, int mode = 0)
     {
+        if (name.Length >= 4096)
+        {
+            Marshal.SetLastPInvokeError(Errno.ENAMETOOLONG);
+            return -1;
+        }
+
         byte* z = stackalloc byte[name.Length + 1];
         name.CopyTo(new Span<byte>(z, name.Length));
         z[name.Length] = 0;
@@ -185,6 +191,11 @@ internal sealed unsafe class ConfinedPath : IDisposable
 
     private static byte[]? ReadLink(int dirFd, byte[] name)
     {
+        if (name.Length >= 4096)
+        {
+            return null;
+        }
+
         byte* z = stackalloc byte[name.Length + 1];
         name.CopyTo(new Span<byte>(z, name.Length));
         z[name.Length] = 0;
