@@ -63,9 +63,20 @@ public sealed record BootConfig(
             return null;
         }
 
-        string[] efiDirs = Directory.Exists(host.Path("/boot/efi/EFI"))
-            ? Directory.GetDirectories(host.Path("/boot/efi/EFI")).Select(d => "/boot/efi/EFI/" + Path.GetFileName(d)).Order(StringComparer.Ordinal).ToArray()
-            : [];
+        // Listed inside the host root; a directory that cannot be listed (/boot 0700 read by another user) is a problem.
+        IEnumerable<HostDirectoryEntry> List(string directory)
+        {
+            HostDirectory listed = host.List(directory);
+            if (!listed.IsOk && !listed.IsGone)
+            {
+                problems.Add($"{directory}: cannot list: {listed.ErrorText}");
+            }
+
+            return listed.Entries;
+        }
+
+        string[] efiDirs = List("/boot/efi/EFI").Where(e => e.IsDirectory || (e.IsLink && host.IsDirectory("/boot/efi/EFI/" + e.Name)))
+            .Select(e => "/boot/efi/EFI/" + e.Name).ToArray();
         BootFile? bios = Load("/etc/grub2.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg");
         BootFile? efi = Load(["/etc/grub2-efi.cfg", .. efiDirs.Select(d => d + "/grub.cfg")]);
         if (bios is not null && efi is not null && bios.HostPath == efi.HostPath)
@@ -75,41 +86,26 @@ public sealed record BootConfig(
 
         BootFile? env = Load(["/boot/grub2/grubenv", .. efiDirs.Select(d => d + "/grubenv"), "/boot/grub/grubenv"]);
         var bls = new List<BootFile>();
-        if (Directory.Exists(host.Path("/boot/loader/entries")))
+        foreach (HostDirectoryEntry f in List("/boot/loader/entries").Where(e => !e.IsDirectory && e.Name.EndsWith(".conf", StringComparison.Ordinal)))
         {
-            foreach (string f in Directory.GetFiles(host.Path("/boot/loader/entries"), "*.conf").Order(StringComparer.Ordinal))
+            if (Load("/boot/loader/entries/" + f.Name) is { } b)
             {
-                if (Load("/boot/loader/entries/" + Path.GetFileName(f)) is { } b)
-                {
-                    bls.Add(b);
-                }
+                bls.Add(b);
             }
         }
 
-        string[] kernels = Directory.Exists(host.Path("/boot"))
-            ? Directory.GetFiles(host.Path("/boot"), "vmlinuz-*").Select(f => Path.GetFileName(f)[8..])
-                .Where(v => !v.Contains("rescue", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray()
-            : [];
+        string[] kernels = List("/boot").Where(e => !e.IsDirectory && e.Name.StartsWith("vmlinuz-", StringComparison.Ordinal))
+            .Select(e => e.Name[8..]).Where(v => !v.Contains("rescue", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
         return new BootConfig(bios, efi, env, bls, Load("/etc/default/grub"), kernels, problems);
     }
 
-    /// <summary>Follows symbolic links inside the host root (an absolute link target means the host's "/", not ours).</summary>
-    internal static string? Resolve(HostRoot host, string hostPath)
-    {
-        string path = hostPath;
-        for (int hops = 0; hops < 16; hops++)
-        {
-            var info = new FileInfo(host.Path(path));
-            if (info.LinkTarget is not { } target)
-            {
-                return info.Exists ? path : null;
-            }
-
-            path = target.StartsWith('/') ? target : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, target));
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Follows symbolic links inside the host root (an absolute link target means the host's "/", not ours: see
+    /// <see cref="HostRoot"/>); null when nothing but a directory is there. A FIFO or an unreachable path is kept,
+    /// so its read names the problem.
+    /// </summary>
+    internal static string? Resolve(HostRoot host, string hostPath) =>
+        host.TypeOf(hostPath) is HostEntryType.Missing or HostEntryType.Directory ? null : host.ResolveHostPath(hostPath);
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

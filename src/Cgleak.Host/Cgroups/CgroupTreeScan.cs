@@ -10,6 +10,12 @@ public sealed record CgroupTreeScan(int Directories, int MemoryEnabled, IReadOnl
     /// <summary>The containers counted by kmem state; kept by <see cref="WithoutContainerList"/>.</summary>
     public KmemCounts Kmem { get; private init; } = KmemCounts.Of(Containers);
 
+    /// <summary>Cgroup directories whose names are not valid UTF-8: counted like the others, shown with \xNN escapes.</summary>
+    public int NonUtf8Names { get; init; }
+
+    /// <summary>True when the walk stopped at <see cref="CgroupTreeWalker.MaxDirectories"/>: the counts are lower bounds.</summary>
+    public bool StoppedAtBound { get; init; }
+
     /// <summary>The scan without one record per container (its counts stay): what a long-running agent keeps between samples.</summary>
     public CgroupTreeScan WithoutContainerList() => this with { Containers = [] };
 }

@@ -14,13 +14,24 @@ public sealed class KmemProbe(HostRoot host)
     // cgroups of the same walk skip it and read only usage_in_bytes: one read per cgroup, not two.
     private volatile bool _slabinfoAlwaysEmpty;
 
-    public KmemState Read(string directory, out string evidence)
+    private static readonly byte[] SlabInfo = "memory.kmem.slabinfo"u8.ToArray();
+    private static readonly byte[] UsageInBytes = "memory.kmem.usage_in_bytes"u8.ToArray();
+
+    /// <summary>The kmem state of the cgroup directory at a local path.</summary>
+    public KmemState Read(string directory, out string evidence) =>
+        Decide(() => host.ReadLocal(directory + "/memory.kmem.slabinfo"), () => host.ReadLocal(directory + "/memory.kmem.usage_in_bytes"), out evidence);
+
+    /// <summary>The kmem state of the cgroup directory open as <paramref name="directoryFd"/> (the walk's).</summary>
+    internal KmemState ReadAt(int directoryFd, out string evidence) =>
+        Decide(() => host.ReadAt(directoryFd, SlabInfo), () => host.ReadAt(directoryFd, UsageInBytes), out evidence);
+
+    private KmemState Decide(Func<KernelRead> readSlabinfo, Func<KernelRead> readUsage, out string evidence)
     {
         string? slabError = null;
         bool slabGone = false;
         if (!_slabinfoAlwaysEmpty)
         {
-            KernelRead slab = host.ReadLocal(directory + "/memory.kmem.slabinfo");
+            KernelRead slab = readSlabinfo();
             if (slab.Outcome == ReadOutcome.NotReadable && slab.Errno == Errno.EIO)
             {
                 evidence = "memory.kmem.slabinfo: Input/output error";
@@ -38,7 +49,7 @@ public sealed class KmemProbe(HostRoot host)
             slabError = slab.IsOk ? null : slab.ErrorText;
         }
 
-        KernelRead usage = host.ReadLocal(directory + "/memory.kmem.usage_in_bytes");
+        KernelRead usage = readUsage();
         if (usage.IsOk && long.TryParse(usage.Text.AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
         {
             evidence = $"memory.kmem.usage_in_bytes={bytes}";

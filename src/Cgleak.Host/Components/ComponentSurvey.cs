@@ -73,21 +73,19 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
     private string[] DropIns(string directory)
     {
-        string local = host.Path(directory);
-        if (!Directory.Exists(local))
+        HostDirectory listed = host.List(directory);
+        if (!listed.IsOk && !listed.IsGone)
         {
-            return [];
+            lock (Problems)
+            {
+                Problems.Add($"{directory}: cannot list: {listed.ErrorText}");
+            }
         }
 
-        try
-        {
-            return Directory.GetFiles(local, "*.conf").Order(StringComparer.Ordinal).Select(host.HostPathOf).ToArray();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Problems.Add($"{directory}: cannot list: {e.Message}");
-            return [];
-        }
+        return listed.Entries
+            .Where(e => !e.IsDirectory && e.Name.EndsWith(".conf", StringComparison.Ordinal))
+            .Select(e => directory + "/" + e.Name)
+            .ToArray();
     }
 
     private static string StripComments(string text) =>
@@ -98,7 +96,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
     {
         string? binary = BinaryDirectories
             .SelectMany(d => binaries.Select(b => d + "/" + b))
-            .FirstOrDefault(p => File.Exists(host.Path(p)));
+            .FirstOrDefault(p => host.TypeOf(p) is HostEntryType.RegularFile or HostEntryType.Other);
         RuncBuild build = name == "runc" && binary is not null ? Fingerprint(binary) : RuncBuild.Unknown;
 
         if (host.IsLive && binary is not null && RunVersion(binary) is { } printed)
@@ -124,21 +122,41 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
     private RuncBuild Fingerprint(string binary)
     {
-        try
+        string? problem;
+        RuncBuild build = RuncBuild.Unknown;
+        using (FileStream? stream = host.OpenRead(binary, out KernelRead failure, bufferSize: 1))
         {
-            using var stream = new FileStream(host.Path(binary), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            return Fingerprint(stream);
+            if (stream is null)
+            {
+                problem = failure.ErrorText;
+            }
+            else
+            {
+                try
+                {
+                    build = Fingerprint(stream);
+                    problem = stream.Position >= MaxBinaryBytes ? $"larger than {MaxBinaryBytes >> 20} MiB: searched its start only" : null;
+                }
+                catch (IOException e)
+                {
+                    problem = e.Message;
+                }
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+
+        if (problem is not null)
         {
             lock (Problems)
             {
-                Problems.Add($"{binary}: cannot read for its build fingerprint: {e.Message}");
+                Problems.Add($"{binary}: cannot read for its build fingerprint: {problem}");
             }
-
-            return RuncBuild.Unknown;
         }
+
+        return build;
     }
+
+    /// <summary>How much of a binary is searched for the R11 strings: runc binaries are 10 to 20 MB.</summary>
+    internal const long MaxBinaryBytes = 256L * 1024 * 1024;
 
     /// <summary>Streams a binary in 64 KiB chunks (overlapping by a marker's length) looking for the R11 strings: no 10 MB array a sample.</summary>
     internal static RuncBuild Fingerprint(Stream stream)
@@ -148,7 +166,8 @@ public sealed partial class ComponentSurvey(HostRoot host)
         bool kmem = false;
         int kept = 0;
         int n;
-        while ((n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
+        long total = 0;
+        while (total < MaxBinaryBytes && (n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
         {
             ReadOnlySpan<byte> window = buffer.AsSpan(0, kept + n);
             if (window.IndexOf(NokmemMark) >= 0)
@@ -156,6 +175,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
                 return RuncBuild.Nokmem;
             }
 
+            total += n;
             kmem |= window.IndexOf(KmemMark) >= 0;
             kept = Math.Min(overlap, window.Length);
             window[^kept..].CopyTo(buffer);

@@ -49,14 +49,26 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
         CgroupTreeScan? tree = null;
         if (layout.MemoryMountPoint is { } mount)
         {
-            if (Directory.Exists(host.Path(mount)))
+            HostEntryType type = host.TypeOf(mount);
+            if (type == HostEntryType.Directory)
             {
                 tree = new CgroupTreeWalker(host).Walk(mount, _options.ContainerKmem ? layout.Memory : MemoryHierarchy.V2, cancel);
                 _problems.AddRange(tree.Unreadable.Select(p => new HostProblem(p, "cannot list this cgroup directory")));
+                if (tree.NonUtf8Names > 0)
+                {
+                    _problems.Add(new HostProblem(mount, $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes"));
+                }
+
+                if (tree.StoppedAtBound)
+                {
+                    _problems.Add(new HostProblem(mount, $"the walk stopped after {CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds"));
+                }
             }
             else
             {
-                _problems.Add(new HostProblem(mount, "the memory controller's mount point named in mountinfo is missing"));
+                _problems.Add(new HostProblem(mount, type == HostEntryType.Missing
+                    ? "the memory controller's mount point named in mountinfo is missing"
+                    : "the memory controller's mount point named in mountinfo cannot be reached (a link loop, or no permission)"));
             }
         }
 
@@ -96,7 +108,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             SwapActive = ReadText("/proc/swaps") is { } swaps
                 ? new(swaps.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Any(), "/proc/swaps")
                 : null,
-            MemcgReaperPresent = Directory.Exists(host.Path("/sys/kernel/mm/memcg_reaper")),
+            MemcgReaperPresent = host.IsDirectory("/sys/kernel/mm/memcg_reaper"),
             Components = found,
             KubeletDriver = driver,
             Logs = logs,

@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.IO.Compression;
 using System.Text;
+using Cgleak.Host.Kernel;
 
 namespace Cgleak.Host.Logs;
 
@@ -19,13 +22,21 @@ public sealed record SymptomSighting(Symptom Symptom, string Log, int Count, str
 public sealed record SymptomScan(IReadOnlyList<SymptomSighting> Sightings, IReadOnlyList<string> LogsRead, IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Searches the host's text logs (/var/log/messages, /var/log/syslog, kern.log and their uncompressed
-/// rotations) and, on the live host, the journal, for the runbook's error lines. Each log is read at most
-/// its last <see cref="MaxBytesPerLog"/> bytes: the symptom, once it starts, repeats every few seconds.
+/// Searches the host's text logs (/var/log/messages, /var/log/syslog, kern.log and their rotations, gzip-compressed
+/// ones included) and, on the live host, the journal, for the runbook's error lines. Logs are streamed with bounded
+/// memory: lines are cut at <see cref="MaxLineBytes"/>, NUL bytes (the runs a crash leaves in a log on XFS or ext4)
+/// are skipped, each log is read at most its last <see cref="MaxBytesPerLog"/> bytes (a compressed one, its first
+/// <see cref="MaxBytesPerLog"/> bytes once decompressed), and the whole scan at most <see cref="MaxBytesPerScan"/>,
+/// newest logs first: the symptom, once it starts, repeats every few seconds.
 /// </summary>
 public sealed class SymptomScanner(HostRoot host)
 {
     public const long MaxBytesPerLog = 256L * 1024 * 1024;
+
+    public const long MaxBytesPerScan = 1024L * 1024 * 1024;
+
+    /// <summary>A longer line is cut here: the runbook's lines are a few hundred bytes.</summary>
+    public const int MaxLineBytes = 16 * 1024;
 
     private static readonly string[] LogNames = ["messages", "syslog", "kern.log"];
 
@@ -34,21 +45,54 @@ public sealed class SymptomScanner(HostRoot host)
         var sightings = new List<SymptomSighting>();
         var read = new List<string>();
         var problems = new List<string>();
-        foreach (string log in LogFiles())
+        long budget = MaxBytesPerScan;
+        foreach (string log in LogFiles(problems))
         {
-            try
+            if (budget <= 0)
             {
-                using var stream = new FileStream(host.Path(log), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-                if (stream.Length > MaxBytesPerLog)
+                problems.Add($"{log}: not read: the scan's {MaxBytesPerScan >> 20} MiB were spent on newer logs");
+                continue;
+            }
+
+            using FileStream? stream = host.OpenRead(log, out KernelRead failure, bufferSize: 1);
+            if (stream is null)
+            {
+                if (failure.Outcome != ReadOutcome.Gone)
                 {
-                    stream.Seek(-MaxBytesPerLog, SeekOrigin.End);
+                    problems.Add($"{log}: cannot read: {failure.ErrorText}");
                 }
 
-                using var reader = new StreamReader(stream, Encoding.UTF8);
-                sightings.AddRange(Match(log, ReadLines(reader)));
+                continue;
+            }
+
+            try
+            {
+                var lines = new LogLines(Math.Min(budget, MaxBytesPerLog));
+                if (log.EndsWith(".gz", StringComparison.Ordinal))
+                {
+                    using var gzip = new GZipStream(stream, CompressionMode.Decompress);
+                    lines.Read(gzip, fromLineStart: true);
+                    if (lines.StoppedAtBudget)
+                    {
+                        problems.Add($"{log}: more than {lines.Budget >> 20} MiB once decompressed: searched its start only");
+                    }
+                }
+                else
+                {
+                    bool tail = stream.Length > lines.Budget;
+                    if (tail)
+                    {
+                        stream.Seek(-lines.Budget, SeekOrigin.End);
+                    }
+
+                    lines.Read(stream, fromLineStart: !tail);
+                }
+
+                budget -= lines.BytesRead;
+                sightings.AddRange(lines.Sightings(log));
                 read.Add(log);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or InvalidDataException)
             {
                 problems.Add($"{log}: cannot read: {e.Message}");
             }
@@ -107,36 +151,165 @@ public sealed class SymptomScanner(HostRoot host)
             new SymptomSighting(kv.Key, log, kv.Value.Count, kv.Value.Last, TimestampOf(kv.Value.Last)));
     }
 
-    private static IEnumerable<string> ReadLines(StreamReader reader)
+    /// <summary>
+    /// The logs to read, newest first: "messages", then its rotations by date ("messages-20240107" before
+    /// "messages-20240101"), or by number ("syslog.1" before "syslog.2.gz"); gzip-compressed ones included, other
+    /// compressions (.xz, .bz2, .zst) left out.
+    /// </summary>
+    private List<string> LogFiles(List<string> problems)
     {
-        while (reader.ReadLine() is { } line)
+        HostDirectory listed = host.List("/var/log");
+        if (!listed.IsOk)
         {
-            yield return line;
-        }
-    }
+            if (!listed.IsGone)
+            {
+                problems.Add($"/var/log: cannot list: {listed.ErrorText}");
+            }
 
-    private IEnumerable<string> LogFiles()
-    {
-        string dir = host.Path("/var/log");
-        if (!Directory.Exists(dir))
-        {
-            yield break;
+            return [];
         }
 
+        var files = new List<string>();
         foreach (string name in LogNames)
         {
-            // "messages", then rotations "messages-20240101" / "syslog.1", uncompressed only.
-            var rotated = Directory.EnumerateFiles(dir, name + "*")
-                .Select(Path.GetFileName)
-                .OfType<string>()
-                .Where(f => f == name || ((f[name.Length] is '-' or '.') && !f.EndsWith(".gz", StringComparison.Ordinal)
-                    && !f.EndsWith(".xz", StringComparison.Ordinal) && !f.EndsWith(".bz2", StringComparison.Ordinal)))
-                .Order(StringComparer.Ordinal);
-            foreach (string f in rotated)
+            files.AddRange(listed.Entries
+                .Where(e => !e.IsDirectory && IsLogOrRotation(name, e.Name))
+                .Select(e => e.Name)
+                .OrderBy(f => RotationAge(name, f))
+                .ThenBy(f => f, StringComparer.Ordinal)
+                .Select(f => "/var/log/" + f));
+        }
+
+        return files;
+    }
+
+    internal static bool IsLogOrRotation(string log, string file)
+    {
+        if (file == log)
+        {
+            return true;
+        }
+
+        if (!file.StartsWith(log, StringComparison.Ordinal) || file.Length == log.Length || file[log.Length] is not ('-' or '.'))
+        {
+            return false;
+        }
+
+        string suffix = file.EndsWith(".gz", StringComparison.Ordinal) ? file[(log.Length + 1)..^3] : file[(log.Length + 1)..];
+        return suffix.Length > 0 && suffix.All(char.IsAsciiDigit);
+    }
+
+    /// <summary>0 for the log itself; rotations by date newest first, numbered ones lowest number first.</summary>
+    internal static long RotationAge(string log, string file)
+    {
+        if (file == log)
+        {
+            return 0;
+        }
+
+        string digits = new(file[(log.Length + 1)..].TakeWhile(char.IsAsciiDigit).ToArray());
+        long n = long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : long.MaxValue / 2;
+        return file[log.Length] == '-' ? 100_000_000 - Math.Min(n, 99_999_999) : n;
+    }
+
+    /// <summary>
+    /// Reads a log's lines in 64 KiB chunks with bounded memory, matching each against the symptoms as bytes first
+    /// (the few lines that may match are decoded). NUL bytes are dropped, lines cut at <see cref="MaxLineBytes"/>.
+    /// </summary>
+    private sealed class LogLines(long budget)
+    {
+        private static readonly byte[] MkdirMark = "mkdir /sys/fs/cgroup/memory/"u8.ToArray();
+        private static readonly byte[] SlubMark = "SLUB: Unable to allocate memory on node"u8.ToArray();
+        private readonly byte[] _line = new byte[MaxLineBytes];
+        private readonly Dictionary<Symptom, (int Count, string Last)> _counts = [];
+        private int _length;
+
+        public long Budget { get; } = budget;
+
+        public long BytesRead { get; private set; }
+
+        public bool StoppedAtBudget { get; private set; }
+
+        public void Read(Stream stream, bool fromLineStart)
+        {
+            byte[] chunk = new byte[64 * 1024];
+            bool skipping = !fromLineStart; // a tail starts mid-line: drop up to the first newline
+            int n;
+            while ((n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, Budget - BytesRead))) > 0)
             {
-                yield return "/var/log/" + f;
+                BytesRead += n;
+                ReadOnlySpan<byte> rest = chunk.AsSpan(0, n);
+                while (!rest.IsEmpty)
+                {
+                    int newline = rest.IndexOf((byte)'\n');
+                    ReadOnlySpan<byte> part = newline < 0 ? rest : rest[..newline];
+                    if (!skipping)
+                    {
+                        Append(part);
+                    }
+
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    if (!skipping)
+                    {
+                        EndLine();
+                    }
+
+                    skipping = false;
+                    rest = rest[(newline + 1)..];
+                }
+
+                if (BytesRead >= Budget)
+                {
+                    StoppedAtBudget = stream.ReadByte() >= 0;
+                    break;
+                }
+            }
+
+            EndLine();
+        }
+
+        private void Append(ReadOnlySpan<byte> part)
+        {
+            while (!part.IsEmpty && _length < _line.Length)
+            {
+                int start = part.IndexOfAnyExcept((byte)0);
+                if (start < 0)
+                {
+                    return;
+                }
+
+                part = part[start..];
+                int nul = part.IndexOf((byte)0);
+                ReadOnlySpan<byte> run = nul < 0 ? part : part[..nul];
+                int take = Math.Min(run.Length, _line.Length - _length);
+                run[..take].CopyTo(_line.AsSpan(_length));
+                _length += take;
+                part = part[run.Length..];
             }
         }
+
+        private void EndLine()
+        {
+            ReadOnlySpan<byte> line = _line.AsSpan(0, _length);
+            _length = 0;
+            if (line.IndexOf(MkdirMark) < 0 && line.IndexOf(SlubMark) < 0)
+            {
+                return;
+            }
+
+            string text = Encoding.UTF8.GetString(line.TrimEnd((byte)'\r'));
+            if (Classify(text) is { } s)
+            {
+                _counts[s] = (_counts.GetValueOrDefault(s).Count + 1, text);
+            }
+        }
+
+        public IEnumerable<SymptomSighting> Sightings(string log) => _counts.OrderBy(kv => kv.Key).Select(kv =>
+            new SymptomSighting(kv.Key, log, kv.Value.Count, kv.Value.Last, TimestampOf(kv.Value.Last)));
     }
 
     private static void ScanJournal(List<SymptomSighting> sightings, List<string> read, List<string> problems)

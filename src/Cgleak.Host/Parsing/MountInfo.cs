@@ -40,10 +40,18 @@ public static class MountInfo
                 continue;
             }
 
+            string mountPoint = Unescape(f[4]);
+            if (!IsCanonical(mountPoint))
+            {
+                // The kernel prints mount points absolute and canonical; anything else is not a mountinfo a kernel wrote.
+                problems.Add(new Malformed(number, line, "the mount point is not an absolute path without \".\" or \"..\""));
+                continue;
+            }
+
             entries.Add(new MountInfoEntry(
                 id,
                 Unescape(f[3]),
-                Unescape(f[4]),
+                mountPoint,
                 f[dash + 1],
                 Unescape(f[dash + 2]),
                 f[dash + 3].Split(',')));
@@ -51,6 +59,9 @@ public static class MountInfo
 
         return new Parsed<IReadOnlyList<MountInfoEntry>>(entries, problems);
     }
+
+    private static bool IsCanonical(string path) =>
+        path.StartsWith('/') && !path.Split('/').Any(c => c is "." or "..");
 
     internal static string Unescape(string s)
     {
