@@ -58,7 +58,16 @@ public static class AtomicFile
             }
         }
 
-        beforeRename?.Invoke();
+        try
+        {
+            beforeRename?.Invoke();
+        }
+        catch
+        {
+            _ = Posix.UnlinkAt(dir, temp);
+            throw;
+        }
+
         int renamed = Posix.RenameAt(dir, temp, name);
         if (renamed != 0)
         {

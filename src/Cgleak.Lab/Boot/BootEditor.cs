@@ -62,7 +62,13 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
         RefuseForeignEdit(edit);
         var messages = new List<string>();
-        Recover(messages, forward: true);
+        if (Recover(messages, forward: true) is { } recovered)
+        {
+            // The files moved since the plan was read: what the crashed run meant is done, and that is all this run does.
+            messages.Add("run `cgleak fix plan` again to see whether anything is left to do");
+            return recovered with { Messages = messages };
+        }
+
         BootConfig boot = BootConfig.Read(host);
         RefuseStale(plan, boot);
         RefuseDisagreement(boot);
@@ -97,7 +103,11 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     public BootChangeResult Undo()
     {
         var messages = new List<string>();
-        Recover(messages, forward: false);
+        if (Recover(messages, forward: false) is { } finished)
+        {
+            return finished with { Messages = messages }; // that undo was this one: the apply before it stays
+        }
+
         string? latest = AppliedDirectories(BackupRoot).LastOrDefault();
         if (latest is null)
         {
@@ -458,13 +468,14 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     /// Finishes what a crash interrupted: backup directories without a manifest (nothing was replaced yet) are
     /// removed; an undo that began is finished; with <paramref name="forward"/>, an apply that began is completed.
     /// </summary>
-    private void Recover(List<string> messages, bool forward)
+    private BootChangeResult? Recover(List<string> messages, bool forward)
     {
         if (!Directory.Exists(BackupRoot))
         {
-            return;
+            return null;
         }
 
+        BootChangeResult? recovered = null;
         foreach (string dir in Directory.GetDirectories(BackupRoot, "*-apply").Order(StringComparer.Ordinal))
         {
             if (!File.Exists(Path.Combine(dir, ManifestName)))
@@ -474,19 +485,21 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             else if (File.Exists(Path.Combine(dir, UndoingName)))
             {
-                _ = RollBack(dir, rename: true);
+                recovered = new BootChangeResult(RollBack(dir, rename: true), null, []);
                 messages.Add($"finished an interrupted undo from {dir}");
             }
             else if (forward && !File.Exists(Path.Combine(dir, CommittedName)))
             {
-                RollForward(dir);
+                recovered = new BootChangeResult(RollForward(dir), dir, []);
                 messages.Add($"completed an interrupted apply (backups in {dir})");
             }
         }
+
+        return recovered;
     }
 
     /// <summary>Puts each file of an interrupted apply in its new state; refused when one is in neither state.</summary>
-    private void RollForward(string dir)
+    private List<ChangedFile> RollForward(string dir)
     {
         var pending = new List<ChangedFile>();
         foreach (ChangedFile f in ReadManifest(dir))
@@ -513,6 +526,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
 
         Mark(dir, CommittedName);
+        return pending;
     }
 
     /// <summary>
