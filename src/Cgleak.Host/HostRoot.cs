@@ -1,11 +1,63 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using Cgleak.Host.Kernel;
+using Microsoft.Win32.SafeHandles;
 
 namespace Cgleak.Host;
+
+/// <summary>What a host path names, its links followed inside the host root.</summary>
+public enum HostEntryType
+{
+    /// <summary>Nothing there (or a link that leads nowhere).</summary>
+    Missing,
+
+    RegularFile,
+
+    Directory,
+
+    /// <summary>A FIFO, a device or a socket: never opened by cgleak.</summary>
+    Other,
+
+    /// <summary>The path could not be followed (EACCES on a directory above it, a link loop).</summary>
+    Unreachable,
+}
+
+/// <summary>One entry of a listed host directory; its type is the directory's own (d_type): links are not followed.</summary>
+public readonly record struct HostDirectoryEntry(string Name, bool IsDirectory, bool IsRegularFile, bool IsLink);
+
+/// <summary>A listed host directory: its entries, or why it could not be listed.</summary>
+public sealed record HostDirectory(string HostPath, IReadOnlyList<HostDirectoryEntry> Entries, int Errno)
+{
+    public bool IsOk => Errno == 0;
+
+    /// <summary>ENOENT or ENOTDIR: there is no such directory.</summary>
+    public bool IsGone => Errno is Kernel.Errno.ENOENT or Kernel.Errno.ENOTDIR;
+
+    public string ErrorText => IsOk ? "" : $"{Kernel.Errno.Message(Errno)} ({Kernel.Errno.Name(Errno)})";
+}
 
 /// <summary>
 /// The root every host path hangs off: "/" on the live host, or a directory laid out like "/"
 /// (a host mounted at /host in a container, or a captured tree in tests).
-/// Absolute host paths ("/proc/cgroups") are mapped here and nowhere else.
+/// <para>
+/// <b>Confinement.</b> Every absolute host path ("/proc/cgroups") is resolved inside the root, one component at a
+/// time, as openat2(RESOLVE_IN_ROOT) does (implemented with openat/readlinkat, since 3.10 has no openat2):
+/// ".." at the root stays at the root, a link's absolute target ("/etc/shadow") starts again from the root, a
+/// relative one from the link's directory; 40 links at most (ELOOP). So <c>T/proc/cmdline -> /etc/shadow</c> reads
+/// <c>T/etc/shadow</c>, <c>T/etc -> /etc</c> reads <c>T/etc</c>, and no host path reaches outside <c>T</c>.
+/// On the live host (root "/") the kernel's own resolution is the same, and is used.
+/// </para>
+/// <para>
+/// <b>Only regular files are opened</b> (<see cref="Read"/>, <see cref="OpenRead"/>, <see cref="OpenWrite"/>): the
+/// final name is probed with O_PATH (no driver's open runs, a FIFO does not block), then opened with O_NOFOLLOW and
+/// O_NONBLOCK in the directory the walk checked, and fstat must show the same regular file. A FIFO, a device or a
+/// socket is refused with a reason naming what it is.
+/// </para>
+/// <para>
+/// The guarantee holds against what the tree holds when it is read; someone rewriting the tree at the same
+/// moment can only make a read fail, except through <see cref="Resolve"/>, whose string is resolved again by
+/// whatever opens it later.
+/// </para>
 /// </summary>
 public sealed class HostRoot
 {
@@ -30,15 +82,38 @@ public sealed class HostRoot
         return full == "/" ? Live : new HostRoot(full.TrimEnd('/'), isLive: false);
     }
 
-    /// <summary>Maps an absolute host path ("/proc/cgroups") to where it is read here.</summary>
-    public string Path(string hostPath)
+    /// <summary>
+    /// The local path of an absolute host path, every link in it resolved inside the root (see the class comment):
+    /// "/etc/grub2.cfg" of a tree T gives "T/boot/grub2/grub.cfg". Components that do not exist (a file to create)
+    /// are kept as given, ".." among them clamped at the root. On the live host, the path itself.
+    /// </summary>
+    /// <exception cref="ArgumentException">the host path is not absolute.</exception>
+    public string Resolve(string hostPath)
     {
-        if (!hostPath.StartsWith('/'))
+        RequireAbsolute(hostPath);
+        if (IsLive)
         {
-            throw new ArgumentException($"host path must be absolute: {hostPath}", nameof(hostPath));
+            return hostPath;
         }
 
-        return IsLive ? hostPath : Directory + hostPath;
+        using ConfinedPath walk = ConfinedPath.Walk(Directory, hostPath);
+        return Local(walk.HostPath);
+    }
+
+    /// <summary>The same as <see cref="Resolve"/>: maps an absolute host path to where it is read here, confined.</summary>
+    public string Path(string hostPath) => Resolve(hostPath);
+
+    /// <summary>The resolved host path of <paramref name="hostPath"/> ("/etc/grub2.cfg" -> "/boot/grub2/grub.cfg"), for evidence.</summary>
+    public string ResolveHostPath(string hostPath)
+    {
+        RequireAbsolute(hostPath);
+        if (IsLive)
+        {
+            return hostPath;
+        }
+
+        using ConfinedPath walk = ConfinedPath.Walk(Directory, hostPath);
+        return walk.HostPath;
     }
 
     /// <summary>Maps a path read here back to the host's own absolute path, for evidence.</summary>
@@ -47,28 +122,199 @@ public sealed class HostRoot
             ? localPath
             : localPath[Directory.Length..] is { Length: > 0 } rest ? rest : "/";
 
-    /// <summary>Reads an absolute host path ("/proc/cgroups").</summary>
-    public KernelRead Read(string hostPath) => ReadLocal(Path(hostPath));
-
-    /// <summary>
-    /// Reads a path already mapped into this root. A captured host tree cannot hold a read error, so it
-    /// records one beside the file: "memory.kmem.slabinfo.errno" holding "EIO" stands for a
-    /// memory.kmem.slabinfo that failed with EIO on the captured host (docs/host-tree.md).
-    /// </summary>
-    public KernelRead ReadLocal(string localPath)
+    /// <summary>What the host path names, links followed inside the root.</summary>
+    public HostEntryType TypeOf(string hostPath)
     {
-        KernelRead read = KernelFile.Read(localPath);
+        RequireAbsolute(hostPath);
+        if (IsLive)
+        {
+            int fd = LibC.Open(hostPath, LibC.O_PATH | LibC.O_CLOEXEC);
+            if (fd < 0)
+            {
+                return Marshal.GetLastPInvokeError() is Errno.ENOENT or Errno.ENOTDIR ? HostEntryType.Missing : HostEntryType.Unreachable;
+            }
+
+            int errno = LibC.Stat(fd, out FileStatus status);
+            _ = LibC.Close(fd);
+            return errno != 0 ? HostEntryType.Unreachable : TypeOf(status);
+        }
+
+        using ConfinedPath walk = ConfinedPath.Walk(Directory, hostPath);
+        return walk.WalkErrno is Errno.ENOENT or Errno.ENOTDIR ? HostEntryType.Missing
+            : walk.WalkErrno != 0 ? HostEntryType.Unreachable
+            : walk.Final is { } s ? TypeOf(s)
+            : walk.FinalErrno is Errno.ENOENT ? HostEntryType.Missing
+            : HostEntryType.Unreachable;
+    }
+
+    /// <summary>True when the host path is a directory (links followed inside the root).</summary>
+    public bool IsDirectory(string hostPath) => TypeOf(hostPath) == HostEntryType.Directory;
+
+    /// <summary>True when the host path is a regular file (links followed inside the root).</summary>
+    public bool IsRegularFile(string hostPath) => TypeOf(hostPath) == HostEntryType.RegularFile;
+
+    /// <summary>Lists a host directory (links to it followed inside the root), sorted by name (ordinal).</summary>
+    public HostDirectory List(string hostPath)
+    {
+        RequireAbsolute(hostPath);
+        var entries = new List<HostDirectoryEntry>();
+        void Add(ReadOnlySpan<byte> name, byte type) => entries.Add(new HostDirectoryEntry(
+            Encoding.UTF8.GetString(name), type == LibC.DT_DIR, type == LibC.DT_REG, type == LibC.DT_LNK));
+
+        int errno;
+        if (IsLive)
+        {
+            int fd = LibC.Open(hostPath, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : DirectoryReader.ReadAll(fd, Add);
+        }
+        else
+        {
+            using ConfinedPath walk = ConfinedPath.Walk(Directory, hostPath);
+            errno = walk.WalkErrno != 0 ? walk.WalkErrno
+                : walk.Final is null ? walk.FinalErrno
+                : !walk.Final.Value.IsDirectory ? Errno.ENOTDIR
+                : OpenDirectoryAndRead(walk, Add);
+        }
+
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return new HostDirectory(hostPath, errno == 0 ? entries : [], errno);
+    }
+
+    private static int OpenDirectoryAndRead(ConfinedPath walk, DirectoryReader.Visitor visit)
+    {
+        int fd = ConfinedPath.OpenAt(walk.DirectoryFd, walk.Name, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
+        return fd < 0 ? Marshal.GetLastPInvokeError() : DirectoryReader.ReadAll(fd, visit);
+    }
+
+    /// <summary>Reads an absolute host path ("/proc/cgroups"): confined, a regular file only, at most 16 MiB.</summary>
+    public KernelRead Read(string hostPath)
+    {
+        int fd = OpenRegular(hostPath, LibC.O_RDONLY, create: false, out KernelRead failure);
+        KernelRead read = fd < 0 ? failure : KernelFile.ReadAndClose(fd);
         if (read.Outcome != ReadOutcome.Gone || IsLive)
         {
             return read;
         }
 
-        KernelRead sidecar = KernelFile.Read(localPath + ErrnoSidecarSuffix);
+        // A captured host tree cannot hold a read error, so it records one beside the file: "memory.kmem.slabinfo.errno"
+        // holding "EIO" stands for a memory.kmem.slabinfo that failed with EIO on the captured host (docs/host-tree.md).
+        int sidecarFd = OpenRegular(hostPath + ErrnoSidecarSuffix, LibC.O_RDONLY, create: false, out _);
+        KernelRead sidecar = sidecarFd < 0 ? read : KernelFile.ReadAndClose(sidecarFd);
         return sidecar.IsOk && Errno.Parse(sidecar.Text.Trim()) is { } errno
             ? new KernelRead(ReadOutcome.NotReadable, "", errno)
             : read;
     }
 
+    /// <summary>
+    /// Reads a path already mapped into this root (under <see cref="Directory"/>), confined like <see cref="Read"/>,
+    /// with the same sidecar rule. On the live host, the path as the kernel resolves it.
+    /// </summary>
+    public KernelRead ReadLocal(string localPath) =>
+        IsLive ? KernelFile.Read(localPath) : Read(HostPathOf(localPath));
+
+    /// <summary>
+    /// Opens a host file for streaming (logs, binaries), confined and a regular file only; null and the failure
+    /// (whose <see cref="KernelRead.ErrorText"/> says why) otherwise.
+    /// </summary>
+    public FileStream? OpenRead(string hostPath, out KernelRead failure, int bufferSize = 1 << 16)
+    {
+        int fd = OpenRegular(hostPath, LibC.O_RDONLY, create: false, out failure);
+        return fd < 0 ? null : new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize);
+    }
+
+    /// <summary>
+    /// Opens a host file for writing, confined like <see cref="Read"/>: links in the path (the final name included)
+    /// are followed inside the root, the file opened must be a regular file (a FIFO, a device, a directory is
+    /// refused), never followed out. <paramref name="mode"/>: CreateNew (O_EXCL, for temp files), Create (create or
+    /// truncate), Truncate or Open (must exist); new files get <paramref name="newFileMode"/>.
+    /// </summary>
+    /// <exception cref="IOException">the file cannot be opened: the message names the host path and why.</exception>
+    public FileStream OpenWrite(string hostPath, FileMode mode, UnixFileMode newFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    {
+        int flags = LibC.O_WRONLY | mode switch
+        {
+            FileMode.CreateNew => LibC.O_CREAT | LibC.O_EXCL,
+            FileMode.Create => LibC.O_CREAT | LibC.O_TRUNC,
+            FileMode.Truncate => LibC.O_TRUNC,
+            FileMode.Open => 0,
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "CreateNew, Create, Truncate or Open"),
+        };
+        int fd = OpenRegular(hostPath, flags, create: (flags & LibC.O_CREAT) != 0, out KernelRead failure, (int)newFileMode);
+        return fd < 0
+            ? throw new IOException($"{hostPath}: cannot open for writing: {failure.ErrorText}")
+            : new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1);
+    }
+
     /// <summary>The suffix of a captured read error's sidecar file.</summary>
     public const string ErrnoSidecarSuffix = ".errno";
+
+    private int OpenRegular(string hostPath, int flags, bool create, out KernelRead failure, int newFileMode = 0)
+    {
+        RequireAbsolute(hostPath);
+        if (IsLive && flags == LibC.O_RDONLY)
+        {
+            return KernelFile.OpenRegular(hostPath, out failure);
+        }
+
+        using ConfinedPath walk = ConfinedPath.Walk(Directory, hostPath);
+        if (walk.WalkErrno != 0)
+        {
+            failure = KernelRead.Failure(walk.WalkErrno);
+            return -1;
+        }
+
+        if (walk.Final is { } probed)
+        {
+            if (!probed.IsRegular)
+            {
+                failure = KernelRead.NotRegular(probed);
+                return -1;
+            }
+
+            if ((flags & LibC.O_EXCL) != 0)
+            {
+                failure = KernelRead.Failure(Errno.EEXIST);
+                return -1;
+            }
+        }
+        else if (!(create && walk.FinalErrno == Errno.ENOENT))
+        {
+            failure = KernelRead.Failure(walk.FinalErrno);
+            return -1;
+        }
+
+        // Created here: O_EXCL, so a name that appeared since the probe (a link, a FIFO) makes the open fail.
+        int open = walk.Final is null ? (flags | LibC.O_EXCL) & ~LibC.O_TRUNC : flags & ~(LibC.O_CREAT | LibC.O_EXCL);
+        int fd = ConfinedPath.OpenAt(walk.DirectoryFd, walk.Name, open | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC, newFileMode);
+        if (fd < 0)
+        {
+            failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
+            return -1;
+        }
+
+        int statErrno = LibC.Stat(fd, out FileStatus opened);
+        if (statErrno == 0 && opened.IsRegular
+            && (walk.Final is not { } before || (before.Device, before.Inode) == (opened.Device, opened.Inode)))
+        {
+            failure = default;
+            return fd;
+        }
+
+        _ = LibC.Close(fd);
+        failure = statErrno != 0 ? KernelRead.Failure(statErrno) : KernelRead.NotRegular(opened);
+        return -1;
+    }
+
+    private static HostEntryType TypeOf(FileStatus s) =>
+        s.IsRegular ? HostEntryType.RegularFile : s.IsDirectory ? HostEntryType.Directory : HostEntryType.Other;
+
+    private string Local(string resolvedHostPath) => resolvedHostPath == "/" ? Directory : Directory + resolvedHostPath;
+
+    private static void RequireAbsolute(string hostPath)
+    {
+        if (!hostPath.StartsWith('/'))
+        {
+            throw new ArgumentException($"host path must be absolute: {hostPath}", nameof(hostPath));
+        }
+    }
 }

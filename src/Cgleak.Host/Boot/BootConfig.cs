@@ -93,23 +93,13 @@ public sealed record BootConfig(
         return new BootConfig(bios, efi, env, bls, Load("/etc/default/grub"), kernels, problems);
     }
 
-    /// <summary>Follows symbolic links inside the host root (an absolute link target means the host's "/", not ours).</summary>
-    internal static string? Resolve(HostRoot host, string hostPath)
-    {
-        string path = hostPath;
-        for (int hops = 0; hops < 16; hops++)
-        {
-            var info = new FileInfo(host.Path(path));
-            if (info.LinkTarget is not { } target)
-            {
-                return info.Exists ? path : null;
-            }
-
-            path = target.StartsWith('/') ? target : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, target));
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Follows symbolic links inside the host root (an absolute link target means the host's "/", not ours: see
+    /// <see cref="HostRoot"/>); null when nothing but a directory is there. A FIFO or an unreachable path is kept,
+    /// so its read names the problem.
+    /// </summary>
+    internal static string? Resolve(HostRoot host, string hostPath) =>
+        host.TypeOf(hostPath) is HostEntryType.Missing or HostEntryType.Directory ? null : host.ResolveHostPath(hostPath);
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

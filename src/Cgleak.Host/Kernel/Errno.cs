@@ -17,7 +17,9 @@ public static class Errno
     public const int EINVAL = 22;
     public const int ENOSPC = 28;
     public const int EROFS = 30;
+    public const int ENAMETOOLONG = 36;
     public const int ENOTEMPTY = 39;
+    public const int ELOOP = 40;
     public const int EOPNOTSUPP = 95;
 
     /// <summary>The C library's name for an errno ("EIO"), or "errno N".</summary>
@@ -37,7 +39,9 @@ public static class Errno
         EINVAL => "EINVAL",
         ENOSPC => "ENOSPC",
         EROFS => "EROFS",
+        ENAMETOOLONG => "ENAMETOOLONG",
         ENOTEMPTY => "ENOTEMPTY",
+        ELOOP => "ELOOP",
         EOPNOTSUPP => "EOPNOTSUPP",
         _ => $"errno {errno}",
     };
@@ -77,7 +81,9 @@ public static class Errno
         EINVAL => "Invalid argument",
         ENOSPC => "No space left on device",
         EROFS => "Read-only file system",
+        ENAMETOOLONG => "File name too long",
         ENOTEMPTY => "Directory not empty",
+        ELOOP => "Too many levels of symbolic links",
         EOPNOTSUPP => "Operation not supported",
         _ => $"errno {errno}",
     };

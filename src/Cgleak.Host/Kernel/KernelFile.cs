@@ -13,37 +13,137 @@ public enum ReadOutcome
     /// <summary>ENOENT, ENODEV, ENOTDIR: the file is not there (a cgroup that vanished while walked is normal).</summary>
     Gone,
 
-    /// <summary>Any other errno: EIO on memory.kmem.slabinfo when kmem accounting is off, EACCES, EINVAL.</summary>
+    /// <summary>
+    /// Any other errno (EIO on memory.kmem.slabinfo when kmem accounting is off, EACCES, EINVAL, ELOOP), or a file
+    /// that is not a regular file (a FIFO, a device, a socket: refused, never opened for reading).
+    /// </summary>
     NotReadable,
 }
 
-/// <summary>One read of one file: the outcome, the text on success, the errno otherwise.</summary>
-public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int Errno)
+/// <summary>One read of one file: the outcome, the text on success, the errno (or the refusal) otherwise.</summary>
+public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int Errno, string? Refusal = null)
 {
     public bool IsOk => Outcome == ReadOutcome.Ok;
 
-    /// <summary>"Input/output error (EIO)", as evidence.</summary>
-    public string ErrorText => Outcome == ReadOutcome.Ok ? "" : $"{Kernel.Errno.Message(Errno)} ({Kernel.Errno.Name(Errno)})";
+    /// <summary>"Input/output error (EIO)", or "a FIFO, not a regular file", as evidence.</summary>
+    public string ErrorText => Outcome == ReadOutcome.Ok ? ""
+        : Refusal ?? $"{Kernel.Errno.Message(Errno)} ({Kernel.Errno.Name(Errno)})";
+
+    internal static KernelRead Failure(int errno) =>
+        new(errno is Kernel.Errno.ENOENT or Kernel.Errno.ENODEV or Kernel.Errno.ENOTDIR ? ReadOutcome.Gone : ReadOutcome.NotReadable, "", errno);
+
+    internal static KernelRead NotRegular(FileStatus status) =>
+        status.IsDirectory
+            ? new(ReadOutcome.NotReadable, "", Kernel.Errno.EISDIR)
+            : new(ReadOutcome.NotReadable, "", 0, $"{status.TypeName}, not a regular file");
 }
 
 /// <summary>
 /// The one reader of kernel files. Reads to EOF with read(2) and never trusts a reported size
 /// (sysfs attributes report 4096 bytes and hold 4), and keeps errno so callers can tell
 /// "gone" from "not readable": EIO on memory.kmem.slabinfo is a fact, the runbook's own check.
+/// Only regular files are read: a FIFO would block open() and read() for ever, /dev/zero never ends.
 /// </summary>
 public static class KernelFile
 {
-    private const int MaxBytes = 16 * 1024 * 1024;
+    /// <summary>What one read keeps at most: a longer file is cut there (no host file cgleak reads is near it).</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
     private const int PooledBytes = 4096;
 
+    /// <summary>Reads a path as the kernel resolves it: for the live host's own files (/proc, /sys, cgroupfs).</summary>
     public static KernelRead Read(string path)
     {
-        int fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
-        if (fd < 0)
+        int fd = OpenRegular(path, out KernelRead failure);
+        return fd < 0 ? failure : ReadAndClose(fd);
+    }
+
+    /// <summary>
+    /// Opens a regular file for reading, the path resolved by the kernel: probed with O_PATH (which runs no
+    /// driver's open and does not wait for a FIFO's writer), then opened O_NONBLOCK and checked to be the
+    /// file probed. -1 and the failure otherwise.
+    /// </summary>
+    internal static int OpenRegular(string path, out KernelRead failure)
+    {
+        int probe = LibC.Open(path, LibC.O_PATH | LibC.O_CLOEXEC);
+        if (probe < 0)
         {
-            return Failure(Marshal.GetLastPInvokeError());
+            failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
+            return -1;
         }
 
+        int statErrno = LibC.Stat(probe, out FileStatus probed);
+        _ = LibC.Close(probe);
+        if (statErrno != 0 || !probed.IsRegular)
+        {
+            failure = statErrno != 0 ? KernelRead.Failure(statErrno) : KernelRead.NotRegular(probed);
+            return -1;
+        }
+
+        int fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        return Checked(fd, probed, out failure);
+    }
+
+    /// <summary>Opens a regular file <paramref name="name"/> in an open directory, never following a link there.</summary>
+    internal static int OpenRegularAt(int dirFd, byte[] name, bool probeFirst, out KernelRead failure)
+    {
+        FileStatus? probed = null;
+        if (probeFirst)
+        {
+            int probe = ConfinedPath.OpenAt(dirFd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
+            if (probe < 0)
+            {
+                failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
+                return -1;
+            }
+
+            int statErrno = LibC.Stat(probe, out FileStatus s);
+            _ = LibC.Close(probe);
+            if (statErrno != 0 || !s.IsRegular)
+            {
+                failure = statErrno != 0 ? KernelRead.Failure(statErrno) : KernelRead.NotRegular(s);
+                return -1;
+            }
+
+            probed = s;
+        }
+
+        int fd = ConfinedPath.OpenAt(dirFd, name, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
+        return Checked(fd, probed, out failure);
+    }
+
+    /// <summary>Reads a regular file in an open directory (the cgroup walk's kmem files).</summary>
+    internal static KernelRead ReadAt(int dirFd, byte[] name, bool probeFirst)
+    {
+        int fd = OpenRegularAt(dirFd, name, probeFirst, out KernelRead failure);
+        return fd < 0 ? failure : ReadAndClose(fd);
+    }
+
+    /// <summary>One fstat of the file opened: it must be regular, and the file probed when there was a probe.</summary>
+    private static int Checked(int fd, FileStatus? probed, out KernelRead failure)
+    {
+        if (fd < 0)
+        {
+            failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
+            return -1;
+        }
+
+        int statErrno = LibC.Stat(fd, out FileStatus opened);
+        if (statErrno == 0 && opened.IsRegular && (probed is null || (probed.Value.Device, probed.Value.Inode) == (opened.Device, opened.Inode)))
+        {
+            failure = default;
+            return fd;
+        }
+
+        _ = LibC.Close(fd);
+        failure = statErrno != 0 ? KernelRead.Failure(statErrno)
+            : !opened.IsRegular ? KernelRead.NotRegular(opened)
+            : new KernelRead(ReadOutcome.NotReadable, "", 0, "replaced while it was opened: not read");
+        return -1;
+    }
+
+    /// <summary>Reads an open file to EOF (at most <see cref="MaxBytes"/>) and closes it.</summary>
+    internal static KernelRead ReadAndClose(int fd)
+    {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(PooledBytes);
         try
         {
@@ -82,7 +182,7 @@ public static class KernelFile
                         continue;
                     }
 
-                    return Failure(errno);
+                    return KernelRead.Failure(errno);
                 }
 
                 if (n == 0)
@@ -109,7 +209,4 @@ public static class KernelFile
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    private static KernelRead Failure(int errno) =>
-        new(errno is Errno.ENOENT or Errno.ENODEV or Errno.ENOTDIR ? ReadOutcome.Gone : ReadOutcome.NotReadable, "", errno);
 }
