@@ -45,8 +45,9 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
             throw new LabException($"the kernel refused the canary's parent: {Errno.Message(errno)}: the node is at the wall");
         }
 
-        string files = FilesDirectory(notes);
-        scratch.Journal.AddBundle(files); // a killed canary's files are cleanup's to remove too
+        string files = FilesDirectory(scratch.Name, notes);
+        scratch.Journal.AddBundle(files); // journaled before it exists: a killed canary's files are cleanup's to remove too
+        Directory.CreateDirectory(files);
         try
         {
             for (int i = 0; i < DefaultCanaries; i++)
@@ -118,8 +119,9 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
         {
             if (errno == 0)
             {
-                string files = FilesDirectory(notes);
+                string files = FilesDirectory(scratch.Name, notes);
                 scratch.Journal.AddBundle(files);
+                Directory.CreateDirectory(files);
                 Cycle(scratch.MemoryPath + "/0", Path.Combine(files, "0"), notes);
                 Directory.Delete(files, recursive: true);
             }
@@ -139,22 +141,24 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
     /// that goes with the files, but no block-device buffer cache (a disk filesystem's inode tables and bitmaps
     /// would be charged to the canaries and pin them as page cache, which is not what the canary tests).
     /// </summary>
-    private static string FilesDirectory(List<string> notes)
+    private static string FilesDirectory(string scratchName, List<string> notes)
     {
         KernelRead mountinfo = KernelFile.Read("/proc/self/mountinfo");
         var tmpfs = mountinfo.IsOk
             ? Host.Parsing.MountInfo.Parse(mountinfo.Text).Value.Where(m => m.FsType == "tmpfs").Select(m => m.MountPoint).ToHashSet(StringComparer.Ordinal)
             : [];
-        foreach (string candidate in (string[])["/dev/shm", "/run", "/tmp"])
+        // Named after the scratch parent, in one of the places cleanup accepts (Cleanup.FilesParents).
+        string name = "cgleak-files-" + scratchName;
+        foreach (string candidate in Cleanup.FilesParents)
         {
             if (tmpfs.Contains(candidate))
             {
-                return Directory.CreateDirectory(Path.Combine(candidate, $"cgleak-canary-files-{Environment.ProcessId}-{Random.Shared.Next():x8}")).FullName;
+                return Path.Combine(candidate, name);
             }
         }
 
         notes.Add("no tmpfs at /dev/shm, /run or /tmp: canary files on disk, whose metadata page cache may pin them");
-        return Directory.CreateTempSubdirectory("cgleak-canary-files-").FullName;
+        return Path.Combine("/tmp", name);
     }
 
     /// <summary>One canary: create, activate kmem as runc does, allocate kernel objects and page cache from inside, remove.</summary>

@@ -1,16 +1,24 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Cgleak.Lab;
 
 /// <summary>
-/// One run's record of what it is about to create, written (and fsynced) before anything is created:
-/// the owner process, the scratch parent's name, the cgroup mounts it lives under, and, appended as they
-/// come, containers and bundle directories. A run that ends removes its entry; an entry whose owner is
-/// dead is what <see cref="Cleanup"/> finishes.
+/// One run's record of what it is about to create, written before anything is created: the owner process,
+/// the scratch parent's name, the cgroup mounts it lives under, and, appended as they come, containers and
+/// bundle directories. Each write replaces the entry whole (temp, fsync, rename, fsync of the directory).
+/// The run holds an flock on "NAME.lock" from before the entry exists until it ends, so cleanup never
+/// takes a live run's work. A run that ends removes both; an entry nobody holds is what <see cref="Cleanup"/>
+/// examines, and acts on only when every path in it is one cgleak itself would have written.
 /// </summary>
-public sealed class JournalEntry
+public sealed class JournalEntry : IDisposable
 {
+    /// <summary>An entry is a few hundred bytes; anything past this is not one of ours.</summary>
+    private const int MaxBytes = 64 * 1024;
+
+    private SafeFileHandle? _lock;
+
     private JournalEntry(string file, string kind, ProcessIdentity owner, string parentName, IReadOnlyList<string> mounts)
     {
         File = file;
@@ -35,11 +43,24 @@ public sealed class JournalEntry
 
     public List<string> Bundles { get; } = [];
 
+    /// <summary>The lock file beside the entry, held by the live run.</summary>
+    public string LockFile => LockFileOf(File);
+
+    /// <summary>Takes the entry's lock (created new, held until <see cref="End"/>), then writes the entry.</summary>
     public static JournalEntry Begin(string stateDirectory, string kind, string parentName, IReadOnlyList<string> mounts)
     {
-        string dir = Path.Combine(stateDirectory, "journal");
+        string dir = Path.Combine(Path.GetFullPath(stateDirectory), "journal");
         Directory.CreateDirectory(dir);
         var entry = new JournalEntry(Path.Combine(dir, parentName + ".entry"), kind, ProcessIdentity.Current, parentName, mounts);
+        entry._lock = Posix.OpenAt(null, entry.LockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out int errno)
+            ?? throw new LabException($"cannot create {entry.LockFile}: {Posix.Describe(errno)}");
+        errno = Posix.Flock(entry._lock, Posix.LOCK_EX | Posix.LOCK_NB);
+        if (errno != 0)
+        {
+            entry.Dispose();
+            throw new LabException($"cannot lock {entry.LockFile}: {Posix.Describe(errno)}");
+        }
+
         entry.Save();
         return entry;
     }
@@ -57,57 +78,168 @@ public sealed class JournalEntry
     {
         lock (Containers)
         {
-            Bundles.Add(directory);
+            Bundles.Add(Path.GetFullPath(directory));
             Save();
         }
     }
 
-    public void End() => System.IO.File.Delete(File);
-
-    public static IEnumerable<JournalEntry> ReadAll(string stateDirectory)
+    /// <summary>The run's work is gone: removes the entry, then its lock file, then lets the lock go.</summary>
+    public void End()
     {
-        string dir = Path.Combine(stateDirectory, "journal");
-        if (!Directory.Exists(dir))
-        {
-            yield break;
-        }
-
-        foreach (string file in Directory.GetFiles(dir, "*.entry").Order(StringComparer.Ordinal))
-        {
-            if (Parse(file) is { } entry)
-            {
-                yield return entry;
-            }
-        }
+        System.IO.File.Delete(File);
+        System.IO.File.Delete(LockFile);
+        AtomicFile.SyncDirectory(Path.GetDirectoryName(File)!);
+        Dispose();
     }
 
-    private static JournalEntry? Parse(string file)
+    /// <summary>Lets the lock go and keeps the entry: what is left is cleanup's.</summary>
+    public void Dispose()
     {
-        string[] lines;
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    /// <summary>
+    /// Claims an entry found on disk for cleanup: its lock taken without waiting (a live run holds it) and
+    /// its owner not running. Returns null with the reason when it is not to be touched.
+    /// </summary>
+    internal bool TryClaim(out string why)
+    {
+        _lock = Posix.OpenAt(null, LockFile, Posix.O_RDWR | Posix.O_NOFOLLOW | Posix.O_NONBLOCK, 0, out int errno);
+        if (_lock is null && errno == Host.Kernel.Errno.ENOENT)
+        {
+            // Written by a cgleak that did not lock yet, or its lock file was removed: claim it anew.
+            _lock = Posix.OpenAt(null, LockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out errno);
+        }
+
+        if (_lock is null)
+        {
+            why = $"cannot open its lock {LockFile}: {Posix.Describe(errno)}";
+            return false;
+        }
+
+        errno = Posix.Flock(_lock, Posix.LOCK_EX | Posix.LOCK_NB);
+        if (errno != 0)
+        {
+            Dispose();
+            why = errno == Posix.EAGAIN ? $"pid {Owner.Pid} still running (it holds {LockFile})" : $"cannot lock {LockFile}: {Posix.Describe(errno)}";
+            return false;
+        }
+
+        if (Owner.IsAlive)
+        {
+            Dispose();
+            why = $"pid {Owner.Pid} still running";
+            return false;
+        }
+
+        why = "";
+        return true;
+    }
+
+    /// <summary>Every "*.entry" under the state directory: parsed entries, and one line for each that is not one.</summary>
+    public static (IReadOnlyList<JournalEntry> Entries, IReadOnlyList<string> Unparsable) ReadAll(string stateDirectory)
+    {
+        string dir = Path.Combine(Path.GetFullPath(stateDirectory), "journal");
+        var entries = new List<JournalEntry>();
+        var unparsable = new List<string>();
+        if (!Directory.Exists(dir))
+        {
+            return (entries, unparsable);
+        }
+
+        _ = AtomicFile.RemoveStaleTemps(dir);
+        foreach (string file in Directory.GetFiles(dir, "*.entry").Order(StringComparer.Ordinal))
+        {
+            if (Parse(file, out string why) is { } entry)
+            {
+                entries.Add(entry);
+            }
+            else if (why.Length > 0)
+            {
+                unparsable.Add($"journal entry {file}: {why}; skipped (remove it by hand once you have looked at it)");
+            }
+        }
+
+        return (entries, unparsable);
+    }
+
+    /// <summary>
+    /// Reads an entry without following a link and without blocking on a FIFO, at most 64 KiB. Null with the
+    /// reason when it is not an entry cgleak wrote (empty reason: it vanished, a run ended meanwhile).
+    /// </summary>
+    internal static JournalEntry? Parse(string file, out string why)
+    {
+        byte[]? bytes;
+        using (SafeFileHandle? handle = Posix.OpenAt(null, file, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW, 0, out int errno))
+        {
+            if (handle is null)
+            {
+                why = errno == Host.Kernel.Errno.ENOENT ? "" : $"cannot read: {Posix.Describe(errno)}";
+                return null;
+            }
+
+            bytes = Posix.ReadAll(handle, MaxBytes, out errno);
+            if (bytes is null)
+            {
+                why = errno != 0 ? $"cannot read: {Posix.Describe(errno)}" : $"larger than {MaxBytes / 1024} KiB";
+                return null;
+            }
+        }
+
+        string text;
         try
         {
-            lines = System.IO.File.ReadAllLines(file);
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
         }
-        catch (FileNotFoundException)
+        catch (DecoderFallbackException)
         {
+            why = "not UTF-8";
             return null;
         }
 
-        string? Get(string key) => lines.FirstOrDefault(l => l.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
-        IEnumerable<string> All(string key) => lines.Where(l => l.StartsWith(key + "=", StringComparison.Ordinal)).Select(l => l[(key.Length + 1)..]);
-        if (Get("parent") is not { } parent || !Scratch.IsScratchName(parent)
-            || !int.TryParse(Get("pid"), CultureInfo.InvariantCulture, out int pid)
-            || !long.TryParse(Get("start"), CultureInfo.InvariantCulture, out long start))
+        var values = new List<KeyValuePair<string, string>>();
+        foreach (string line in text.Split('\n'))
         {
-            // A torn or foreign file: its name still tells the parent, the prefix scan finds the trees.
-            return new JournalEntry(file, "unknown", new ProcessIdentity(0, 0), Path.GetFileNameWithoutExtension(file), []);
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (eq <= 0 || line.Any(char.IsControl))
+            {
+                why = $"malformed line \"{Escape(line)}\"";
+                return null;
+            }
+
+            values.Add(new(line[..eq], line[(eq + 1)..]));
         }
 
-        var entry = new JournalEntry(file, Get("kind") ?? "unknown", new ProcessIdentity(pid, start), parent, All("mount").ToList());
+        string? Get(string key) => values.Where(kv => kv.Key == key).Select(kv => kv.Value).SingleOrDefault();
+        IEnumerable<string> All(string key) => values.Where(kv => kv.Key == key).Select(kv => kv.Value);
+        if (values.Count(kv => kv.Key is "kind" or "pid" or "start" or "parent") != 4
+            || Get("parent") is not { } parent
+            || !int.TryParse(Get("pid"), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            || !long.TryParse(Get("start"), NumberStyles.None, CultureInfo.InvariantCulture, out long start)
+            || Get("kind") is not { } kind)
+        {
+            why = "not an entry cgleak wrote (kind, pid, start and parent, once each)";
+            return null;
+        }
+
+        var entry = new JournalEntry(file, kind, new ProcessIdentity(pid, start), parent, All("mount").ToList());
         entry.Containers.AddRange(All("container"));
         entry.Bundles.AddRange(All("bundle"));
+        why = "";
         return entry;
     }
+
+    /// <summary>Control bytes as \xNN, so a hostile entry cannot write to the terminal.</summary>
+    internal static string Escape(string text) =>
+        string.Concat(text.Take(200).Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
+
+    private static string LockFileOf(string entryFile) => Path.ChangeExtension(entryFile, ".lock");
 
     private void Save()
     {
@@ -130,21 +262,5 @@ public sealed class JournalEntry
         }
 
         AtomicFile.Write(File, text.ToString());
-    }
-}
-
-/// <summary>Writes a file whole or not at all: a temp file beside it, fsync, rename.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, string text)
-    {
-        string temp = $"{path}.tmp-{Environment.ProcessId}";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(text));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
     }
 }

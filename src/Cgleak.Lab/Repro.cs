@@ -51,7 +51,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
             throw new LabException($"the kernel refused the scratch cgroup: {Errno.Message(errno)} ({Errno.Name(errno)}): the node is at the wall");
         }
 
-        string work = Path.Combine(stateDirectory, "bundles", scratch.Name);
+        string work = Path.Combine(Path.GetFullPath(stateDirectory), "bundles", scratch.Name);
         scratch.Journal.AddBundle(work);
         var pods = new List<Pod>();
         var notes = new List<string>();
@@ -210,7 +210,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
                     : "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/urandom > /data/f$i; i=$((i+1)); done; : > /data/written; exec sleep 3600";
                 if (runc is not null)
                 {
-                    string containerId = $"cgleak-{Environment.ProcessId}-{Index}-{role}";
+                    string containerId = Cleanup.ContainerId(Environment.ProcessId, Index, role);
                     journal.AddContainer(containerId);
                     Warnings.AddRange(runc.Run(containerId, $"{RelativePath}/{id}", command, _data));
                     _containers.Add((containerId, cgroup, null));

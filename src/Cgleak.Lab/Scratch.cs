@@ -67,6 +67,10 @@ public sealed partial class Scratch : IDisposable
         {
             Journal.End();
         }
+        else
+        {
+            Journal.Dispose(); // the lock goes, the entry stays: what is left is cleanup's
+        }
     }
 
     [GeneratedRegex(@"^cgleak-(?<kind>probe|repro|canary|test)-(?<pid>\d+)-[0-9a-f]{1,8}$")]

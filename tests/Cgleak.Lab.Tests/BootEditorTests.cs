@@ -94,15 +94,20 @@ public sealed class BootEditorTests : IDisposable
     }
 
     [Fact]
-    public void A_crash_between_writing_and_renaming_leaves_the_old_file_whole()
+    public void A_rename_that_fails_after_another_file_was_replaced_rolls_back_and_changes_nothing()
     {
+        // As `chattr +i grubenv` does: grub.cfg is replaced first, then grubenv cannot be.
         string root = Copy("boot-el7-bios");
-        string grubCfg = root + "/boot/grub2/grub.cfg";
-        byte[] before = File.ReadAllBytes(grubCfg);
-        var editor = new BootEditor(HostRoot.At(root), root + "/state") { BeforeRename = target => throw new IOException("simulated crash before rename of " + target) };
-        Assert.Throws<IOException>(() => editor.Apply(Plan(root)));
-        Assert.Equal(before, File.ReadAllBytes(grubCfg));
-        Assert.Equal(GrubEnv.BlockSize, new FileInfo(root + "/boot/grub2/grubenv").Length);
+        var before = Snapshot(root);
+        var editor = new BootEditor(HostRoot.At(root), root + "/state")
+        {
+            BeforeRename = target => { if (target.EndsWith("/grubenv", StringComparison.Ordinal)) { throw new IOException("Operation not permitted"); } },
+        };
+        var e = Assert.Throws<LabException>(() => editor.Apply(Plan(root)));
+        Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+        Assert.False(BootEditor.HasApplied(root + "/state"));
+        Assert.Empty(Directory.GetFiles(root + "/boot/grub2", "*.cgleak-tmp-*"));
     }
 
     [Fact]

@@ -70,6 +70,7 @@ public sealed class ProbeAndCleanupTests : IDisposable
         var dead = JournalEntry.Begin(_state, "probe", "cgleak-probe-999999-0000abcd", [_mount]);
         Directory.CreateDirectory($"{_mount}/cgleak-probe-999999-0000abcd/1/2");
         File.WriteAllText(dead.File, File.ReadAllText(dead.File).Replace($"pid={Environment.ProcessId}", "pid=999999", StringComparison.Ordinal));
+        dead.Dispose(); // the run died: its lock went with it
         // A tree without a journal (its state directory was lost), by name.
         Directory.CreateDirectory($"{_mount}/cgleak-repro-999998-00001234/kubepods");
         // A run still alive (this process), and things that are not scratch trees: all left alone.
@@ -95,13 +96,14 @@ public sealed class ProbeAndCleanupTests : IDisposable
     }
 
     [Fact]
-    public void A_torn_journal_entry_still_names_its_tree()
+    public void A_torn_journal_entry_is_reported_and_its_empty_tree_still_found_by_name()
     {
         Directory.CreateDirectory(Path.Combine(_state, "journal"));
         File.WriteAllText(Path.Combine(_state, "journal", "cgleak-probe-999996-0000aaaa.entry"), "kind=pro");
         Directory.CreateDirectory($"{_mount}/cgleak-probe-999996-0000aaaa/7");
-        new Cleanup(new RefusingCgroupFsStandIn(10), _state, [_mount]).Run();
+        CleanupReport report = new Cleanup(new RefusingCgroupFsStandIn(10), _state, [_mount]).Run();
         Assert.False(Directory.Exists($"{_mount}/cgleak-probe-999996-0000aaaa"));
+        Assert.Contains(report.Left, l => l.Contains("cgleak-probe-999996-0000aaaa.entry", StringComparison.Ordinal) && l.Contains("skipped", StringComparison.Ordinal));
     }
 
     [Theory]

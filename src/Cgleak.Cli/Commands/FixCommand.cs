@@ -76,7 +76,7 @@ public static class FixCommand
     public static int RunApply(string? hostRoot, string? planFile, string method, bool yes, string? stateDir)
     {
         HostRoot host = HostArgument.Resolve(hostRoot);
-        FixPlan plan = planFile is null ? MakePlan(host, method, null) : ReadPlan(planFile);
+        FixPlan plan = planFile is null ? MakePlan(host, method, null) : Rederived(host, planFile);
         Console.Out.Write(PlanRenderer.Text(plan, HostLabel(host, plan)));
         if (plan.Edit is null || plan.NeedsKernelFirst)
         {
@@ -109,7 +109,14 @@ public static class FixCommand
     private static BootEditor Editor(HostRoot host, string? stateDir)
     {
         string? grubby = host.IsLive ? ((string[])["/usr/sbin/grubby", "/sbin/grubby", "/usr/bin/grubby"]).FirstOrDefault(File.Exists) : null;
-        return new BootEditor(host, stateDir ?? host.Path("/var/lib/cgleak"), grubby);
+        try
+        {
+            return new BootEditor(host, stateDir ?? BootEditor.DefaultStateDirectory(host), grubby);
+        }
+        catch (Lab.LabException e)
+        {
+            throw new UserFacingException(e.Message, ExitCodes.Unavailable);
+        }
     }
 
     private static void Report(string what, BootChangeResult result, HostRoot host)
@@ -129,6 +136,29 @@ public static class FixCommand
             Console.Out.WriteLine($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them");
         }
     }
+
+    /// <summary>
+    /// A saved plan is evidence of what a person reviewed, not an order: the edit is derived again from the host
+    /// and must be the same, field by field; the saved plan's input hashes still guard against files changed since.
+    /// </summary>
+    private static FixPlan Rederived(HostRoot host, string planFile)
+    {
+        FixPlan saved = ReadPlan(planFile);
+        string method = saved.Method switch { FixMethod.Kernel => "kernel", FixMethod.Components => "components", _ => "auto" };
+        FixPlan now = MakePlan(host, method, null);
+        if (saved.Edit != now.Edit || saved.NeedsKernelFirst != now.NeedsKernelFirst)
+        {
+            throw new UserFacingException(
+                $"--plan {planFile}: its boot change ({Describe(saved.Edit)}) is not the one cgleak derives from the host now ({Describe(now.Edit)}): make a new plan with `cgleak fix plan --format json` and review it; nothing was changed",
+                ExitCodes.Unavailable);
+        }
+
+        return now with { Inputs = saved.Inputs };
+    }
+
+    private static string Describe(BootEdit? edit) => edit is null
+        ? "none"
+        : string.Concat($"{edit.Argument} for {edit.TargetKernel}, default {edit.NewDefault ?? "unchanged"}".Select(c => char.IsControl(c) ? '?' : c));
 
     private static FixPlan ReadPlan(string file)
     {

@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
+using Cgleak.Host.Parsing;
+using Microsoft.Win32.SafeHandles;
 
 namespace Cgleak.Lab.Boot;
 
@@ -17,9 +20,15 @@ public sealed record BootChangeResult(IReadOnlyList<ChangedFile> Files, string? 
 
 /// <summary>
 /// Applies the boot part of a fix plan: the default entry and the argument, never a reboot or a package.
-/// Refuses a plan whose input files changed since it was made. Backs up every file it changes under the
-/// state directory (with a manifest `cgleak fix undo` uses), writes every new file to a temp file beside it
-/// first and only then renames them into place, so a crash leaves each file whole, old or new.
+/// Refuses a plan whose input files changed since it was made, and any argument but cgroup.memory=nokmem.
+/// Files are read and written as bytes (<see cref="BootText"/>): lines the edit does not touch stay byte for
+/// byte, a BOM and CRLF line ends stay, bytes that are not UTF-8 stay, in the file and in its backup.
+/// Write-ahead: before the first file is replaced, a backup directory under the state directory holds each
+/// file as it was and as it will be, and a manifest, all fsynced with their directories; then each file is
+/// replaced by a durable rename inside the host root (<see cref="HostDirectory"/>), then the backup is
+/// marked committed. A failure rolls back what was replaced; a crash at any point leaves a state that
+/// `cgleak fix undo` restores byte for byte, or that the next `cgleak fix apply` completes. Temp files of a
+/// crashed run are removed by the next one.
 /// Given a grubby (the CLI passes one on a live el7/el8 host that has it) it runs grubby and checks with
 /// grubby --info; otherwise it edits the files itself as grubby and update-grub would (<see cref="BootEdits"/>).
 /// </summary>
@@ -27,7 +36,16 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 {
     public const string ManifestName = "manifest";
 
-    /// <summary>For tests: called with each target before its rename; throwing simulates a crash there.</summary>
+    /// <summary>In a backup directory: every file was replaced (its absence with a manifest means an interrupted apply).</summary>
+    private const string CommittedName = "committed";
+
+    /// <summary>In a backup directory: an undo began (finished by the next apply or undo).</summary>
+    private const string UndoingName = "undoing";
+
+    /// <summary>A manifest's "after" for a file grubby rewrites: not known before grubby runs.</summary>
+    private const string ByGrubby = "*";
+
+    /// <summary>For tests: called with each target before its rename; throwing simulates a failure there.</summary>
     internal Action<string>? BeforeRename { get; init; }
 
     public BootChangeResult Apply(FixPlan plan)
@@ -42,71 +60,219 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             return new BootChangeResult([], null, [plan.Steps.Count == 0 ? "nothing to apply: " + plan.Summary : "this plan has no boot change to apply (components method): its steps are for a person"]);
         }
 
+        RefuseForeignEdit(edit);
+        var messages = new List<string>();
+        if (Recover(messages, forward: true) is { } recovered)
+        {
+            // The files moved since the plan was read: what the crashed run meant is done, and that is all this run does.
+            messages.Add("run `cgleak fix plan` again to see whether anything is left to do");
+            return recovered with { Messages = messages };
+        }
+
         BootConfig boot = BootConfig.Read(host);
         RefuseStale(plan, boot);
         RefuseDisagreement(boot);
-        Dictionary<string, string> changes = Compute(edit, boot);
-        var current = boot.All.ToDictionary(f => f.HostPath, f => f.Text, StringComparer.Ordinal);
-        foreach (string unchanged in changes.Where(c => current[c.Key] == c.Value).Select(c => c.Key).ToList())
+        Dictionary<string, RawFile> raw = ReadRaw(boot, edit.Style);
+        Dictionary<string, string> edited = Compute(edit, Mapped(boot, raw));
+        RefuseMissingArgument(edit, edited, raw);
+        var changes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, text) in edited)
         {
-            changes.Remove(unchanged);
+            byte[] after = Encode(raw[path], text);
+            if (!after.AsSpan().SequenceEqual(raw[path].Bytes))
+            {
+                changes[path] = after;
+            }
         }
 
         if (changes.Count == 0)
         {
-            return new BootChangeResult([], null, ["already applied: every boot file is as the plan wants it"]);
+            messages.Add("already applied: every boot file is as the plan wants it");
+            return new BootChangeResult([], null, messages);
         }
 
         if (grubby is not null && edit.Style != BootStyle.DefaultGrub)
         {
-            return ApplyWithGrubby(edit, current, changes.Keys.ToList());
+            return ApplyWithGrubby(edit, raw, changes.Keys.ToList(), messages);
         }
 
-        return Write(changes, current, "apply");
+        return WriteAhead(changes, raw, messages);
     }
 
-    /// <summary>Restores the files of the most recent apply not yet undone, refusing where they changed since.</summary>
+    /// <summary>Restores the files of the most recent apply not yet undone (also one a crash interrupted), refusing where they changed since.</summary>
     public BootChangeResult Undo()
     {
-        string? latest = Directory.Exists(BackupRoot)
-            ? Directory.GetDirectories(BackupRoot, "*-apply").Where(d => File.Exists(Path.Combine(d, ManifestName))).Order(StringComparer.Ordinal).LastOrDefault()
-            : null;
+        var messages = new List<string>();
+        if (Recover(messages, forward: false) is { } finished)
+        {
+            return finished with { Messages = messages }; // that undo was this one: the apply before it stays
+        }
+
+        string? latest = AppliedDirectories(BackupRoot).LastOrDefault();
         if (latest is null)
         {
-            return new BootChangeResult([], null, ["nothing to undo: no backup of an applied fix under " + BackupRoot]);
+            messages.Add("nothing to undo: no backup of an applied fix under " + BackupRoot);
+            return new BootChangeResult([], null, messages);
         }
 
-        var restore = new Dictionary<string, string>(StringComparer.Ordinal);
-        var current = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in File.ReadAllLines(Path.Combine(latest, ManifestName)))
-        {
-            string[] f = line.Split('\t');
-            if (f.Length != 4)
-            {
-                throw new LabException($"{Path.Combine(latest, ManifestName)}: malformed line \"{line}\"");
-            }
-
-            string now = File.ReadAllText(host.Path(f[0]));
-            if (BootConfig.Sha256(now) != f[2])
-            {
-                throw new LabException($"{f[0]} changed since cgleak applied the fix (sha256 {BootConfig.Sha256(now)[..12]}, expected {f[2][..12]}): restore {Path.Combine(latest, f[3])} by hand if that is right; nothing was changed");
-            }
-
-            current[f[0]] = now;
-            restore[f[0]] = File.ReadAllText(Path.Combine(latest, f[3]));
-        }
-
-        BootChangeResult result = Write(restore, current, "undo");
-        Directory.Move(latest, latest + ".undone");
-        return result;
+        List<ChangedFile> restored = RollBack(latest);
+        messages.Add($"restored from {latest}");
+        return new BootChangeResult(restored, null, messages);
     }
 
-    private string BackupRoot => Path.Combine(stateDirectory, "backups");
+    /// <summary>
+    /// The state directory of a host when none is given: var/lib/cgleak inside its root, made if missing,
+    /// links resolved inside the root (a host tree's `var -> /elsewhere` does not send backups out of it).
+    /// </summary>
+    public static string DefaultStateDirectory(HostRoot host)
+    {
+        try
+        {
+            using HostDirectory dir = HostDirectory.Open(host, "/var/lib/cgleak", create: true);
+            return dir.LocalPath;
+        }
+        catch (IOException e)
+        {
+            throw new LabException($"cannot make the state directory /var/lib/cgleak inside the host root: {e.Message}; give one with --state-dir");
+        }
+    }
 
-    /// <summary>True when a fix was applied under this state directory and not undone.</summary>
-    public static bool HasApplied(string stateDirectory) =>
-        Directory.Exists(Path.Combine(stateDirectory, "backups"))
-        && Directory.GetDirectories(Path.Combine(stateDirectory, "backups"), "*-apply").Any(d => File.Exists(Path.Combine(d, ManifestName)));
+    private string BackupRoot => Path.Combine(Path.GetFullPath(stateDirectory), "backups");
+
+    /// <summary>True when a fix was applied under this state directory (or began to be) and not undone.</summary>
+    public static bool HasApplied(string stateDirectory) => AppliedDirectories(Path.Combine(stateDirectory, "backups")).Any();
+
+    /// <summary>Backup directories of applies not undone, oldest first: those with a manifest (a crash before it left nothing to undo).</summary>
+    private static IEnumerable<string> AppliedDirectories(string backupRoot) =>
+        Directory.Exists(backupRoot)
+            ? Directory.GetDirectories(backupRoot, "*-apply").Where(d => File.Exists(Path.Combine(d, ManifestName))).Order(StringComparer.Ordinal)
+            : [];
+
+    /// <summary>The only change cgleak makes: cgroup.memory=nokmem, and a default entry that is one line of plain text.</summary>
+    private static void RefuseForeignEdit(BootEdit edit)
+    {
+        if (edit.Argument != FixPlan.NokmemArgument)
+        {
+            throw new LabException($"the plan adds \"{JournalEntry.Escape(edit.Argument)}\": cgleak only ever adds {FixPlan.NokmemArgument}; nothing was changed");
+        }
+
+        if (edit.NewDefault is { } entry && (entry.Length == 0 || entry.Any(char.IsControl) || (edit.Style == BootStyle.DefaultGrub && entry.IndexOfAny(['"', '\'', '$', '`', '\\', ';', '&', '|', ' ']) >= 0)))
+        {
+            throw new LabException($"the plan's default entry \"{JournalEntry.Escape(entry)}\" is not a plain entry name; nothing was changed");
+        }
+    }
+
+    /// <summary>A boot file as bytes, read again inside the host root, and the text the edits work on.</summary>
+    private sealed record RawFile(string HostPath, string HostDirectory, string Name, byte[] Bytes, BootText Text, bool IsEnv);
+
+    /// <summary>
+    /// Reads, as bytes, the files an edit of <paramref name="style"/> may touch, from the directories they are in
+    /// inside the host root; each must be what the plan's reading saw (else it changed meanwhile, or was read
+    /// through a link that leaves the root), and a GRUB environment block must be one: 1024 bytes of UTF-8.
+    /// </summary>
+    private Dictionary<string, RawFile> ReadRaw(BootConfig boot, BootStyle style)
+    {
+        IEnumerable<BootFile> touched = style switch
+        {
+            BootStyle.GrubbyGrubCfg => new[] { boot.BiosGrubCfg, boot.EfiGrubCfg, boot.GrubEnvFile }.OfType<BootFile>(),
+            BootStyle.GrubbyBls => boot.BlsFiles.Append(boot.GrubEnvFile).OfType<BootFile>(),
+            _ => new[] { boot.DefaultGrub, boot.BiosGrubCfg, boot.EfiGrubCfg }.OfType<BootFile>(),
+        };
+        var raw = new Dictionary<string, RawFile>(StringComparer.Ordinal);
+        foreach (BootFile file in touched)
+        {
+            string dir = Path.GetDirectoryName(file.HostPath)!;
+            string name = Path.GetFileName(file.HostPath);
+            byte[] bytes;
+            try
+            {
+                using HostDirectory d = HostDirectory.Open(host, dir);
+                _ = AtomicFile.RemoveStaleTemps(d.LocalPath);
+                bytes = d.ReadFile(name);
+            }
+            catch (IOException e)
+            {
+                throw new LabException($"{file.HostPath}: cannot read it inside the host root ({e.Message}); nothing was changed");
+            }
+
+            if (file.Sha256 != Sha256(bytes) && file.Sha256 != BootConfig.Sha256(Encoding.UTF8.GetString(bytes)))
+            {
+                throw new LabException($"{file.HostPath} is not what the plan read (it changed meanwhile, or was reached through a link that leaves the host root); nothing was changed");
+            }
+
+            bool env = file == boot.GrubEnvFile;
+            if (env && bytes.Length != GrubEnv.BlockSize)
+            {
+                throw new LabException($"{file.HostPath} is {bytes.Length} bytes, not the {GrubEnv.BlockSize} of a GRUB environment block: grub2-editenv would refuse it too; recreate it (grub2-editenv {file.HostPath} create) and plan again; nothing was changed");
+            }
+
+            try
+            {
+                raw[file.HostPath] = new RawFile(file.HostPath, dir, name, bytes, BootText.Decode(bytes, utf8: env), env);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new LabException($"{file.HostPath} is not UTF-8, which a GRUB environment block is: nothing was changed");
+            }
+        }
+
+        return raw;
+    }
+
+    /// <summary>The boot configuration with the files read as bytes in place of the plan's text.</summary>
+    private static BootConfig Mapped(BootConfig boot, Dictionary<string, RawFile> raw)
+    {
+        BootFile? M(BootFile? f) => f is not null && raw.TryGetValue(f.HostPath, out RawFile? r) ? f with { Text = r.Text.Text } : f;
+        return boot with
+        {
+            BiosGrubCfg = M(boot.BiosGrubCfg),
+            EfiGrubCfg = M(boot.EfiGrubCfg),
+            GrubEnvFile = M(boot.GrubEnvFile),
+            DefaultGrub = M(boot.DefaultGrub),
+            BlsFiles = boot.BlsFiles.Select(f => M(f)!).ToList(),
+        };
+    }
+
+    private static byte[] Encode(RawFile file, string text)
+    {
+        try
+        {
+            byte[] bytes = file.Text.Encode(text);
+            if (!file.IsEnv || bytes.Length == GrubEnv.BlockSize)
+            {
+                return bytes;
+            }
+
+            throw new FormatException($"the new block would be {bytes.Length} bytes");
+        }
+        catch (FormatException e)
+        {
+            throw new LabException($"{file.HostPath}: {e.Message}: edit it by hand; nothing was changed");
+        }
+    }
+
+    /// <summary>
+    /// After the edit, the target must carry the argument: an edit that found no line to add it to (a BLS entry
+    /// with only an unknown key such as "optionsX", no GRUB_CMDLINE_LINUX) would otherwise look "already applied".
+    /// </summary>
+    private static void RefuseMissingArgument(BootEdit edit, Dictionary<string, string> edited, Dictionary<string, RawFile> raw)
+    {
+        bool Has(string arguments) => KernelCmdline.Parse(arguments).Tokens.Any(t => t.Raw == edit.Argument);
+        foreach (var (path, text) in edited.Where(e => !raw[e.Key].IsEnv))
+        {
+            bool carries = edit.Style switch
+            {
+                BootStyle.GrubbyBls => BlsEntry.Parse(path, text).KernelVersion != edit.TargetKernel || Has(BlsEntry.Parse(path, text).Options),
+                BootStyle.DefaultGrub when path == "/etc/default/grub" => Has(KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") ?? ""),
+                BootStyle.DefaultGrub => GrubConfig.Parse(text, out _).Where(e => e.KernelVersion is not null).All(e => Has(e.Arguments)),
+                _ => GrubConfig.Parse(text, out _).Where(e => e.KernelVersion == edit.TargetKernel).All(e => Has(e.Arguments)),
+            };
+            if (!carries)
+            {
+                throw new LabException($"{path}: no line to add {edit.Argument} to as grubby or update-grub would (unknown keys such as \"optionsX\" are left alone): add it by hand; nothing was changed");
+            }
+        }
+    }
 
     private static void RefuseStale(FixPlan plan, BootConfig boot)
     {
@@ -190,10 +356,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return changes;
     }
 
-    private BootChangeResult ApplyWithGrubby(BootEdit edit, Dictionary<string, string> current, List<string> touched)
+    private BootChangeResult ApplyWithGrubby(BootEdit edit, Dictionary<string, RawFile> raw, List<string> touched, List<string> messages)
     {
-        string dir = Backup(touched.ToDictionary(p => p, p => current[p], StringComparer.Ordinal), "apply", out var _);
-        var messages = new List<string>();
+        // grubby writes the files itself: the manifest says so ("*"), and undo restores whatever grubby left.
+        string dir = BeginBackup(touched.Select(p => (raw[p], (byte[]?)null)).ToList());
         string image = $"/boot/vmlinuz-{edit.TargetKernel}";
         if (edit.NewDefault is { } def)
         {
@@ -207,12 +373,14 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             throw new LabException($"grubby --info {image} does not show {edit.Argument} after grubby --args: check by hand; backups are in {dir}");
         }
 
-        var files = touched.Select(p => new ChangedFile(p, BootConfig.Sha256(current[p]), BootConfig.Sha256(File.ReadAllText(host.Path(p))), Path.GetFileName(p))).ToList();
+        var files = touched.Select(p => new ChangedFile(p, Sha256(raw[p].Bytes), Sha256(ReadCurrent(p)), BackupName(p))).ToList();
         WriteManifest(dir, files);
+        Mark(dir, CommittedName);
         messages.Add($"grubby --info {image} shows {edit.Argument}");
         return new BootChangeResult(files, dir, messages);
     }
 
+    
     private static string Run(string file, string[] args, List<string> messages)
     {
         ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException($"cannot run {file}");
@@ -220,72 +388,246 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return r.Succeeded ? r.Output : throw new LabException($"{file} {string.Join(' ', args)} failed ({(r.TimedOut ? "timed out" : r.ExitCode)}): {r.Error.Trim()}");
     }
 
-    /// <summary>Backs up, then writes all temp files, then renames them all: no file is ever half-written.</summary>
-    private BootChangeResult Write(Dictionary<string, string> changes, Dictionary<string, string> current, string what)
+    /// <summary>
+    /// Write-ahead: the backup (old and new bytes, manifest) durable first; then each file replaced by a durable
+    /// rename; then the backup marked committed. A failure on the way restores what was replaced.
+    /// </summary>
+    private BootChangeResult WriteAhead(Dictionary<string, byte[]> changes, Dictionary<string, RawFile> raw, List<string> messages)
     {
-        string dir = Backup(changes.Keys.ToDictionary(p => p, p => current[p], StringComparer.Ordinal), what, out var names);
-        var temps = new List<(string Temp, string Target)>();
+        string dir = BeginBackup(changes.Select(c => (raw[c.Key], (byte[]?)c.Value)).ToList());
         try
         {
-            foreach (var (hostPath, text) in changes)
+            foreach (var (hostPath, bytes) in changes)
             {
-                string target = host.Path(hostPath);
-                string temp = $"{target}.cgleak-tmp-{Environment.ProcessId}";
-                using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                RawFile file = raw[hostPath];
+                using HostDirectory d = HostDirectory.Open(host, file.HostDirectory);
+                AtomicFile.WriteIn(d.Handle, d.LocalPath, file.Name, bytes, null, () =>
                 {
-                    temps.Add((temp, target));
-                    stream.Write(Encoding.UTF8.GetBytes(text));
-                    stream.Flush(flushToDisk: true);
-                }
-
-                CopyMode(target, temp);
+                    BeforeRename?.Invoke(d.Local(file.Name));
+                    if (!d.ReadFile(file.Name).AsSpan().SequenceEqual(file.Bytes))
+                    {
+                        throw new IOException($"{hostPath} changed while cgleak was writing");
+                    }
+                });
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            foreach (var (temp, _) in temps)
+            try
             {
-                File.Delete(temp);
+                _ = RollBack(dir, rename: false);
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException or LabException)
+            {
+                throw new LabException($"{e.Message}; and restoring the files already replaced failed ({again.Message}): `cgleak fix undo` restores them from {dir}");
             }
 
-            Directory.Delete(dir, recursive: true);
-            throw new LabException($"cannot write beside {temps.LastOrDefault().Target ?? changes.Keys.First()}: {e.Message}; nothing was changed");
+            throw new LabException($"{e.Message}; nothing was changed");
         }
 
-        foreach (var (temp, target) in temps)
-        {
-            BeforeRename?.Invoke(target);
-            File.Move(temp, target, overwrite: true);
-        }
-
-        var files = changes.Select(c => new ChangedFile(c.Key, BootConfig.Sha256(current[c.Key]), BootConfig.Sha256(c.Value), names[c.Key])).ToList();
-        WriteManifest(dir, files);
-        return new BootChangeResult(files, dir, []);
+        Mark(dir, CommittedName);
+        var files = changes.Select(c => new ChangedFile(c.Key, Sha256(raw[c.Key].Bytes), Sha256(c.Value), BackupName(c.Key))).ToList();
+        return new BootChangeResult(files, dir, messages);
     }
 
-    private string Backup(Dictionary<string, string> originals, string what, out Dictionary<string, string> names)
+    /// <summary>
+    /// A new backup directory holding each file as it is ("NAME") and as it will be ("NAME.new", when known),
+    /// and the manifest; durable, with the directories above it, before anything else is written.
+    /// </summary>
+    private string BeginBackup(List<(RawFile File, byte[]? After)> files)
     {
-        string dir = Path.Combine(BackupRoot, DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture) + "-" + what);
-        Directory.CreateDirectory(dir);
-        names = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (hostPath, text) in originals)
+        string dir = Path.Combine(BackupRoot, DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture) + "-apply");
+        try
         {
-            string name = hostPath.TrimStart('/').Replace('/', '_');
-            names[hostPath] = name;
-            File.WriteAllText(Path.Combine(dir, name), text);
-        }
+            Directory.CreateDirectory(dir);
+            using (SafeFileHandle backup = AtomicFile.OpenDirectory(dir))
+            {
+                foreach (var (file, after) in files)
+                {
+                    AtomicFile.WriteIn(backup, dir, BackupName(file.HostPath), file.Bytes, (UnixFileMode)0b110_000_000);
+                    if (after is not null)
+                    {
+                        AtomicFile.WriteIn(backup, dir, BackupName(file.HostPath) + ".new", after, (UnixFileMode)0b110_000_000);
+                    }
+                }
+            }
 
-        return dir;
+            WriteManifest(dir, files.Select(f => new ChangedFile(f.File.HostPath, Sha256(f.File.Bytes), f.After is null ? ByGrubby : Sha256(f.After), BackupName(f.File.HostPath))));
+            AtomicFile.SyncDirectory(BackupRoot);
+            AtomicFile.SyncDirectory(Path.GetDirectoryName(BackupRoot)!);
+            return dir;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"cannot back up into {dir}: {e.Message}; nothing was changed");
+        }
     }
 
-    private static void WriteManifest(string dir, IEnumerable<ChangedFile> files) =>
-        AtomicFile.Write(Path.Combine(dir, ManifestName), string.Concat(files.Select(f => $"{f.HostPath}\t{f.Sha256Before}\t{f.Sha256After}\t{f.Backup}\n")));
-
-    private static void CopyMode(string from, string to)
+    /// <summary>
+    /// Finishes what a crash interrupted: backup directories without a manifest (nothing was replaced yet) are
+    /// removed; an undo that began is finished; with <paramref name="forward"/>, an apply that began is completed.
+    /// </summary>
+    private BootChangeResult? Recover(List<string> messages, bool forward)
     {
-        if (File.Exists(from))
+        if (!Directory.Exists(BackupRoot))
         {
-            File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+            return null;
         }
+
+        BootChangeResult? recovered = null;
+        foreach (string dir in Directory.GetDirectories(BackupRoot, "*-apply").Order(StringComparer.Ordinal))
+        {
+            if (!File.Exists(Path.Combine(dir, ManifestName)))
+            {
+                Directory.Delete(dir, recursive: true);
+                AtomicFile.SyncDirectory(BackupRoot);
+            }
+            else if (File.Exists(Path.Combine(dir, UndoingName)))
+            {
+                recovered = new BootChangeResult(RollBack(dir, rename: true), null, []);
+                messages.Add($"finished an interrupted undo from {dir}");
+            }
+            else if (forward && !File.Exists(Path.Combine(dir, CommittedName)))
+            {
+                recovered = new BootChangeResult(RollForward(dir), dir, []);
+                messages.Add($"completed an interrupted apply (backups in {dir})");
+            }
+        }
+
+        return recovered;
+    }
+
+    /// <summary>Puts each file of an interrupted apply in its new state; refused when one is in neither state.</summary>
+    private List<ChangedFile> RollForward(string dir)
+    {
+        var pending = new List<ChangedFile>();
+        foreach (ChangedFile f in ReadManifest(dir))
+        {
+            string now = Sha256(ReadCurrent(f.HostPath));
+            if (f.Sha256After == ByGrubby)
+            {
+                throw new LabException($"an apply with grubby was interrupted (backups in {dir}): run `cgleak fix undo`, then apply again; nothing was changed");
+            }
+
+            if (now == f.Sha256Before)
+            {
+                pending.Add(f);
+            }
+            else if (now != f.Sha256After)
+            {
+                throw new LabException($"{f.HostPath} changed since an interrupted apply (backups in {dir}): restore {Path.Combine(dir, f.Backup)} by hand if that is right; nothing was changed");
+            }
+        }
+
+        foreach (ChangedFile f in pending)
+        {
+            Replace(f.HostPath, File.ReadAllBytes(Path.Combine(dir, f.Backup + ".new")), f.Sha256After);
+        }
+
+        Mark(dir, CommittedName);
+        return pending;
+    }
+
+    /// <summary>
+    /// Restores each file of a backup that is in its new state (or, after grubby, in any state but the old);
+    /// refused, before anything is written, when one is in neither. Marked first, so a crash is finished later.
+    /// </summary>
+    private List<ChangedFile> RollBack(string dir, bool rename = true)
+    {
+        var restore = new List<ChangedFile>();
+        foreach (ChangedFile f in ReadManifest(dir))
+        {
+            string now = Sha256(ReadCurrent(f.HostPath));
+            if (now == f.Sha256Before)
+            {
+                continue;
+            }
+
+            if (now != f.Sha256After && f.Sha256After != ByGrubby)
+            {
+                throw new LabException($"{f.HostPath} changed since cgleak applied the fix (sha256 {now[..12]}, expected {f.Sha256After[..12]}): restore {Path.Combine(dir, f.Backup)} by hand if that is right; nothing was changed");
+            }
+
+            restore.Add(f with { Sha256Before = now, Sha256After = f.Sha256Before });
+        }
+
+        Mark(dir, UndoingName);
+        foreach (ChangedFile f in restore)
+        {
+            Replace(f.HostPath, File.ReadAllBytes(Path.Combine(dir, f.Backup)), f.Sha256After);
+        }
+
+        if (rename)
+        {
+            Directory.Move(dir, dir + ".undone");
+            AtomicFile.SyncDirectory(BackupRoot);
+        }
+
+        return restore;
+    }
+
+    /// <summary>Replaces a boot file inside the host root with bytes whose hash the manifest holds (a torn backup is refused).</summary>
+    private void Replace(string hostPath, byte[] bytes, string sha256)
+    {
+        if (Sha256(bytes) != sha256)
+        {
+            throw new LabException($"the backup of {hostPath} does not match its manifest (sha256 {Sha256(bytes)[..12]}, expected {sha256[..12]}): restore it by hand");
+        }
+
+        using HostDirectory d = OpenDirectoryOf(hostPath);
+        AtomicFile.WriteIn(d.Handle, d.LocalPath, Path.GetFileName(hostPath), bytes, null, () => BeforeRename?.Invoke(d.Local(Path.GetFileName(hostPath))));
+    }
+
+    private byte[] ReadCurrent(string hostPath)
+    {
+        try
+        {
+            using HostDirectory d = OpenDirectoryOf(hostPath);
+            _ = AtomicFile.RemoveStaleTemps(d.LocalPath);
+            return d.ReadFile(Path.GetFileName(hostPath));
+        }
+        catch (IOException e)
+        {
+            throw new LabException($"{hostPath}: {e.Message}; nothing was changed");
+        }
+    }
+
+    private HostDirectory OpenDirectoryOf(string hostPath) => HostDirectory.Open(host, Path.GetDirectoryName(hostPath)!);
+
+    private static string BackupName(string hostPath) => hostPath.TrimStart('/').Replace('/', '_');
+
+    private static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static void Mark(string dir, string name)
+    {
+        using SafeFileHandle backup = AtomicFile.OpenDirectory(dir);
+        AtomicFile.WriteIn(backup, dir, name, [], (UnixFileMode)0b110_100_100);
+    }
+
+    private static void WriteManifest(string dir, IEnumerable<ChangedFile> files)
+    {
+        using SafeFileHandle backup = AtomicFile.OpenDirectory(dir);
+        AtomicFile.WriteIn(backup, dir, ManifestName, Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"{f.HostPath}\t{f.Sha256Before}\t{f.Sha256After}\t{f.Backup}\n"))), (UnixFileMode)0b110_100_100);
+    }
+
+    /// <summary>The manifest's lines: host path, sha256 before, sha256 after ("*": grubby's), backup file name.</summary>
+    private static List<ChangedFile> ReadManifest(string dir)
+    {
+        string manifest = Path.Combine(dir, ManifestName);
+        var files = new List<ChangedFile>();
+        foreach (string line in File.ReadAllLines(manifest))
+        {
+            string[] f = line.Split('\t');
+            if (f.Length != 4 || !f[0].StartsWith('/') || f[0].Split('/').Contains("..") || f[3].Contains('/', StringComparison.Ordinal)
+                || f[3] is "" or "." or ".." || f[1].Length != 64 || (f[2].Length != 64 && f[2] != ByGrubby))
+            {
+                throw new LabException($"{manifest}: malformed line \"{JournalEntry.Escape(line)}\"");
+            }
+
+            files.Add(new ChangedFile(f[0], f[1], f[2], f[3]));
+        }
+
+        return files;
     }
 }

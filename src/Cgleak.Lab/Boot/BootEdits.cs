@@ -50,7 +50,8 @@ public static partial class BootEdits
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
         {
-            if (!lines[i].StartsWith("options", StringComparison.Ordinal))
+            // The key "options" only: an unknown key that starts alike ("optionsX") is left alone.
+            if (lines[i] != "options" && !lines[i].StartsWith("options ", StringComparison.Ordinal) && !lines[i].StartsWith("options\t", StringComparison.Ordinal))
             {
                 continue;
             }
