@@ -20,7 +20,8 @@ public static class FlatKeyValues
             }
 
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length != 2 || !long.TryParse(f[1], out long value))
+            long value = 0; // declared before the condition, so mutation testing can change each part of it
+            if (f.Length != 2 || !long.TryParse(f[1], out value))
             {
                 problems.Add(new Malformed(number, line, "expected \"key number\""));
                 continue;

@@ -34,7 +34,8 @@ public static class MountInfo
 
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             int dash = f.Length >= 10 ? Array.IndexOf(f, "-", 6) : -1;
-            if (dash < 0 || f.Length < dash + 4 || !int.TryParse(f[0], out int id))
+            int id = 0; // declared before the condition, so mutation testing can change each part of it
+            if (dash < 0 || f.Length < dash + 4 || !int.TryParse(f[0], out id))
             {
                 problems.Add(new Malformed(number, line, "not a mountinfo line (fields up to \"-\" and 3 after it)"));
                 continue;

@@ -29,7 +29,9 @@ public static class ProcCgroups
                 continue;
             }
 
-            if (!int.TryParse(fields[1], out int hierarchy) || !long.TryParse(fields[2], out long count) || count < 0
+            int hierarchy = 0; // declared before the condition, so mutation testing can change each part of it
+            long count = 0;
+            if (!int.TryParse(fields[1], out hierarchy) || !long.TryParse(fields[2], out count) || count < 0
                 || fields[3] is not ("0" or "1"))
             {
                 problems.Add(new Malformed(number, line, "hierarchy, num_cgroups or enabled is not a number"));

@@ -13,7 +13,8 @@ public static class YumLog
         var versions = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string line in text.Split('\n'))
         {
-            if (Event(line, "Installed: ") is { } installed || (installed = Event(line, "Updated: ")) is not null)
+            string? installed = Event(line, "Installed: ") ?? Event(line, "Updated: ");
+            if (installed is not null)
             {
                 if (SplitNevra(installed) is { } p)
                 {
