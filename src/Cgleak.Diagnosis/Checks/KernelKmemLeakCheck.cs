@@ -29,7 +29,7 @@ public sealed class KernelKmemLeakCheck : ICheck
                 return new CheckResult(Id, Title, CheckStatus.Pass, $"This kernel does not lose memory cgroup IDs to kmem: {why}", evidence, []);
             case null:
                 return new CheckResult(Id, Title, f.NokmemEffective ? CheckStatus.Pass : CheckStatus.Warn,
-                    "4.4.y and 4.6.y stable kernels leak IDs unless they carry the backport of the 4.7 fix (I5, moby#24559)"
+                    (k.Unknown ?? "Whether this kernel loses memory cgroup IDs to kmem is unknown")
                     + (f.NokmemEffective ? "; cgroup.memory=nokmem is on, so kmem accounting is off." : "."),
                     evidence, f.NokmemEffective ? [] : [Remediations.KernelArgument(f)]);
             default:
