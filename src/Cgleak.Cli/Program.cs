@@ -20,6 +20,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     MetricsCommand.Create(),
     CheckCommand.Create(),
     AgentCommand.Create(),
+    FleetCommand.Create(),
 };
 
 return CommandLine.Run(root, args, "cgleak", e => e is Cgleak.Lab.LabException ? ExitCodes.Unavailable : null);
