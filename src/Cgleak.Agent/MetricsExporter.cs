@@ -64,6 +64,9 @@ public static class MetricsExporter
             growth.Set(dying.SlopePerSecond);
         }
 
+        // What the fleet table shows beside the numbers (cgleak fleet); a component not found is an empty label.
+        f.CreateGauge("cgleak_node_info", "The node's kernel and the versions of the components that decide kmem accounting.", new GaugeConfiguration { LabelNames = ["kernel", "runc", "containerd", "kubelet"] })
+            .WithLabels(report.Facts.Kernel?.Value.Text ?? "", Version(report, "runc"), Version(report, "containerd"), Version(report, "kubelet")).Set(1);
         f.CreateGauge("cgleak_scan_duration_seconds", "How long the last sample of the host took.").Set(extras.ScanSeconds);
         f.CreateCounter("cgleak_scan_errors_total", "Samples that failed, or read the host with problems.").IncTo(extras.ScanErrors);
         f.CreateGauge("cgleak_build_info", "cgleak's version.", new GaugeConfiguration { LabelNames = ["version"] }).WithLabels(version).Set(1);
@@ -86,6 +89,9 @@ public static class MetricsExporter
         await registry.CollectAndExportAsTextAsync(stream, cancel).ConfigureAwait(false);
         return Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    private static string Version(DoctorReport report, string component) =>
+        report.Facts.Component(component) is { } c ? Host.Parsing.ComponentVersion.Find(c.VersionText)?.ToString() ?? c.VersionText ?? "" : "";
 
     private static GaugeConfiguration Quiet => new() { SuppressInitialValue = true };
 

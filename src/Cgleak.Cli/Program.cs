@@ -20,6 +20,7 @@ var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leak
     MetricsCommand.Create(),
     CheckCommand.Create(),
     AgentCommand.Create(),
+    FleetCommand.Create(),
 };
 root.Subcommands.Add(CompletionCommand.Create(root));
 root.Subcommands.Add(ManCommand.Create(root));

@@ -94,7 +94,7 @@ public sealed class AgentCliTests : IDisposable
             JsonNode rule = Query(port, "/api/v1/rules")!["data"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray())
                 .Single(r => (string?)r!["name"] == "CgleakMemoryCgroupCreationFailing")!;
             Assert.Equal("ok", (string?)rule["health"]);
-            Assert.EndsWith("README.md#runbook", (string?)rule["annotations"]!["runbook_url"], StringComparison.Ordinal);
+            Assert.EndsWith("docs/runbook.md#cgleakmemorycgroupcreationfailing", (string?)rule["annotations"]!["runbook_url"], StringComparison.Ordinal);
         });
     }
 

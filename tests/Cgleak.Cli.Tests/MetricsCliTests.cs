@@ -84,7 +84,8 @@ public class MetricsCliTests
         Assert.Equal("custom", (string?)json["plugin"]);
         Assert.Equal(80, (int)json["pluginConfig"]!["max_output_length"]!);
         string condition = (string)json["conditions"]![0]!["type"]!;
-        Assert.Equal("MemoryCgroupPressure", condition);
+        // Its own type, never the agent's: the two would overwrite each other's condition (cgleak fleet reads both).
+        Assert.Equal(Cgleak.Agent.Kubernetes.NodeCondition.Type + "NPD", condition);
         var rule = json["rules"]![0]!;
         Assert.Equal(("permanent", condition), ((string)rule["type"]!, (string)rule["condition"]!));
         Assert.Equal(["check", "--npd", "--host-root", "/host"], rule["args"]!.AsArray().Select(a => (string)a!));

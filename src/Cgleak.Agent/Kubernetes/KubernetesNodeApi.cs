@@ -131,7 +131,8 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private static bool Validate(X509Certificate2Collection ca, X509Certificate? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    /// <summary>The server's chain checked against these CAs only (the service account's ca.crt; cgleak fleet's kubeconfig).</summary>
+    public static bool Validate(X509Certificate2Collection ca, X509Certificate? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
     {
         if (errors == System.Net.Security.SslPolicyErrors.None)
         {

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using Cgleak.Cli.Rendering;
+using Cgleak.Fleet;
+using Cgleak.Fleet.Kubernetes;
+using Cgleak.Fleet.Prometheus;
+
+namespace Cgleak.Cli.Commands;
+
+/// <summary>cgleak fleet's arguments, bound once from the command line.</summary>
+public sealed record FleetArgs(
+    string? Prometheus,
+    string? PrometheusTokenFile,
+    string? PrometheusCaFile,
+    string? Kubeconfig,
+    string? Context,
+    bool InCluster,
+    string NodeLabel,
+    string Job,
+    string Lookback,
+    string Stale,
+    string Timeout,
+    string Format);
+
+/// <summary>cgleak fleet: every node's verdict from Prometheus or the node conditions, most urgent first.</summary>
+public static class FleetCommand
+{
+    public static Command Create()
+    {
+        var prometheus = new Option<string?>("--prometheus") { Description = "The Prometheus that scrapes the agents (its HTTP API, /api/v1/query).", HelpName = "URL" };
+        var tokenFile = new Option<string?>("--prometheus-token-file") { Description = "Send the token in this file as a bearer token to Prometheus.", HelpName = "FILE" };
+        var caFile = new Option<string?>("--prometheus-ca-file") { Description = "Trust only these PEM CA certificates for Prometheus's HTTPS.", HelpName = "FILE" };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Read the nodes' MemoryCgroupPressure conditions with this kubeconfig (as kubectl reads it).", HelpName = "PATH" };
+        var context = new Option<string?>("--context") { Description = "The kubeconfig context to use (default: its current-context).", HelpName = "NAME" };
+        var inCluster = new Option<bool>("--in-cluster") { Description = "Read the node conditions with this pod's service account." };
+        var nodeLabel = new Option<string>("--node-label") { Description = "The Prometheus label naming the node (without it, instance).", DefaultValueFactory = _ => "node", HelpName = "LABEL" };
+        var job = new Option<string>("--job") { Description = "The agents' scrape job, a regular expression (for agents that are down).", DefaultValueFactory = _ => "cgleak", HelpName = "REGEX" };
+        var lookback = new Option<string>("--lookback") { Description = "Nodes seen in Prometheus within this time and silent now are shown as not reporting.", DefaultValueFactory = _ => "1d", HelpName = "DURATION" };
+        var stale = new Option<string>("--stale") { Description = "A node condition whose heartbeat is older is not reporting (the agent beats every 5 min).", DefaultValueFactory = _ => "15m", HelpName = "DURATION" };
+        var timeout = new Option<string>("--timeout") { Description = "Give up on a source after this long.", DefaultValueFactory = _ => "30s", HelpName = "DURATION" };
+        var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text", HelpName = "FORMAT" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var json = new Option<bool>("--json") { Description = "The same as --format json." };
+        var command = new Command("fleet", "Every node's memory cgroup verdict at a glance, from Prometheus or the node conditions, most urgent first. Exit code: 2 any affected, 1 any at risk, 3 any not reporting, 0 all ok.")
+        {
+            prometheus, tokenFile, caFile, kubeconfig, context, inCluster, nodeLabel, job, lookback, stale, timeout, format, json,
+        };
+        command.SetAction(p => Run(
+            new FleetArgs(p.GetValue(prometheus), p.GetValue(tokenFile), p.GetValue(caFile), p.GetValue(kubeconfig), p.GetValue(context), p.GetValue(inCluster),
+                p.GetValue(nodeLabel)!, p.GetValue(job)!, p.GetValue(lookback)!, p.GetValue(stale)!, p.GetValue(timeout)!, p.GetValue(json) ? "json" : p.GetValue(format)!),
+            Console.Out));
+        return command;
+    }
+
+    public static int Run(FleetArgs args, TextWriter output)
+    {
+        FleetReport report;
+        try
+        {
+            report = Fleet.Fleet.ReadAsync(Sources(args), DateTimeOffset.UtcNow, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (FleetException e)
+        {
+            throw new UserFacingException(e.Message, e.BadInput ? ExitCodes.Usage : ExitCodes.Unavailable);
+        }
+
+        if (args.Format == "json")
+        {
+            FleetRenderer.WriteJson(report, output);
+        }
+        else
+        {
+            FleetRenderer.WriteText(report, output);
+        }
+
+        return (int)report.Overall;
+    }
+
+    private static FleetSources Sources(FleetArgs a)
+    {
+        if (a.Kubeconfig is not null && a.InCluster)
+        {
+            throw new FleetException("--kubeconfig and --in-cluster: choose one", badInput: true);
+        }
+
+        FleetEndpoint? prometheus = null;
+        if (a.Prometheus is { } url)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new FleetException($"--prometheus {url}: not an http(s) URL", badInput: true);
+            }
+
+            prometheus = new FleetEndpoint(uri)
+            {
+                Token = a.PrometheusTokenFile is { } t ? FleetEndpoint.ReadToken(t, "--prometheus-token-file") : null,
+                Ca = a.PrometheusCaFile is { } c ? FleetEndpoint.CaFromFile(c, "--prometheus-ca-file") : null,
+            };
+        }
+        else if (a.PrometheusTokenFile is not null || a.PrometheusCaFile is not null)
+        {
+            throw new FleetException("--prometheus-token-file and --prometheus-ca-file go with --prometheus URL", badInput: true);
+        }
+
+        FleetEndpoint? kubernetes = a.InCluster ? Kubeconfig.InCluster() : a.Kubeconfig is { } path ? Kubeconfig.Load(path, a.Context) : null;
+        var options = new PrometheusFleetOptions(a.NodeLabel, a.Job, PrometheusFleetSource.ParseDuration(a.Lookback, "--lookback"));
+        return new FleetSources(prometheus, options, kubernetes, PrometheusFleetSource.ParseDuration(a.Stale, "--stale"), PrometheusFleetSource.ParseDuration(a.Timeout, "--timeout"));
+    }
+}
