@@ -74,13 +74,16 @@ public static class Doctor
     {
         try
         {
-            return check.Run(findings);
+            return check.Run(findings) with { Role = check.Role };
         }
 #pragma warning disable CA1031 // a bug in one check must not hide the others' results
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return new CheckResult(check.Id, check.Title, CheckStatus.Error, $"The check failed: {e.GetType().Name}: {e.Message}", [], []);
+            return new CheckResult(check.Id, check.Title, CheckStatus.Error, $"The check failed: {e.GetType().Name}: {e.Message}", [], [])
+            {
+                Role = check.Role,
+            };
         }
     }
 }

@@ -5,6 +5,9 @@ namespace Cgleak.Diagnosis;
 /// <summary>The runbook's fixes (DIGEST section 5), with this host's kernel and distribution filled in.</summary>
 public static class Remediations
 {
+    /// <summary>The first command of every remediation that edits boot files: the reviewed plan for this node's own files.</summary>
+    public const string FixPlanCommand = "cgleak fix plan   # these steps for this node's boot files; cgleak fix apply makes them";
+
     /// <summary>Method 2: cgroup.memory=nokmem on the kernel command line, then a reboot (runbook 4.2, kmem-facts L3/L5).</summary>
     public static Remediation KernelArgument(Findings f)
     {
@@ -12,6 +15,7 @@ public static class Remediations
         {
             return Remediation.Say(
                 $"This kernel ({f.KernelRelease.Text}) ignores cgroup.memory=nokmem: upgrade to 3.10.0-1062.4.1.el7 or later first, make it the default boot entry, then add the argument to it.",
+                FixPlanCommand,
                 "yum install kernel",
                 "awk -F\\' '$1==\"menuentry \" {print i++ \" : \" $2}' /etc/grub2.cfg",
                 "grub2-set-default '<title of the new kernel's entry>'",
@@ -34,6 +38,7 @@ public static class Remediations
         {
             return Remediation.Say(
                 "Add cgroup.memory=nokmem to this kernel's boot entry, check it is the default entry, reboot, and check the running command line.",
+                FixPlanCommand,
                 $"grubby --args=cgroup.memory=nokmem --update-kernel {f.KernelImage}",
                 $"grubby --info {f.KernelImage}",
                 "grub2-editenv list",
@@ -43,6 +48,7 @@ public static class Remediations
 
         return Remediation.Say(
             "Add cgroup.memory=nokmem to GRUB_CMDLINE_LINUX in /etc/default/grub, regenerate the boot configuration, reboot, and check the running command line.",
+            FixPlanCommand,
             "sed -i 's/^GRUB_CMDLINE_LINUX=\"/&cgroup.memory=nokmem /' /etc/default/grub",
             "update-grub",
             "reboot",

@@ -7,7 +7,7 @@ using Cgleak.Host.Facts;
 namespace Cgleak.Cli.Commands;
 
 /// <summary>The doctor's arguments, bound once from the command line.</summary>
-public sealed record DoctorArgs(string? HostRoot, bool Json, bool Probe = false, int ProbeMax = ProbeCommand.DefaultMax, string StateDirectory = LabOptions.DefaultStateDirectory);
+public sealed record DoctorArgs(string? HostRoot, bool Json, bool Probe = false, bool Verbose = false, int ProbeMax = ProbeCommand.DefaultMax, string StateDirectory = LabOptions.DefaultStateDirectory);
 
 /// <summary>cgleak doctor: the runbook's diagnosis as one command.</summary>
 public static class DoctorCommand
@@ -22,6 +22,7 @@ public static class DoctorCommand
         var json = new Option<bool>("--json") { Description = "Write the report as JSON (schema: docs/doctor-json.md)." };
         var probe = new Option<bool>("--probe") { Description = "Also measure the headroom by trying (cgleak probe, bounded by --probe-max): the only way to know it on kernels that hide zombies (3.10). Live host only; creates and removes cgroups." };
         var probeMax = new Option<int>("--probe-max") { Description = "Bound of the probe.", DefaultValueFactory = _ => ProbeCommand.DefaultMax, HelpName = "N" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the evidence under every check: the files read and the values seen." };
         var stateDir = LabOptions.StateDir();
         var command = new Command("doctor", "Diagnose this node: is it leaking memory cgroup IDs, how close is it to the 65535 wall, what is to blame, how to fix it. Exit code: 0 ok, 1 at-risk, 2 affected, 3 unknown.")
         {
@@ -29,10 +30,11 @@ public static class DoctorCommand
             json,
             probe,
             probeMax,
+            verbose,
             stateDir,
         };
         command.SetAction(parsed => Run(
-            new DoctorArgs(parsed.GetValue(hostRoot), parsed.GetValue(json), parsed.GetValue(probe), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
+            new DoctorArgs(parsed.GetValue(hostRoot), parsed.GetValue(json), parsed.GetValue(probe), parsed.GetValue(verbose), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
             Console.Out));
         return command;
     }
@@ -64,7 +66,7 @@ public static class DoctorCommand
         }
         else
         {
-            new TextReport(output, Terminal.UseColour(output)).Write(report);
+            new TextReport(output, Terminal.UseColour(output), TextWrap.Width(output), args.Verbose).Write(report);
         }
 
         return (int)report.Verdict;

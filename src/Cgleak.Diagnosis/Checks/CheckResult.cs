@@ -23,4 +23,8 @@ public sealed record CheckResult(
     string Summary,
     IReadOnlyList<string> Evidence,
     IReadOnlyList<Remediation> Remediation,
-    Concern Concern = Concern.None);
+    Concern Concern = Concern.None)
+{
+    /// <summary>What the check speaks about; set from the check by the doctor.</summary>
+    public CheckRole Role { get; init; }
+}

@@ -11,6 +11,9 @@ public sealed class ContainerdCheck : ICheck
 
     public string Title => "containerd and the runc it pins";
 
+
+    public CheckRole Role => CheckRole.LeakCause;
+
     public CheckResult Run(Findings f)
     {
         ComponentFact? containerd = f.Facts.Component("containerd");

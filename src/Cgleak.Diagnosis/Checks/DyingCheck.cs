@@ -18,6 +18,9 @@ public sealed class DyingCheck : ICheck
 
     public string Title => "dying (zombie) memory cgroups";
 
+
+    public CheckRole Role => CheckRole.Dying;
+
     public CheckResult Run(Findings f)
     {
         MemcgCounts c = f.Counts;

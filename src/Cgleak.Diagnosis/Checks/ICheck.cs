@@ -7,5 +7,7 @@ public interface ICheck
 
     string Title { get; }
 
+    CheckRole Role { get; }
+
     CheckResult Run(Findings f);
 }

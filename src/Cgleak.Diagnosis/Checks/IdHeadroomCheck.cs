@@ -10,6 +10,9 @@ public sealed class IdHeadroomCheck : ICheck
 
     public string Title => "memory cgroup IDs in use against the 65535 limit";
 
+
+    public CheckRole Role => CheckRole.Headroom;
+
     public CheckResult Run(Findings f)
     {
         MemcgCounts c = f.Counts;
@@ -50,8 +53,10 @@ public sealed class IdHeadroomCheck : ICheck
                 : "IDs in use could not be worked out from what this host shows.";
             return new CheckResult(Id, Title, CheckStatus.Skip, why, evidence,
             [
-                Remediation.Say("Measure the real headroom by trying: a probe creates empty memory cgroups under a private parent and removes them. Bounded, it proves at least that many are free; --until-full finds the exact number (on a drained node: while it holds the slots, no pod can start).",
-                    "cgleak doctor --probe", "cgleak probe --until-full --yes   # exact, at the wall"),
+                // Bounded only: a node that may be near the wall is never told to fill the ID space (cgleak probe
+                // --until-full is for drained nodes, README).
+                Remediation.Say("Measure the headroom by trying: a bounded probe creates up to 1000 empty memory cgroups under a private parent and removes them, proving at least that many IDs are free.",
+                    "cgleak doctor --probe"),
             ]);
         }
 

@@ -7,6 +7,9 @@ public sealed class KernelKmemLeakCheck : ICheck
 
     public string Title => "kernel family loses memory cgroup IDs to kmem-pinned zombies";
 
+
+    public CheckRole Role => CheckRole.LeakCause;
+
     public CheckResult Run(Findings f)
     {
         if (f.Kernel is not { } k || f.Facts.Kernel is not { } release)

@@ -14,6 +14,9 @@ public sealed class KmemActiveCgroupsCheck : ICheck
 
     public string Title => "container cgroups with kernel-memory accounting active";
 
+
+    public CheckRole Role => CheckRole.LeakCause;
+
     public CheckResult Run(Findings f)
     {
         if (f.Facts.Layout.Memory == MemoryHierarchy.V2)

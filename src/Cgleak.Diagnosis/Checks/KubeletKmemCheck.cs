@@ -12,6 +12,9 @@ public sealed class KubeletKmemCheck : ICheck
 
     public string Title => "kubelet enables kernel-memory accounting on pod cgroups";
 
+
+    public CheckRole Role => CheckRole.LeakCause;
+
     public CheckResult Run(Findings f)
     {
         ComponentFact? kubelet = f.Facts.Component("kubelet");

@@ -9,6 +9,9 @@ public sealed class LogSymptomCheck : ICheck
 
     public string Title => "the runbook's error lines in the logs";
 
+
+    public CheckRole Role => CheckRole.Symptom;
+
     public CheckResult Run(Findings f)
     {
         if (f.Facts.Logs is not { } logs)

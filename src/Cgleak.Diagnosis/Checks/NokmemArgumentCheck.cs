@@ -7,6 +7,9 @@ public sealed class NokmemArgumentCheck : ICheck
 
     public string Title => "cgroup.memory=nokmem on the kernel command line";
 
+
+    public CheckRole Role => CheckRole.LeakCause;
+
     public CheckResult Run(Findings f)
     {
         if (f.Facts.Cmdline is not { } cmdline)

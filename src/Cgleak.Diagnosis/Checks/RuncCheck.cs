@@ -1,5 +1,6 @@
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Host.Components;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Checks;
@@ -10,6 +11,9 @@ public sealed class RuncCheck : ICheck
     public string Id => "runtime.runc";
 
     public string Title => "runc enables kernel-memory accounting";
+
+
+    public CheckRole Role => CheckRole.LeakCause;
 
     public CheckResult Run(Findings f)
     {
@@ -25,7 +29,13 @@ public sealed class RuncCheck : ICheck
             evidence.Add($"{runc.BinaryPath}: build fingerprint {Fingerprint(runc.Build)} (R11)");
         }
 
-        ComponentVersion? version = ComponentVersion.Find(runc.VersionText) ?? InferFromContainerd(f, evidence);
+        ComponentVersion? version = ComponentVersion.Find(runc.VersionText);
+        if (version is null && InferFromContainerd(f.Facts) is { } inferred)
+        {
+            evidence.Add($"runc's version inferred from {inferred.From} (D8, D10)");
+            version = inferred.Version;
+        }
+
         VersionRule? rule = version is null ? null : ComponentRules.RuncRule(version);
         bool enables;
         string sentence;
@@ -76,18 +86,18 @@ public sealed class RuncCheck : ICheck
     /// <summary>
     /// Where runc's version cannot be read (a host tree; containerd.io ships runc inside its package), the runc
     /// that containerd's release pins stands in for it (D8, D10). Pins before rc6 are rc5-era commits.
+    /// The report's header shows the same, so header and check agree.
     /// </summary>
-    private static ComponentVersion? InferFromContainerd(Findings f, List<string> evidence)
+    public static (ComponentVersion Version, string From)? InferFromContainerd(HostFacts facts)
     {
-        if (f.Facts.Component("containerd")?.VersionText is not { } text
+        if (facts.Component("containerd")?.VersionText is not { } text
             || ComponentVersion.Find(text) is not { } containerd
             || ComponentRules.ContainerdPin(containerd) is not { } pin)
         {
             return null;
         }
 
-        evidence.Add($"runc's version inferred from containerd {containerd}, which pins runc {pin.Runc} (D8, D10)");
-        return pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5);
+        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), $"containerd {containerd}, which pins runc {pin.Runc}");
     }
 
     internal static string Describe(KmemBehaviour b) => b switch
