@@ -271,7 +271,7 @@ public sealed record BootConfig
         if (defaults["GRUB_DEFAULT"] is { } d)
         {
             string expected = d.Value == "saved" ? "${saved_entry}" : d.Value;
-            if (menu.Default != expected)
+            if ((menu.Default ?? "0") != expected)
             {
                 stale.Add($"{d.File} has GRUB_DEFAULT={d.Raw} but {menuFile.HostPath} sets default=\"{menu.Default}\"");
             }

@@ -44,7 +44,6 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
         BootConfig boot = BootConfig.Read(host);
         RefuseStale(plan, boot);
-        RefuseDisagreement(boot);
         Dictionary<string, string> changes = Compute(edit, boot);
         var current = boot.All.ToDictionary(f => f.HostPath, f => f.Text, StringComparer.Ordinal);
         foreach (string unchanged in changes.Where(c => current[c.Key] == c.Value).Select(c => c.Key).ToList())
@@ -57,7 +56,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             return new BootChangeResult([], null, ["already applied: every boot file is as the plan wants it"]);
         }
 
-        if (grubby is not null && edit.Style != BootStyle.DefaultGrub)
+        if (grubby is not null && BootChanges.GrubbyDoesAll(edit))
         {
             return ApplyWithGrubby(edit, current, changes.Keys.ToList());
         }
@@ -125,70 +124,8 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
     }
 
-    /// <summary>A BIOS and a UEFI grub.cfg listing different kernels: which one boots must be settled by a person first.</summary>
-    private static void RefuseDisagreement(BootConfig boot)
-    {
-        if (boot.BiosGrubCfg is { } bios && boot.EfiGrubCfg is { } efi
-            && !GrubConfig.Parse(bios.Text, out _).Select(e => e.KernelVersion).SequenceEqual(GrubConfig.Parse(efi.Text, out _).Select(e => e.KernelVersion)))
-        {
-            throw new LabException($"{bios.HostPath} and {efi.HostPath} list different kernels: settle which one this host boots (regenerate or remove the other), then plan again; nothing was changed");
-        }
-    }
-
     /// <summary>The new text of every boot file the edit touches.</summary>
-    internal static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot)
-    {
-        var changes = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Current(BootFile f) => changes.GetValueOrDefault(f.HostPath, f.Text);
-        switch (edit.Style)
-        {
-            case BootStyle.GrubbyGrubCfg:
-                foreach (BootFile cfg in new[] { boot.BiosGrubCfg, boot.EfiGrubCfg }.OfType<BootFile>())
-                {
-                    changes[cfg.HostPath] = BootEdits.GrubCfgAddArgument(Current(cfg), edit.TargetKernel, edit.Argument);
-                }
-
-                if (edit.NewDefault is { } title)
-                {
-                    BootFile env = boot.GrubEnvFile ?? throw new LabException("no grubenv found: cannot set the default entry");
-                    changes[env.HostPath] = BootEdits.GrubEnvSetSavedEntry(Current(env), title);
-                }
-
-                break;
-            case BootStyle.GrubbyBls:
-                BootFile entry = boot.BlsFiles.FirstOrDefault(f => BlsEntry.Parse(f.HostPath, f.Text).KernelVersion == edit.TargetKernel)
-                    ?? throw new LabException($"no BLS entry for {edit.TargetKernel}");
-                changes[entry.HostPath] = BootEdits.BlsAddArgument(entry.Text, boot.Env?["kernelopts"], edit.Argument);
-                if (edit.NewDefault is { } id)
-                {
-                    BootFile env = boot.GrubEnvFile ?? throw new LabException("no grubenv found: cannot set the default entry");
-                    changes[env.HostPath] = BootEdits.GrubEnvSetSavedEntry(Current(env), id);
-                }
-
-                break;
-            case BootStyle.DefaultGrub:
-                BootFile defaults = boot.DefaultGrub ?? throw new LabException("no /etc/default/grub: cannot add the argument the Debian way");
-                string text = BootEdits.DefaultGrubAddArgument(defaults.Text, edit.Argument);
-                if (edit.NewDefault is { } index)
-                {
-                    text = BootEdits.DefaultGrubSetDefault(text, index);
-                }
-
-                changes[defaults.HostPath] = text;
-                string before = boot.DefaultGrubValues?.GetValueOrDefault("GRUB_CMDLINE_LINUX") ?? "";
-                string after = Host.Parsing.KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") ?? edit.Argument;
-                foreach (BootFile cfg in new[] { boot.BiosGrubCfg, boot.EfiGrubCfg }.OfType<BootFile>())
-                {
-                    changes[cfg.HostPath] = BootEdits.GrubCfgReplaceCmdlineLinux(Current(cfg), before, after, edit.Argument);
-                }
-
-                break;
-            default:
-                throw new LabException($"unknown boot style {edit.Style}");
-        }
-
-        return changes;
-    }
+    internal static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot) => BootChanges.Compute(edit, boot);
 
     private BootChangeResult ApplyWithGrubby(BootEdit edit, Dictionary<string, string> current, List<string> touched)
     {
