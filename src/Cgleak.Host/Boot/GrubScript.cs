@@ -19,7 +19,7 @@ internal static class GrubScript
     {
         var words = new List<string>();
         var word = new StringBuilder();
-        bool inWord = false;
+        bool inWord = false, quoted = false;
         int braces = 0;
         for (int i = 0; i < line.Length; i++)
         {
@@ -38,6 +38,7 @@ internal static class GrubScript
             inWord = true;
             if (c == '\'')
             {
+                quoted = true;
                 int end = line.IndexOf('\'', i + 1);
                 end = end < 0 ? line.Length : end;
                 word.Append(line, i + 1, end - i - 1);
@@ -45,6 +46,7 @@ internal static class GrubScript
             }
             else if (c == '"')
             {
+                quoted = true;
                 for (i++; i < line.Length && line[i] != '"'; i++)
                 {
                     if (line[i] == '\\' && i + 1 < line.Length)
@@ -83,10 +85,10 @@ internal static class GrubScript
             }
 
             string w = word.ToString();
-            braces += w == "{" ? 1 : w == "}" ? -1 : 0;
+            braces += quoted ? 0 : w == "{" ? 1 : w == "}" ? -1 : 0;
             words.Add(w);
             word.Clear();
-            inWord = false;
+            inWord = quoted = false;
         }
     }
 }
