@@ -42,9 +42,9 @@ public sealed class BootEditorTests : IDisposable
             .ToDictionary(f => f[root.Length..], File.ReadAllBytes);
 
     [Theory]
-    [InlineData("boot-el7-bios", 2)]
-    [InlineData("boot-el7-uefi", 1)]
-    [InlineData("boot-el8-bls", 1)]
+    [InlineData("boot-el7-bios", 3)]
+    [InlineData("boot-el7-uefi", 2)]
+    [InlineData("boot-el8-bls", 2)]
     [InlineData("boot-ubuntu", 2)]
     public void Apply_is_idempotent_and_undo_restores_every_byte(string scenario, int filesChanged)
     {
@@ -52,8 +52,10 @@ public sealed class BootEditorTests : IDisposable
         var before = Snapshot(root);
         var editor = new BootEditor(HostRoot.At(root), root + "/var/lib/cgleak");
 
-        BootChangeResult first = editor.Apply(Plan(root));
+        FixPlan plan = Plan(root);
+        BootChangeResult first = editor.Apply(plan);
         Assert.Equal(filesChanged, first.Files.Count);
+        Assert.Equal(plan.Edit!.Files, first.Files.Select(f => f.HostPath).Order(StringComparer.Ordinal)); // every change announced
         Assert.All(first.Files, f => Assert.True(File.Exists(Path.Combine(first.BackupDirectory!, f.Backup))));
 
         BootChangeResult second = editor.Apply(Plan(root));
@@ -74,8 +76,9 @@ public sealed class BootEditorTests : IDisposable
         GrubEnv env = GrubEnv.Parse(File.ReadAllText(root + "/boot/grub2/grubenv"))!;
         Assert.Equal("CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)", env["saved_entry"]);
         Assert.Equal(GrubEnv.BlockSize, new FileInfo(root + "/boot/grub2/grubenv").Length);
-        var entries = GrubConfig.Parse(File.ReadAllText(root + "/boot/grub2/grub.cfg"), out var problems);
-        Assert.Empty(problems);
+        GrubMenu menu = GrubMenu.Parse(File.ReadAllText(root + "/boot/grub2/grub.cfg"), "/boot/grub2/grub.cfg");
+        Assert.Empty(menu.Problems);
+        var entries = menu.Entries;
         Assert.EndsWith(" cgroup.memory=nokmem", entries.Single(e => e.KernelVersion == "3.10.0-1160.el7.x86_64").Arguments, StringComparison.Ordinal);
         Assert.DoesNotContain("nokmem", entries.Single(e => e.KernelVersion == "3.10.0-957.27.2.el7.x86_64").Arguments, StringComparison.Ordinal);
         Assert.Equal("../boot/grub2/grub.cfg", new FileInfo(root + "/etc/grub2.cfg").LinkTarget); // the link stays a link
@@ -144,24 +147,25 @@ public sealed class BootEditorTests : IDisposable
         string root = Copy("boot-el7-bios");
         File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'broken (3.10.0-1160.el7.x86_64)' {\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 ro\n");
         FixPlan plan = Plan(root);
-        Assert.Contains(plan.Problems, p => p.StartsWith("/boot/grub2/grub.cfg: ", StringComparison.Ordinal) && p.Contains("not closed", StringComparison.Ordinal));
+        Assert.Contains(plan.Problems, p => p.StartsWith("/boot/grub2/grub.cfg line 1: ", StringComparison.Ordinal) && p.Contains("not closed", StringComparison.Ordinal));
         Assert.Empty(plan.Entries);
         Assert.Null(plan.Edit);
     }
 
     [Fact]
-    public void Efi_and_bios_configs_that_disagree_are_reported()
+    public void Efi_and_bios_configs_that_disagree_are_reported_and_only_the_one_that_boots_is_edited()
     {
         string root = Copy("boot-el7-uefi");
         Directory.CreateDirectory(root + "/boot/grub2");
         File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)' {\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro\n}\n");
         FixPlan plan = Plan(root);
-        Assert.Contains(plan.Problems, p => p.Contains("list different kernels", StringComparison.Ordinal) && p.Contains("UEFI", StringComparison.Ordinal));
+        Assert.Contains(plan.Problems, p => p.Contains("lists other kernels", StringComparison.Ordinal) && p.Contains("UEFI", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Problems, p => p.Contains("remove", StringComparison.Ordinal) || p.Contains("regenerate the other", StringComparison.Ordinal));
         Assert.Equal("3.10.0-1160.118.1.el7.x86_64", plan.Edit!.TargetKernel); // the EFI config boots this host
-        var before = Snapshot(root);
-        var e = Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/state").Apply(plan));
-        Assert.Contains("list different kernels", e.Message, StringComparison.Ordinal);
-        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+        byte[] bios = File.ReadAllBytes(root + "/boot/grub2/grub.cfg");
+        var result = new BootEditor(HostRoot.At(root), root + "/state").Apply(plan);
+        Assert.Contains(result.Files, f => f.HostPath == "/boot/efi/EFI/centos/grub.cfg");
+        Assert.Equal(bios, File.ReadAllBytes(root + "/boot/grub2/grub.cfg"));
     }
 
     [Fact]
@@ -174,7 +178,7 @@ public sealed class BootEditorTests : IDisposable
         File.WriteAllText(standIn, $"#!/bin/sh\necho \"$*\" >> '{log}'\nif [ \"$1\" = --info ]; then\n  if grep -q -- '--args=' '{log}'; then echo 'args=\"ro quiet cgroup.memory=nokmem\"'; else echo 'args=\"ro quiet\"'; fi\nfi\n");
         File.SetUnixFileMode(standIn, (UnixFileMode)0b111_101_101);
         FixPlan plan = Plan(root);
-        var result = new BootEditor(HostRoot.At(root), root + "/state", grubby: standIn).Apply(plan with { Edit = plan.Edit! with { NewDefault = null } });
+        var result = new BootEditor(HostRoot.At(root), root + "/state", grubby: standIn).Apply(plan with { Edit = plan.Edit! with { NewDefault = null, CmdlineFile = null } });
         Assert.Equal(
             ["--args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64", "--info /boot/vmlinuz-3.10.0-1160.el7.x86_64"],
             File.ReadAllLines(log));

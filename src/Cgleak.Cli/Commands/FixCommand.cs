@@ -88,7 +88,7 @@ public static class FixCommand
         }
 
         LabOptions.Confirm(yes, $"Apply steps marked [cgleak fix apply does this] to {HostLabel(host, plan)}?");
-        BootChangeResult result = Editor(host, stateDir).Apply(plan);
+        BootChangeResult result = Editor(host, stateDir, BootConfig.Read(host)).Apply(plan);
         Report("apply", result, host);
         if (result.Changed)
         {
@@ -102,16 +102,16 @@ public static class FixCommand
     {
         HostRoot host = HostArgument.Resolve(hostRoot);
         LabOptions.Confirm(yes, "Restore the boot files the last `cgleak fix apply` changed?");
-        Report("undo", Editor(host, stateDir).Undo(), host);
+        Report("undo", Editor(host, stateDir, null).Undo(), host);
         return ExitCodes.Ok;
     }
 
-    private static BootEditor Editor(HostRoot host, string? stateDir)
+    /// <summary>grubby runs only on the live host, and only where the boot model found one.</summary>
+    private static BootEditor Editor(HostRoot host, string? stateDir, BootConfig? boot)
     {
-        string? grubby = host.IsLive ? ((string[])["/usr/sbin/grubby", "/sbin/grubby", "/usr/bin/grubby"]).FirstOrDefault(File.Exists) : null;
         try
         {
-            return new BootEditor(host, stateDir ?? BootEditor.DefaultStateDirectory(host), grubby);
+            return new BootEditor(host, stateDir ?? BootEditor.DefaultStateDirectory(host), host.IsLive ? boot?.Grubby : null);
         }
         catch (Lab.LabException e)
         {

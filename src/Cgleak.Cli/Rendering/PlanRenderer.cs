@@ -18,7 +18,7 @@ public static class PlanRenderer
             o.AppendLine("Boot entries (* boots next, + honours cgroup.memory=nokmem, = has it):");
             foreach (BootEntry e in plan.Entries)
             {
-                o.AppendLine($"  {(e.Index == plan.NextBoot ? '*' : ' ')}{(e.HonoursNokmem ? '+' : ' ')}{(e.HasArgument ? '=' : ' ')} {e.Index} : {e.Title}");
+                o.AppendLine($"  {(e.Index == plan.NextBoot ? '*' : ' ')}{(e.HonoursNokmem ? '+' : ' ')}{(e.HasArgument ? '=' : ' ')} {(e.Number.Length > 0 ? e.Number : e.Index)} : {e.Title}");
             }
         }
 
@@ -112,9 +112,13 @@ public static class PlanRenderer
         {
             b.Append($"if [[ \"$(grub2-editenv list | sed -n 's/^saved_entry=//p')\" != {FixPlanner.Quote(e2.NewDefault!)} ]]; then\n  {cmd}\nfi\ngrub2-editenv list\n");
         }
-        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal))
+        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal) && cmd.Split(' ')[^1] is { } file)
         {
-            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' /etc/default/grub; then\n  {cmd}\nfi\nupdate-grub\n");
+            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' {file}; then\n  {cmd}\nfi\n");
+            foreach (string c in step.Commands.Skip(1))
+            {
+                b.Append(c + "\n");
+            }
         }
         else
         {

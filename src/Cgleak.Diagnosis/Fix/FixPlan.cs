@@ -21,11 +21,40 @@ public enum BootStyle
     DefaultGrub,
 }
 
-/// <summary>One boot entry as the plan lists it (the runbook's awk).</summary>
-public sealed record BootEntry(int Index, string Title, string? KernelVersion, bool HonoursNokmem, bool HasArgument);
+/// <summary>One boot entry as the plan lists it: its place in the list and GRUB's own number ("1>2").</summary>
+public sealed record BootEntry(int Index, string Title, string? KernelVersion, bool HonoursNokmem, bool HasArgument)
+{
+    /// <summary>GRUB's number: "2" at top level, "1>2" inside the submenu that is top-level item 1.</summary>
+    public string Number { get; init; } = "";
+}
+
+/// <summary>Where the default entry is written.</summary>
+public enum DefaultIn
+{
+    /// <summary>saved_entry in grubenv (grub.cfg says set default="${saved_entry}": GRUB_DEFAULT=saved, el7, BLS).</summary>
+    SavedEntry,
+
+    /// <summary>GRUB_DEFAULT in /etc/default/grub, then the menu is regenerated (grub.cfg holds a literal default).</summary>
+    GrubDefault,
+}
 
 /// <summary>The boot change `cgleak fix apply` makes: the argument on the target kernel's entry, and the default when it must move.</summary>
-public sealed record BootEdit(BootStyle Style, string TargetKernel, string TargetEntry, string? NewDefault, string? OldDefault, string Argument, string ConfigFile);
+/// <param name="TargetEntry">the BLS id, or the title path ("Advanced options for Ubuntu>Ubuntu, with Linux 5.4.0-42-generic").</param>
+/// <param name="NewDefault">the value written as the default (saved_entry or GRUB_DEFAULT), null when the default stays.</param>
+/// <param name="ConfigFile">the grub.cfg GRUB reads its menu from, or /boot/loader/entries.</param>
+public sealed record BootEdit(BootStyle Style, string TargetKernel, string TargetEntry, string? NewDefault, string? OldDefault, string Argument, string ConfigFile)
+{
+    public DefaultIn DefaultIn { get; init; }
+
+    /// <summary>The target is a BLS entry whose options read $kernelopts: the argument goes into grubenv's kernelopts, as grubby does.</summary>
+    public bool Kernelopts { get; init; }
+
+    /// <summary>The file whose GRUB_CMDLINE_LINUX gets the argument too (so a regenerated menu and later kernels keep it), or null.</summary>
+    public string? CmdlineFile { get; init; }
+
+    /// <summary>Every file `cgleak fix apply` changes, as the plan announces them.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+}
 
 /// <summary>One step: why (check id and kmem-facts row), the commands, how to check it worked, how to undo it.</summary>
 /// <param name="ByApply">true when `cgleak fix apply` carries it out; the rest are for a person (packages, drain, reboot).</param>

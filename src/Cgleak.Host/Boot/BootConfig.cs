@@ -6,106 +6,333 @@ using Cgleak.Host.Parsing;
 namespace Cgleak.Host.Boot;
 
 /// <summary>A boot configuration file as read: host path, text, SHA-256 (for stale-plan refusal).</summary>
-public sealed record BootFile(string HostPath, string Text, string Sha256);
-
-/// <summary>The boot loader's configuration on one host, as the fix plan needs it.</summary>
-public sealed record BootConfig(
-    BootFile? BiosGrubCfg,
-    BootFile? EfiGrubCfg,
-    BootFile? GrubEnvFile,
-    IReadOnlyList<BootFile> BlsFiles,
-    BootFile? DefaultGrub,
-    IReadOnlyList<string> InstalledKernels,
-    IReadOnlyList<string> Problems)
+public sealed record BootFile(string HostPath, string Text, string Sha256)
 {
-    /// <summary>The grub.cfg that boots this host: the EFI one when /sys/firmware/efi exists, else the BIOS one.</summary>
-    public BootFile? ActiveGrubCfg(bool efi) => efi ? EfiGrubCfg ?? BiosGrubCfg : BiosGrubCfg ?? EfiGrubCfg;
+    public static BootFile Of(string hostPath, string text) => new(hostPath, text, BootConfig.Sha256(text));
+}
 
-    public IEnumerable<BootFile> All =>
-        new[] { BiosGrubCfg, EfiGrubCfg, GrubEnvFile, DefaultGrub }.OfType<BootFile>().Concat(BlsFiles);
+/// <summary>Which boot tools a host has: the Red Hat family's grub2-* and grubby, or Debian's update-grub.</summary>
+public enum BootFamily
+{
+    Unknown,
+    RedHat,
+    Debian,
+}
 
-    public GrubEnv? Env => GrubEnvFile is { } f ? GrubEnv.Parse(f.Text) : null;
+/// <summary>Everything read from the disk for the boot model, and nothing decided yet.</summary>
+/// <param name="Links">host paths that are symbolic links, with the host path they resolve to.</param>
+/// <param name="Grubby">the host path of grubby when the host has one.</param>
+/// <param name="OsRelease">/etc/os-release's text, for the family's boot tools.</param>
+public sealed record BootRead(
+    bool Efi,
+    string? Grubby,
+    string? OsRelease,
+    IReadOnlyDictionary<string, string> Links,
+    IReadOnlyList<BootFile> Files,
+    IReadOnlyList<string> InstalledKernels,
+    IReadOnlyList<string> Problems);
 
-    public IReadOnlyList<BlsEntry> Bls => BlsFiles.Select(f => BlsEntry.Parse(f.HostPath, f.Text)).ToList();
+/// <summary>What boots next, and why: the default's text as GRUB reads it, and where that came from.</summary>
+/// <param name="Selector">"0", "1>2", a title, an id or an id path, as GRUB looks it up.</param>
+/// <param name="Source">"saved_entry in /boot/grub2/grubenv", "set default in /boot/grub/grub.cfg", ...</param>
+/// <param name="Problem">set when the selector names no entry (GRUB then boots entry 0) or nothing could be read.</param>
+public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, string Source, string? Problem);
 
-    public IReadOnlyDictionary<string, string>? DefaultGrubValues => DefaultGrub is { } f ? KeyValueFile.Parse(f.Text).Value : null;
+/// <summary>
+/// The boot loader of one host as GRUB sees it, parsed once: the menu (through the configfile chain from
+/// the EFI system partition's stub), its entries with GRUB's numbers, the entry that boots next, grubenv,
+/// BLS entries, /etc/default/grub with its grub.d overrides, EFI or not, grubby present, and the notes a
+/// plan needs (a grub.cfg older than its settings, a second menu that is not the one used).
+/// </summary>
+public sealed record BootConfig
+{
+    private static readonly string[] RedHatLike = ["rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "openEuler", "anolis", "alinux", "tencentos", "kylin", "euleros"];
+    private static readonly string[] DebianLike = ["debian", "ubuntu"];
+    private static readonly string[] EnvFallbacks = ["/boot/grub2/grubenv", "/boot/grub/grubenv"];
 
-    /// <summary>
-    /// Reads the boot configuration of a host: the BIOS and UEFI grub.cfg (through /etc/grub2.cfg and
-    /// /etc/grub2-efi.cfg when they are links, resolved inside the host root), grubenv, BLS entries,
-    /// /etc/default/grub, and the kernels installed in /boot.
-    /// </summary>
-    public static BootConfig Read(HostRoot host)
+    public required IReadOnlyList<BootFile> All { get; init; }
+
+    public required bool Efi { get; init; }
+
+    public required string? Grubby { get; init; }
+
+    public required BootFamily Family { get; init; }
+
+    /// <summary>The grub.cfg that holds the menu GRUB shows (after the configfile chain), or null.</summary>
+    public required BootFile? MenuFile { get; init; }
+
+    /// <summary>The files GRUB reads to get there, first to last ("/boot/efi/EFI/ubuntu/grub.cfg", "/boot/grub/grub.cfg").</summary>
+    public required IReadOnlyList<string> Chain { get; init; }
+
+    public required GrubMenu? Menu { get; init; }
+
+    public required BootFile? GrubEnvFile { get; init; }
+
+    public required GrubEnv? Env { get; init; }
+
+    public required IReadOnlyList<BootFile> BlsFiles { get; init; }
+
+    public required IReadOnlyList<BlsEntry> Bls { get; init; }
+
+    /// <summary>The menu comes from BLS entries (el8+: grub.cfg calls blscfg).</summary>
+    public required bool UsesBls { get; init; }
+
+    public required BootFile? DefaultGrub { get; init; }
+
+    public required GrubDefaults? Defaults { get; init; }
+
+    /// <summary>The bootable entries in GRUB's order, with GRUB's numbers.</summary>
+    public required IReadOnlyList<BootMenuEntry> Entries { get; init; }
+
+    public required NextBoot Next { get; init; }
+
+    /// <summary>Why the menu is older than the settings it was made from (update-grub would change more than the plan's edit).</summary>
+    public required IReadOnlyList<string> Stale { get; init; }
+
+    /// <summary>Facts worth telling that change nothing (a second grub.cfg the firmware does not read).</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
+
+    public required IReadOnlyList<string> InstalledKernels { get; init; }
+
+    public required IReadOnlyList<string> Problems { get; init; }
+
+    /// <summary>The boot files could not be read (as opposed to: there is no boot entry).</summary>
+    public bool Unreadable => Entries.Count == 0 && Problems.Any(p => p.Contains("cannot read", StringComparison.Ordinal));
+
+    /// <summary>Reads a host's boot files (the only disk access of the boot model), then builds the model.</summary>
+    public static BootConfig Read(HostRoot host) => From(BootReader.Read(host));
+
+    /// <summary>Builds the model from what was read. Pure.</summary>
+    public static BootConfig From(BootRead read)
     {
-        var problems = new List<string>();
-        BootFile? Load(params string[] candidates)
+        var files = read.Files.ToDictionary(f => f.HostPath, StringComparer.Ordinal);
+        var problems = read.Problems.ToList();
+        var notes = new List<string>();
+        string Resolve(string p) => read.Links.TryGetValue(p, out string? t) ? t : p;
+        BootFile? File(string p) => files.GetValueOrDefault(Resolve(p));
+
+        IReadOnlyDictionary<string, string> os = read.OsRelease is { } o ? KeyValueFile.Parse(o).Value : new Dictionary<string, string>();
+        string osId = os.GetValueOrDefault("ID") ?? "";
+        string[] espDirs = read.Files.Select(f => f.HostPath).Where(p => p.StartsWith("/boot/efi/EFI/", StringComparison.Ordinal) && p.EndsWith("/grub.cfg", StringComparison.Ordinal))
+            .OrderBy(p => p.Contains("/" + osId + "/", StringComparison.OrdinalIgnoreCase) ? 0 : p.Contains("/BOOT/", StringComparison.OrdinalIgnoreCase) ? 2 : 1)
+            .ThenBy(p => p, StringComparer.Ordinal).ToArray();
+        string[] efiCandidates = ["/etc/grub2-efi.cfg", .. espDirs];
+        string[] biosCandidates = ["/etc/grub2.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"];
+        string[] firmware = read.Efi ? [.. efiCandidates, .. biosCandidates] : biosCandidates;
+        BootFile? first = firmware.Select(File).FirstOrDefault(f => f is not null);
+
+        // Follow the chain: the ESP stub hands over with configfile $prefix/grub.cfg.
+        var chain = new List<string>();
+        BootFile? menuFile = first;
+        GrubMenu? menu = null;
+        while (menuFile is not null && chain.Count < 4)
         {
-            foreach (string candidate in candidates)
+            chain.Add(menuFile.HostPath);
+            menu = GrubMenu.Parse(menuFile.Text, menuFile.HostPath);
+            if (!menu.IsStub)
             {
-                string? resolved = Resolve(host, candidate);
-                if (resolved is null)
-                {
-                    continue;
-                }
-
-                KernelRead r = host.Read(resolved);
-                if (r.IsOk)
-                {
-                    return new BootFile(resolved, r.Text, Sha256(r.Text));
-                }
-
-                if (r.Outcome == ReadOutcome.NotReadable)
-                {
-                    problems.Add($"{resolved}: cannot read: {r.ErrorText}");
-                }
+                break;
             }
 
+            string? target = ConfigTarget(menu);
+            BootFile? handedTo = target is null ? null
+                : ((string[])[target, "/boot" + target]).Select(File).FirstOrDefault(f => f is not null && !chain.Contains(f.HostPath, StringComparer.Ordinal));
+            if (handedTo is null)
+            {
+                problems.Add($"{menuFile.HostPath} hands over to {menu.ConfigFile} (prefix {menu.Prefix ?? "unset"}), which is not readable on this host");
+                break;
+            }
+
+            menuFile = handedTo;
+        }
+
+        if (menu is { IsStub: true })
+        {
+            menuFile = null;
+            menu = null;
+        }
+
+        problems.AddRange(menu?.Problems ?? []);
+        BootFile? envFile = menuFile is null ? null : File(Path.GetDirectoryName(menuFile.HostPath) + "/grubenv");
+        envFile ??= EnvFallbacks.Select(File).FirstOrDefault(f => f is not null);
+        GrubEnv? env = envFile is null ? null : GrubEnv.Parse(envFile.Text);
+        if (envFile is not null && env is null)
+        {
+            problems.Add($"{envFile.HostPath}: not a GRUB environment block (no \"# GRUB Environment Block\" header)");
+        }
+
+        var blsFiles = read.Files.Where(f => f.HostPath.StartsWith("/boot/loader/entries/", StringComparison.Ordinal) && f.HostPath.EndsWith(".conf", StringComparison.Ordinal))
+            .OrderBy(f => f.HostPath, StringComparer.Ordinal).ToList();
+        var bls = blsFiles.Select(f => BlsEntry.Parse(f.HostPath, f.Text)).ToList();
+        bool usesBls = bls.Count > 0 && (menu?.UsesBls ?? true);
+
+        BootFile? defaultGrub = File("/etc/default/grub");
+        var defaultFiles = read.Files.Where(f => f.HostPath == "/etc/default/grub"
+                || (f.HostPath.StartsWith("/etc/default/grub.d/", StringComparison.Ordinal) && f.HostPath.EndsWith(".cfg", StringComparison.Ordinal)))
+            .OrderBy(f => f.HostPath == "/etc/default/grub" ? "" : f.HostPath, StringComparer.Ordinal).ToList();
+        GrubDefaults? defaults = defaultFiles.Count == 0 ? null : GrubDefaults.Parse(defaultFiles.Select(f => (f.HostPath, f.Text)));
+
+        IReadOnlyList<GrubMenuItem> items;
+        IReadOnlyList<BootMenuEntry> entries;
+        if (usesBls)
+        {
+            string kernelopts = env?["kernelopts"] ?? "";
+            string tuned = env?["tuned_params"] ?? "";
+            entries = bls.OrderByDescending(b => b.KernelVersion, KernelVersionOrder.Instance)
+                .Select((b, i) => new BootMenuEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), i, [], [], b.Title ?? b.Id, b.Id,
+                    b.Linux, b.Options.Replace("$kernelopts", kernelopts, StringComparison.Ordinal).Replace("$tuned_params", tuned, StringComparison.Ordinal).Trim(),
+                    b.File, b.OptionsLine, b.UsesKernelopts))
+                .ToList();
+            items = entries.Select(e => new GrubMenuItem(e.Title, e.Id, e, [])).ToList();
+            if (entries.Any(e => e.UsesKernelopts) && env?["kernelopts"] is null)
+            {
+                problems.Add($"BLS entries use $kernelopts but {envFile?.HostPath ?? "no grubenv"} has no kernelopts: they boot without arguments");
+            }
+        }
+        else
+        {
+            items = menu?.Items ?? [];
+            entries = menu?.Entries ?? [];
+        }
+
+        NextBoot next = NextOf(menuFile, menu, usesBls, env, envFile, items, entries, problems);
+
+        // One comparison of the two firmware's menus: a second, real menu the firmware does not read.
+        string[] otherCandidates = read.Efi ? biosCandidates : efiCandidates;
+        if (!usesBls && menuFile is not null && otherCandidates.Select(File).FirstOrDefault(f => f is not null) is { } other && !chain.Contains(other.HostPath, StringComparer.Ordinal)
+            && GrubMenu.Parse(other.Text, other.HostPath) is { IsStub: false, Entries.Count: > 0 } otherMenu
+            && !otherMenu.Entries.Select(e => e.KernelVersion).SequenceEqual(entries.Select(e => e.KernelVersion)))
+        {
+            notes.Add($"{other.HostPath} lists other kernels than {menuFile.HostPath}; this host boots with {(read.Efi ? "UEFI" : "BIOS")}, so GRUB reads {string.Join(" then ", chain)}: cgleak reads and edits only that");
+        }
+
+        return new BootConfig
+        {
+            All = read.Files,
+            Efi = read.Efi,
+            Grubby = read.Grubby,
+            Family = FamilyOf(os, files),
+            MenuFile = menuFile,
+            Chain = chain,
+            Menu = menu,
+            GrubEnvFile = envFile,
+            Env = env,
+            BlsFiles = blsFiles,
+            Bls = bls,
+            UsesBls = usesBls,
+            DefaultGrub = defaultGrub,
+            Defaults = defaults,
+            Entries = entries,
+            Next = next,
+            Stale = usesBls || menu is null || defaults is null ? [] : StaleOf(menuFile!, menu, defaults),
+            Notes = notes,
+            InstalledKernels = read.InstalledKernels,
+            Problems = problems,
+        };
+    }
+
+    private static NextBoot NextOf(BootFile? menuFile, GrubMenu? menu, bool usesBls, GrubEnv? env, BootFile? envFile,
+        IReadOnlyList<GrubMenuItem> items, IReadOnlyList<BootMenuEntry> entries, List<string> problems)
+    {
+        if (entries.Count == 0)
+        {
+            return new NextBoot(null, null, "no boot entry", menuFile is null && !usesBls ? "no grub.cfg menu could be read" : "the menu has no entry");
+        }
+
+        string envName = envFile?.HostPath ?? "grubenv";
+        (string selector, string source) = (menu?.HonoursNextEntry ?? usesBls) && env?["next_entry"] is { Length: > 0 } once
+            ? (once, $"next_entry in {envName} (one boot only)")
+            : (menu?.Default ?? (usesBls ? "${saved_entry}" : null)) switch
+            {
+                null => ("0", $"{menuFile?.HostPath ?? "grub.cfg"} sets no default: the first entry"),
+                "${saved_entry}" when env?["saved_entry"] is { Length: > 0 } saved => (saved, $"saved_entry in {envName}"),
+                "${saved_entry}" => ("0", $"no saved_entry in {envName}: the first entry"),
+                var literal => (literal, $"set default in {menuFile!.HostPath}"),
+            };
+        if (GrubMenu.Find(items, selector) is { } entry)
+        {
+            return new NextBoot(entry, selector, source, null);
+        }
+
+        string problem = $"the default \"{selector}\" ({source}) names no entry of {menuFile?.HostPath ?? "the BLS entries"}: GRUB falls back to entry 0";
+        problems.Add(problem);
+        return new NextBoot(GrubMenu.Find(items, "0"), selector, source, problem);
+    }
+
+    /// <summary>What grub-mkconfig would write differently now: GRUB_DEFAULT and the GRUB_CMDLINE_LINUX* arguments.</summary>
+    private static List<string> StaleOf(BootFile menuFile, GrubMenu menu, GrubDefaults defaults)
+    {
+        var stale = new List<string>();
+        if (!menuFile.Text.Contains("### BEGIN /etc/grub.d/10_linux ###", StringComparison.Ordinal))
+        {
+            return stale; // not made by grub-mkconfig: nothing to compare with
+        }
+
+        if (defaults["GRUB_DEFAULT"] is { } d)
+        {
+            string expected = d.Value == "saved" ? "${saved_entry}" : d.Value;
+            if ((menu.Default ?? "0") != expected)
+            {
+                stale.Add($"{d.File} has GRUB_DEFAULT={d.Raw} but {menuFile.HostPath} sets default=\"{menu.Default}\"");
+            }
+        }
+
+        var generated = menu.Entries.Where(e => e.Id?.StartsWith("gnulinux-", StringComparison.Ordinal) == true && e.KernelImage is not null).ToList();
+        foreach (string key in (string[])["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"])
+        {
+            if (defaults[key] is not { } s)
+            {
+                continue;
+            }
+
+            var wanted = KernelCmdline.Parse(s.Value).Tokens.Select(t => t.Raw).ToList();
+            var checkedEntries = key == "GRUB_CMDLINE_LINUX" ? generated : generated.Where(e => !e.IsRecovery);
+            if (checkedEntries.FirstOrDefault(e => !wanted.All(KernelCmdline.Parse(e.Arguments).Tokens.Select(t => t.Raw).Contains)) is { } missing)
+            {
+                stale.Add($"{s.File} has {key}={s.Raw} but entry {missing.Number} of {menuFile.HostPath} boots with \"{missing.Arguments}\"");
+            }
+        }
+
+        return stale;
+    }
+
+    /// <summary>"$prefix/grub.cfg" with prefix "($root)/boot/grub" -> "/boot/grub/grub.cfg"; a device "(hd0,gpt2)" is dropped.</summary>
+    private static string? ConfigTarget(GrubMenu stub)
+    {
+        string? target = stub.ConfigFile;
+        if (target is null)
+        {
             return null;
         }
 
-        // Listed inside the host root; a directory that cannot be listed (/boot 0700 read by another user) is a problem.
-        IEnumerable<HostDirectoryEntry> List(string directory)
+        target = target.Replace("${prefix}", stub.Prefix ?? "", StringComparison.Ordinal).Replace("$prefix", stub.Prefix ?? "", StringComparison.Ordinal);
+        while (target.StartsWith('('))
         {
-            HostDirectory listed = host.List(directory);
-            if (!listed.IsOk && !listed.IsGone)
-            {
-                problems.Add($"{directory}: cannot list: {listed.ErrorText}");
-            }
-
-            return listed.Entries;
+            int close = target.IndexOf(')', StringComparison.Ordinal);
+            target = close < 0 ? target : target[(close + 1)..];
         }
 
-        string[] efiDirs = List("/boot/efi/EFI").Where(e => e.IsDirectory || (e.IsLink && host.IsDirectory("/boot/efi/EFI/" + e.Name)))
-            .Select(e => "/boot/efi/EFI/" + e.Name).ToArray();
-        BootFile? bios = Load("/etc/grub2.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg");
-        BootFile? efi = Load(["/etc/grub2-efi.cfg", .. efiDirs.Select(d => d + "/grub.cfg")]);
-        if (bios is not null && efi is not null && bios.HostPath == efi.HostPath)
-        {
-            efi = null;
-        }
-
-        BootFile? env = Load(["/boot/grub2/grubenv", .. efiDirs.Select(d => d + "/grubenv"), "/boot/grub/grubenv"]);
-        var bls = new List<BootFile>();
-        foreach (HostDirectoryEntry f in List("/boot/loader/entries").Where(e => !e.IsDirectory && e.Name.EndsWith(".conf", StringComparison.Ordinal)))
-        {
-            if (Load("/boot/loader/entries/" + f.Name) is { } b)
-            {
-                bls.Add(b);
-            }
-        }
-
-        string[] kernels = List("/boot").Where(e => !e.IsDirectory && e.Name.StartsWith("vmlinuz-", StringComparison.Ordinal))
-            .Select(e => e.Name[8..]).Where(v => !v.Contains("rescue", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
-        return new BootConfig(bios, efi, env, bls, Load("/etc/default/grub"), kernels, problems);
+        return target.StartsWith('/') ? target : null;
     }
 
-    /// <summary>
-    /// Follows symbolic links inside the host root (an absolute link target means the host's "/", not ours: see
-    /// <see cref="HostRoot"/>); null when nothing but a directory is there. A FIFO or an unreachable path is kept,
-    /// so its read names the problem.
-    /// </summary>
-    internal static string? Resolve(HostRoot host, string hostPath) =>
-        host.TypeOf(hostPath) is HostEntryType.Missing or HostEntryType.Directory ? null : host.ResolveHostPath(hostPath);
+    private static BootFamily FamilyOf(IReadOnlyDictionary<string, string> os, Dictionary<string, BootFile> files)
+    {
+        string[] ids = [os.GetValueOrDefault("ID") ?? "", .. (os.GetValueOrDefault("ID_LIKE") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        if (ids.Any(i => RedHatLike.Contains(i, StringComparer.OrdinalIgnoreCase)))
+        {
+            return BootFamily.RedHat;
+        }
+
+        if (ids.Any(i => DebianLike.Contains(i, StringComparer.OrdinalIgnoreCase)))
+        {
+            return BootFamily.Debian;
+        }
+
+        // An unknown distribution: the layout tells (grub2-mkconfig writes /boot/grub2, update-grub /boot/grub).
+        return files.Keys.Any(p => p.StartsWith("/boot/grub2/", StringComparison.Ordinal)) ? BootFamily.RedHat
+            : files.Keys.Any(p => p.StartsWith("/boot/grub/", StringComparison.Ordinal)) ? BootFamily.Debian
+            : BootFamily.Unknown;
+    }
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

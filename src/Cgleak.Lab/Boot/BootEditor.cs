@@ -71,9 +71,9 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
         BootConfig boot = BootConfig.Read(host);
         RefuseStale(plan, boot);
-        RefuseDisagreement(boot);
-        Dictionary<string, RawFile> raw = ReadRaw(boot, edit.Style);
+        Dictionary<string, RawFile> raw = ReadRaw(boot);
         Dictionary<string, string> edited = Compute(edit, Mapped(boot, raw));
+        RefuseOddEnvironmentBlocks(edited, raw);
         RefuseMissingArgument(edit, edited, raw);
         var changes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (path, text) in edited)
@@ -91,7 +91,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             return new BootChangeResult([], null, messages);
         }
 
-        if (grubby is not null && edit.Style != BootStyle.DefaultGrub)
+        if (grubby is not null && BootChanges.GrubbyDoesAll(edit))
         {
             return ApplyWithGrubby(edit, raw, changes.Keys.ToList(), messages);
         }
@@ -166,20 +166,14 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     private sealed record RawFile(string HostPath, string HostDirectory, string Name, byte[] Bytes, BootText Text, bool IsEnv);
 
     /// <summary>
-    /// Reads, as bytes, the files an edit of <paramref name="style"/> may touch, from the directories they are in
-    /// inside the host root; each must be what the plan's reading saw (else it changed meanwhile, or was read
-    /// through a link that leaves the root), and a GRUB environment block must be one: 1024 bytes of UTF-8.
+    /// Reads, as bytes, every boot file the model read, from the directories they are in inside the host root;
+    /// each must be what the plan's reading saw (else it changed meanwhile, or was read through a link that leaves
+    /// the root). A GRUB environment block is decoded as UTF-8, as its tools count its size.
     /// </summary>
-    private Dictionary<string, RawFile> ReadRaw(BootConfig boot, BootStyle style)
+    private Dictionary<string, RawFile> ReadRaw(BootConfig boot)
     {
-        IEnumerable<BootFile> touched = style switch
-        {
-            BootStyle.GrubbyGrubCfg => new[] { boot.BiosGrubCfg, boot.EfiGrubCfg, boot.GrubEnvFile }.OfType<BootFile>(),
-            BootStyle.GrubbyBls => boot.BlsFiles.Append(boot.GrubEnvFile).OfType<BootFile>(),
-            _ => new[] { boot.DefaultGrub, boot.BiosGrubCfg, boot.EfiGrubCfg }.OfType<BootFile>(),
-        };
         var raw = new Dictionary<string, RawFile>(StringComparer.Ordinal);
-        foreach (BootFile file in touched)
+        foreach (BootFile file in boot.All)
         {
             string dir = Path.GetDirectoryName(file.HostPath)!;
             string name = Path.GetFileName(file.HostPath);
@@ -200,38 +194,45 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
                 throw new LabException($"{file.HostPath} is not what the plan read (it changed meanwhile, or was reached through a link that leaves the host root); nothing was changed");
             }
 
-            bool env = file == boot.GrubEnvFile;
-            if (env && bytes.Length != GrubEnv.BlockSize)
-            {
-                throw new LabException($"{file.HostPath} is {bytes.Length} bytes, not the {GrubEnv.BlockSize} of a GRUB environment block: grub2-editenv would refuse it too; recreate it (grub2-editenv {file.HostPath} create) and plan again; nothing was changed");
-            }
-
+            bool env = name == "grubenv";
             try
             {
                 raw[file.HostPath] = new RawFile(file.HostPath, dir, name, bytes, BootText.Decode(bytes, utf8: env), env);
             }
             catch (DecoderFallbackException)
             {
-                throw new LabException($"{file.HostPath} is not UTF-8, which a GRUB environment block is: nothing was changed");
+                // Not UTF-8: it can only be refused if an edit touches it (RefuseOddEnvironmentBlocks).
+                raw[file.HostPath] = new RawFile(file.HostPath, dir, name, bytes, BootText.Decode(bytes), env);
             }
         }
 
         return raw;
     }
 
-    /// <summary>The boot configuration with the files read as bytes in place of the plan's text.</summary>
-    private static BootConfig Mapped(BootConfig boot, Dictionary<string, RawFile> raw)
+    /// <summary>A GRUB environment block an edit touches must be one: 1024 bytes of UTF-8, as grub2-editenv wants it.</summary>
+    private static void RefuseOddEnvironmentBlocks(Dictionary<string, string> edited, Dictionary<string, RawFile> raw)
     {
-        BootFile? M(BootFile? f) => f is not null && raw.TryGetValue(f.HostPath, out RawFile? r) ? f with { Text = r.Text.Text } : f;
-        return boot with
+        foreach (RawFile file in edited.Keys.Select(p => raw[p]).Where(f => f.IsEnv))
         {
-            BiosGrubCfg = M(boot.BiosGrubCfg),
-            EfiGrubCfg = M(boot.EfiGrubCfg),
-            GrubEnvFile = M(boot.GrubEnvFile),
-            DefaultGrub = M(boot.DefaultGrub),
-            BlsFiles = boot.BlsFiles.Select(f => M(f)!).ToList(),
-        };
+            if (file.Bytes.Length != GrubEnv.BlockSize)
+            {
+                throw new LabException($"{file.HostPath} is {file.Bytes.Length} bytes, not the {GrubEnv.BlockSize} of a GRUB environment block: grub2-editenv would refuse it too; recreate it (grub2-editenv {file.HostPath} create) and plan again; nothing was changed");
+            }
+
+            try
+            {
+                _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(file.Bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new LabException($"{file.HostPath} is not UTF-8, which a GRUB environment block is: nothing was changed");
+            }
+        }
     }
+
+    /// <summary>The boot model with the files read as bytes in place of the plan's text: the edits work on those.</summary>
+    private static BootConfig Mapped(BootConfig boot, Dictionary<string, RawFile> raw) =>
+        boot with { All = boot.All.Select(f => raw.TryGetValue(f.HostPath, out RawFile? r) ? f with { Text = r.Text.Text } : f).ToList() };
 
     private static byte[] Encode(RawFile file, string text)
     {
@@ -262,10 +263,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         {
             bool carries = edit.Style switch
             {
-                BootStyle.GrubbyBls => BlsEntry.Parse(path, text).KernelVersion != edit.TargetKernel || Has(BlsEntry.Parse(path, text).Options),
-                BootStyle.DefaultGrub when path == "/etc/default/grub" => Has(KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") ?? ""),
-                BootStyle.DefaultGrub => GrubConfig.Parse(text, out _).Where(e => e.KernelVersion is not null).All(e => Has(e.Arguments)),
-                _ => GrubConfig.Parse(text, out _).Where(e => e.KernelVersion == edit.TargetKernel).All(e => Has(e.Arguments)),
+                _ when path.StartsWith("/etc/default/grub", StringComparison.Ordinal) =>
+                    KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") is not { } value || Has(value),
+                _ when path.StartsWith("/boot/loader/entries/", StringComparison.Ordinal) =>
+                    BlsEntry.Parse(path, text) is var bls && (bls.KernelVersion != edit.TargetKernel || bls.UsesKernelopts || Has(bls.Options)),
+                BootStyle.DefaultGrub => GrubMenu.Parse(text, path).Entries.Where(e => e.KernelVersion is not null).All(e => Has(e.Arguments)),
+                _ => GrubMenu.Parse(text, path).Entries.Where(e => e.KernelVersion == edit.TargetKernel).All(e => Has(e.Arguments)),
             };
             if (!carries)
             {
@@ -291,70 +294,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
     }
 
-    /// <summary>A BIOS and a UEFI grub.cfg listing different kernels: which one boots must be settled by a person first.</summary>
-    private static void RefuseDisagreement(BootConfig boot)
-    {
-        if (boot.BiosGrubCfg is { } bios && boot.EfiGrubCfg is { } efi
-            && !GrubConfig.Parse(bios.Text, out _).Select(e => e.KernelVersion).SequenceEqual(GrubConfig.Parse(efi.Text, out _).Select(e => e.KernelVersion)))
-        {
-            throw new LabException($"{bios.HostPath} and {efi.HostPath} list different kernels: settle which one this host boots (regenerate or remove the other), then plan again; nothing was changed");
-        }
-    }
-
-    /// <summary>The new text of every boot file the edit touches.</summary>
-    internal static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot)
-    {
-        var changes = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Current(BootFile f) => changes.GetValueOrDefault(f.HostPath, f.Text);
-        switch (edit.Style)
-        {
-            case BootStyle.GrubbyGrubCfg:
-                foreach (BootFile cfg in new[] { boot.BiosGrubCfg, boot.EfiGrubCfg }.OfType<BootFile>())
-                {
-                    changes[cfg.HostPath] = BootEdits.GrubCfgAddArgument(Current(cfg), edit.TargetKernel, edit.Argument);
-                }
-
-                if (edit.NewDefault is { } title)
-                {
-                    BootFile env = boot.GrubEnvFile ?? throw new LabException("no grubenv found: cannot set the default entry");
-                    changes[env.HostPath] = BootEdits.GrubEnvSetSavedEntry(Current(env), title);
-                }
-
-                break;
-            case BootStyle.GrubbyBls:
-                BootFile entry = boot.BlsFiles.FirstOrDefault(f => BlsEntry.Parse(f.HostPath, f.Text).KernelVersion == edit.TargetKernel)
-                    ?? throw new LabException($"no BLS entry for {edit.TargetKernel}");
-                changes[entry.HostPath] = BootEdits.BlsAddArgument(entry.Text, boot.Env?["kernelopts"], edit.Argument);
-                if (edit.NewDefault is { } id)
-                {
-                    BootFile env = boot.GrubEnvFile ?? throw new LabException("no grubenv found: cannot set the default entry");
-                    changes[env.HostPath] = BootEdits.GrubEnvSetSavedEntry(Current(env), id);
-                }
-
-                break;
-            case BootStyle.DefaultGrub:
-                BootFile defaults = boot.DefaultGrub ?? throw new LabException("no /etc/default/grub: cannot add the argument the Debian way");
-                string text = BootEdits.DefaultGrubAddArgument(defaults.Text, edit.Argument);
-                if (edit.NewDefault is { } index)
-                {
-                    text = BootEdits.DefaultGrubSetDefault(text, index);
-                }
-
-                changes[defaults.HostPath] = text;
-                string before = boot.DefaultGrubValues?.GetValueOrDefault("GRUB_CMDLINE_LINUX") ?? "";
-                string after = Host.Parsing.KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") ?? edit.Argument;
-                foreach (BootFile cfg in new[] { boot.BiosGrubCfg, boot.EfiGrubCfg }.OfType<BootFile>())
-                {
-                    changes[cfg.HostPath] = BootEdits.GrubCfgReplaceCmdlineLinux(Current(cfg), before, after, edit.Argument);
-                }
-
-                break;
-            default:
-                throw new LabException($"unknown boot style {edit.Style}");
-        }
-
-        return changes;
-    }
+    internal static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot) => BootChanges.Compute(edit, boot);
 
     private BootChangeResult ApplyWithGrubby(BootEdit edit, Dictionary<string, RawFile> raw, List<string> touched, List<string> messages)
     {

@@ -41,43 +41,86 @@ public static partial class BootEdits
     }
 
     /// <summary>grub2-set-default TITLE (and grubby --set-default on BLS): saved_entry in the 1024-byte environment block.</summary>
-    public static string GrubEnvSetSavedEntry(string text, string value) =>
-        (GrubEnv.Parse(text) ?? throw new FormatException("not a GRUB environment block (no \"# GRUB Environment Block\" header)")).With("saved_entry", value).Format();
+    public static string GrubEnvSetSavedEntry(string text, string value) => GrubEnvSet(text, "saved_entry", value);
 
-    /// <summary>grubby --args on a BLS entry: $kernelopts is expanded into the entry's own options, then ARG appended.</summary>
-    public static string BlsAddArgument(string text, string? kernelopts, string argument)
+    /// <summary>grub2-editenv - set KEY=VALUE: the block keeps its order and its 1024 bytes.</summary>
+    public static string GrubEnvSet(string text, string key, string value) =>
+        (GrubEnv.Parse(text) ?? throw new FormatException("not a GRUB environment block (no \"# GRUB Environment Block\" header)")).With(key, value).Format();
+
+    /// <summary>
+    /// grub2-editenv - set kernelopts="... ARG": what grubby --update-kernel=ALL does on el8 for entries that read
+    /// $kernelopts; the entries themselves are left alone.
+    /// </summary>
+    public static string GrubEnvAddKernelopt(string text, string argument)
+    {
+        GrubEnv env = GrubEnv.Parse(text) ?? throw new FormatException("not a GRUB environment block (no \"# GRUB Environment Block\" header)");
+        string old = env["kernelopts"] ?? throw new FormatException("grubenv has no kernelopts");
+        return Has(old, argument) ? text : env.With("kernelopts", Append(old, argument)).Format();
+    }
+
+    /// <summary>grubby --args on a BLS entry whose options are written out: ARG appended. An entry that reads $kernelopts is refused (its arguments live in grubenv).</summary>
+    public static string BlsAddArgument(string text, string argument)
     {
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
         {
             // The key "options" only: an unknown key that starts alike ("optionsX") is left alone.
-            if (lines[i] != "options" && !lines[i].StartsWith("options ", StringComparison.Ordinal) && !lines[i].StartsWith("options\t", StringComparison.Ordinal))
+            if (!lines[i].StartsWith("options", StringComparison.Ordinal) || lines[i].Length > 7 && lines[i][7] is not (' ' or '\t'))
             {
                 continue;
             }
 
             string options = lines[i]["options".Length..].Trim();
-            if (options.Contains("$kernelopts", StringComparison.Ordinal))
+            if (KernelCmdline.Parse(options).Tokens.Any(t => t.Raw == "$kernelopts"))
             {
-                options = options.Replace("$kernelopts", kernelopts ?? throw new FormatException("the entry uses $kernelopts but grubenv has no kernelopts"), StringComparison.Ordinal);
+                throw new FormatException("the entry reads $kernelopts: the argument belongs in grubenv's kernelopts");
             }
 
             if (!Has(options, argument))
             {
-                options = Append(options, argument);
+                lines[i] = lines[i].TrimEnd() + " " + argument;
             }
-
-            lines[i] = "options " + options;
         }
 
         return string.Join('\n', lines);
     }
 
+    /// <summary>grub-mkconfig after GRUB_DEFAULT changed: the header's <c>set default="..."</c> (not the one-shot next_entry one) holds the new value.</summary>
+    public static string GrubCfgSetDefault(string text, string value)
+    {
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            Match m = SetDefault().Match(lines[i]);
+            if (m.Success && m.Groups["value"].Value != "${next_entry}")
+            {
+                lines[i] = m.Groups["indent"].Value + $"set default=\"{value}\"";
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>KEY=RAW on the line that assigns KEY (RAW as the shell reads it, quotes included); appended when no line does.</summary>
+    public static string DefaultGrubSetRaw(string text, string key, string raw)
+    {
+        string[] lines = text.Split('\n');
+        bool found = false;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith(key + "=", StringComparison.Ordinal))
+            {
+                lines[i] = $"{key}={raw}";
+                found = true;
+            }
+        }
+
+        return found ? string.Join('\n', lines) : text.TrimEnd('\n') + $"\n{key}={raw}\n";
+    }
+
     /// <summary>The runbook's sed for Debian: ARG first in GRUB_CMDLINE_LINUX="...".</summary>
     public static string DefaultGrubAddArgument(string text, string argument) =>
         EditAssignment(text, "GRUB_CMDLINE_LINUX", value => Has(value, argument) ? value : (argument + " " + value).TrimEnd());
-
-    public static string DefaultGrubSetDefault(string text, string value) => EditAssignment(text, "GRUB_DEFAULT", _ => value, quote: false);
 
     private static bool Has(string arguments, string argument) =>
         KernelCmdline.Parse(arguments).Tokens.Any(t => t.Raw == argument);
@@ -125,6 +168,9 @@ public static partial class BootEdits
 
         return string.Join('\n', lines);
     }
+
+    [GeneratedRegex(@"^(?<indent>\s*)set\s+default=[""']?(?<value>[^""']*)[""']?\s*$")]
+    private static partial Regex SetDefault();
 
     [GeneratedRegex(@"^\s*(?:linux|linux16|linuxefi)\s+(?<image>\S+)(?<args>.*)$")]
     private static partial Regex LinuxLine();
