@@ -211,7 +211,9 @@ public sealed class BootBytesTests : IDisposable
         File.AppendAllText(entry, "optionsX keep me\n");
         Editor(root).Apply(Plan(root));
         Assert.Contains("\noptionsX keep me\n", File.ReadAllText(entry), StringComparison.Ordinal);
-        Assert.Contains("cgroup.memory=nokmem", BlsEntry.Parse(entry, File.ReadAllText(entry)).Options, StringComparison.Ordinal);
+        // The entry reads $kernelopts: the argument goes to grubenv's kernelopts, as grubby puts it there.
+        Assert.Equal("$kernelopts $tuned_params", BlsEntry.Parse(entry, File.ReadAllText(entry)).Options);
+        Assert.Contains("cgroup.memory=nokmem", GrubEnv.Parse(File.ReadAllText(root + "/boot/grub2/grubenv"))!["kernelopts"], StringComparison.Ordinal);
     }
 
     [Fact]
