@@ -26,6 +26,12 @@ public sealed record AgentOptions(
             }
 
             string host = Listen[..colon].Trim('[', ']');
+            // An address, never a name: the static binary's glibc must not load the node's NSS modules to resolve it.
+            if (host is not "" && !System.Net.IPAddress.TryParse(host, out _))
+            {
+                throw new ArgumentException($"--listen {Listen}: HOST must be an IP address (127.0.0.1, 0.0.0.0, ::1), not a name");
+            }
+
             return $"http://{(host is "" or "0.0.0.0" or "::" ? "+" : Listen[..colon])}:{port}/";
         }
     }
