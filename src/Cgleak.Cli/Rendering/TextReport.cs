@@ -11,7 +11,7 @@ public sealed class TextReport(TextWriter output, bool colour)
     public void Write(DoctorReport r)
     {
         HostFacts f = r.Facts;
-        output.WriteLine(Bold($"cgleak doctor: {(f.IsLive ? "this host" : "host tree " + f.RootDirectory)}"));
+        output.WriteLine(Bold($"cgleak doctor: {(f.IsLive ? "this host" : "host tree " + TerminalText.Escape(f.RootDirectory))}"));
         Fact("Kernel", f.Kernel is { } k ? $"{k.Value.Text}{(r.Kernel is { } t ? $" ({t.Family})" : "")}" : "unknown");
         Fact("Distribution", f.Distribution?.Display ?? "unknown");
         Fact("Cgroups", f.Layout.Mode == CgroupMode.None ? "none mounted"
@@ -25,16 +25,16 @@ public sealed class TextReport(TextWriter output, bool colour)
             ? $"{kmem.Checked} container cgroups checked, {kmem.Active} with kmem accounting active"
             : "not per cgroup on this layout");
         Fact("Components", string.Join(", ", f.Components.Select(x =>
-            $"{x.Name} {Host.Parsing.ComponentVersion.Find(x.VersionText)?.ToString() ?? x.VersionText ?? (x.BinaryPath is null ? "not found" : "version unknown")}")));
+            $"{x.Name} {Host.Parsing.ComponentVersion.FindText(x.VersionText) ?? x.VersionText ?? (x.BinaryPath is null ? "not found" : "version unknown")}")));
         output.WriteLine();
 
         output.WriteLine(Bold("== Checks =="));
         foreach (CheckResult check in r.Checks)
         {
-            output.WriteLine($"{Tag(check.Status)} {check.Id}: {check.Summary}");
+            output.WriteLine($"{Tag(check.Status)} {check.Id}: {TerminalText.Escape(check.Summary)}");
             foreach (string e in check.Evidence)
             {
-                output.WriteLine(Dim($"       {e}"));
+                output.WriteLine(Dim($"       {TerminalText.Escape(e)}"));
             }
         }
 
@@ -51,10 +51,10 @@ public sealed class TextReport(TextWriter output, bool colour)
             foreach (var group in fixes)
             {
                 Remediation fix = group.First().Fix;
-                output.WriteLine($"[{string.Join(", ", group.Select(x => x.Id).Distinct())}] {fix.Text}");
+                output.WriteLine($"[{string.Join(", ", group.Select(x => x.Id).Distinct())}] {TerminalText.Escape(fix.Text)}");
                 foreach (string command in fix.Commands)
                 {
-                    output.WriteLine($"    {command}");
+                    output.WriteLine($"    {TerminalText.Escape(command)}");
                 }
             }
         }
@@ -65,19 +65,19 @@ public sealed class TextReport(TextWriter output, bool colour)
             output.WriteLine(Bold("== Problems reading the host =="));
             foreach (HostProblem p in f.Problems)
             {
-                output.WriteLine(p.ToString());
+                output.WriteLine(TerminalText.Escape(p.ToString()));
             }
         }
 
         output.WriteLine();
         output.WriteLine(Bold("== Summary =="));
         output.WriteLine(string.Join(", ", Enum.GetValues<CheckStatus>().Select(s => $"{r.Checks.Count(x => x.Status == s)} {Names.Of(s)}")));
-        output.WriteLine($"Verdict: {Paint(VerdictColour(r.Verdict), Names.Of(r.Verdict).ToUpperInvariant())} ({r.VerdictReason})");
+        output.WriteLine($"Verdict: {Paint(VerdictColour(r.Verdict), Names.Of(r.Verdict).ToUpperInvariant())} ({TerminalText.Escape(r.VerdictReason)})");
     }
 
     private static string N(long? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
 
-    private void Fact(string name, string value) => output.WriteLine($"{name,-15} {value}");
+    private void Fact(string name, string value) => output.WriteLine($"{name,-15} {TerminalText.Escape(value)}");
 
     private string Tag(CheckStatus s) => Paint(StatusColour(s), $"[{s.ToString().ToUpperInvariant()}]");
 
