@@ -51,7 +51,7 @@ public static class CheckCommand
             Verdict.Unknown => "unknown: " + report.VerdictReason,
             _ => $"{Rendering.Names.Of(report.Verdict)}: {string.Join(", ", problems)}" + (ids.Length > 0 ? $"; {ids}" : ""),
         };
-        return Cut(text, MaxMessageBytes);
+        return Cut(Rendering.TerminalText.Escape(text), MaxMessageBytes);
     }
 
     internal static string Cut(string text, int maxBytes)

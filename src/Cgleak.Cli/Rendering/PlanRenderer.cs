@@ -50,7 +50,7 @@ public static class PlanRenderer
             o.AppendLine($"NOTE: {p}");
         }
 
-        return o.ToString();
+        return TerminalText.EscapeLines(o.ToString()); // titles and notes come from the host's boot files
     }
 
     /// <summary>

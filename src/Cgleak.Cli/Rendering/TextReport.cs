@@ -72,7 +72,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
                 Paragraph($"[{string.Join(", ", group.Select(x => x.Id).Distinct())}] {fix.Text}", "", "  ");
                 foreach (string command in fix.Commands)
                 {
-                    output.WriteLine(TextWrap.Command(command, width, "    "));
+                    output.WriteLine(TextWrap.Command(TerminalText.Escape(command), width, "    "));
                 }
             }
         }
@@ -130,7 +130,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
     private void WriteBounded(string label, string text, string indent, int maxLines)
     {
-        var lines = TextWrap.Lines(text, width, indent + label, indent + new string(' ', label.Length)).ToList();
+        var lines = TextWrap.Lines(TerminalText.Escape(text), width, indent + label, indent + new string(' ', label.Length)).ToList();
         if (lines.Count > maxLines)
         {
             lines = lines.Take(maxLines).ToList();
@@ -235,6 +235,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
     private void Paragraph(string text, string first, string rest, bool dim = false)
     {
+        text = TerminalText.Escape(text); // host files' control bytes never reach the terminal
         // The prefix may carry colour codes, which take no columns.
         int invisible = Invisible(first);
         bool firstLine = true;

@@ -7,7 +7,8 @@ namespace Cgleak.Host.Components;
 /// <summary>
 /// Finds runc, containerd, docker and kubelet and their versions. On the live host it runs
 /// "BINARY --version"; on a host tree it never executes the host's binaries and reads what packaging left
-/// in text: Debian's /var/lib/dpkg/status and /var/log/yum.log. runc binaries are fingerprinted by their
+/// in text: Debian's /var/lib/dpkg/status, dnf's /var/log/dnf.rpm.log (el8+) and /var/log/yum.log (el7), their
+/// rotations included. runc binaries are fingerprinted by their
 /// strings in both cases (kmem-facts R11), since the version alone cannot tell a nokmem build.
 /// </summary>
 public sealed partial class ComponentSurvey(HostRoot host)
@@ -32,8 +33,8 @@ public sealed partial class ComponentSurvey(HostRoot host)
     public IReadOnlyList<ComponentFact> Survey()
     {
         IReadOnlyDictionary<string, string> dpkg = ReadPackages("/var/lib/dpkg/status", DpkgStatus.InstalledVersions);
-        IReadOnlyDictionary<string, string> yum = ReadPackages("/var/log/yum.log", YumLog.InstalledVersions);
-        var tasks = Components.Select(c => Task.Run(() => Find(c.Name, c.Binaries, c.Packages, dpkg, yum))).ToArray();
+        PackageLog[] logs = [ReadHistory("dnf.rpm.log", DnfRpmLog.InstalledVersions), ReadHistory("yum.log", YumLog.InstalledVersions)];
+        var tasks = Components.Select(c => Task.Run(() => Find(c.Name, c.Binaries, c.Packages, dpkg, logs))).ToArray();
         Task.WaitAll(tasks);
         return tasks.Select(t => t.Result).ToList();
     }
@@ -48,24 +49,46 @@ public sealed partial class ComponentSurvey(HostRoot host)
             .. DropIns("/lib/systemd/system/kubelet.service.d"),
             "/etc/systemd/system/kubelet.service", "/usr/lib/systemd/system/kubelet.service", "/lib/systemd/system/kubelet.service",
         ];
+        // The config file is the one --config names (binary installs: /etc/kubernetes/kubelet-conf.yml), else kubeadm's.
+        string configFile = "/var/lib/kubelet/config.yaml";
+        bool configNamed = false;
         foreach (string file in flagFiles)
         {
             KernelRead r = host.Read(file);
-            if (r.IsOk && DriverFlag().Match(StripComments(r.Text)) is { Success: true } m)
+            if (!r.IsOk)
+            {
+                continue;
+            }
+
+            string flags = StripComments(r.Text);
+            if (DriverFlag().Match(flags) is { Success: true } m)
             {
                 return new KubeletCgroupDriver(m.Groups[1].Value, $"{file}: --cgroup-driver={m.Groups[1].Value}");
             }
+
+            if (!configNamed && ConfigFlag().Match(flags) is { Success: true } c)
+            {
+                (configFile, configNamed) = (c.Groups[1].Value, true);
+            }
         }
 
-        KernelRead config = host.Read("/var/lib/kubelet/config.yaml");
+        KernelRead config = host.Read(configFile);
         if (config.IsOk)
         {
             if (DriverKey().Match(config.Text) is { Success: true } m)
             {
-                return new KubeletCgroupDriver(m.Groups[1].Value, $"/var/lib/kubelet/config.yaml: cgroupDriver: {m.Groups[1].Value}");
+                return new KubeletCgroupDriver(m.Groups[1].Value, $"{configFile}: cgroupDriver: {m.Groups[1].Value}");
             }
 
-            return new KubeletCgroupDriver("cgroupfs", "/var/lib/kubelet/config.yaml sets no cgroupDriver: kubelet's default, cgroupfs");
+            return new KubeletCgroupDriver("cgroupfs", $"{configFile} sets no cgroupDriver: kubelet's default, cgroupfs");
+        }
+
+        if (configNamed && config.Outcome == ReadOutcome.NotReadable)
+        {
+            lock (Problems)
+            {
+                Problems.Add($"{configFile}: cannot read the kubelet config --config names: {config.ErrorText}");
+            }
         }
 
         return kubeletPresent ? new KubeletCgroupDriver("cgroupfs", "no --cgroup-driver flag or config.yaml found: kubelet's default, cgroupfs") : null;
@@ -92,7 +115,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
         string.Join('\n', text.Split('\n').Where(l => !l.TrimStart().StartsWith('#')));
 
     private ComponentFact Find(string name, string[] binaries, string[] packages,
-        IReadOnlyDictionary<string, string> dpkg, IReadOnlyDictionary<string, string> yum)
+        IReadOnlyDictionary<string, string> dpkg, PackageLog[] logs)
     {
         string? binary = BinaryDirectories
             .SelectMany(d => binaries.Select(b => d + "/" + b))
@@ -111,9 +134,12 @@ public sealed partial class ComponentSurvey(HostRoot host)
                 return new ComponentFact(name, v, $"/var/lib/dpkg/status ({package})", binary, build);
             }
 
-            if (yum.TryGetValue(package, out v))
+            foreach (PackageLog log in logs)
             {
-                return new ComponentFact(name, v, $"/var/log/yum.log ({package})", binary, build);
+                if (log.Versions.TryGetValue(package, out v))
+                {
+                    return new ComponentFact(name, v, $"{log.SourceOf(package)} ({package})", binary, build);
+                }
             }
         }
 
@@ -202,8 +228,55 @@ public sealed partial class ComponentSurvey(HostRoot host)
         return r.IsOk ? parse(r.Text) : new Dictionary<string, string>();
     }
 
+    /// <summary>A package history log and its rotations: the versions their events leave, and which file said so.</summary>
+    private sealed record PackageLog(IReadOnlyDictionary<string, string> Versions, IReadOnlyList<(string File, string Text)> Files)
+    {
+        /// <summary>The newest file that names the package: "/var/log/yum.log-20200101".</summary>
+        public string SourceOf(string package) => Files.LastOrDefault(f => Mentions(f.Text, package + "-")).File ?? Files[^1].File;
+
+        // "Installed: docker-ce-..." or, with an epoch, "Installed: 3:docker-ce-...".
+        private static bool Mentions(string text, string name) =>
+            text.Contains(" " + name, StringComparison.Ordinal) || text.Contains(":" + name, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Reads /var/log/NAME and its uncompressed rotations (yum.log-20200101, dnf.rpm.log.1), oldest first, so a
+    /// later event (an update, an erase) overrides an earlier one across files.
+    /// </summary>
+    private PackageLog ReadHistory(string name, Func<string, IReadOnlyDictionary<string, string>> parse)
+    {
+        HostDirectory listed = host.List("/var/log");
+        var files = new List<(string File, string Text)>();
+        foreach (string file in listed.Entries
+            .Where(e => !e.IsDirectory && !e.Name.EndsWith(".gz", StringComparison.Ordinal) && Logs.SymptomScanner.IsLogOrRotation(name, e.Name))
+            .OrderByDescending(e => Logs.SymptomScanner.RotationAge(name, e.Name))
+            .Select(e => "/var/log/" + e.Name))
+        {
+            KernelRead r = host.Read(file);
+            if (r.IsOk)
+            {
+                files.Add((file, r.Text));
+            }
+            else if (r.Outcome == ReadOutcome.NotReadable)
+            {
+                lock (Problems)
+                {
+                    Problems.Add($"{file}: {r.ErrorText}");
+                }
+            }
+        }
+
+        return files.Count == 0
+            ? new PackageLog(new Dictionary<string, string>(), [("/var/log/" + name, "")])
+            : new PackageLog(parse(string.Join('\n', files.Select(f => f.Text))), files);
+    }
+
     [GeneratedRegex(@"--cgroup-driver[= ]+""?(systemd|cgroupfs)")]
     private static partial Regex DriverFlag();
+
+    /// <summary>kubelet's --config flag: "--config=/etc/kubernetes/kubelet-conf.yml" (not --kubeconfig: no "--" before "config").</summary>
+    [GeneratedRegex(@"--config[= ]+""?(/[^\s""\\]+)")]
+    private static partial Regex ConfigFlag();
 
     [GeneratedRegex(@"(?m)^cgroupDriver:\s*""?(systemd|cgroupfs)")]
     private static partial Regex DriverKey();

@@ -29,6 +29,13 @@ public sealed partial record ComponentVersion(int Major, int Minor, int Patch, i
             m.Groups[4].Success ? Num(m.Groups[4]) : null);
     }
 
+    /// <summary>
+    /// The version as <paramref name="text"/> spells it, for display: docker's "18.09.0" (its package's spelling),
+    /// which <see cref="Find"/> parses to 18.9.0; null when there is none.
+    /// </summary>
+    public static string? FindText(string? text) =>
+        text is not null && VersionPattern().Match(text) is { Success: true } m ? m.Value : null;
+
     public static ComponentVersion Of(int major, int minor, int patch = 0, int? rc = null) => new(major, minor, patch, rc);
 
     public int CompareTo(ComponentVersion? other)
