@@ -380,7 +380,6 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return new BootChangeResult(files, dir, messages);
     }
 
-
     private static string Run(string file, string[] args, List<string> messages)
     {
         ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException($"cannot run {file}");
