@@ -55,21 +55,6 @@ internal static unsafe partial class Posix
     public static int MkdirAt(SafeFileHandle dir, string name, int mode) =>
         WithPath(name, p => MkdirAtRaw((int)dir.DangerousGetHandle(), p, mode)) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    /// <summary>readlinkat(2): the link's target, or null when <paramref name="name"/> is not a link.</summary>
-    public static string? ReadLinkAt(SafeFileHandle dir, string name)
-    {
-        byte[] buffer = new byte[4096];
-        byte[] path = Encoding.UTF8.GetBytes(name + "\0");
-        nint n;
-        fixed (byte* b = buffer)
-        fixed (byte* p = path)
-        {
-            n = ReadLinkAtRaw((int)dir.DangerousGetHandle(), (nint)p, b, buffer.Length);
-        }
-
-        return n < 0 || n >= buffer.Length ? null : Encoding.UTF8.GetString(buffer, 0, (int)n);
-    }
-
     /// <summary>Reads to EOF, at most <paramref name="maxBytes"/>: null when there is more (a runaway file) or the read would block (a FIFO).</summary>
     public static byte[]? ReadAll(SafeFileHandle handle, int maxBytes, out int errno)
     {
@@ -163,9 +148,6 @@ internal static unsafe partial class Posix
 
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
     private static partial int OpenAtRaw(int dirFd, nint path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
-    private static partial nint ReadLinkAtRaw(int dirFd, nint path, byte* buffer, nint size);
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint ReadRaw(int fd, byte* buffer, nint count);

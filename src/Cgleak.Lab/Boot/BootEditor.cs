@@ -25,7 +25,7 @@ public sealed record BootChangeResult(IReadOnlyList<ChangedFile> Files, string? 
 /// byte, a BOM and CRLF line ends stay, bytes that are not UTF-8 stay, in the file and in its backup.
 /// Write-ahead: before the first file is replaced, a backup directory under the state directory holds each
 /// file as it was and as it will be, and a manifest, all fsynced with their directories; then each file is
-/// replaced by a durable rename inside the host root (<see cref="HostDirectory"/>), then the backup is
+/// replaced by a durable rename inside the host root (<see cref="WritableDirectory"/>), then the backup is
 /// marked committed. A failure rolls back what was replaced; a crash at any point leaves a state that
 /// `cgleak fix undo` restores byte for byte, or that the next `cgleak fix apply` completes. Temp files of a
 /// crashed run are removed by the next one.
@@ -128,7 +128,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     {
         try
         {
-            using HostDirectory dir = HostDirectory.Open(host, "/var/lib/cgleak", create: true);
+            using WritableDirectory dir = WritableDirectory.Open(host, "/var/lib/cgleak", create: true);
             return dir.LocalPath;
         }
         catch (IOException e)
@@ -180,7 +180,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             byte[] bytes;
             try
             {
-                using HostDirectory d = HostDirectory.Open(host, dir);
+                using WritableDirectory d = WritableDirectory.Open(host, dir);
                 _ = AtomicFile.RemoveStaleTemps(d.LocalPath);
                 bytes = d.ReadFile(name);
             }
@@ -320,7 +320,6 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return new BootChangeResult(files, dir, messages);
     }
 
-    
     private static string Run(string file, string[] args, List<string> messages)
     {
         ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException($"cannot run {file}");
@@ -340,7 +339,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             foreach (var (hostPath, bytes) in changes)
             {
                 RawFile file = raw[hostPath];
-                using HostDirectory d = HostDirectory.Open(host, file.HostDirectory);
+                using WritableDirectory d = WritableDirectory.Open(host, file.HostDirectory);
                 AtomicFile.WriteIn(d.Handle, d.LocalPath, file.Name, bytes, null, () =>
                 {
                     BeforeRename?.Invoke(d.Local(file.Name));
@@ -515,7 +514,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             throw new LabException($"the backup of {hostPath} does not match its manifest (sha256 {Sha256(bytes)[..12]}, expected {sha256[..12]}): restore it by hand");
         }
 
-        using HostDirectory d = OpenDirectoryOf(hostPath);
+        using WritableDirectory d = OpenDirectoryOf(hostPath);
         AtomicFile.WriteIn(d.Handle, d.LocalPath, Path.GetFileName(hostPath), bytes, null, () => BeforeRename?.Invoke(d.Local(Path.GetFileName(hostPath))));
     }
 
@@ -523,7 +522,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     {
         try
         {
-            using HostDirectory d = OpenDirectoryOf(hostPath);
+            using WritableDirectory d = OpenDirectoryOf(hostPath);
             _ = AtomicFile.RemoveStaleTemps(d.LocalPath);
             return d.ReadFile(Path.GetFileName(hostPath));
         }
@@ -533,7 +532,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
     }
 
-    private HostDirectory OpenDirectoryOf(string hostPath) => HostDirectory.Open(host, Path.GetDirectoryName(hostPath)!);
+    private WritableDirectory OpenDirectoryOf(string hostPath) => WritableDirectory.Open(host, Path.GetDirectoryName(hostPath)!);
 
     private static string BackupName(string hostPath) => hostPath.TrimStart('/').Replace('/', '_');
 
