@@ -179,7 +179,10 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
     private async Task ServeAsync(Connection connection, CancellationToken stoppingToken)
     {
         Socket socket = connection.Socket;
-        byte[] buffer = new byte[limits.MaxHeaderBytes];
+
+        // Pooled: thousands of short-lived connections (a client that never finishes, closed at the cap) would
+        // otherwise each leave 8 KiB for the collector, and the heap grows by its whole gen0 budget.
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(limits.MaxHeaderBytes);
         int filled = 0;
         try
         {
@@ -188,14 +191,14 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 int end;
                 while ((end = HeaderEnd(buffer.AsSpan(0, filled))) < 0)
                 {
-                    if (filled == buffer.Length)
+                    if (filled == limits.MaxHeaderBytes)
                     {
                         await RespondAsync(connection, 431, TextPlain, TooLarge, head: false, keepAlive: false, stoppingToken).ConfigureAwait(false);
                         await LingerAsync(connection, buffer, stoppingToken).ConfigureAwait(false);
                         return;
                     }
 
-                    int n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, stoppingToken).ConfigureAwait(false);
+                    int n = await socket.ReceiveAsync(buffer.AsMemory(filled, limits.MaxHeaderBytes - filled), SocketFlags.None, stoppingToken).ConfigureAwait(false);
                     if (n == 0)
                     {
                         return;
@@ -239,6 +242,7 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
             }
 
             socket.Dispose();
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

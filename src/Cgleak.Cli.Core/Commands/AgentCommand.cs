@@ -18,7 +18,8 @@ public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string 
 /// </summary>
 public static partial class AgentCommand
 {
-    public const string Description = "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status.";
+    public const string Description = "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status. "
+        + "SIGTERM or SIGINT stop it (exit 0); SIGHUP is ignored (nothing to reload). A port in use: exit 69.";
 
     /// <summary>`cgleak agent`.</summary>
     public static Command Create() => WithOptions(new Command("agent", Description));
