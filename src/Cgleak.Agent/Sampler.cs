@@ -9,7 +9,8 @@ namespace Cgleak.Agent;
 /// <summary>
 /// Samples the host with the doctor's code every interval, in the background: feeds the forecasts, renders
 /// the metrics and /status once per sample and publishes them. A failed sample counts in
-/// cgleak_scan_errors_total and leaves the last good one served.
+/// cgleak_scan_errors_total and leaves the last good one served. A sample that never ends (a read of the host
+/// that blocks) holds up no other: /healthz says so after 3 intervals, and stopping does not wait for it.
 /// </summary>
 public sealed partial class Sampler(AgentOptions options, AgentState state, ILogger<Sampler> log) : BackgroundService
 {
@@ -26,7 +27,9 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         using var timer = new PeriodicTimer(options.Interval);
         do
         {
-            await Task.Run(() => SampleOnce(DateTimeOffset.UtcNow, stoppingToken), stoppingToken).ConfigureAwait(false);
+            // WaitAsync: SIGTERM ends the agent at once even while a sample is stuck in a read; the process exits
+            // with that thread still blocked, where waiting for it took the host's whole shutdown timeout.
+            await Task.Run(() => SampleOnce(DateTimeOffset.UtcNow, stoppingToken), stoppingToken).WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -35,9 +38,10 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
     {
         var clock = Stopwatch.StartNew();
         DoctorReport? report = null;
+        state.SampleBegins();
         try
         {
-            report = Doctor.Examine(options.Host, cancel: cancel);
+            report = options.Examine(options.Host, cancel);
             if (report.Facts.Problems.Count > 0)
             {
                 _errors++;
@@ -70,6 +74,7 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         string text = MetricsExporter.TextAsync(registry, cancel).GetAwaiter().GetResult();
         string status = _last is { } l ? options.StatusJson(l) : "{}";
         state.Publish(new AgentState.Snapshot(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(status), _last, _last is not null, _errors));
+        state.SampleEnded();
         Sampled?.Invoke(report);
 
         // A sample allocates briefly (the walk, child processes, logs) and then idles for 30 s on every node:

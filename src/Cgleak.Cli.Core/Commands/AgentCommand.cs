@@ -2,21 +2,24 @@ using System.CommandLine;
 using Cgleak.Agent;
 using Cgleak.Agent.Kubernetes;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cgleak.Cli.Commands;
 
-public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null);
+public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null,
+    bool StatusRedact = false);
 
 /// <summary>
 /// The agent's command line: `cgleak agent` and `cgleak-agent` (the same agent in a program of its own, which
 /// `cgleak agent` runs when it is installed beside cgleak) take the same options and run the same host.
 /// </summary>
-public static class AgentCommand
+public static partial class AgentCommand
 {
-    public const string Description = "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status.";
+    public const string Description = "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status. "
+        + "SIGTERM or SIGINT stop it (exit 0); SIGHUP is ignored (nothing to reload). A port in use: exit 69.";
 
     /// <summary>`cgleak agent`.</summary>
     public static Command Create() => WithOptions(new Command("agent", Description));
@@ -29,17 +32,29 @@ public static class AgentCommand
     {
         var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR (in a DaemonSet: /host).", HelpName = "DIR" };
         var interval = new Option<double>("--interval") { Description = "Seconds between samples.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
-        var listen = new Option<string>("--listen") { Description = "Where to serve /metrics, /healthz, /readyz, /status.", DefaultValueFactory = _ => AgentOptions.DefaultListen, HelpName = "HOST:PORT" };
+        var listen = new Option<string>("--listen")
+        {
+            Description = "Where to serve /metrics, /healthz, /readyz, /status: an IP address (IPv6 in brackets) or localhost, and a port; "
+                + "[::]:PORT or :PORT is every address, IPv4 and IPv6; 0.0.0.0:PORT every IPv4 address. Beyond loopback, anyone who "
+                + "reaches the port reads /status without authentication (a warning at start says so).",
+            DefaultValueFactory = _ => AgentOptions.DefaultListen,
+            HelpName = "HOST:PORT",
+        };
+        var statusRedact = new Option<bool>("--status-redact")
+        {
+            Description = "Leave the kernel command line and log lines (which name pods) out of /status; the verdict, counts and checks stay.",
+        };
         var window = new Option<double>("--window") { Description = "Hours of history the forecast fits.", DefaultValueFactory = _ => 6, HelpName = "HOURS" };
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Keep the MemoryCgroupPressure condition on this node (NODE_NAME, in-cluster service account), with an Event on each change." };
         var taintWhen = new Option<string?>("--taint-when") { Description = "Add the NoSchedule taint cgleak.io/memcg-exhausted while the node has the problem, so new pods go elsewhere.", HelpName = "affected" };
         taintWhen.AcceptOnlyFromAmong("affected");
-        foreach (Option option in (Option[])[hostRoot, interval, listen, window, kubernetes, taintWhen])
+        foreach (Option option in (Option[])[hostRoot, interval, listen, window, statusRedact, kubernetes, taintWhen])
         {
             command.Options.Add(option);
         }
 
-        command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes), p.GetValue(taintWhen))));
+        command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes),
+            p.GetValue(taintWhen), p.GetValue(statusRedact))));
         return command;
     }
 
@@ -50,25 +65,43 @@ public static class AgentCommand
             throw new UserFacingException(args.IntervalSeconds < 1 ? $"--interval {args.IntervalSeconds}: at least 1 second" : $"--window {args.WindowHours}: must be positive", ExitCodes.Usage);
         }
 
-        var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), args.Listen,
-            TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion,
-            report => System.Text.Json.JsonSerializer.Serialize(JsonReport.ToDocument(report), ReportJsonContext.Default.DoctorDocument));
+        ListenAddress listen;
         try
         {
-            _ = options.Prefix;
+            listen = ListenAddress.Parse(args.Listen);
         }
-        catch (ArgumentException e)
+        catch (FormatException e)
         {
             throw new UserFacingException(e.Message, ExitCodes.Usage);
         }
 
+        var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), listen,
+            TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion,
+            report => System.Text.Json.JsonSerializer.Serialize(StatusDocument(report, args.StatusRedact), ReportJsonContext.Default.DoctorDocument),
+            args.StatusRedact);
+
+        // Bound before the host starts: a port in use is one line and exit 69, not a host that logs a stack trace.
+        System.Net.Sockets.Socket socket;
+        try
+        {
+            socket = listen.Bind(backlog: 128);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new UserFacingException($"--listen {args.Listen}: {BindError(e)}", ExitCodes.Unavailable);
+        }
+
         HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
+
+        // A backstop: the services stop at once (a sample stuck in a read is not waited for); kubelet's grace is 30 s.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<AgentState>();
+        builder.Services.AddSingleton(new AgentState(TimeProvider.System));
         builder.Services.AddSingleton<Sampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Sampler>());
-        builder.Services.AddHostedService<HttpEndpoint>();
+        builder.Services.AddHostedService(sp => new HttpEndpoint(options, sp.GetRequiredService<AgentState>(), socket, HttpLimits.Default,
+            sp.GetRequiredService<ILogger<HttpEndpoint>>()));
         if (args.Kubernetes)
         {
             string node = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } n
@@ -89,15 +122,56 @@ public static class AgentCommand
             builder.Services.AddHostedService<ConditionService>();
         }
         using IHost host = builder.Build();
-        try
-        {
-            host.Run(); // SIGINT/SIGTERM stop it
-        }
-        catch (System.Net.HttpListenerException e)
-        {
-            throw new UserFacingException($"--listen {args.Listen}: {e.Message}", ExitCodes.Unavailable);
-        }
 
+        // SIGHUP is ignored (logged): there is no configuration file to reload, and a closed terminal or a
+        // `kill -HUP` meant for a daemon must not kill the agent (it exited 129).
+        ILogger hangup = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cgleak.Agent");
+        using var sighup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            LogHangupIgnored(hangup);
+        });
+        host.Run(); // SIGINT/SIGTERM stop it
         return ExitCodes.Ok;
     }
+
+    /// <summary>/status: the doctor's JSON; with --status-redact without the kernel command line and the log lines.</summary>
+    public static DoctorDocument StatusDocument(DoctorReport report, bool redact)
+    {
+        DoctorDocument document = JsonReport.ToDocument(report);
+        if (!redact)
+        {
+            return document;
+        }
+
+        // The logs check's evidence quotes log lines ("..., last Mar  3 11:12:17: ... pod4a9c1b2e...: cannot allocate
+        // memory"): the file, count and time stay, the line goes.
+        string[] quoted = [.. report.Facts.Logs?.Sightings.Select(s => $", last {s.LastSeen}: ") ?? []];
+        var checks = document.Checks.Select(c => c.Id == "logs.symptom" ? c with { Evidence = [.. c.Evidence.Select(e => WithoutLine(e, quoted))] } : c).ToList();
+        return document with { Host = document.Host with { Cmdline = null }, Checks = checks };
+    }
+
+    private static string WithoutLine(string evidence, string[] quoted)
+    {
+        foreach (string q in quoted)
+        {
+            if (evidence.IndexOf(q, StringComparison.Ordinal) is >= 0 and int at)
+            {
+                return evidence[..(at + q.Length - 2)] + " (line left out: --status-redact)";
+            }
+        }
+
+        return evidence;
+    }
+
+    private static string BindError(System.Net.Sockets.SocketException e) => e.SocketErrorCode switch
+    {
+        System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use (another agent or node_exporter?)",
+        System.Net.Sockets.SocketError.AddressNotAvailable => "no such address on this node",
+        System.Net.Sockets.SocketError.AccessDenied => "permission denied (a port below 1024 needs CAP_NET_BIND_SERVICE)",
+        _ => e.Message,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP ignored: the agent has no configuration to reload (restart it to change options)")]
+    private static partial void LogHangupIgnored(ILogger logger);
 }
