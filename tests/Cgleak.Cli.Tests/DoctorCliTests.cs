@@ -15,6 +15,15 @@ public class DoctorCliTests
         { "cgroup-v2", ExitCodes.Ok },
         { "no-memory-controller", ExitCodes.Ok },
         { "malformed", ExitCodes.Unknown },
+        { "el7-elrepo-lt-5.4", ExitCodes.Ok },
+        { "el7-elrepo-ml-6.5", ExitCodes.Ok },
+        { "el7-3.10-at-the-wall", ExitCodes.Affected },
+        { "openeuler-22.03", ExitCodes.Ok },
+        { "kylin-v10", ExitCodes.Ok },
+        { "alinux3-nokmem", ExitCodes.Ok },
+        { "amzn2-4.14", ExitCodes.Ok },
+        { "tlinux2-3.10.107", ExitCodes.AtRisk },
+        { "rocky-8", ExitCodes.Ok },
     };
 
     [Theory]

@@ -9,7 +9,9 @@ public class FixPlanCliTests
     public static TheoryData<string, string> Plans()
     {
         var data = new TheoryData<string, string>();
-        foreach (string scenario in (string[])["boot-el7-bios", "boot-el7-uefi", "boot-el8-bls", "boot-ubuntu", "el7-957-leaking", "el7-1062-no-nokmem", "cgroup-v2"])
+        foreach (string scenario in (string[])["boot-el7-bios", "boot-el7-uefi", "boot-el8-bls", "boot-ubuntu", "el7-957-leaking", "el7-1062-no-nokmem", "cgroup-v2",
+            "el7-elrepo-lt-5.4", "el7-elrepo-ml-6.5", "el7-3.10-at-the-wall", "openeuler-22.03", "kylin-v10", "alinux3-nokmem", "amzn2-4.14",
+            "tlinux2-3.10.107", "rocky-8", "ubuntu-5.4-dying", "malformed"])
         {
             foreach (string format in (string[])["text", "sh", "json"])
             {
@@ -26,7 +28,7 @@ public class FixPlanCliTests
     public void Plan_matches_the_reviewed_golden(string scenario, string format)
     {
         var run = CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", format);
-        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(CgleakProcess.Run("doctor", "--host-root", Repo.Fixture(scenario)).ExitCode, run.ExitCode); // the verdict (README)
         Assert.Equal("", run.Stderr);
         string golden = Path.Combine(Repo.Root, "tests", "goldens", "fix-plan", $"{scenario}.{(format == "text" ? "txt" : format)}");
         if (Environment.GetEnvironmentVariable("CGLEAK_UPDATE_GOLDENS") == "1")
@@ -40,6 +42,9 @@ public class FixPlanCliTests
     }
 
     [Theory]
+    [InlineData("el7-3.10-at-the-wall")]
+    [InlineData("tlinux2-3.10.107")]
+    [InlineData("ubuntu-5.4-dying")]
     [InlineData("boot-el7-bios")]
     [InlineData("boot-el7-uefi")]
     [InlineData("boot-el8-bls")]
@@ -97,5 +102,27 @@ public class FixPlanCliTests
     {
         CgleakProcess.Result run = CgleakProcess.RunTool(file, args);
         return (run.ExitCode, run.Stdout + run.Stderr);
+    }
+
+    [Theory]
+    [InlineData("malformed", 3)]              // unknown: no plan, what is missing
+    [InlineData("cgroup-v2", 0)]              // ok: nothing to fix
+    [InlineData("ubuntu-5.4-dying", 1)]       // at risk from dying memcgs: the reclaim plan
+    [InlineData("tlinux2-3.10.107", 1)]       // at risk from containerd's runc: the components plan
+    [InlineData("el7-3.10-at-the-wall", 2)]   // affected
+    public void Plan_exit_code_is_the_verdict(string scenario, int exitCode)
+    {
+        var run = CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario));
+        Assert.Equal(exitCode, run.ExitCode);
+        if (exitCode == 3)
+        {
+            Assert.Contains("Cannot plan: the diagnosis is unknown (could not read", run.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("Nothing to fix", run.Stdout, StringComparison.Ordinal);
+        }
+
+        if (exitCode == 1 && scenario == "ubuntu-5.4-dying")
+        {
+            Assert.Contains("cgleak reclaim", run.Stdout, StringComparison.Ordinal);
+        }
     }
 }

@@ -213,7 +213,7 @@ public class IdLowerBoundTests
 /// <summary>Plans that need no kernel change, and the component plan's packages by family.</summary>
 public class PlanWithoutLeakTests
 {
-    private static readonly Host.Boot.BootConfig NoBoot = Host.Boot.BootConfig.Read(Host.HostRoot.At(Path.GetTempPath()));
+    private static readonly Host.Boot.BootConfig NoBoot = Host.Boot.BootConfig.Read(Host.HostRoot.At(Testing.Repo.Fixture("no-memory-controller")));
 
     private static HostFacts Facts(string kernel, string cmdline, Distribution? d = null, IReadOnlyList<ComponentFact>? components = null) => new()
     {
@@ -286,5 +286,64 @@ public class PlanWithoutLeakTests
         FixStep install = ComponentPlanner.KernelInstallStep(new Findings(f), new PlanRequest(FixMethod.Kernel));
         Assert.Equal("apt-get install linux-generic", install.Commands[0]);
         Assert.StartsWith("dpkg-query -W 'linux-image-*'", install.Check[0], StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The new fixture hosts get what their READMEs promise (written from the runbook before running cgleak).</summary>
+public class RealMaterialFixtureTests
+{
+    private static DoctorReport Examine(string scenario) => Doctor.Examine(Host.HostRoot.At(Testing.Repo.Fixture(scenario)));
+
+    private static CheckResult Check(DoctorReport r, string id) => r.Checks.Single(c => c.Id == id);
+
+    [Fact]
+    public void Elrepo_kernel_lt_on_el7_is_upstream_5_4_and_ok()
+    {
+        DoctorReport r = Examine("el7-elrepo-lt-5.4");
+        Assert.Equal("upstream 5.4 (ELRepo kernel-lt/kernel-ml for el7)", r.Kernel!.Family);
+        Assert.Equal(Verdict.Ok, r.Verdict);
+        Assert.Equal(CheckStatus.Pass, Check(r, "kernel.kmem-leak").Status);
+        Assert.DoesNotContain(r.Checks.SelectMany(c => c.Remediation), x => x.Text.Contains("1062.4.1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Elrepo_kernel_ml_6_5_4_warns_that_kmem_limit_is_gone()
+    {
+        DoctorReport r = Examine("el7-elrepo-ml-6.5");
+        Assert.Equal("upstream 6.5 (ELRepo kernel-lt/kernel-ml for el7)", r.Kernel!.Family);
+        CheckResult leak = Check(r, "kernel.kmem-leak");
+        Assert.Equal(CheckStatus.Warn, leak.Status);
+        Assert.Contains("no memory.kmem.limit_in_bytes (L13)", leak.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_3_10_node_at_the_wall_is_affected_on_the_lower_bound()
+    {
+        DoctorReport r = Examine("el7-3.10-at-the-wall");
+        Assert.Equal(Verdict.Affected, r.Verdict);
+        Assert.Equal(64734, r.Counts.IdsInUseAtLeast);
+        Assert.Equal(CheckStatus.Fail, Check(r, "memcg.id-headroom").Status);
+    }
+
+    [Fact]
+    public void Tlinux_3_10_is_unknown_where_nothing_is_known_and_at_risk_from_containerd()
+    {
+        DoctorReport r = Examine("tlinux2-3.10.107");
+        Assert.Equal("upstream 3.10 (TencentOS 3.10 with backports)", r.Kernel!.Family);
+        Assert.Equal(Verdict.AtRisk, r.Verdict);
+        Assert.Contains("unknown", Check(r, "kernel.nokmem-arg").Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain(r.Checks.SelectMany(c => c.Remediation).SelectMany(x => x.Commands), c => c.Contains("update-grub", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("openeuler-22.03", "upstream 5.10 (openEuler)", "openEuler")]
+    [InlineData("kylin-v10", "upstream 4.19 (Kylin)", "Kylin Linux Advanced Server")]
+    [InlineData("alinux3-nokmem", "upstream 5.10 (Alibaba Cloud Linux)", "Alibaba Cloud Linux 3")]
+    [InlineData("amzn2-4.14", "upstream 4.14 (Amazon Linux)", "Amazon Linux 2")]
+    [InlineData("rocky-8", "upstream 4.18 (RHEL 8 family)", "RHEL 8+ family")]
+    public void Other_families_are_read_by_kernel_and_os_release_and_ok(string scenario, string kernel, string family)
+    {
+        DoctorReport r = Examine(scenario);
+        Assert.Equal((kernel, family, Verdict.Ok), (r.Kernel!.Family, new Findings(r.Facts).Family!.Name, r.Verdict));
     }
 }

@@ -23,13 +23,9 @@ public sealed class KernelKmemLeakCheck : ICheck
             evidence.Add("memory controller on cgroup v2: kmem is accounted per object and IDs are released at offline");
         }
 
-        if (k.KmemLimitWriteNote is { } note)
-        {
-            evidence.Add($"{release.Value.Text}: {note}");
-        }
-
         if (k.KmemLimitFileGone && k.LeaksIdsViaKmem == false)
         {
+            evidence.Add($"{release.Value.Text}: {k.KmemLimitWriteNote}");
             return new CheckResult(Id, Title, CheckStatus.Warn,
                 "This kernel does not lose memory cgroup IDs to kmem (I5), but it has no memory.kmem.limit_in_bytes (L13): runc before 1.1.10 "
                 + "cannot read cgroup stats, so kubelets that vendor it do not start, and runc rc93 and older cannot create containers (R16, K10).",

@@ -26,7 +26,9 @@ public static partial class ComponentPlanner
                 return Finish(FixMethod.Auto, $"Cannot plan: the diagnosis is unknown ({report.VerdictReason}). Make those readable "
                     + "(`cgleak doctor` names each file), then plan again; no plan is safer than one made without them.", [], inputs, problems);
             case Verdict.Ok:
-                return Finish(FixMethod.Auto, "Nothing to fix: " + report.VerdictReason + ".", [], inputs, problems);
+                var warnings = report.Checks.Where(c => c.Status == CheckStatus.Warn).Select(c => c.Id).ToList();
+                return Finish(FixMethod.Auto, "Nothing to fix: " + report.VerdictReason + "."
+                    + (warnings.Count > 0 ? $" Warnings that are not the leak, in `cgleak doctor`: {string.Join(", ", warnings)}." : ""), [], inputs, problems);
             default:
                 break;
         }

@@ -15,6 +15,6 @@ grub2-editenv list
 
 step '2. Install a kernel that honours cgroup.memory=nokmem'
 # why: el7 kernels before 3.10.0-1062.4.1 ignore the argument (kernel.nokmem-arg, L5)
-# undo: remove the new kernel package
+# undo: rpm -e kernel-<new version>   # after booting back into the old kernel
 # yum install kernel
 echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2

@@ -8,23 +8,23 @@ NODE="${NODE:-$(hostname)}"
 step() { printf '\n== %s\n' "$*"; }
 confirm() { local answer; read -r -p "$1 [y/N] " answer; [[ "$answer" == y || "$answer" == yes ]]; }
 
-step '1. Use a runc that does not enable kmem accounting'
-# why: runtime.runc / runtime.containerd: runc 1.0.0-rc94 and later ignore kmem (R8); containerd 1.4.5+/1.5.1+ pin such a runc (D9); now: runc unknown, containerd 1.2.0-3.el7
-# undo: yum downgrade containerd.io-<previous version>
-# yum install 'containerd.io >= 1.4.5'
+step '1. Use a runc that does not enable kmem accounting (containerd.io)'
+# why: runtime.runc / runtime.containerd: containerd.io 1.4.5+/1.5.1+ ships runc 1.0.0-rc94 or later (D9); now: runc unknown, containerd 1.2.0-3.el7
+# undo: yum downgrade containerd.io
+# yum update containerd.io   # to 1.4.5+/1.5.1+ (D9)
 # pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)
 echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2
 
 step '2. Upgrade docker-ce to 18.09.1 or later'
 # why: docker-ce 18.09.1 ships a runc with kmem accounting off on el7 (D2, runbook 4.1); from 18.09 runc comes from containerd.io (D3)
-# undo: yum downgrade docker-ce-<previous version>
-# yum install 'docker-ce >= 18.09.1' 'containerd.io >= 1.4.5'
+# undo: yum downgrade docker-ce
+# yum update docker-ce   # to 18.09.1 or later
 echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2
 
 step '3. Move kubelet 1.16.4 off kmem accounting'
-# why: kubelet.kmem: 1.8 to 1.21.1 with the cgroupfs driver enable kmem (K9); 1.21.2 and later do not (K7)
-# undo: reinstall the previous kubelet package
-# yum install 'kubelet >= 1.21.2'   # within your cluster's version skew policy
+# why: kubelet.kmem: 1.8 to 1.21.1 with the cgroupfs driver enable kmem (K9); 1.21.2 and later do not (K7); the systemd cgroup driver does not either (K2)
+# undo: yum downgrade kubelet
+# yum install 'kubelet-1.21.2*'   # or later, within your cluster's version skew policy
 # or rebuild 1.16.4 without kmem (K5): KUBE_GIT_VERSION=v1.16.4 ./build/run.sh make kubelet GOFLAGS="-tags=nokmem"
 echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# cgleak fix plan for host tree el7-3.10-at-the-wall
+# Kernel method, to stop the memory cgroup ID leak (runtime.containerd, kubelet.kmem, logs.symptom): add cgroup.memory=nokmem to 3.10.0-1160.el7.x86_64, drain, reboot, verify.
+# Review every step before running it. Steps that install packages are left as comments;
+# nothing reboots without asking. Set NODE to this node's Kubernetes name.
+set -euo pipefail
+NODE="${NODE:-$(hostname)}"
+step() { printf '\n== %s\n' "$*"; }
+confirm() { local answer; read -r -p "$1 [y/N] " answer; [[ "$answer" == y || "$answer" == yes ]]; }
+
+step '1. List the boot entries and find the one that boots next'
+# why: the runbook's 4.2: adding the argument to an entry that does not boot changes nothing
+awk -F\' '$1=="menuentry " {print i++ " : " $2}' /etc/grub2.cfg
+grub2-editenv list
+
+step '2. Add cgroup.memory=nokmem to /boot/vmlinuz-3.10.0-1160.el7.x86_64'
+# why: to stop the memory cgroup ID leak (runtime.containerd, kubelet.kmem, logs.symptom); 3.10.0-1160.el7.x86_64 honours it (kernel.nokmem-arg, L5)
+# undo: grubby --remove-args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64
+if ! grubby --info /boot/vmlinuz-3.10.0-1160.el7.x86_64 | grep -q -- 'cgroup.memory=nokmem'; then
+  grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64
+fi
+grubby --info /boot/vmlinuz-3.10.0-1160.el7.x86_64 | grep -- 'cgroup.memory=nokmem'
+
+step '3. Drain the node'
+# why: memory cgroups already charged with kernel memory keep their IDs until a reboot (runbook 4; M1): move the pods off first
+# undo: kubectl uncordon "$NODE"
+kubectl cordon "$NODE"
+kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data
+
+step '4. Reboot'
+# why: the new default entry and argument take effect at boot
+if confirm "Reboot $NODE now?"; then
+  systemctl reboot
+else
+  echo 'not rebooted: the change takes effect at the next boot'
+  exit 0
+fi
+
+step '5. Verify, then let pods back'
+# why: the runbook's check (section 6): kmem accounting off for every container, and the argument on the running command line
+# after the reboot: grep -o cgroup.memory=nokmem /proc/cmdline
+# after the reboot: cgleak verify --canary
+# after the reboot: kubectl uncordon "$NODE"
