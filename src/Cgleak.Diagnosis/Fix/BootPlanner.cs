@@ -25,7 +25,8 @@ public static class BootPlanner
         problems.AddRange(boot.Problems.Except(problems, StringComparer.Ordinal));
         problems.AddRange(boot.Notes);
         var entries = boot.Entries.Select(e => new BootEntry(e.Index, e.Title, e.KernelVersion, Honours(e.KernelVersion),
-            KernelCmdline.Parse(e.Arguments).HasListOption("cgroup.memory", "nokmem")) { Number = e.Number }).ToList();
+            KernelCmdline.Parse(e.Arguments).HasListOption("cgroup.memory", "nokmem"))
+        { Number = e.Number }).ToList();
         BootMenuEntry? next = boot.Next.Entry;
         BootMenuEntry? target = next is not null && Honours(next.KernelVersion) ? next
             : boot.Entries.Where(e => !e.IsRecovery && Honours(e.KernelVersion))
