@@ -22,15 +22,41 @@ public class FixPlanCliTests
         return data;
     }
 
+    /// <summary>Boot layouts built from real files (tests/fixtures/hosts/*/SOURCES.md), planned with --method kernel.</summary>
+    internal static readonly string[] RealBootLayouts =
+        ["ubuntu2204-uefi-stub", "ubuntu2204-stale", "ubuntu2204-saved-idpath", "ubuntu2204-submenu-default", "el8-bls-kernelopts", "el8-nokmem-kernelopts"];
+
+    public static TheoryData<string, string> KernelPlans()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string scenario in RealBootLayouts)
+        {
+            foreach (string format in (string[])["text", "sh", "json"])
+            {
+                data.Add(scenario, format);
+            }
+        }
+
+        return data;
+    }
+
     /// <summary>CGLEAK_UPDATE_GOLDENS=1 rewrites them; review the diff like code.</summary>
     [Theory]
     [MemberData(nameof(Plans))]
-    public void Plan_matches_the_reviewed_golden(string scenario, string format)
+    public void Plan_matches_the_reviewed_golden(string scenario, string format) => MatchesGolden(scenario, format, scenario);
+
+    /// <summary>The kernel method on the real boot layouts: goldens named kernel-SCENARIO.</summary>
+    [Theory]
+    [MemberData(nameof(KernelPlans))]
+    public void Kernel_plan_on_a_real_boot_layout_matches_the_reviewed_golden(string scenario, string format) =>
+        MatchesGolden(scenario, format, "kernel-" + scenario, "--method", "kernel");
+
+    private static void MatchesGolden(string scenario, string format, string name, params string[] extra)
     {
-        var run = CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", format);
+        var run = CgleakProcess.Run(["fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", format, .. extra]);
         Assert.Equal(CgleakProcess.Run("doctor", "--host-root", Repo.Fixture(scenario)).ExitCode, run.ExitCode); // the verdict (README)
         Assert.Equal("", run.Stderr);
-        string golden = Path.Combine(Repo.Root, "tests", "goldens", "fix-plan", $"{scenario}.{(format == "text" ? "txt" : format)}");
+        string golden = Path.Combine(Repo.Root, "tests", "goldens", "fix-plan", $"{name}.{(format == "text" ? "txt" : format)}");
         if (Environment.GetEnvironmentVariable("CGLEAK_UPDATE_GOLDENS") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
@@ -50,10 +76,16 @@ public class FixPlanCliTests
     [InlineData("boot-el8-bls")]
     [InlineData("boot-ubuntu")]
     [InlineData("el7-957-leaking")]
-    public void The_script_passes_bash_n_and_shellcheck(string scenario)
+    [InlineData("ubuntu2204-uefi-stub", "kernel")]
+    [InlineData("ubuntu2204-stale", "kernel")]
+    [InlineData("ubuntu2204-saved-idpath", "kernel")]
+    [InlineData("ubuntu2204-submenu-default", "kernel")]
+    [InlineData("el8-bls-kernelopts", "kernel")]
+    [InlineData("el8-nokmem-kernelopts", "kernel")]
+    public void The_script_passes_bash_n_and_shellcheck(string scenario, string method = "auto")
     {
         string script = Path.Combine(Path.GetTempPath(), $"cgleak-plan-{scenario}-{Environment.ProcessId}.sh");
-        File.WriteAllText(script, CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", "sh").Stdout);
+        File.WriteAllText(script, CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", "sh", "--method", method).Stdout);
         try
         {
             Assert.Equal((0, ""), Tool("bash", "-n", script));

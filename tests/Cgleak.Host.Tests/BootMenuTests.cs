@@ -107,6 +107,17 @@ public class BootMenuTests
         Assert.Null(GrubMenu.Parse("menuentry 'a' {\n}\n", "f").Default);
     }
 
+    [Fact]
+    public void A_set_default_under_a_condition_is_not_the_default_el8s_fallback_counting()
+    {
+        const string El8 = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set default=\"${saved_entry}\"\nfi\n"
+            + "if [ -n \"${boot_counter}\" -a \"${boot_success}\" = \"0\" ]; then\n  if  [ \"${boot_counter}\" = \"0\" ]; then\n    set default=1\n  fi\nfi\n"
+            + "if [ x$a = xy ]; then set default=7; fi\ninsmod blscfg\nblscfg\n";
+        GrubMenu menu = GrubMenu.Parse(El8, "/boot/grub2/grub.cfg");
+        Assert.Equal("${saved_entry}", menu.Default);
+        Assert.True(menu.HonoursNextEntry);
+    }
+
     [Theory]
     [InlineData("0", "0")]
     [InlineData("1>2", "1>2")]

@@ -5,9 +5,13 @@ using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Fix;
 
-/// <summary>The boot part of a kernel plan, decided on the boot model alone: which entry boots, which one to boot, and where the argument goes.</summary>
+/// <summary>
+/// The boot part of a kernel plan, decided on the boot model alone: which entry boots, which one to boot,
+/// and where the argument goes.
+/// </summary>
 /// <param name="Target">the entry to boot with the argument, null when no entry runs a kernel that honours it.</param>
-public sealed record BootDecision(IReadOnlyList<BootEntry> Entries, int? Next, BootMenuEntry? NextEntry, BootMenuEntry? Target, FixStep ListStep);
+public sealed record BootDecision(
+    IReadOnlyList<BootEntry> Entries, int? Next, BootMenuEntry? NextEntry, BootMenuEntry? Target, FixStep ListStep);
 
 /// <summary>
 /// The boot steps of the runbook's method 2 (DIGEST 5) on one host's <see cref="BootConfig"/>: list the entries
@@ -24,20 +28,26 @@ public static class BootPlanner
     {
         problems.AddRange(boot.Problems.Except(problems, StringComparer.Ordinal));
         problems.AddRange(boot.Notes);
-        var entries = boot.Entries.Select(e => new BootEntry(e.Index, e.Title, e.KernelVersion, Honours(e.KernelVersion),
-            KernelCmdline.Parse(e.Arguments).HasListOption("cgroup.memory", "nokmem")) { Number = e.Number }).ToList();
+        var entries = boot.Entries.Select(e => new BootEntry(
+            e.Index, e.Title, e.KernelVersion, Honours(e.KernelVersion),
+            KernelCmdline.Parse(e.Arguments).HasListOption("cgroup.memory", "nokmem"))
+        { Number = e.Number }).ToList();
         BootMenuEntry? next = boot.Next.Entry;
         BootMenuEntry? target = next is not null && Honours(next.KernelVersion) ? next
             : boot.Entries.Where(e => !e.IsRecovery && Honours(e.KernelVersion))
-                .OrderByDescending(e => e.KernelVersion, KernelVersionOrder.Instance).ThenBy(e => e.Index).FirstOrDefault();
+                .OrderByDescending(e => e.KernelVersion, KernelVersionOrder.Instance).ThenBy(e => e.Index)
+                .FirstOrDefault();
         if (boot.Next.Source.StartsWith("next_entry", StringComparison.Ordinal) && boot.Next.Entry is { } once)
         {
-            problems.Add($"{boot.Next.Source}: the next boot runs entry {once.Number} ({once.Title}) once, then the default");
+            problems.Add($"{boot.Next.Source}: the next boot runs entry {once.Number} ({once.Title}) once, "
+                + "then the default");
         }
 
         string tools = boot.Family == BootFamily.Debian ? "grub-editenv" : "grub2-editenv";
         var list = new List<string> { ListCommand(boot) };
-        list.Add(boot.UsesBls || boot.Menu?.Default == "${saved_entry}" ? $"{tools} list" : $"grep ^GRUB_DEFAULT= {boot.Defaults?["GRUB_DEFAULT"]?.File ?? "/etc/default/grub"}");
+        string defaultsFile = boot.Defaults?["GRUB_DEFAULT"]?.File ?? "/etc/default/grub";
+        bool saved = boot.UsesBls || boot.Menu?.Default == "${saved_entry}";
+        list.Add(saved ? $"{tools} list" : $"grep ^GRUB_DEFAULT= {defaultsFile}");
         var check = new List<string>
         {
             next is null
@@ -56,8 +66,9 @@ public static class BootPlanner
         return new BootDecision(entries, next?.Index, next, target, step);
     }
 
-    /// <summary>The steps that make <paramref name="d"/>'s target the default and give it the argument, and the edit apply makes.</summary>
-    public static (List<FixStep> Steps, BootEdit Edit) Steps(BootConfig boot, BootDecision d, string why, List<string> problems)
+    /// <summary>The steps that make <paramref name="d"/>'s target the default and give it the argument; apply's edit.</summary>
+    public static (List<FixStep> Steps, BootEdit Edit) Steps(
+        BootConfig boot, BootDecision d, string why, List<string> problems)
     {
         BootMenuEntry target = d.Target ?? throw new ArgumentException("no target entry", nameof(d));
         var steps = new List<FixStep>();
@@ -73,26 +84,46 @@ public static class BootPlanner
 
         // The default.
         bool moves = d.NextEntry != target;
-        DefaultIn defaultIn = boot.UsesBls || boot.Menu?.Default == "${saved_entry}" ? DefaultIn.SavedEntry : DefaultIn.GrubDefault;
+        DefaultIn defaultIn = boot.UsesBls || boot.Menu?.Default == "${saved_entry}"
+            ? DefaultIn.SavedEntry
+            : DefaultIn.GrubDefault;
         string? newDefault = !moves ? null : boot.UsesBls ? target.Id : target.TitlePath;
-        string? oldDefault = defaultIn == DefaultIn.SavedEntry ? boot.Env?["saved_entry"] : boot.Defaults?["GRUB_DEFAULT"]?.Raw;
-        string nextText = d.NextEntry is { } n ? $"{n.Number} ({n.Title}, {n.KernelVersion ?? "no kernel"})" : "unknown";
+        string? oldDefault = defaultIn == DefaultIn.SavedEntry
+            ? boot.Env?["saved_entry"]
+            : boot.Defaults?["GRUB_DEFAULT"]?.Raw;
+        string nextText = d.NextEntry is { } n
+            ? $"{n.Number} ({n.Title}, {n.KernelVersion ?? "no kernel"})"
+            : "unknown";
         if (moves && defaultIn == DefaultIn.SavedEntry)
         {
-            string set = boot.UsesBls ? $"grubby --set-default {image}" : $"{(redHat ? "grub2-set-default" : "grub-set-default")} {FixPlanner.Quote(newDefault!)}";
+            string setDefault = redHat ? "grub2-set-default" : "grub-set-default";
+            string set = boot.UsesBls
+                ? $"grubby --set-default {image}"
+                : $"{setDefault} {FixPlanner.Quote(newDefault!)}";
             bool canApply = boot.GrubEnvFile is not null;
             if (!canApply)
             {
-                problems.Add($"no grubenv beside {menuPath}: `{set}` creates one; `cgleak fix apply` does not create files, so run that step by hand");
+                problems.Add($"no grubenv beside {menuPath}: `{set}` creates one; `cgleak fix apply` does not create "
+                    + "files, so run that step by hand");
             }
 
             files.AddRange(canApply ? [boot.GrubEnvFile!.HostPath] : []);
             steps.Add(new FixStep(
                 $"Make entry {target.Number} ({target.Title}) the default",
-                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); GRUB boots saved_entry ({boot.Next.Source}){Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])}",
+                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
+                + $"GRUB boots saved_entry ({boot.Next.Source}){Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])}",
                 [set],
-                [$"{editenv} list", boot.UsesBls ? "grubby --default-kernel" : $"{editenv} list | grep -Fx {FixPlanner.Quote("saved_entry=" + newDefault)}"],
-                [oldDefault is null ? $"{editenv} - unset saved_entry" : $"{editenv} - set {FixPlanner.Quote("saved_entry=" + oldDefault)}"],
+                [
+                    $"{editenv} list",
+                    boot.UsesBls
+                        ? "grubby --default-kernel"
+                        : $"{editenv} list | grep -Fx {FixPlanner.Quote("saved_entry=" + newDefault)}",
+                ],
+                [
+                    oldDefault is null
+                        ? $"{editenv} - unset saved_entry"
+                        : $"{editenv} - set {FixPlanner.Quote("saved_entry=" + oldDefault)}",
+                ],
                 ByApply: canApply));
             newDefault = canApply ? newDefault : null;
         }
@@ -108,8 +139,10 @@ public static class BootPlanner
             files.Add(boot.GrubEnvFile!.HostPath);
             steps.Add(new FixStep(
                 $"Add {Arg} to kernelopts in {boot.GrubEnvFile.HostPath}",
-                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); {Path.GetFileName(target.File)} reads its arguments from $kernelopts, "
-                + $"so the argument goes there, as grubby --update-kernel=ALL does (writing it into the entry would cut the entry off from grubenv); "
+                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
+                + $"{Path.GetFileName(target.File)} reads its arguments from $kernelopts, so the argument goes there, "
+                + "as grubby --update-kernel=ALL does (writing it into the entry would cut the entry off "
+                + "from grubenv); "
                 + $"every entry that reads $kernelopts gets it{Changes([boot.GrubEnvFile.HostPath])}",
                 [$"grub2-editenv - set {FixPlanner.Quote("kernelopts=" + updated)}"],
                 ["grub2-editenv list | grep ^kernelopts=", $"grubby --info {image} | grep {Arg}"],
@@ -120,7 +153,8 @@ public static class BootPlanner
             files.Add(target.File);
             steps.Add(new FixStep(
                 $"Add {Arg} to {image}",
-                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); grubby edits {target.File}{Changes([target.File])}",
+                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
+                + $"grubby edits {target.File}{Changes([target.File])}",
                 [$"grubby --args={Arg} --update-kernel {image}"],
                 [$"grubby --info {image} | grep {Arg}"],
                 [$"grubby --remove-args={Arg} --update-kernel {image}"], ByApply: true));
@@ -128,7 +162,8 @@ public static class BootPlanner
 
         // GRUB_CMDLINE_LINUX: where update-grub takes the argument from on Debian, and what keeps it on the Red Hat
         // family when grub2-mkconfig rebuilds the menu or a kernel is installed later.
-        bool cmdlineHas = cmdline is not null && KernelCmdline.Parse(cmdline.Value).HasListOption("cgroup.memory", "nokmem");
+        bool cmdlineHas = cmdline is not null
+            && KernelCmdline.Parse(cmdline.Value).HasListOption("cgroup.memory", "nokmem");
         if (cmdlineFile is not null && !cmdlineHas && (!has || style == BootStyle.DefaultGrub))
         {
             files.Add(cmdlineFile);
@@ -142,20 +177,35 @@ public static class BootPlanner
             }
 
             steps.Add(new FixStep(
-                style == BootStyle.DefaultGrub ? $"Add {Arg} to GRUB_CMDLINE_LINUX and regenerate {menuPath}" : $"Keep {Arg} in GRUB_CMDLINE_LINUX",
                 style == BootStyle.DefaultGrub
-                    ? $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); update-grub writes GRUB_CMDLINE_LINUX into every linux line{Changes([cmdlineFile, menuPath])}"
-                    : $"{regenerate.Split(' ')[0]} rebuilds the entries from GRUB_CMDLINE_LINUX: without it there the argument is lost when the menu is regenerated{Changes([cmdlineFile])}",
+                    ? $"Add {Arg} to GRUB_CMDLINE_LINUX and regenerate {menuPath}"
+                    : $"Keep {Arg} in GRUB_CMDLINE_LINUX",
+                style == BootStyle.DefaultGrub
+                    ? $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
+                      + $"update-grub writes GRUB_CMDLINE_LINUX into every linux line{Changes([cmdlineFile, menuPath])}"
+                    : boot.UsesBls
+                        ? "grub2-mkconfig sets kernelopts from GRUB_CMDLINE_LINUX when grubenv has none, "
+                          + "and kernels installed later take their arguments from it: without it there the "
+                          + $"argument can be lost{Changes([cmdlineFile])}"
+                        : $"{regenerate.Split(' ')[0]} rebuilds the entries from GRUB_CMDLINE_LINUX: "
+                          + "without it there the "
+                          + $"argument is lost when the menu is regenerated{Changes([cmdlineFile])}",
                 commands,
-                [$"grep ^GRUB_CMDLINE_LINUX= {cmdlineFile}", style == BootStyle.DefaultGrub ? $"grep -c {Arg} {menuPath}" : $"grep -c {Arg} {cmdlineFile}"],
+                [
+                    $"grep ^GRUB_CMDLINE_LINUX= {cmdlineFile}",
+                    style == BootStyle.DefaultGrub ? $"grep -c {Arg} {menuPath}" : $"grep -c {Arg} {cmdlineFile}",
+                ],
                 undo, ByApply: true));
         }
         else if (cmdlineFile is null && style != BootStyle.GrubbyBls)
         {
-            problems.Add($"no /etc/default/grub: {(style == BootStyle.DefaultGrub ? "update-grub has nothing to take the argument from" : "a regenerated menu will not keep the argument")}");
+            problems.Add("no /etc/default/grub: " + (style == BootStyle.DefaultGrub
+                ? "update-grub has nothing to take the argument from"
+                : "a regenerated menu will not keep the argument"));
         }
 
-        // A literal default: GRUB_DEFAULT, quoted (so "1>2" is no shell redirection when grub-mkconfig sources the file), then regenerate.
+        // A literal default: GRUB_DEFAULT, quoted (so "1>2" is no shell redirection when grub-mkconfig sources
+        // the file), then regenerate.
         if (moves && defaultIn == DefaultIn.GrubDefault)
         {
             GrubSetting? current = boot.Defaults?["GRUB_DEFAULT"];
@@ -164,24 +214,33 @@ public static class BootPlanner
             files.AddRange([file, menuPath]);
             steps.Add(new FixStep(
                 $"Make entry {target.Number} ({target.Title}) the default",
-                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); {menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
+                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
+                + $"{menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
                 [$"grep ^GRUB_DEFAULT= {file}", $"grep '^set default=' {menuPath}"],
-                [current is null ? $"sed -i '/^GRUB_DEFAULT=/d' {file}" : SetLine("GRUB_DEFAULT", current.Raw, file), regenerate], ByApply: true));
+                [
+                    current is null ? $"sed -i '/^GRUB_DEFAULT=/d' {file}" : SetLine("GRUB_DEFAULT", current.Raw, file),
+                    regenerate,
+                ],
+                ByApply: true));
         }
 
         if (boot.Stale.Count > 0)
         {
-            problems.Add($"{menuPath} is older than the settings it is made from ({string.Join("; ", boot.Stale)}): {regenerate} "
-                + "would apply those changes too. Review them, regenerate the menu, then plan again; `cgleak fix apply` refuses until then");
+            problems.Add($"{menuPath} is older than the settings it is made from ({string.Join("; ", boot.Stale)}): "
+                + $"{regenerate} would apply those changes too. Review them, regenerate the menu, then plan again; "
+                + "`cgleak fix apply` refuses until then");
         }
 
-        var edit = new BootEdit(style, target.KernelVersion!, boot.UsesBls ? target.Id ?? target.Title : target.TitlePath, newDefault, oldDefault, Arg,
+        string targetEntry = boot.UsesBls ? target.Id ?? target.Title : target.TitlePath;
+        var edit = new BootEdit(style, target.KernelVersion!, targetEntry, newDefault, oldDefault, Arg,
             boot.UsesBls ? "/boot/loader/entries" : menuPath)
         {
             DefaultIn = defaultIn,
             Kernelopts = kernelopts && !has,
-            CmdlineFile = cmdlineFile is not null && !cmdlineHas && (!has || style == BootStyle.DefaultGrub) ? cmdlineFile : null,
+            CmdlineFile = cmdlineFile is not null && !cmdlineHas && (!has || style == BootStyle.DefaultGrub)
+                ? cmdlineFile
+                : null,
             Files = files.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
         };
         return (steps, edit);
@@ -194,8 +253,10 @@ public static class BootPlanner
     private static string ListCommand(BootConfig boot) =>
         boot.UsesBls
             ? "grubby --info=ALL | grep -E '^(index|kernel|title)='"
-            : "awk -F\"[\\\"']\" '/^(menuentry|submenu) /{n=t++; s=($1==\"submenu \"); i=0; print n \" : \" $2 (s ? \" >\" : \"\")} "
-              + "/^[[:space:]]+menuentry /{if (s) print \"  \" n \">\" i++ \" : \" $2}' " + (boot.MenuFile?.HostPath ?? "/boot/grub2/grub.cfg");
+            : "awk -F\"[\\\"']\" '/^(menuentry|submenu) /{n=t++; s=($1==\"submenu \"); i=0; "
+              + "print n \" : \" $2 (s ? \" >\" : \"\")} "
+              + "/^[[:space:]]+menuentry /{if (s) print \"  \" n \">\" i++ \" : \" $2}' "
+              + (boot.MenuFile?.HostPath ?? "/boot/grub2/grub.cfg");
 
     private static string AddToCmdline(GrubSetting? setting, string file) =>
         setting is null ? $"echo {FixPlanner.Quote($"GRUB_CMDLINE_LINUX=\"{Arg}\"")} >> {file}"
@@ -207,14 +268,17 @@ public static class BootPlanner
         $"sed -i {FixPlanner.Quote($"s/^{key}=.*/{key}={SedEscape(raw)}/")} {file}";
 
     private static string SedEscape(string s) =>
-        s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("/", "\\/", StringComparison.Ordinal).Replace("&", "\\&", StringComparison.Ordinal);
+        s.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("/", "\\/", StringComparison.Ordinal)
+            .Replace("&", "\\&", StringComparison.Ordinal);
 
     /// <summary>A value as a shell file sources it: "..." with \, ", $ and ` escaped.</summary>
     public static string ShellDoubleQuote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("$", "\\$", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal) + "\"";
 
-    private static string Changes(IEnumerable<string> files) => $" (changes: {string.Join(", ", files.Distinct(StringComparer.Ordinal))})";
+    private static string Changes(IEnumerable<string> files) =>
+        $" (changes: {string.Join(", ", files.Distinct(StringComparer.Ordinal))})";
 
     internal static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;

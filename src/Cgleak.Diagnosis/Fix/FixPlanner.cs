@@ -101,8 +101,11 @@ public static class FixPlanner
         steps.AddRange(bootSteps);
         AddRebootAndVerify(steps, request, $"grep -o {Arg} /proc/cmdline");
         bool moves = edit.NewDefault is not null || decision.NextEntry != target;
+        bool running = f.NokmemOnCmdline == true && f.KernelRelease?.Text == target.KernelVersion;
         string summary = $"Kernel method, {why}: " + (bootSteps.Count == 0
-            ? $"{target.KernelVersion} already boots with {Arg}: reboot into it."
+            ? running
+                ? $"{target.KernelVersion} runs with {Arg} now and boots with it next: no boot change and no reboot needed."
+                : $"{target.KernelVersion} already boots with {Arg}: reboot into it."
             : $"{(moves ? $"make {target.KernelVersion} (entry {target.Number}) the default, " : "")}add {Arg} to {target.KernelVersion}, drain, reboot, verify. "
               + $"`cgleak fix apply` changes {string.Join(", ", edit.Files)}.");
         return Finish(FixMethod.Kernel, summary, entries, decision.Next, edit, needsKernel: false, steps, inputs, problems);

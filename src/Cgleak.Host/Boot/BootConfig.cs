@@ -35,7 +35,7 @@ public sealed record BootRead(
 /// <summary>What boots next, and why: the default's text as GRUB reads it, and where that came from.</summary>
 /// <param name="Selector">"0", "1>2", a title, an id or an id path, as GRUB looks it up.</param>
 /// <param name="Source">"saved_entry in /boot/grub2/grubenv", "set default in /boot/grub/grub.cfg", ...</param>
-/// <param name="Problem">set when the selector names no entry (GRUB then boots entry 0) or nothing could be read.</param>
+/// <param name="Problem">set when the selector names no entry (GRUB then boots entry 0), or nothing was read.</param>
 public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, string Source, string? Problem);
 
 /// <summary>
@@ -46,7 +46,11 @@ public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, string Sou
 /// </summary>
 public sealed record BootConfig
 {
-    private static readonly string[] RedHatLike = ["rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "openEuler", "anolis", "alinux", "tencentos", "kylin", "euleros"];
+    private static readonly string[] RedHatLike =
+    [
+        "rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "openEuler", "anolis", "alinux",
+        "tencentos", "kylin", "euleros",
+    ];
     private static readonly string[] DebianLike = ["debian", "ubuntu"];
     private static readonly string[] EnvFallbacks = ["/boot/grub2/grubenv", "/boot/grub/grubenv"];
 
@@ -61,7 +65,7 @@ public sealed record BootConfig
     /// <summary>The grub.cfg that holds the menu GRUB shows (after the configfile chain), or null.</summary>
     public required BootFile? MenuFile { get; init; }
 
-    /// <summary>The files GRUB reads to get there, first to last ("/boot/efi/EFI/ubuntu/grub.cfg", "/boot/grub/grub.cfg").</summary>
+    /// <summary>The files GRUB reads to get there, first to last (the ESP's stub, then /boot/grub/grub.cfg).</summary>
     public required IReadOnlyList<string> Chain { get; init; }
 
     public required GrubMenu? Menu { get; init; }
@@ -86,7 +90,7 @@ public sealed record BootConfig
 
     public required NextBoot Next { get; init; }
 
-    /// <summary>Why the menu is older than the settings it was made from (update-grub would change more than the plan's edit).</summary>
+    /// <summary>Why the menu is older than its settings (update-grub would change more than the plan's edit).</summary>
     public required IReadOnlyList<string> Stale { get; init; }
 
     /// <summary>Facts worth telling that change nothing (a second grub.cfg the firmware does not read).</summary>
@@ -97,7 +101,8 @@ public sealed record BootConfig
     public required IReadOnlyList<string> Problems { get; init; }
 
     /// <summary>The boot files could not be read (as opposed to: there is no boot entry).</summary>
-    public bool Unreadable => Entries.Count == 0 && Problems.Any(p => p.Contains("cannot read", StringComparison.Ordinal));
+    public bool Unreadable =>
+        Entries.Count == 0 && Problems.Any(p => p.Contains("cannot read", StringComparison.Ordinal));
 
     /// <summary>Reads a host's boot files (the only disk access of the boot model), then builds the model.</summary>
     public static BootConfig Read(HostRoot host) => From(BootReader.Read(host));
@@ -111,10 +116,15 @@ public sealed record BootConfig
         string Resolve(string p) => read.Links.TryGetValue(p, out string? t) ? t : p;
         BootFile? File(string p) => files.GetValueOrDefault(Resolve(p));
 
-        IReadOnlyDictionary<string, string> os = read.OsRelease is { } o ? KeyValueFile.Parse(o).Value : new Dictionary<string, string>();
+        IReadOnlyDictionary<string, string> os = read.OsRelease is { } o
+            ? KeyValueFile.Parse(o).Value
+            : new Dictionary<string, string>();
         string osId = os.GetValueOrDefault("ID") ?? "";
-        string[] espDirs = read.Files.Select(f => f.HostPath).Where(p => p.StartsWith("/boot/efi/EFI/", StringComparison.Ordinal) && p.EndsWith("/grub.cfg", StringComparison.Ordinal))
-            .OrderBy(p => p.Contains("/" + osId + "/", StringComparison.OrdinalIgnoreCase) ? 0 : p.Contains("/BOOT/", StringComparison.OrdinalIgnoreCase) ? 2 : 1)
+        string[] espDirs = read.Files.Select(f => f.HostPath)
+            .Where(p => p.StartsWith("/boot/efi/EFI/", StringComparison.Ordinal)
+                && p.EndsWith("/grub.cfg", StringComparison.Ordinal))
+            .OrderBy(p => p.Contains("/" + osId + "/", StringComparison.OrdinalIgnoreCase) ? 0
+                : p.Contains("/BOOT/", StringComparison.OrdinalIgnoreCase) ? 2 : 1)
             .ThenBy(p => p, StringComparer.Ordinal).ToArray();
         string[] efiCandidates = ["/etc/grub2-efi.cfg", .. espDirs];
         string[] biosCandidates = ["/etc/grub2.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"];
@@ -136,10 +146,12 @@ public sealed record BootConfig
 
             string? target = ConfigTarget(menu);
             BootFile? handedTo = target is null ? null
-                : ((string[])[target, "/boot" + target]).Select(File).FirstOrDefault(f => f is not null && !chain.Contains(f.HostPath, StringComparer.Ordinal));
+                : ((string[])[target, "/boot" + target]).Select(File)
+                    .FirstOrDefault(f => f is not null && !chain.Contains(f.HostPath, StringComparer.Ordinal));
             if (handedTo is null)
             {
-                problems.Add($"{menuFile.HostPath} hands over to {menu.ConfigFile} (prefix {menu.Prefix ?? "unset"}), which is not readable on this host");
+                problems.Add($"{menuFile.HostPath} hands over to {menu.ConfigFile} (prefix {menu.Prefix ?? "unset"}), "
+                    + "which is not readable on this host");
                 break;
             }
 
@@ -161,16 +173,21 @@ public sealed record BootConfig
             problems.Add($"{envFile.HostPath}: not a GRUB environment block (no \"# GRUB Environment Block\" header)");
         }
 
-        var blsFiles = read.Files.Where(f => f.HostPath.StartsWith("/boot/loader/entries/", StringComparison.Ordinal) && f.HostPath.EndsWith(".conf", StringComparison.Ordinal))
+        var blsFiles = read.Files
+            .Where(f => f.HostPath.StartsWith("/boot/loader/entries/", StringComparison.Ordinal)
+                && f.HostPath.EndsWith(".conf", StringComparison.Ordinal))
             .OrderBy(f => f.HostPath, StringComparer.Ordinal).ToList();
         var bls = blsFiles.Select(f => BlsEntry.Parse(f.HostPath, f.Text)).ToList();
         bool usesBls = bls.Count > 0 && (menu?.UsesBls ?? true);
 
         BootFile? defaultGrub = File("/etc/default/grub");
         var defaultFiles = read.Files.Where(f => f.HostPath == "/etc/default/grub"
-                || (f.HostPath.StartsWith("/etc/default/grub.d/", StringComparison.Ordinal) && f.HostPath.EndsWith(".cfg", StringComparison.Ordinal)))
+                || (f.HostPath.StartsWith("/etc/default/grub.d/", StringComparison.Ordinal)
+                    && f.HostPath.EndsWith(".cfg", StringComparison.Ordinal)))
             .OrderBy(f => f.HostPath == "/etc/default/grub" ? "" : f.HostPath, StringComparer.Ordinal).ToList();
-        GrubDefaults? defaults = defaultFiles.Count == 0 ? null : GrubDefaults.Parse(defaultFiles.Select(f => (f.HostPath, f.Text)));
+        GrubDefaults? defaults = defaultFiles.Count == 0
+            ? null
+            : GrubDefaults.Parse(defaultFiles.Select(f => (f.HostPath, f.Text)));
 
         IReadOnlyList<GrubMenuItem> items;
         IReadOnlyList<BootMenuEntry> entries;
@@ -179,14 +196,18 @@ public sealed record BootConfig
             string kernelopts = env?["kernelopts"] ?? "";
             string tuned = env?["tuned_params"] ?? "";
             entries = bls.OrderByDescending(b => b.KernelVersion, KernelVersionOrder.Instance)
-                .Select((b, i) => new BootMenuEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), i, [], [], b.Title ?? b.Id, b.Id,
-                    b.Linux, b.Options.Replace("$kernelopts", kernelopts, StringComparison.Ordinal).Replace("$tuned_params", tuned, StringComparison.Ordinal).Trim(),
+                .Select((b, i) => new BootMenuEntry(
+                    i.ToString(System.Globalization.CultureInfo.InvariantCulture), i, [], [],
+                    b.Title ?? b.Id, b.Id, b.Linux,
+                    b.Options.Replace("$kernelopts", kernelopts, StringComparison.Ordinal)
+                        .Replace("$tuned_params", tuned, StringComparison.Ordinal).Trim(),
                     b.File, b.OptionsLine, b.UsesKernelopts))
                 .ToList();
             items = entries.Select(e => new GrubMenuItem(e.Title, e.Id, e, [])).ToList();
             if (entries.Any(e => e.UsesKernelopts) && env?["kernelopts"] is null)
             {
-                problems.Add($"BLS entries use $kernelopts but {envFile?.HostPath ?? "no grubenv"} has no kernelopts: they boot without arguments");
+                problems.Add($"BLS entries use $kernelopts but {envFile?.HostPath ?? "no grubenv"} has no kernelopts: "
+                    + "they boot without arguments");
             }
         }
         else
@@ -199,11 +220,15 @@ public sealed record BootConfig
 
         // One comparison of the two firmware's menus: a second, real menu the firmware does not read.
         string[] otherCandidates = read.Efi ? biosCandidates : efiCandidates;
-        if (!usesBls && menuFile is not null && otherCandidates.Select(File).FirstOrDefault(f => f is not null) is { } other && !chain.Contains(other.HostPath, StringComparer.Ordinal)
+        if (!usesBls && menuFile is not null
+            && otherCandidates.Select(File).FirstOrDefault(f => f is not null) is { } other
+            && !chain.Contains(other.HostPath, StringComparer.Ordinal)
             && GrubMenu.Parse(other.Text, other.HostPath) is { IsStub: false, Entries.Count: > 0 } otherMenu
             && !otherMenu.Entries.Select(e => e.KernelVersion).SequenceEqual(entries.Select(e => e.KernelVersion)))
         {
-            notes.Add($"{other.HostPath} lists other kernels than {menuFile.HostPath}; this host boots with {(read.Efi ? "UEFI" : "BIOS")}, so GRUB reads {string.Join(" then ", chain)}: cgleak reads and edits only that");
+            notes.Add($"{other.HostPath} lists other kernels than {menuFile.HostPath}; this host boots with "
+                + $"{(read.Efi ? "UEFI" : "BIOS")}, so GRUB reads {string.Join(" then ", chain)}: "
+                + "cgleak reads and edits only that");
         }
 
         return new BootConfig
@@ -236,16 +261,19 @@ public sealed record BootConfig
     {
         if (entries.Count == 0)
         {
-            return new NextBoot(null, null, "no boot entry", menuFile is null && !usesBls ? "no grub.cfg menu could be read" : "the menu has no entry");
+            return new NextBoot(null, null, "no boot entry",
+                menuFile is null && !usesBls ? "no grub.cfg menu could be read" : "the menu has no entry");
         }
 
         string envName = envFile?.HostPath ?? "grubenv";
-        (string selector, string source) = (menu?.HonoursNextEntry ?? usesBls) && env?["next_entry"] is { Length: > 0 } once
+        bool oneShot = menu?.HonoursNextEntry ?? usesBls;
+        (string selector, string source) = oneShot && env?["next_entry"] is { Length: > 0 } once
             ? (once, $"next_entry in {envName} (one boot only)")
             : (menu?.Default ?? (usesBls ? "${saved_entry}" : null)) switch
             {
                 null => ("0", $"{menuFile?.HostPath ?? "grub.cfg"} sets no default: the first entry"),
-                "${saved_entry}" when env?["saved_entry"] is { Length: > 0 } saved => (saved, $"saved_entry in {envName}"),
+                "${saved_entry}" when env?["saved_entry"] is { Length: > 0 } saved =>
+                    (saved, $"saved_entry in {envName}"),
                 "${saved_entry}" => ("0", $"no saved_entry in {envName}: the first entry"),
                 var literal => (literal, $"set default in {menuFile!.HostPath}"),
             };
@@ -254,12 +282,13 @@ public sealed record BootConfig
             return new NextBoot(entry, selector, source, null);
         }
 
-        string problem = $"the default \"{selector}\" ({source}) names no entry of {menuFile?.HostPath ?? "the BLS entries"}: GRUB falls back to entry 0";
+        string problem = $"the default \"{selector}\" ({source}) names no entry of "
+            + $"{menuFile?.HostPath ?? "the BLS entries"}: GRUB falls back to entry 0";
         problems.Add(problem);
         return new NextBoot(GrubMenu.Find(items, "0"), selector, source, problem);
     }
 
-    /// <summary>What grub-mkconfig would write differently now: GRUB_DEFAULT and the GRUB_CMDLINE_LINUX* arguments.</summary>
+    /// <summary>What grub-mkconfig would write differently now: GRUB_DEFAULT, GRUB_CMDLINE_LINUX*.</summary>
     private static List<string> StaleOf(BootFile menuFile, GrubMenu menu, GrubDefaults defaults)
     {
         var stale = new List<string>();
@@ -277,7 +306,9 @@ public sealed record BootConfig
             }
         }
 
-        var generated = menu.Entries.Where(e => e.Id?.StartsWith("gnulinux-", StringComparison.Ordinal) == true && e.KernelImage is not null).ToList();
+        var generated = menu.Entries
+            .Where(e => e.Id?.StartsWith("gnulinux-", StringComparison.Ordinal) == true && e.KernelImage is not null)
+            .ToList();
         foreach (string key in (string[])["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"])
         {
             if (defaults[key] is not { } s)
@@ -287,16 +318,19 @@ public sealed record BootConfig
 
             var wanted = KernelCmdline.Parse(s.Value).Tokens.Select(t => t.Raw).ToList();
             var checkedEntries = key == "GRUB_CMDLINE_LINUX" ? generated : generated.Where(e => !e.IsRecovery);
-            if (checkedEntries.FirstOrDefault(e => !wanted.All(KernelCmdline.Parse(e.Arguments).Tokens.Select(t => t.Raw).Contains)) is { } missing)
+            bool Carries(BootMenuEntry e) =>
+                wanted.All(KernelCmdline.Parse(e.Arguments).Tokens.Select(t => t.Raw).Contains);
+            if (checkedEntries.FirstOrDefault(e => !Carries(e)) is { } missing)
             {
-                stale.Add($"{s.File} has {key}={s.Raw} but entry {missing.Number} of {menuFile.HostPath} boots with \"{missing.Arguments}\"");
+                stale.Add($"{s.File} has {key}={s.Raw} but entry {missing.Number} of {menuFile.HostPath} "
+                    + $"boots with \"{missing.Arguments}\"");
             }
         }
 
         return stale;
     }
 
-    /// <summary>"$prefix/grub.cfg" with prefix "($root)/boot/grub" -> "/boot/grub/grub.cfg"; a device "(hd0,gpt2)" is dropped.</summary>
+    /// <summary>"$prefix/grub.cfg", prefix "($root)/boot/grub": "/boot/grub/grub.cfg" (the device dropped).</summary>
     private static string? ConfigTarget(GrubMenu stub)
     {
         string? target = stub.ConfigFile;
@@ -305,7 +339,8 @@ public sealed record BootConfig
             return null;
         }
 
-        target = target.Replace("${prefix}", stub.Prefix ?? "", StringComparison.Ordinal).Replace("$prefix", stub.Prefix ?? "", StringComparison.Ordinal);
+        target = target.Replace("${prefix}", stub.Prefix ?? "", StringComparison.Ordinal)
+            .Replace("$prefix", stub.Prefix ?? "", StringComparison.Ordinal);
         while (target.StartsWith('('))
         {
             int close = target.IndexOf(')', StringComparison.Ordinal);
@@ -317,7 +352,8 @@ public sealed record BootConfig
 
     private static BootFamily FamilyOf(IReadOnlyDictionary<string, string> os, Dictionary<string, BootFile> files)
     {
-        string[] ids = [os.GetValueOrDefault("ID") ?? "", .. (os.GetValueOrDefault("ID_LIKE") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        string[] like = (os.GetValueOrDefault("ID_LIKE") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] ids = [os.GetValueOrDefault("ID") ?? "", .. like];
         if (ids.Any(i => RedHatLike.Contains(i, StringComparer.OrdinalIgnoreCase)))
         {
             return BootFamily.RedHat;

@@ -88,6 +88,7 @@ public sealed record GrubMenu(
         // Open blocks: a submenu collects items; a menuentry collects its linux line; anything else (if,
         // function) only nests braces.
         var stack = new List<Block>();
+        var conditions = new List<bool>(); // open if blocks: true for the one that tests ${next_entry}
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
         {
@@ -118,8 +119,11 @@ public sealed record GrubMenu(
                 entry.Arguments = ArgumentsAfterImage(lines[i], words[1]);
                 entry.LinuxLine = i;
             }
-            else if (entry is null && words[0] == "set" && words.Count >= 2 && words[1].StartsWith("default=", StringComparison.Ordinal))
+            else if (entry is null && words[0] == "set" && words.Count >= 2 && words[1].StartsWith("default=", StringComparison.Ordinal)
+                && conditions.All(c => c))
             {
+                // Only unconditional ones, or the next_entry if/else of the header: 08_fallback_counting's
+                // "set default=1" runs only after failed boots.
                 defaults.Add(words[1]["default=".Length..]);
             }
             else if (entry is null && words[0] == "set" && words.Count >= 2 && words[1].StartsWith("prefix=", StringComparison.Ordinal))
@@ -134,9 +138,17 @@ public sealed record GrubMenu(
             {
                 bls = true;
             }
-            else if (words.Contains("${next_entry}", StringComparer.Ordinal) && words[0] == "if")
+
+            if (words[0] == "if")
             {
-                nextEntry = true;
+                bool once = words.Contains("${next_entry}", StringComparer.Ordinal);
+                nextEntry |= once && entry is null;
+                conditions.Add(once);
+            }
+
+            for (int fi = words.Count(w => w == "fi"); fi > 0 && conditions.Count > 0; fi--)
+            {
+                conditions.RemoveAt(conditions.Count - 1);
             }
 
             if (words[^1] == "{" && words[0] is not ("menuentry" or "submenu"))

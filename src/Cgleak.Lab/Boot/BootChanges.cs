@@ -11,33 +11,43 @@ public static class BootChanges
 {
     /// <summary>True when grubby alone makes the whole edit (so a live host with grubby may run it instead).</summary>
     public static bool GrubbyDoesAll(BootEdit edit) =>
-        edit.Style != BootStyle.DefaultGrub && !edit.Kernelopts && edit.CmdlineFile is null && (edit.NewDefault is null || edit.DefaultIn == DefaultIn.SavedEntry);
+        edit.Style != BootStyle.DefaultGrub && !edit.Kernelopts && edit.CmdlineFile is null
+        && (edit.NewDefault is null || edit.DefaultIn == DefaultIn.SavedEntry);
 
     public static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot)
     {
-        bool regenerates = edit.Style == BootStyle.DefaultGrub || (edit.NewDefault is not null && edit.DefaultIn == DefaultIn.GrubDefault);
+        bool regenerates = edit.Style == BootStyle.DefaultGrub
+            || (edit.NewDefault is not null && edit.DefaultIn == DefaultIn.GrubDefault);
         if (regenerates && boot.Stale.Count > 0)
         {
-            throw new LabException($"{boot.MenuFile?.HostPath} is older than the settings it is made from ({string.Join("; ", boot.Stale)}): "
-                + "regenerating it would apply those changes too; review them, regenerate it, then plan again; nothing was changed");
+            throw new LabException($"{boot.MenuFile?.HostPath} is older than the settings it is made from "
+                + $"({string.Join("; ", boot.Stale)}): regenerating it would apply those changes too; review them, "
+                + "regenerate it, then plan again; nothing was changed");
         }
 
         var changes = new Dictionary<string, string>(StringComparer.Ordinal);
         string Text(string path) => changes.TryGetValue(path, out string? t) ? t
-            : boot.All.FirstOrDefault(f => f.HostPath == path)?.Text ?? throw new LabException($"{path}: not found on this host: make a new plan; nothing was changed");
-        BootFile Menu() => boot.MenuFile ?? throw new LabException("no grub.cfg menu found on this host: nothing was changed");
-        BootFile Env() => boot.GrubEnvFile ?? throw new LabException("no grubenv found beside the menu: cannot set it; nothing was changed");
+            : boot.All.FirstOrDefault(f => f.HostPath == path)?.Text
+                ?? throw new LabException($"{path}: not found on this host: make a new plan; nothing was changed");
+        BootFile Menu() => boot.MenuFile
+            ?? throw new LabException("no grub.cfg menu found on this host: nothing was changed");
+        BootFile Env() => boot.GrubEnvFile
+            ?? throw new LabException("no grubenv found beside the menu: cannot set it; nothing was changed");
         try
         {
             switch (edit.Style)
             {
                 case BootStyle.GrubbyGrubCfg:
-                    changes[Menu().HostPath] = BootEdits.GrubCfgAddArgument(Text(Menu().HostPath), edit.TargetKernel, edit.Argument);
+                    changes[Menu().HostPath] =
+                        BootEdits.GrubCfgAddArgument(Text(Menu().HostPath), edit.TargetKernel, edit.Argument);
                     break;
                 case BootStyle.GrubbyBls:
-                    // An entry that reads $kernelopts takes the argument in grubenv, as grubby does; never expanded into the entry.
-                    BlsEntry entry = boot.Bls.FirstOrDefault(b => b.Id == edit.TargetEntry) ?? boot.Bls.FirstOrDefault(b => b.KernelVersion == edit.TargetKernel)
-                        ?? throw new LabException($"no BLS entry for {edit.TargetKernel}: make a new plan; nothing was changed");
+                    // An entry that reads $kernelopts takes the argument in grubenv, as grubby does; never expanded
+                    // into the entry.
+                    BlsEntry entry = boot.Bls.FirstOrDefault(b => b.Id == edit.TargetEntry)
+                        ?? boot.Bls.FirstOrDefault(b => b.KernelVersion == edit.TargetKernel)
+                        ?? throw new LabException($"no BLS entry for {edit.TargetKernel}: make a new plan; "
+                            + "nothing was changed");
                     if (entry.UsesKernelopts)
                     {
                         changes[Env().HostPath] = BootEdits.GrubEnvAddKernelopt(Text(Env().HostPath), edit.Argument);
@@ -70,14 +80,16 @@ public static class BootChanges
             {
                 string file = boot.Defaults?["GRUB_DEFAULT"]?.File ?? boot.DefaultGrub?.HostPath
                     ?? throw new LabException("no /etc/default/grub: cannot set GRUB_DEFAULT; nothing was changed");
-                changes[file] = BootEdits.DefaultGrubSetRaw(Text(file), "GRUB_DEFAULT", BootPlanner.ShellDoubleQuote(literal));
+                changes[file] =
+                    BootEdits.DefaultGrubSetRaw(Text(file), "GRUB_DEFAULT", BootPlanner.ShellDoubleQuote(literal));
                 changes[Menu().HostPath] = BootEdits.GrubCfgSetDefault(Text(Menu().HostPath), literal);
             }
 
             if (regenerates && after.Contains(edit.Argument, StringComparison.Ordinal))
             {
                 // update-grub / grub2-mkconfig write GRUB_CMDLINE_LINUX into every linux line.
-                changes[Menu().HostPath] = BootEdits.GrubCfgReplaceCmdlineLinux(Text(Menu().HostPath), before, after, edit.Argument);
+                changes[Menu().HostPath] =
+                    BootEdits.GrubCfgReplaceCmdlineLinux(Text(Menu().HostPath), before, after, edit.Argument);
             }
         }
         catch (FormatException e)

@@ -1,0 +1,227 @@
+using Cgleak.Diagnosis.Fix;
+using Cgleak.Host.Boot;
+
+namespace Cgleak.Diagnosis.Tests;
+
+/// <summary>Which entry the plan boots, where the argument goes, and with which distribution's tools.</summary>
+public class BootPlanTests
+{
+    private const string Arg = FixPlan.NokmemArgument;
+    private const string OsCentos = "ID=\"centos\"\nID_LIKE=\"rhel fedora\"\n";
+    private const string OsUbuntu = "ID=ubuntu\nID_LIKE=debian\n";
+
+    private static string Env(params (string Key, string Value)[] values) =>
+        values.Aggregate(GrubEnv.Parse("# GRUB Environment Block\n")!, (e, kv) => e.With(kv.Key, kv.Value)).Format();
+
+    private static BootConfig Model(string os, params (string Path, string Text)[] files) =>
+        BootConfig.From(new BootRead(false, null, os, new Dictionary<string, string>(), files.Select(f => BootFile.Of(f.Path, f.Text)).ToList(), [], []));
+
+    private static string El7Menu(string @default, params string[] versions) =>
+        $"### BEGIN /etc/grub.d/00_header ###\nset default=\"{@default}\"\n### BEGIN /etc/grub.d/10_linux ###\n" + string.Concat(versions.Select(v =>
+            $"menuentry 'CentOS Linux ({v}) 7 (Core)' --class centos $menuentry_id_option 'gnulinux-{v}-advanced-8e3d' {{\n"
+            + $"\tlinux16 /vmlinuz-{v} root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet\n}}\n"));
+
+    private const string El7Defaults = "GRUB_TIMEOUT=5\nGRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet\"\n";
+
+    private static (BootDecision Decision, List<FixStep> Steps, BootEdit Edit, List<string> Problems) Plan(BootConfig boot)
+    {
+        var problems = new List<string>();
+        BootDecision d = BootPlanner.Decide(boot, problems);
+        if (d.Target is null)
+        {
+            return (d, [], null!, problems);
+        }
+
+        (List<FixStep> steps, BootEdit edit) = BootPlanner.Steps(boot, d, "to stop the leak", problems);
+        return (d, steps, edit, problems);
+    }
+
+    private static IEnumerable<string> Commands(IEnumerable<FixStep> steps) => steps.SelectMany(s => s.Commands);
+
+    [Fact]
+    public void Of_two_kernels_that_honour_nokmem_the_newest_by_number_becomes_the_default_when_the_saved_one_ignores_it()
+    {
+        BootConfig boot = Model(OsCentos,
+            ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", "3.10.0-1062.4.1.el7.x86_64", "3.10.0-1160.el7.x86_64", "3.10.0-957.27.2.el7.x86_64")),
+            ("/boot/grub2/grubenv", Env(("saved_entry", "CentOS Linux (3.10.0-957.27.2.el7.x86_64) 7 (Core)"))),
+            ("/etc/default/grub", El7Defaults));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.Equal("2", d.NextEntry!.Number);
+        Assert.Equal("3.10.0-1160.el7.x86_64", d.Target!.KernelVersion); // 1160 > 1062.4.1 numerically
+        Assert.Equal("CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)", edit.NewDefault);
+        Assert.Equal(DefaultIn.SavedEntry, edit.DefaultIn);
+        Assert.Contains("grub2-set-default 'CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)'", Commands(steps));
+        Assert.Contains("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64", Commands(steps));
+        Assert.Equal(["/boot/grub2/grub.cfg", "/boot/grub2/grubenv", "/etc/default/grub"], edit.Files);
+        Assert.Equal([true, true, false], d.Entries.Select(e => e.HonoursNokmem));
+    }
+
+    [Fact]
+    public void A_saved_default_that_is_not_the_newest_but_honours_nokmem_stays_the_default()
+    {
+        BootConfig boot = Model(OsCentos,
+            ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", "3.10.0-1160.el7.x86_64", "3.10.0-1062.4.1.el7.x86_64")),
+            ("/boot/grub2/grubenv", Env(("saved_entry", "CentOS Linux (3.10.0-1062.4.1.el7.x86_64) 7 (Core)"))),
+            ("/etc/default/grub", El7Defaults));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.Equal("3.10.0-1062.4.1.el7.x86_64", d.Target!.KernelVersion);
+        Assert.Same(d.NextEntry, d.Target);
+        Assert.Null(edit.NewDefault);
+        Assert.DoesNotContain(Commands(steps), c => c.Contains("set-default", StringComparison.Ordinal));
+        Assert.Equal(["/boot/grub2/grub.cfg", "/etc/default/grub"], edit.Files);
+    }
+
+    [Fact]
+    public void On_el7_the_argument_goes_to_the_entry_with_grubby_and_to_grub_cmdline_linux_with_the_reason()
+    {
+        BootConfig boot = Model(OsCentos, ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", "3.10.0-1160.el7.x86_64")), ("/boot/grub2/grubenv", Env()),
+            ("/etc/default/grub", El7Defaults));
+        var (_, steps, edit, _) = Plan(boot);
+        FixStep keep = steps.Single(s => s.Commands.Any(c => c.Contains("GRUB_CMDLINE_LINUX", StringComparison.Ordinal)));
+        Assert.Contains("grub2-mkconfig", keep.Why, StringComparison.Ordinal);
+        Assert.Equal("/etc/default/grub", edit.CmdlineFile);
+        Assert.DoesNotContain(Commands(steps), c => c.Contains("update-grub", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Centos_without_grubenv_and_a_literal_default_is_planned_with_grub2_tools_and_a_quoted_grub_default()
+    {
+        BootConfig boot = Model(OsCentos,
+            ("/boot/grub2/grub.cfg", El7Menu("0", "3.10.0-957.27.2.el7.x86_64", "3.10.0-1160.el7.x86_64")),
+            ("/etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet\"\n"));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.Equal("1", d.Target!.Number);
+        Assert.Equal(DefaultIn.GrubDefault, edit.DefaultIn);
+        var commands = Commands(steps).ToList();
+        Assert.Contains("sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=\"CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)\"/' /etc/default/grub", commands);
+        Assert.Contains("grub2-mkconfig -o /boot/grub2/grub.cfg", commands);
+        Assert.DoesNotContain(commands, c => c.Contains("update-grub", StringComparison.Ordinal) || c.Contains("grub2-set-default", StringComparison.Ordinal));
+        Assert.Contains("sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/' /etc/default/grub", steps.SelectMany(s => s.Undo));
+    }
+
+    private static string UbuntuMenu(string @default) => $$"""
+        ### BEGIN /etc/grub.d/00_header ###
+        set default="{{@default}}"
+        ### BEGIN /etc/grub.d/10_linux ###
+        menuentry 'Ubuntu' --class ubuntu $menuentry_id_option 'gnulinux-simple-8e3d' {
+        	linux	/boot/vmlinuz-4.15.0-100-generic root=UUID=8e3d ro  quiet splash
+        }
+        submenu 'Advanced options for Ubuntu' $menuentry_id_option 'gnulinux-advanced-8e3d' {
+        	menuentry 'Ubuntu, with Linux 4.15.0-100-generic' $menuentry_id_option 'gnulinux-4.15.0-100-generic-advanced-8e3d' {
+        		linux	/boot/vmlinuz-4.15.0-100-generic root=UUID=8e3d ro  quiet splash
+        	}
+        	menuentry 'Ubuntu, with Linux 4.15.0-29-generic' $menuentry_id_option 'gnulinux-4.15.0-29-generic-advanced-8e3d' {
+        		linux	/boot/vmlinuz-4.15.0-29-generic root=UUID=8e3d ro  quiet splash
+        	}
+        	menuentry 'Ubuntu, with Linux 4.4.0-210-generic' $menuentry_id_option 'gnulinux-4.4.0-210-generic-advanced-8e3d' {
+        		linux	/boot/vmlinuz-4.4.0-210-generic root=UUID=8e3d ro  quiet splash
+        	}
+        }
+
+        """;
+
+    private const string UbuntuDefaults = "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\nGRUB_CMDLINE_LINUX=\"\"\n";
+
+    [Fact]
+    public void A_submenu_default_that_ignores_nokmem_moves_to_the_newest_kernel_by_number_with_a_quoted_path()
+    {
+        BootConfig boot = Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("1>2")), ("/etc/default/grub", "GRUB_DEFAULT=\"1>2\"\n" + UbuntuDefaults));
+        var (d, steps, edit, problems) = Plan(boot);
+        Assert.Equal("1>2", d.NextEntry!.Number);
+        Assert.Equal("4.15.0-100-generic", d.Target!.KernelVersion); // numerically newer than 4.15.0-29
+        Assert.Equal("0", d.Target.Number);
+        Assert.Equal(["0", "1>0", "1>1", "1>2"], d.Entries.Select(e => e.Number));
+        var commands = Commands(steps).ToList();
+        Assert.Contains("sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=\"Ubuntu\"/' /etc/default/grub", commands);
+        Assert.Contains("update-grub", commands);
+        Assert.DoesNotContain(commands, c => c.Contains("grub2-", StringComparison.Ordinal) || c.Contains("grubby", StringComparison.Ordinal));
+        Assert.Contains("sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=\"1>2\"/' /etc/default/grub", steps.SelectMany(s => s.Undo)); // quoted: no redirection
+        Assert.Equal(["/boot/grub/grub.cfg", "/etc/default/grub"], edit.Files);
+        Assert.Empty(problems);
+    }
+
+    [Theory]
+    [InlineData("gnulinux-advanced-8e3d>gnulinux-4.4.0-210-generic-advanced-8e3d")]
+    [InlineData("Advanced options for Ubuntu>Ubuntu, with Linux 4.4.0-210-generic")]
+    [InlineData("1>2")]
+    public void Grub_default_saved_is_never_rewritten_the_saved_entry_moves(string saved)
+    {
+        BootConfig boot = Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("${saved_entry}")), ("/boot/grub/grubenv", Env(("saved_entry", saved))),
+            ("/etc/default/grub", "GRUB_DEFAULT=saved\n" + UbuntuDefaults));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.Equal("4.4.0-210-generic", d.NextEntry!.KernelVersion);
+        Assert.Equal(DefaultIn.SavedEntry, edit.DefaultIn);
+        Assert.Equal("Ubuntu", edit.NewDefault);
+        Assert.Contains("grub-set-default 'Ubuntu'", Commands(steps));
+        Assert.DoesNotContain(Commands(steps), c => c.Contains("GRUB_DEFAULT", StringComparison.Ordinal));
+        Assert.Contains($"grub-editenv - set 'saved_entry={saved}'", steps.SelectMany(s => s.Undo));
+    }
+
+    private static (string, string) Bls(string version, string options) =>
+        ($"/boot/loader/entries/6fa2-{version}.conf", $"title Rocky Linux ({version}) 8.5 (Green Obsidian)\nversion {version}\nlinux /vmlinuz-{version}\n"
+            + $"initrd /initramfs-{version}.img $tuned_initrd\noptions {options}\ngrub_class kernel\n");
+
+    [Fact]
+    public void Bls_with_kernelopts_edits_kernelopts_in_grubenv_and_keeps_the_saved_id()
+    {
+        BootConfig boot = Model("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
+            ("/boot/grub2/grub.cfg", "set default=\"${saved_entry}\"\nblscfg\n"),
+            ("/boot/grub2/grubenv", Env(("saved_entry", "6fa2-4.18.0-305.el8.x86_64"), ("kernelopts", "root=/dev/mapper/rl-root ro rhgb quiet"))),
+            Bls("4.18.0-348.el8.x86_64", "$kernelopts $tuned_params"), Bls("4.18.0-305.el8.x86_64", "$kernelopts $tuned_params"),
+            ("/etc/default/grub", "GRUB_CMDLINE_LINUX=\"rhgb quiet\"\nGRUB_ENABLE_BLSCFG=true\n"));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.Equal("6fa2-4.18.0-305.el8.x86_64", d.Target!.Id); // the saved one, not the newest
+        Assert.Null(edit.NewDefault);
+        Assert.True(edit.Kernelopts);
+        Assert.Contains("grub2-editenv - set 'kernelopts=root=/dev/mapper/rl-root ro rhgb quiet cgroup.memory=nokmem'", Commands(steps));
+        Assert.DoesNotContain(Commands(steps), c => c.StartsWith("grubby --args", StringComparison.Ordinal));
+        Assert.Equal(["/boot/grub2/grubenv", "/etc/default/grub"], edit.Files);
+    }
+
+    [Fact]
+    public void Bls_with_arguments_inline_edits_the_entry_with_grubby_and_sets_the_default_by_id()
+    {
+        BootConfig boot = Model("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n",
+            ("/boot/grub2/grub.cfg", "set default=\"${saved_entry}\"\nblscfg\n"),
+            ("/boot/grub2/grubenv", Env(("saved_entry", "6fa2-4.4.0-1.el9.x86_64"))),
+            Bls("5.14.0-70.13.1.el9_0.x86_64", "root=/dev/vda1 ro"), Bls("4.4.0-1.el9.x86_64", "root=/dev/vda1 ro"));
+        var (_, steps, edit, problems) = Plan(boot);
+        Assert.Equal("6fa2-5.14.0-70.13.1.el9_0.x86_64", edit.NewDefault);
+        Assert.Contains("grubby --set-default /boot/vmlinuz-5.14.0-70.13.1.el9_0.x86_64", Commands(steps));
+        Assert.Contains("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-5.14.0-70.13.1.el9_0.x86_64", Commands(steps));
+        Assert.Equal(["/boot/grub2/grubenv", "/boot/loader/entries/6fa2-5.14.0-70.13.1.el9_0.x86_64.conf"], edit.Files);
+        Assert.Contains("grub2-editenv - set 'saved_entry=6fa2-4.4.0-1.el9.x86_64'", steps.SelectMany(s => s.Undo));
+        Assert.DoesNotContain(problems, p => p.Contains("no /etc/default/grub", StringComparison.Ordinal)); // BLS needs none
+    }
+
+    [Fact]
+    public void No_kernel_that_honours_nokmem_leaves_no_target()
+    {
+        BootConfig boot = Model(OsCentos, ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", "3.10.0-957.27.2.el7.x86_64", "3.10.0-1062.el7.x86_64")), ("/boot/grub2/grubenv", Env()));
+        Assert.Null(Plan(boot).Decision.Target); // 1062 without .4.1 is below the threshold (L5)
+    }
+
+    [Fact]
+    public void A_stale_grub_cfg_is_told_before_a_regeneration()
+    {
+        BootConfig boot = Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("0")), ("/etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"console=ttyS0\"\n"));
+        var (_, _, _, problems) = Plan(boot);
+        Assert.Contains(problems, p => p.Contains("is older than the settings", StringComparison.Ordinal) && p.Contains("update-grub", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_list_step_numbers_entries_as_grub_does()
+    {
+        BootConfig boot = Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("1>2")), ("/etc/default/grub", "GRUB_DEFAULT=\"1>2\"\n"));
+        FixStep list = Plan(boot).Decision.ListStep;
+        Assert.Contains("awk", list.Commands[0], StringComparison.Ordinal);
+        Assert.EndsWith("/boot/grub/grub.cfg", list.Commands[0], StringComparison.Ordinal);
+        Assert.StartsWith("boots next: 1>2 : Ubuntu, with Linux 4.4.0-210-generic", list.Check[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1>2", "\"1>2\"")]
+    [InlineData("Bob's \"best\" $kernel", "\"Bob's \\\"best\\\" \\$kernel\"")]
+    public void Values_written_into_default_grub_are_quoted_for_the_shell_that_sources_it(string value, string written) =>
+        Assert.Equal(written, BootPlanner.ShellDoubleQuote(value));
+}
