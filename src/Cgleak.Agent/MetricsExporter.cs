@@ -30,6 +30,7 @@ public static class MetricsExporter
         Set(cgroups, c.Dying, "dying");
         Set(f.CreateGauge("cgleak_memory_cgroups_reported", "The memory cgroups the kernel reports: the memory row of /proc/cgroups (num_cgroups).", Quiet), c.Reported);
         Set(f.CreateGauge("cgleak_memory_cgroup_ids_in_use", "Memory cgroup IDs in use, as this kernel family implies; absent where the kernel hides zombies.", Quiet), c.IdsInUse);
+        Set(f.CreateGauge("cgleak_memory_cgroup_ids_in_use_lower_bound", "Memory cgroup IDs in use are at least this: the exact count where known, /proc/cgroups num_cgroups where the kernel counts live memcgs only (3.10), else the live count.", Quiet), c.IdsInUseAtLeast);
         f.CreateGauge("cgleak_memory_cgroup_ids_limit", "The memory cgroup ID limit (MEM_CGROUP_ID_MAX).").Set(c.Limit);
         if (report.Facts.Layout.Memory == MemoryHierarchy.V1 && report.Facts.Tree is { } tree)
         {

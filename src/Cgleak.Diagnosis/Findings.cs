@@ -14,6 +14,8 @@ public sealed class Findings
         Kernel = facts.Kernel is { } k ? KernelKnowledge.Of(k.Value) : null;
         Counts = MemcgCounts.From(facts, Kernel);
         NokmemOnCmdline = facts.Cmdline?.Value.HasListOption("cgroup.memory", "nokmem");
+        Family = DistroFamilies.Of(facts.Distribution)
+            ?? (facts.Kernel?.Value is { IsEl7: true } ? DistroFamilies.El7 : null);
     }
 
     public HostFacts Facts { get; }
@@ -23,6 +25,9 @@ public sealed class Findings
     public KernelRelease? KernelRelease => Facts.Kernel?.Value;
 
     public MemcgCounts Counts { get; }
+
+    /// <summary>The distribution family (package manager, boot tools, package names); null when the host does not say.</summary>
+    public DistroFamily? Family { get; }
 
     /// <summary>cgroup.memory=nokmem on the running command line; null when /proc/cmdline was not read.</summary>
     public bool? NokmemOnCmdline { get; }
@@ -40,10 +45,10 @@ public sealed class Findings
     /// <summary>The container cgroups whose kmem state was read (v1 only).</summary>
     public IReadOnlyList<ContainerCgroupKmem> ContainerKmem => Facts.Tree?.Containers ?? [];
 
-    /// <summary>True on Red Hat family hosts, where grubby edits the boot entries.</summary>
-    public bool UsesGrubby =>
-        KernelRelease?.DistroTag is not null
-        || Facts.Distribution?.Id is "rhel" or "centos" or "fedora" or "rocky" or "almalinux" or "ol" or "amzn";
+    /// <summary>True on Red Hat family hosts (the family table says so), where grubby edits the boot entries.</summary>
+    public bool UsesGrubby => Family is { } family
+        ? family.Boot == BootTooling.Grubby
+        : KernelRelease?.DistroTag is not null;
 
     public string KernelImage => $"/boot/vmlinuz-{KernelRelease?.Text ?? "$(uname -r)"}";
 }

@@ -18,6 +18,14 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
     /// <summary>An upper bound on IDs in use where the exact number is unknown (a bounded probe), else IdsInUse.</summary>
     public long? IdsInUseAtMost { get; init; }
 
+    /// <summary>
+    /// A lower bound on IDs in use, else null: IdsInUse where known; where the kernel counts live memcgs only (3.10, C2),
+    /// /proc/cgroups num_cgroups, because zombies hold IDs on top of it; else the live count (every live memcg holds one).
+    /// </summary>
+    public long? IdsInUseAtLeast { get; init; }
+
+    public double? IdsInUseAtLeastRatio => IdsInUseAtLeast is { } least ? (double)least / Limit : null;
+
     public static MemcgCounts From(HostFacts facts, KernelTraits? kernel)
     {
         var basis = new List<string>();
@@ -75,6 +83,7 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
             basis.Add("dying: unknown: whether this kernel counts dying cgroups in /proc/cgroups is not known (C1)");
         }
 
+        long? upperBoundOnly = null; // set where ids is an upper bound: the lower bound is then the live count
         switch (kernel?.ReleasesIdAtOffline)
         {
             case true when live is { } l:
@@ -86,6 +95,7 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
                 else if (dying is { } d)
                 {
                     ids = l + d;
+                    upperBoundOnly = l;
                     basis.Add("IDs in use: live + dying, an upper bound: with swap on, a dying memcg keeps its ID while swap records name it (I5)");
                 }
                 else
@@ -119,9 +129,21 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
             }
         }
 
+        long? atLeast = facts.Probe is { Exact: true } ? ids : upperBoundOnly ?? ids;
+        if (atLeast is null && kernel?.CountsDying == false && layout.Memory == MemoryHierarchy.V1 && reported is { } counted)
+        {
+            atLeast = Math.Max(counted, live ?? 0);
+            basis.Add($"IDs in use: at least {atLeast}, /proc/cgroups num_cgroups: this kernel counts live memcgs only and zombies hold IDs on top (C2)");
+        }
+        else if (atLeast is null && live is { } l)
+        {
+            atLeast = l;
+        }
+
         return new MemcgCounts(IdLimit, reported, live, dying, ids, basis)
         {
             IdsInUseAtMost = ids ?? (facts.Probe is { Exact: false } p ? IdLimit - p.FreeSlots : null),
+            IdsInUseAtLeast = atLeast,
         };
     }
 }

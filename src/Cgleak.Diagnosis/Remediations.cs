@@ -20,6 +20,16 @@ public static class Remediations
                 "grep -o 'cgroup.memory=nokmem' /proc/cmdline");
         }
 
+        if (f.Kernel is { HonoursNokmem: false } k && f.KernelRelease is not null)
+        {
+            Fix.FixStep install = Fix.ComponentPlanner.KernelInstallStep(f, new Fix.PlanRequest(Fix.FixMethod.Kernel));
+            return Remediation.Say(
+                k.NokmemKnown
+                    ? $"This kernel ({f.KernelRelease.Text}) ignores cgroup.memory=nokmem (before 4.5, L3): install one that honours it, make it the default boot entry, then add the argument to it (`cgleak fix plan`)."
+                    : $"Whether this kernel ({f.KernelRelease.Text}) honours cgroup.memory=nokmem is unknown: install one known to (4.5+, L3), or add it and check with the runbook's test after a reboot (`cgleak verify --canary`).",
+                [.. install.Commands, .. install.Check.Take(1), "cgleak fix plan"]);
+        }
+
         if (f.UsesGrubby)
         {
             return Remediation.Say(
@@ -40,13 +50,14 @@ public static class Remediations
     }
 
     /// <summary>Method 1: components that do not enable kmem (runbook 4.1; kmem-facts R8, D9, K7).</summary>
-    public static Remediation Runc() => Remediation.Say(
+    public static Remediation Runc(Findings f) => Remediation.Say(
         "Use a runc that does not enable kmem accounting: 1.0.0-rc94 or later ignores kmem (R8); containerd.io 1.4.5+/1.5.1+ ships one (D9). Pinned to an older runc (rc6-rc93), rebuild it without kmem (R5). Then drain the node and reboot: cgroups already accounted stay so.",
-        "yum install 'containerd.io >= 1.4.5'   # or: apt-get install runc (1.0.0 or later)",
+        Fix.ComponentPlanner.RuncMove(f),
         "make BUILDTAGS='seccomp nokmem'   # in a runc rc6-rc93 source tree, then install the runc binary it builds");
 
-    public static Remediation Kubelet(string? version) => Remediation.Say(
+    public static Remediation Kubelet(Findings f, string? version) => Remediation.Say(
         $"Move kubelet{(version is null ? "" : " " + version)} to 1.21.2 or later (K7), or rebuild this version with the nokmem tag (1.14+, K5; 1.13 and older: patch the vendored runc's EnableKernelMemoryAccounting and setKernelMemory to return nil). The systemd cgroup driver also avoids it (K2). Drain the node and reboot afterwards.",
+        Fix.ComponentPlanner.KubeletMove(f),
         "KUBE_GIT_VERSION=<your version> ./build/run.sh make kubelet GOFLAGS=\"-tags=nokmem\"   # in a Kubernetes source tree");
 
     public static Remediation Reboot() => Remediation.Say(

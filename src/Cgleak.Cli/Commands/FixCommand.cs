@@ -150,7 +150,7 @@ public static class FixCommand
     public static int RunPlan(FixPlanArgs args)
     {
         HostRoot host = HostArgument.Resolve(args.HostRoot);
-        FixPlan plan = MakePlan(host, args.Method, args.KernelPackages);
+        (FixPlan plan, DoctorReport report) = MakePlanWithReport(host, args.Method, args.KernelPackages);
         string label = HostLabel(host, plan);
         Console.Out.Write(args.Format switch
         {
@@ -158,15 +158,30 @@ public static class FixCommand
             "json" => PlanRenderer.Json(plan) + "\n",
             _ => PlanRenderer.Text(plan, label),
         });
-        return ExitCodes.Ok;
+        return PlanExitCode(report.Verdict);
     }
 
-    internal static FixPlan MakePlan(HostRoot host, string method, string? kernelPackages)
+    /// <summary>
+    /// fix plan exits with the doctor's verdict (README "Exit codes"): 0 nothing to fix, 1 at risk and 2 affected while
+    /// the risk the plan removes remains, 3 unknown: no plan, and what is missing.
+    /// </summary>
+    internal static int PlanExitCode(Verdict verdict) => verdict switch
+    {
+        Verdict.Ok => ExitCodes.Ok,
+        Verdict.AtRisk => ExitCodes.AtRisk,
+        Verdict.Affected => ExitCodes.Affected,
+        _ => ExitCodes.Unknown,
+    };
+
+    internal static FixPlan MakePlan(HostRoot host, string method, string? kernelPackages) =>
+        MakePlanWithReport(host, method, kernelPackages).Plan;
+
+    private static (FixPlan Plan, DoctorReport Report) MakePlanWithReport(HostRoot host, string method, string? kernelPackages)
     {
         DoctorReport report = Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = true });
         BootConfig boot = BootConfig.Read(host);
         var request = new PlanRequest(method switch { "kernel" => FixMethod.Kernel, "components" => FixMethod.Components, _ => FixMethod.Auto }, kernelPackages);
-        return FixPlanner.Plan(report, boot, request);
+        return (FixPlanner.Plan(report, boot, request), report);
     }
 
     private static string HostLabel(HostRoot host, FixPlan plan) =>

@@ -46,7 +46,7 @@ public sealed class ContainerdCheck : ICheck
 
         return f.KernelExposed
             ? new CheckResult(Id, Title, CheckStatus.Warn, sentence + " The runc binary could not be judged, and this kernel leaks IDs.", evidence,
-                [Remediations.Runc()], Concern.AtRisk)
+                [Remediations.Runc(f)], Concern.AtRisk)
             : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
     }
 }

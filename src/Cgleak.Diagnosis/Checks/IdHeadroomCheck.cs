@@ -31,6 +31,18 @@ public sealed class IdHeadroomCheck : ICheck
                 $"At most {atMost} of {c.Limit} memory cgroup IDs in use ({(double)atMost / c.Limit:P1}): a probe created {c.Limit - atMost} without a refusal.", evidence, []);
         }
 
+        if (c.IdsInUse is null && c.IdsInUseAtLeast is { } least && c.IdsInUseAtLeastRatio is { } leastRatio && leastRatio >= WarnRatio
+            && f.Kernel?.CountsDying == false)
+        {
+            // 3.10 at the wall: num_cgroups counts live memcgs only (C2), so IDs in use are at least that; a bound above a threshold decides.
+            string atLeast = $"At least {least} of {c.Limit} memory cgroup IDs in use ({leastRatio:P1}): /proc/cgroups counts live memory cgroups only on this kernel (C2), and zombies hold IDs on top.";
+            return leastRatio >= FailRatio
+                ? new CheckResult(Id, Title, CheckStatus.Fail, atLeast + " New pods fail or will soon fail with \"cannot allocate memory\" or \"no space left on device\".",
+                    evidence, [Remediations.Reboot()], Concern.Affected)
+                : new CheckResult(Id, Title, CheckStatus.Warn, atLeast + $" Above {WarnRatio:P0}: find what holds them (kmem.active-cgroups).",
+                    evidence, [Remediations.Reboot()], Concern.AtRisk);
+        }
+
         if (c.IdsInUse is not { } used || c.IdsInUseRatio is not { } ratio)
         {
             string why = f.Kernel?.CountsDying == false

@@ -20,6 +20,21 @@ public sealed class KernelKmemLeakCheck : ICheck
             evidence.Add("memory controller on cgroup v2: kmem is accounted per object and IDs are released at offline");
         }
 
+        if (k.KmemLimitWriteNote is { } note)
+        {
+            evidence.Add($"{release.Value.Text}: {note}");
+        }
+
+        if (k.KmemLimitFileGone && k.LeaksIdsViaKmem == false)
+        {
+            return new CheckResult(Id, Title, CheckStatus.Warn,
+                "This kernel does not lose memory cgroup IDs to kmem (I5), but it has no memory.kmem.limit_in_bytes (L13): runc before 1.1.10 "
+                + "cannot read cgroup stats, so kubelets that vendor it do not start, and runc rc93 and older cannot create containers (R16, K10).",
+                evidence,
+                [Remediation.Say("Boot a kernel where the file is back as a no-op (6.1.55+, 6.5.5+, 6.6+: L14), or move runc to 1.1.10+ and kubelet to a release that vendors it.",
+                    "uname -r", "runc --version", "kubelet --version")]);
+        }
+
         switch (k.LeaksIdsViaKmem)
         {
             case false:
@@ -29,7 +44,7 @@ public sealed class KernelKmemLeakCheck : ICheck
                 return new CheckResult(Id, Title, CheckStatus.Pass, $"This kernel does not lose memory cgroup IDs to kmem: {why}", evidence, []);
             case null:
                 return new CheckResult(Id, Title, f.NokmemEffective ? CheckStatus.Pass : CheckStatus.Warn,
-                    "4.4.y and 4.6.y stable kernels leak IDs unless they carry the backport of the 4.7 fix (I5, moby#24559)"
+                    (k.Unknown ?? "Whether this kernel loses memory cgroup IDs to kmem is unknown")
                     + (f.NokmemEffective ? "; cgroup.memory=nokmem is on, so kmem accounting is off." : "."),
                     evidence, f.NokmemEffective ? [] : [Remediations.KernelArgument(f)]);
             default:

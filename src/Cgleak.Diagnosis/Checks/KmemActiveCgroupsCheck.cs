@@ -57,7 +57,7 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         {
             return new CheckResult(Id, Title, CheckStatus.Fail,
                 $"Kernel-memory accounting is active on {active.Count} of {all.Count} container cgroups, on a kernel that loses their IDs when they are removed: the leak is happening.",
-                evidence, [Remediations.KernelArgument(f), Remediations.Runc(), Remediations.Reboot()], Concern.Affected);
+                evidence, [Remediations.KernelArgument(f), Remediations.Runc(f), Remediations.Reboot()], Concern.Affected);
         }
 
         string why = f.Kernel?.KmemDefaultOn == true

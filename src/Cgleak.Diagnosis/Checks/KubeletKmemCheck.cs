@@ -55,7 +55,7 @@ public sealed class KubeletKmemCheck : ICheck
         string sentence = $"kubelet {version} with the cgroupfs driver enables kmem accounting on the kubepods, QoS and pod cgroups it creates, and their children inherit it (K1, K9).";
         return f.KernelExposed
             ? new CheckResult(Id, Title, CheckStatus.Fail, sentence + " On this kernel that leaks memory cgroup IDs.", evidence,
-                [Remediations.Kubelet(version.ToString()), Remediations.KernelArgument(f)], Concern.AtRisk)
+                [Remediations.Kubelet(f, version.ToString()), Remediations.KernelArgument(f)], Concern.AtRisk)
             : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
     }
 }

@@ -21,6 +21,19 @@ public sealed class NokmemArgumentCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, "The kernel release is unknown, so whether it honours the argument is too.", evidence, []);
         }
 
+        if (!k.NokmemKnown)
+        {
+            evidence.Add($"{f.KernelRelease!.Text}: whether it honours cgroup.memory=nokmem is unknown ({k.Unknown})");
+            string test = "boot with it and run the runbook's test: memory.kmem.slabinfo of a new container's cgroup must fail with EIO (`cgleak verify --canary`)";
+            return f.NokmemOnCmdline == true
+                ? new CheckResult(Id, Title, CheckStatus.Warn,
+                    $"cgroup.memory=nokmem is on the command line, but whether this kernel honours it is unknown: {test}.", evidence,
+                    [Remediation.Say("Check that kmem accounting is really off for new containers (runbook section 6).", "cgleak verify --canary")])
+                : new CheckResult(Id, Title, CheckStatus.Warn,
+                    "cgroup.memory=nokmem is not set, and whether this kernel would honour it is unknown (vendor backports): use a kernel known to honour it (4.5+), or "
+                    + test + ".", evidence, [Remediations.KernelArgument(f)]);
+        }
+
         evidence.Add(k.HonoursNokmem
             ? $"{f.KernelRelease!.Text} honours cgroup.memory=nokmem ({(f.KernelRelease.IsEl7 ? "el7 3.10.0-1062.4.1+, L5" : "4.5+, L3")})"
             : $"{f.KernelRelease!.Text} ignores cgroup.memory=nokmem ({(f.KernelRelease.IsEl7 ? "el7 before 3.10.0-1062.4.1, L5" : "before 4.5, L3")})");

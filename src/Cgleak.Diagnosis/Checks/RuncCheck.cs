@@ -69,7 +69,7 @@ public sealed class RuncCheck : ICheck
 
         return f.KernelExposed
             ? new CheckResult(Id, Title, CheckStatus.Fail, sentence + " On this kernel that leaks memory cgroup IDs.", evidence,
-                [Remediations.Runc(), Remediations.KernelArgument(f)], Concern.AtRisk)
+                [Remediations.Runc(f), Remediations.KernelArgument(f)], Concern.AtRisk)
             : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
     }
 

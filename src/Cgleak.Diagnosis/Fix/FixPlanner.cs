@@ -30,14 +30,19 @@ public static class FixPlanner
         {
             if (need is null)
             {
-                return new FixPlan(FixMethod.Auto, "Nothing to fix: " + report.VerdictReason + ".", [], null, null, false, [], inputs, problems);
+                return ComponentPlanner.WithoutLeak(report, findings, request, inputs, problems);
+            }
+
+            if (findings.NokmemEffective)
+            {
+                return ComponentPlanner.NokmemAlreadyOn(report, findings, request, inputs, problems);
             }
 
             method = ChooseMethod(report, findings, boot);
         }
 
         return method == FixMethod.Components
-            ? ComponentsPlan(report, findings, request, need, inputs, problems)
+            ? ComponentPlanner.Plan(report, findings, request, need, inputs, problems)
             : KernelPlan(report, findings, boot, request, need, inputs, problems);
     }
 
@@ -91,12 +96,7 @@ public static class FixPlanner
 
         if (target is null)
         {
-            string packages = request.KernelPackages is { } dir ? $"yum localinstall {dir.TrimEnd('/')}/kernel-*.rpm" : f.UsesGrubby ? "yum install kernel" : "apt-get install linux-generic";
-            steps.Add(new FixStep(
-                "Install a kernel that honours cgroup.memory=nokmem",
-                f.KernelRelease?.IsEl7 == true ? "el7 kernels before 3.10.0-1062.4.1 ignore the argument (kernel.nokmem-arg, L5)" : "kernels before 4.5 ignore the argument (kernel.nokmem-arg, L3)",
-                [packages], ["rpm -q kernel   # or: ls /boot/vmlinuz-*", "then run `cgleak fix plan` again: the next steps depend on the new entry"],
-                ["remove the new kernel package"], ByApply: false));
+            steps.Add(ComponentPlanner.KernelInstallStep(f, request));
             return Finish(FixMethod.Kernel, $"Kernel method, {why}: no installed kernel honours {Arg}: install one first, then plan again.",
                 entries, next, null, needsKernel: true, steps, inputs, problems);
         }
@@ -145,54 +145,7 @@ public static class FixPlanner
         return Finish(FixMethod.Kernel, summary, entries, next, edit, needsKernel: false, steps, inputs, problems);
     }
 
-    private static FixPlan ComponentsPlan(DoctorReport report, Findings f, PlanRequest request, string? need, List<PlanInput> inputs, List<string> problems)
-    {
-        var steps = new List<FixStep>();
-        var runc = f.Facts.Component("runc");
-        var containerd = f.Facts.Component("containerd");
-        var kubelet = f.Facts.Component("kubelet");
-        var docker = f.Facts.Component("docker");
-        bool el = f.UsesGrubby;
-        if (runc is not null || containerd is not null)
-        {
-            steps.Add(new FixStep("Use a runc that does not enable kmem accounting",
-                $"runtime.runc / runtime.containerd: runc 1.0.0-rc94 and later ignore kmem (R8); containerd 1.4.5+/1.5.1+ pin such a runc (D9); now: runc {runc?.VersionText ?? "unknown"}, containerd {containerd?.VersionText ?? "not found"}",
-                [el ? "yum install 'containerd.io >= 1.4.5'" : "apt-get install runc   # 1.0.0 or later",
-                 "# pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)"],
-                ["runc --version   # 1.0.0-rc94 or later, or a nokmem build (cgleak doctor: runtime.runc PASS)"],
-                [el ? "yum downgrade containerd.io-<previous version>" : "apt-get install runc=<previous version>"], ByApply: false));
-        }
-
-        if (docker?.VersionText is { } dv && ComponentVersion.Find(dv) is { } d && d < ComponentVersion.Of(18, 9, 1))
-        {
-            steps.Add(new FixStep("Upgrade docker-ce to 18.09.1 or later",
-                "docker-ce 18.09.1 ships a runc with kmem accounting off on el7 (D2, runbook 4.1); from 18.09 runc comes from containerd.io (D3)",
-                ["yum install 'docker-ce >= 18.09.1' 'containerd.io >= 1.4.5'"], ["docker version"], ["yum downgrade docker-ce-<previous version>"], ByApply: false));
-        }
-
-        if (kubelet?.VersionText is { } kv && ComponentVersion.Find(kv) is { } k && ComponentRules.KubeletRule(k)?.Behaviour == KmemBehaviour.EnablesImplicitly)
-        {
-            steps.Add(new FixStep($"Move kubelet {k} off kmem accounting",
-                "kubelet.kmem: 1.8 to 1.21.1 with the cgroupfs driver enable kmem (K9); 1.21.2 and later do not (K7)",
-                [el ? "yum install 'kubelet >= 1.21.2'   # within your cluster's version skew policy" : "apt-get install kubelet=1.21.2-00   # or later, within your version skew policy",
-                 k >= ComponentVersion.Of(1, 14)
-                    ? $"# or rebuild {k} without kmem (K5): KUBE_GIT_VERSION=v{k} ./build/run.sh make kubelet GOFLAGS=\"-tags=nokmem\""
-                    : $"# or patch {k}'s vendored runc (EnableKernelMemoryAccounting and setKernelMemory return nil) and rebuild: the nokmem tag needs 1.14+ (K5)"],
-                ["kubelet --version"], ["reinstall the previous kubelet package"], ByApply: false));
-        }
-
-        if (steps.Count == 0)
-        {
-            problems.Add("no component that enables kmem accounting was identified on this host");
-        }
-
-        AddRebootAndVerify(steps, request, "cgleak doctor   # runtime.runc, kubelet.kmem: PASS");
-        string why = need is null ? "requested: --method components" : $"to stop {need}";
-        return Finish(FixMethod.Components, $"Components method, {why}: move runc/containerd/kubelet off kmem accounting, drain, reboot (cgroups already accounted stay so until then), verify.",
-            [], null, null, needsKernel: false, steps, inputs, problems);
-    }
-
-    private static void AddRebootAndVerify(List<FixStep> steps, PlanRequest request, string cmdlineCheck)
+    internal static void AddRebootAndVerify(List<FixStep> steps, PlanRequest request, string cmdlineCheck)
     {
         steps.Add(new FixStep("Drain the node",
             "memory cgroups already charged with kernel memory keep their IDs until a reboot (runbook 4; M1): move the pods off first",

@@ -18,6 +18,9 @@ public sealed record HostProblem(string Path, string Message)
 public sealed record Distribution(string? Id, string? VersionId, string? PrettyName, string? ReleaseFile)
 {
     public string Display => ReleaseFile ?? PrettyName ?? Id ?? "unknown";
+
+    /// <summary>os-release ID_LIKE: the distributions this one derives from, closest first ("rhel fedora centos").</summary>
+    public string? IdLike { get; init; }
 }
 
 /// <summary>The memory row of /proc/cgroups.</summary>

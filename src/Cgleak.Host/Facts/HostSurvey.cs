@@ -157,7 +157,10 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
         }
 
         return new Distribution(osRelease?.GetValueOrDefault("ID"), osRelease?.GetValueOrDefault("VERSION_ID"),
-            osRelease?.GetValueOrDefault("PRETTY_NAME"), releaseFile);
+            osRelease?.GetValueOrDefault("PRETTY_NAME"), releaseFile)
+        {
+            IdLike = osRelease?.GetValueOrDefault("ID_LIKE"),
+        };
     }
 
     private (CgroupLayout, string?) ReadLayout()

@@ -29,8 +29,11 @@ public sealed partial record KernelRelease(string Text, int Major, int Minor, in
             tag.Success ? tag.Groups[1].Value : null);
     }
 
-    /// <summary>True for Red Hat family 7 kernels (RHEL/CentOS 7: 3.10.0-*.el7).</summary>
-    public bool IsEl7 => DistroTag == "el7";
+    /// <summary>
+    /// True for Red Hat's own el7 kernels (RHEL/CentOS 7: 3.10.0-*.el7). Third-party el7 builds of other versions
+    /// (ELRepo's 5.4.249-1.el7.elrepo, 6.5.4-1.el7.elrepo) carry the tag too but are upstream kernels.
+    /// </summary>
+    public bool IsEl7 => DistroTag == "el7" && Major == 3 && Minor == 10;
 
     /// <summary>Compares the upstream version with major.minor[.patch].</summary>
     public bool AtLeast(int major, int minor, int patch = 0) =>

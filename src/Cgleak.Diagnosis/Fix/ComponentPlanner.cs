@@ -1,0 +1,251 @@
+using System.Text.RegularExpressions;
+using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Host.Components;
+using Cgleak.Host.Parsing;
+
+namespace Cgleak.Diagnosis.Fix;
+
+/// <summary>
+/// The non-boot parts of a plan: components off kmem accounting (runbook 4.1), a kernel to install first, and
+/// nodes that need no kernel change (unknown, ok, dying memcgs piling up, nokmem already running). Package
+/// manager and package names come from the host's distribution family (DistroFamilies), or from the package
+/// the host's own history names.
+/// </summary>
+public static partial class ComponentPlanner
+{
+    private const string Arg = FixPlan.NokmemArgument;
+
+    /// <summary>A plan where the leak itself needs no fix: unknown, ok, or at risk from something else.</summary>
+    internal static FixPlan WithoutLeak(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<string> problems)
+    {
+        switch (report.Verdict)
+        {
+            case Verdict.Unknown:
+                problems.AddRange(report.Facts.Problems.Select(p => p.ToString()));
+                return Finish(FixMethod.Auto, $"Cannot plan: the diagnosis is unknown ({report.VerdictReason}). Make those readable "
+                    + "(`cgleak doctor` names each file), then plan again; no plan is safer than one made without them.", [], inputs, problems);
+            case Verdict.Ok:
+                return Finish(FixMethod.Auto, "Nothing to fix: " + report.VerdictReason + ".", [], inputs, problems);
+            default:
+                break;
+        }
+
+        var steps = new List<FixStep>();
+        var concerns = report.Checks.Where(c => c.Concern != Concern.None).ToList();
+        bool reclaimable = concerns.Any(c => c.Id is "memcg.dying" or "memcg.id-headroom") && report.Counts.Dying is > 0;
+        if (reclaimable)
+        {
+            ReclaimPlan reclaim = ReclaimPlan.For(report);
+            steps.Add(new FixStep("Release the dying memory cgroups",
+                $"memcg.dying: {report.Counts.Dying} dying memcgs, pinned on this kernel by {f.Kernel?.DyingPinnedBy ?? "what they charged"}; "
+                    + string.Join("; ", reclaim.Actions.Select(a => a.Why)),
+                ["cgleak reclaim", .. reclaim.Actions.Select(a => $"# by hand: echo {a.Value} > {a.File}")],
+                ["cgleak doctor   # memcg.dying: PASS, or far fewer dying"], [], ByApply: false));
+            if (reclaim.RebootNote is { } reboot)
+            {
+                problems.Add(reboot);
+            }
+
+            steps.Add(new FixStep("Keep them from piling up again",
+                "removed cgroups stay dying while page cache they charged is resident (L9) until kernels reparent it at offline (L10, ~7.1): "
+                    + "pod churn brings them back",
+                ["# run the release periodically, e.g. /etc/cron.d/cgleak-reclaim: */30 * * * * root cgleak reclaim"],
+                ["cgleak metrics   # cgleak_memory_cgroups{state=\"dying\"} stays low"], ["rm /etc/cron.d/cgleak-reclaim"], ByApply: false));
+        }
+
+        foreach (CheckResult c in concerns.Where(c => !(reclaimable && c.Id is "memcg.dying" or "memcg.id-headroom")))
+        {
+            steps.Add(new FixStep($"{c.Id}: {c.Title}", c.Summary,
+                c.Remediation.SelectMany(r => r.Commands.Prepend("# " + r.Text)).ToList(), [$"cgleak doctor   # {c.Id}"], [], ByApply: false));
+        }
+
+        if (steps.Count == 0)
+        {
+            problems.Add("nothing on this host can be changed to remove the risk: " + report.VerdictReason);
+        }
+
+        string verdict = VerdictNames.Of(report.Verdict);
+        return Finish(FixMethod.Auto, $"No kernel or component change stops a leak here; the node is {verdict} ({report.VerdictReason}): "
+            + (steps.Count > 0 ? "the steps below remove the risk." : "nothing here removes it, see the notes."), steps, inputs, problems);
+    }
+
+    /// <summary>The running kernel already boots with cgroup.memory=nokmem and honours it: nothing to change, no reboot.</summary>
+    internal static FixPlan NokmemAlreadyOn(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<string> problems)
+    {
+        string keep = f.UsesGrubby
+            ? $"grubby --info \"$(grubby --default-kernel)\" | grep -c {Arg}   # the default entry keeps it"
+            : $"grep -c {Arg} /boot/grub/grub.cfg   # the menu keeps it";
+        var steps = new List<FixStep>
+        {
+            new("Verify that kmem accounting is off for new containers",
+                $"the running kernel ({f.KernelRelease?.Text}) already boots with {Arg} and honours it (kernel.nokmem-arg): no boot change and no reboot is needed",
+                [$"grep -o {Arg} /proc/cmdline", "cgleak verify --canary"], ["cgleak verify exits 0", keep], [], ByApply: false),
+        };
+        if (report.Checks.Any(c => c.Id == "logs.symptom" && c.Concern != Concern.None))
+        {
+            problems.Add("the logs still show memory cgroup creation failures: if they are older than this boot they are history; "
+                + "if they are newer, IDs are being held by something else (memcg.dying, memcg.id-headroom)");
+        }
+
+        return Finish(FixMethod.Kernel, $"Nothing to change: {f.KernelRelease?.Text} already runs with {Arg}, which it honours; verify it.", steps, inputs, problems);
+    }
+
+    /// <summary>The runbook's method 1: runc, docker and kubelet off kmem accounting, in this family's packages.</summary>
+    internal static FixPlan Plan(DoctorReport report, Findings f, PlanRequest request, string? need, List<PlanInput> inputs, List<string> problems)
+    {
+        DistroFamily? family = f.Family;
+        if (family is null)
+        {
+            problems.Add("the distribution is unknown (/etc/os-release): package commands are given as `<package manager>`; use this host's own");
+        }
+
+        var steps = new List<FixStep>();
+        if (RuncStep(report, f, family) is { } runc)
+        {
+            steps.Add(runc);
+        }
+
+        if (DockerStep(f, family) is { } docker)
+        {
+            steps.Add(docker);
+        }
+
+        if (KubeletStep(report, f, family) is { } kubelet)
+        {
+            steps.Add(kubelet);
+        }
+
+        if (steps.Count == 0)
+        {
+            problems.Add(Found(f, "runc") || Found(f, "containerd") || Found(f, "kubelet")
+                ? "no component here enables kmem accounting (runtime.runc, runtime.containerd, kubelet.kmem): there is nothing to move"
+                : "runc, containerd and kubelet were not found on this host: there is no component to move off kmem accounting");
+            return Finish(FixMethod.Components, "Components method: nothing to change in the components here; see the notes.", steps, inputs, problems);
+        }
+
+        FixPlanner.AddRebootAndVerify(steps, request, "cgleak doctor   # runtime.runc, kubelet.kmem: PASS");
+        string why = need is null ? "requested: --method components" : $"to stop {need}";
+        return Finish(FixMethod.Components, $"Components method, {why}: move runc/containerd/kubelet off kmem accounting, drain, reboot (cgroups already accounted stay so until then), verify.",
+            steps, inputs, problems);
+    }
+
+    /// <summary>Install a kernel that honours cgroup.memory=nokmem, with the family's own tool, and check it with the same.</summary>
+    internal static FixStep KernelInstallStep(Findings f, PlanRequest request)
+    {
+        DistroFamily? family = f.Family;
+        bool rpm = family?.IsRpm ?? f.UsesGrubby;
+        string why = f.Kernel is { NokmemKnown: false } k
+            ? $"whether {f.KernelRelease?.Text} honours the argument is unknown ({k.Unknown}): a kernel known to honour it (upstream 4.5+, L3) is the safe way"
+            : f.KernelRelease?.IsEl7 == true
+                ? "el7 kernels before 3.10.0-1062.4.1 ignore the argument (kernel.nokmem-arg, L5)"
+                : "kernels before 4.5 ignore the argument (kernel.nokmem-arg, L3)";
+        string install = request.KernelPackages is { } dir
+            ? rpm ? $"{(family?.Packages == PackageTool.Dnf ? "dnf install" : "yum localinstall")} {dir.TrimEnd('/')}/kernel-*.rpm"
+                : $"apt-get install {dir.TrimEnd('/')}/linux-image-*.deb"
+            : family?.KernelPackage is { } package ? family.Install(package)
+            : family?.KernelNote is { } note ? $"# {note}"
+            : "# install a kernel of 4.5 or later (or el7 3.10.0-1062.4.1 or later) with this distribution's package manager";
+        string query = family?.QueryKernels ?? (rpm ? "rpm -q kernel" : "dpkg-query -W 'linux-image-*'");
+        return new FixStep("Install a kernel that honours cgroup.memory=nokmem", why, [install],
+            [$"{query}   # or: ls /boot/vmlinuz-*", "then run `cgleak fix plan` again: the next steps depend on the new entry"],
+            [rpm ? "rpm -e kernel-<new version>   # after booting back into the old kernel" : "apt-get remove linux-image-<new version>"], ByApply: false);
+    }
+
+    private static FixStep? RuncStep(DoctorReport report, Findings f, DistroFamily? family)
+    {
+        bool concerned = report.Checks.Any(c => c.Id is "runtime.runc" or "runtime.containerd" && c.Concern != Concern.None);
+        if (!concerned || !(Found(f, "runc") || Found(f, "containerd")))
+        {
+            return null;
+        }
+
+        ComponentFact? runc = f.Facts.Component("runc");
+        ComponentFact? containerd = f.Facts.Component("containerd");
+        string package = RuncPackage(f);
+        string target = package == "containerd.io"
+            ? "containerd.io 1.4.5+/1.5.1+ ships runc 1.0.0-rc94 or later (D9)"
+            : "runc 1.0.0-rc94 or later ignores kmem (R8)";
+        return new FixStep($"Use a runc that does not enable kmem accounting ({package})",
+            $"runtime.runc / runtime.containerd: {target}; now: runc {runc?.VersionText ?? "unknown"}, containerd {containerd?.VersionText ?? "not found"}",
+            [RuncMove(f),
+             "# pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)"],
+            [Query(family, package), "runc --version   # 1.0.0-rc94 or later, or a nokmem build (cgleak doctor: runtime.runc PASS)"],
+            [Downgrade(family, package)], ByApply: false);
+    }
+
+    private static FixStep? DockerStep(Findings f, DistroFamily? family)
+    {
+        ComponentFact? docker = f.Facts.Component("docker");
+        string? package = PackageOf(docker) ?? family?.DockerPackage;
+        if (package != "docker-ce" || docker?.VersionText is not { } text || ComponentVersion.Find(text) is not { } v || v >= ComponentVersion.Of(18, 9, 1))
+        {
+            return null;
+        }
+
+        // D2 is about el7's Docker CE packages; runc itself comes from containerd.io from 18.09 on (D3), which the runc step moves.
+        return new FixStep("Upgrade docker-ce to 18.09.1 or later",
+            "docker-ce 18.09.1 ships a runc with kmem accounting off on el7 (D2, runbook 4.1); from 18.09 runc comes from containerd.io (D3)",
+            [Upgrade(family, "docker-ce") + "   # to 18.09.1 or later"], [Query(family, "docker-ce"), "docker version"], [Downgrade(family, "docker-ce")], ByApply: false);
+    }
+
+    private static FixStep? KubeletStep(DoctorReport report, Findings f, DistroFamily? family)
+    {
+        if (!report.Checks.Any(c => c.Id == "kubelet.kmem" && c.Concern != Concern.None)
+            || f.Facts.Component("kubelet") is not { VersionText: { } kv } kubelet || ComponentVersion.Find(kv) is not { } k)
+        {
+            return null;
+        }
+
+        string rebuild = k >= ComponentVersion.Of(1, 14)
+            ? $"# or rebuild {k} without kmem (K5): KUBE_GIT_VERSION=v{k} ./build/run.sh make kubelet GOFLAGS=\"-tags=nokmem\""
+            : $"# or patch {k}'s vendored runc (EnableKernelMemoryAccounting and setKernelMemory return nil) and rebuild: the nokmem tag needs 1.14+ (K5)";
+        string? package = KubeletPackage(f);
+        string move = KubeletMove(f);
+        return new FixStep($"Move kubelet {k} off kmem accounting",
+            "kubelet.kmem: 1.8 to 1.21.1 with the cgroupfs driver enable kmem (K9); 1.21.2 and later do not (K7); the systemd cgroup driver does not either (K2)",
+            [move, rebuild], ["kubelet --version"], [package is null ? "reinstall the previous kubelet" : Downgrade(family, package)], ByApply: false);
+    }
+
+    /// <summary>Docker CE's runc is inside containerd.io (D3); elsewhere runc's own package, or the family's.</summary>
+    private static string RuncPackage(Findings f) =>
+        PackageOf(f.Facts.Component("containerd")) == "containerd.io" ? "containerd.io"
+            : PackageOf(f.Facts.Component("runc")) ?? f.Family?.RuncPackage ?? "runc";
+
+    /// <summary>The command that moves this host's runc to one that ignores kmem (R8, D9), in its family's package manager.</summary>
+    public static string RuncMove(Findings f)
+    {
+        string package = RuncPackage(f);
+        return Upgrade(f.Family, package) + $"   # to {(package == "containerd.io" ? "1.4.5+/1.5.1+ (D9)" : "runc 1.0.0-rc94 or later (R8)")}";
+    }
+
+    private static string? KubeletPackage(Findings f) => PackageOf(f.Facts.Component("kubelet")) ?? f.Family?.KubeletPackage;
+
+    /// <summary>The command that moves this host's kubelet to 1.21.2 or later (K7), as its family installs kubelet.</summary>
+    public static string KubeletMove(Findings f) => KubeletPackage(f) is not { } package
+        ? $"# {f.Family?.KubeletNote ?? "install kubelet 1.21.2 or later the way this node's kubelet was installed"}"
+        : (f.Family is null ? $"<package manager> install {package} 1.21.2 or later" : f.Family.InstallVersion(package, "1.21.2"))
+            + "   # or later, within your cluster's version skew policy";
+
+    private static bool Found(Findings f, string name) =>
+        f.Facts.Component(name) is { } c && (c.VersionText is not null || c.BinaryPath is not null);
+
+    /// <summary>The package a component fact names ("/var/log/yum.log (containerd.io)" -> containerd.io), or null.</summary>
+    internal static string? PackageOf(ComponentFact? c) =>
+        c is null ? null : PackageInSource().Match(c.Source) is { Success: true } m ? m.Groups[1].Value : null;
+
+    private static string Upgrade(DistroFamily? family, string package) =>
+        family?.Upgrade(package) ?? $"<package manager> upgrade {package}";
+
+    private static string Query(DistroFamily? family, string package) =>
+        family?.Query(package) ?? $"<package manager> query {package}";
+
+    private static string Downgrade(DistroFamily? family, string package) =>
+        family?.Downgrade(package) ?? $"<package manager> downgrade {package}";
+
+    private static FixPlan Finish(FixMethod method, string summary, List<FixStep> steps, List<PlanInput> inputs, List<string> problems) =>
+        new(method, summary, [], null, null, false, steps, inputs, problems);
+
+    [GeneratedRegex(@"\(([A-Za-z0-9._+-]+)\)$")]
+    private static partial Regex PackageInSource();
+}
