@@ -27,7 +27,7 @@ public sealed class FleetSimulationTests
         Assert.Equal("at-risk", expected["ubuntu-dying"]);
         Assert.Equal("ok", expected["v2-healthy"]);
         Assert.Equal("unknown", expected["broken"]);
-        Assert.Contains(expected["el7-at-the-wall"], (string[])["at-risk", "affected"]);
+        Assert.Equal("affected", expected["el7-at-the-wall"]); // 3.10: at least 64734 of 65535 IDs in use (num_cgroups)
 
         // Every node, with its agent's verdict, most urgent first; exit 2: some node is affected.
         CgleakProcess.Result run = Fleet("--prometheus", fleet.PrometheusUrl, "--json");
@@ -37,15 +37,15 @@ public sealed class FleetSimulationTests
         Assert.All(nodes, n => Assert.Equal(expected[(string)n!["node"]!], (string?)n["state"]));
         AssertSortedByUrgency(nodes);
         JsonNode wall = nodes.Single(n => (string?)n!["node"] == "el7-at-the-wall")!;
-        Assert.Equal(65436, (long)wall["idsInUse"]!);
+        Assert.Equal(64734, (long)wall["idsInUse"]!);
         Assert.True((bool)wall["idsInUseIsLowerBound"]!);
-        Assert.StartsWith("3.10.0-1062", (string?)wall["kernel"], StringComparison.Ordinal);
+        Assert.StartsWith("3.10.0-", (string?)wall["kernel"], StringComparison.Ordinal);
         Assert.Contains("kmem.active-cgroups", nodes.Single(n => (string?)n!["node"] == "el7-leaking")!["failingChecks"]!.AsArray().Select(c => (string?)c));
 
         CgleakProcess.Result text = Fleet("--prometheus", fleet.PrometheusUrl);
         int affected = expected.Values.Count(v => v == "affected"), atRisk = expected.Values.Count(v => v == "at-risk"), ok = expected.Values.Count(v => v == "ok");
         Assert.Contains($"{affected} affected, {atRisk} at risk, {ok} ok, 0 not reporting, 1 unknown", text.Stdout, StringComparison.Ordinal);
-        Assert.Contains(">=65436/65535", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains(">=64734/65535", text.Stdout, StringComparison.Ordinal);
 
         // The 3.10 node that is only at risk raises its alert (nothing else would: its IDs in use are unknown).
         AgentProcesses.WaitFor(() => fleet.AlertState("CgleakNodeAtRisk", "el7-at-risk") == "firing", seconds: 60);

@@ -29,7 +29,7 @@ internal sealed partial class SimulatedFleet : IDisposable
     [
         ("el7-leaking", "el7-957-leaking"),
         ("el7-at-risk", "el7-1062-no-nokmem"),
-        ("el7-at-the-wall", "el7-1062-no-nokmem"), // copied, /proc/cgroups rewritten: 65436 memcgs live
+        ("el7-at-the-wall", "el7-3.10-at-the-wall"),
         ("el7-fixed", "el7-nokmem-fixed"),
         ("ubuntu-dying", "ubuntu-5.4-dying"),
         ("v2-healthy", "cgroup-v2"),
@@ -55,18 +55,11 @@ internal sealed partial class SimulatedFleet : IDisposable
         foreach ((string node, string fixture) in Layout)
         {
             string tree = Repo.Fixture(fixture);
-            if (node is "el7-at-the-wall" or "v2-stopping")
+            if (node == "v2-stopping")
             {
                 tree = Path.Combine(_dir, node);
                 Directory.CreateDirectory(tree);
                 Process.Start("cp", ["-a", Repo.Fixture(fixture) + "/.", tree])!.WaitForExit();
-            }
-
-            if (node == "el7-at-the-wall")
-            {
-                // 3.10 counts only live memcgs (C2): 65436 of them means at least 65436 of 65535 IDs are in use.
-                string cgroups = Path.Combine(tree, "proc", "cgroups");
-                File.WriteAllText(cgroups, MemoryRow().Replace(File.ReadAllText(cgroups), "${1}65436${2}"));
             }
 
             var member = new Member(node, tree, AgentProcesses.FreePort());
@@ -129,9 +122,6 @@ internal sealed partial class SimulatedFleet : IDisposable
         _processes.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
-
-    [GeneratedRegex(@"(?m)^(memory\t\d+\t)\d+(\t)")]
-    private static partial Regex MemoryRow();
 
     [GeneratedRegex(@"for: (\d+)([mh])")]
     private static partial Regex ForClause();
