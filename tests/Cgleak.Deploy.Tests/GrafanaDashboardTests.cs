@@ -67,6 +67,17 @@ public partial class GrafanaDashboardTests
         Assert.All(names, n => Assert.Contains($"# TYPE {n} ", metrics, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Cgleak_fleet_sends_a_handful_of_queries_whatever_the_fleet_and_every_metric_they_name_is_exported()
+    {
+        IReadOnlyDictionary<string, string> queries = Fleet.Prometheus.PrometheusFleetSource.QueriesFor(new Fleet.Prometheus.PrometheusFleetOptions());
+        Assert.InRange(queries.Count, 1, 8);
+        string metrics = CgleakProcess.Run("metrics", "--host-root", Repo.Fixture("el7-957-leaking")).Stdout
+            + CgleakProcess.Run("metrics", "--host-root", Repo.Fixture("ubuntu-5.4-dying")).Stdout;
+        var names = queries.Values.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, "cgleak_[a-z_]+").Select(m => m.Value)).Distinct();
+        Assert.All(names, n => Assert.Contains("# TYPE " + n + " ", metrics, StringComparison.Ordinal)); // declared even when absent (forecasts)
+    }
+
     [GeneratedRegex(@"cgleak_[a-z_]+")]
     private static partial Regex MetricName();
 }
