@@ -91,7 +91,7 @@ done
 
 # The anchor: the same queries with curl, one after another (the fleet sends them at once).
 mapfile -t queries < <(python3 - <<'PY'
-for q in ['cgleak_verdict == 1', 'last_over_time(cgleak_verdict[1d]) == 1', 'max_over_time(timestamp(cgleak_build_info)[1d:4m])',
+for q in ['cgleak_verdict == 1', 'last_over_time(cgleak_verdict[1d]) == 1', 'max_over_time(timestamp(cgleak_build_info)[10m:10s]) or max_over_time(timestamp(cgleak_build_info)[1d:4m])',
           '{__name__=~"cgleak_memory_cgroup_ids_in_use|cgleak_memory_cgroup_ids_in_use_lower_bound|cgleak_memory_cgroup_ids_limit|cgleak_memory_cgroups|cgleak_memory_cgroup_ids_exhaustion_eta_seconds|cgleak_dying_memory_cgroups_growth_per_second"}',
           'cgleak_check_status{status=~"fail|warn"} == 1', 'last_over_time(cgleak_node_info[1d])', 'up{job=~"cgleak"} == 0']:
     print(q)
