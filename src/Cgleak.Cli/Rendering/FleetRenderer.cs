@@ -5,7 +5,7 @@ using Cgleak.Fleet;
 
 namespace Cgleak.Cli.Rendering;
 
-/// <summary>The fleet report as a table for people and as JSON for scripts (docs/fleet-json.md); unknown is "-" and null.</summary>
+/// <summary>The fleet report as a table for people and as JSON for scripts (schema: docs/fleet-json.md); unknown is "-" and null.</summary>
 public static class FleetRenderer
 {
     public const int SchemaVersion = 1;

@@ -24,13 +24,15 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     public static IReadOnlyDictionary<string, string> QueriesFor(PrometheusFleetOptions o)
     {
         string lookback = Duration(o.Lookback);
-        // Last seen, to within a step: the latest sample a step of the subquery saw (360 steps over the lookback).
+        // Last seen: the latest sample a step of the subquery saw; to within 10 s over the last 10 minutes, else
+        // to within a step of 360 over the lookback (a stopped target's last sample hides behind its stale marker).
         string step = Duration(TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(o.Lookback.TotalSeconds / 360))));
         return new Dictionary<string, string>
         {
             ["now"] = "cgleak_verdict == 1",
             ["last"] = $"last_over_time(cgleak_verdict[{lookback}]) == 1",
-            ["seen"] = $"max_over_time(timestamp(cgleak_build_info)[{lookback}:{step}])",
+            ["seen"] = "max_over_time(timestamp(cgleak_build_info)[10m:10s])"
+                + $" or max_over_time(timestamp(cgleak_build_info)[{lookback}:{step}])",
             ["values"] = $"{{__name__=~\"{IdsInUse}|{IdsInUseLowerBound}|{IdsLimit}|{Cgroups}|{Eta}|{DyingGrowth}\"}}",
             ["checks"] = "cgleak_check_status{status=~\"fail|warn\"} == 1",
             ["info"] = $"last_over_time(cgleak_node_info[{lookback}])",

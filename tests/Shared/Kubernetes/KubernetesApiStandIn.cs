@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -51,6 +52,12 @@ internal sealed class KubernetesApiStandIn : IDisposable
 
     /// <summary>The node's taints as JSON array text.</summary>
     public string TaintsJson { get; set; } = "[{\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\"}]";
+
+    /// <summary>
+    /// Nodes by name, as GET /api/v1/nodes lists them: each PATCH of nodes/NAME/status merges its conditions in
+    /// (by type, as the strategic merge does); a test may add nodes and their status.nodeInfo directly.
+    /// </summary>
+    public ConcurrentDictionary<string, JsonObject> Nodes { get; } = new(StringComparer.Ordinal);
 
     public Request[] Take()
     {
@@ -114,6 +121,8 @@ internal sealed class KubernetesApiStandIn : IDisposable
             : (method, path) switch
             {
                 ("POST", _) when path.EndsWith("/events", StringComparison.Ordinal) => (201, body),
+                ("GET", "/api/v1/nodes") => (200, NodeList()),
+                ("PATCH", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal) && path.EndsWith("/status", StringComparison.Ordinal) => (200, PatchStatus(path, body)),
                 ("PATCH", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal) => (200, Node(path)),
                 ("GET", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal) => (200, Node(path)),
                 _ => (404, "{}"),
@@ -131,6 +140,44 @@ internal sealed class KubernetesApiStandIn : IDisposable
 
     private string Node(string path) =>
         $"{{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{{\"name\":\"{path.Split('/')[4]}\",\"resourceVersion\":\"42\"}},\"spec\":{{\"taints\":{TaintsJson}}}}}";
+
+    private string PatchStatus(string path, string body)
+    {
+        string name = path.Split('/')[4];
+        JsonObject node = Nodes.GetOrAdd(name, n => new JsonObject { ["metadata"] = new JsonObject { ["name"] = n }, ["status"] = new JsonObject() });
+        lock (node)
+        {
+            var status = (JsonObject)node["status"]!;
+            var conditions = status["conditions"] as JsonArray ?? [];
+            status["conditions"] = conditions;
+            foreach (JsonNode? c in JsonNode.Parse(body)?["status"]?["conditions"]?.AsArray() ?? [])
+            {
+                JsonNode? same = conditions.FirstOrDefault(x => (string?)x?["type"] == (string?)c?["type"]);
+                if (same is not null)
+                {
+                    conditions.Remove(same);
+                }
+
+                conditions.Add(c?.DeepClone());
+            }
+
+            return node.ToJsonString();
+        }
+    }
+
+    private string NodeList()
+    {
+        var items = new JsonArray();
+        foreach (JsonObject node in Nodes.Values)
+        {
+            lock (node)
+            {
+                items.Add(node.DeepClone());
+            }
+        }
+
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "NodeList", ["metadata"] = new JsonObject(), ["items"] = items }.ToJsonString();
+    }
 
     public void Dispose() => Stop();
 }
