@@ -68,6 +68,22 @@ public class DoctorCliTests
     }
 
     [Fact]
+    public void Format_json_and_its_alias_json_write_the_same_report()
+    {
+        static JsonNode Report(params string[] args)
+        {
+            JsonNode doc = JsonNode.Parse(CgleakProcess.Run(["doctor", "--host-root", Repo.Fixture("el7-957-leaking"), .. args]).Stdout)!;
+            doc["elapsedSeconds"] = 0;
+            return doc;
+        }
+
+        Assert.Equal(Report("--json").ToJsonString(), Report("--format", "json").ToJsonString());
+        var bad = CgleakProcess.Run("doctor", "--format", "yaml");
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Contains("yaml", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cgleak_alone_prints_its_help_and_a_typo_gets_a_suggestion()
     {
         var alone = CgleakProcess.Run();
