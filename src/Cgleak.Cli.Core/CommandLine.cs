@@ -9,15 +9,21 @@ public static class CommandLine
     /// <param name="expected">Maps the program's own expected failures (not <see cref="UserFacingException"/>) to an exit code; null: a bug.</param>
     public static int Run(RootCommand root, string[] args, string program, Func<Exception, int?>? expected = null)
     {
+        if (args.Length == 0)
+        {
+            // The program alone: what it can do, as git and kubectl answer.
+            return root.Parse(["--help"]).Invoke();
+        }
+
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            foreach (string line in ParseErrors.Lines(parsed, program))
             {
-                Console.Error.WriteLine($"{program}: {error.Message}");
+                Console.Error.WriteLine($"{program}: {line}");
             }
 
-            Console.Error.WriteLine($"Run '{program} --help' for usage.");
+            Console.Error.WriteLine($"Run '{ParseErrors.CommandPath(parsed, program)} --help' for usage.");
             return ExitCodes.Usage;
         }
 

@@ -77,6 +77,35 @@ public class DoctorCliTests
     }
 
     [Fact]
+    public void Format_json_and_its_alias_json_write_the_same_report()
+    {
+        static JsonNode Report(params string[] args)
+        {
+            JsonNode doc = JsonNode.Parse(CgleakProcess.Run(["doctor", "--host-root", Repo.Fixture("el7-957-leaking"), .. args]).Stdout)!;
+            doc["elapsedSeconds"] = 0;
+            return doc;
+        }
+
+        Assert.Equal(Report("--json").ToJsonString(), Report("--format", "json").ToJsonString());
+        var bad = CgleakProcess.Run("doctor", "--format", "yaml");
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Contains("yaml", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cgleak_alone_prints_its_help_and_a_typo_gets_a_suggestion()
+    {
+        var alone = CgleakProcess.Run();
+        Assert.Equal(ExitCodes.Ok, alone.ExitCode);
+        Assert.Contains("doctor", alone.Stdout, StringComparison.Ordinal);
+
+        var typo = CgleakProcess.Run("docter");
+        Assert.Equal(ExitCodes.Usage, typo.ExitCode);
+        Assert.Equal(["cgleak: 'docter' is not a command of cgleak. Did you mean 'doctor'?", "Run 'cgleak --help' for usage."],
+            typo.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void A_missing_host_root_is_a_one_line_usage_error()
     {
         var run = CgleakProcess.Run("doctor", "--host-root", "/no/such/dir");

@@ -9,13 +9,14 @@ public static class CleanupCommand
 {
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var output = new OutputSwitch();
         var stateDir = LabOptions.StateDir();
         var command = new Command("cleanup", "Remove the cgroups, containers and bundles that killed cgleak runs left behind (journaled under --state-dir, or named cgleak-KIND-PID-*), and nothing else.")
         {
-            json, stateDir,
+            stateDir,
         };
-        command.SetAction(p => Run(p.GetValue(json), p.GetValue(stateDir)!));
+        output.AddTo(command);
+        command.SetAction(p => Run(output.IsJson(p), p.GetValue(stateDir)!));
         return command;
     }
 

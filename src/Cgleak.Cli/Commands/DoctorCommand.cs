@@ -19,7 +19,7 @@ public static class DoctorCommand
             Description = "Read the host laid out under this directory (proc/, sys/, etc/, boot/, var/) instead of this machine, e.g. /host in a container.",
             HelpName = "DIR",
         };
-        var json = new Option<bool>("--json") { Description = "Write the report as JSON (schema: docs/doctor-json.md)." };
+        var output = new OutputSwitch();
         var probe = new Option<bool>("--probe") { Description = "Also measure the headroom by trying (cgleak probe, bounded by --probe-max): the only way to know it on kernels that hide zombies (3.10). Live host only; creates and removes cgroups." };
         var probeMax = new Option<int>("--probe-max") { Description = "Bound of the probe.", DefaultValueFactory = _ => ProbeCommand.DefaultMax, HelpName = "N" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the evidence under every check: the files read and the values seen." };
@@ -27,14 +27,14 @@ public static class DoctorCommand
         var command = new Command("doctor", "Diagnose this node: is it leaking memory cgroup IDs, how close is it to the 65535 wall, what is to blame, how to fix it. Exit code: 0 ok, 1 at-risk, 2 affected, 3 unknown.")
         {
             hostRoot,
-            json,
             probe,
             probeMax,
             verbose,
             stateDir,
         };
+        output.AddTo(command);
         command.SetAction(parsed => Run(
-            new DoctorArgs(parsed.GetValue(hostRoot), parsed.GetValue(json), parsed.GetValue(probe), parsed.GetValue(verbose), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
+            new DoctorArgs(parsed.GetValue(hostRoot), output.IsJson(parsed), parsed.GetValue(probe), parsed.GetValue(verbose), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
             Console.Out));
         return command;
     }

@@ -27,14 +27,14 @@ public static class FixCommand
         var hostRoot = new Option<string?>("--host-root") { Description = "Plan for the host laid out under DIR.", HelpName = "DIR" };
         var method = new Option<string>("--method") { Description = "kernel (cgroup.memory=nokmem), components (runc/containerd/kubelet), or auto.", DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
         method.AcceptOnlyFromAmong("kernel", "components", "auto");
-        var format = new Option<string>("--format") { Description = "text, sh (a script to review and run) or json.", DefaultValueFactory = _ => "text", HelpName = "text|sh|json" };
-        format.AcceptOnlyFromAmong("text", "sh", "json");
+        var output = new OutputSwitch("sh"); // sh: a script to review and run
         var packages = new Option<string?>("--kernel-packages") { Description = "A directory of kernel packages for an offline upgrade.", HelpName = "DIR" };
         var command = new Command("plan", "An ordered plan for this host: each step with why, the exact command, how to check it, how to undo it.")
         {
-            hostRoot, method, format, packages,
+            hostRoot, method, packages,
         };
-        command.SetAction(p => RunPlan(new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, p.GetValue(format)!, p.GetValue(packages))));
+        output.AddTo(command);
+        command.SetAction(p => RunPlan(new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, output.Format(p), p.GetValue(packages))));
         return command;
     }
 

@@ -18,14 +18,15 @@ public static class ProbeCommand
         var max = new Option<int>("--max") { Description = "Stop after this many cgroups.", DefaultValueFactory = _ => DefaultMax, HelpName = "N" };
         var untilFull = new Option<bool>("--until-full") { Description = "No bound: create until the kernel refuses. The node cannot create pods while the slots are held." };
         var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
-        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var output = new OutputSwitch();
         var hold = new Option<double>("--hold") { Description = "Hold the slots this many seconds before releasing them.", HelpName = "SECONDS" };
         var stateDir = LabOptions.StateDir();
         var command = new Command("probe", "How many more memory cgroups will this kernel create? Creates empty ones under a private parent until the kernel refuses or --max is reached, then removes them all.")
         {
-            max, untilFull, yes, json, hold, stateDir,
+            max, untilFull, yes, hold, stateDir,
         };
-        command.SetAction(p => Run(new ProbeArgs(p.GetValue(max), p.GetValue(untilFull), p.GetValue(yes), p.GetValue(json), p.GetValue(stateDir)!, p.GetValue(hold))));
+        output.AddTo(command);
+        command.SetAction(p => Run(new ProbeArgs(p.GetValue(max), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!, p.GetValue(hold))));
         return command;
     }
 

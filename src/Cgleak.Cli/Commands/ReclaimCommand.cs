@@ -16,13 +16,14 @@ public static class ReclaimCommand
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be done, do nothing." };
         var yes = new Option<bool>("--yes") { Description = "Do not ask first." };
-        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var output = new OutputSwitch();
         var wait = new Option<double>("--wait") { Description = "Watch the dying count fall for at most this long.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var command = new Command("reclaim", "Release dying memory cgroups where this kernel can (drop_caches, or Alibaba Cloud Linux's reaper), and report dying before and after. Drops caches system-wide: asks first unless --yes.")
         {
-            dryRun, yes, json, wait,
+            dryRun, yes, wait,
         };
-        command.SetAction(p => Run(new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), p.GetValue(json), p.GetValue(wait))));
+        output.AddTo(command);
+        command.SetAction(p => Run(new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), output.IsJson(p), p.GetValue(wait))));
         return command;
     }
 

@@ -21,14 +21,15 @@ public static class ReproCommand
         var probeMax = new Option<int>("--probe-max") { Description = "Bound of the free-slot probe at each step.", DefaultValueFactory = _ => 200, HelpName = "N" };
         var untilFull = new Option<bool>("--until-full") { Description = "Probe to the wall at each step: exact slots lost per pod, on kernels that hide zombies. Drained nodes only." };
         var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
-        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var output = new OutputSwitch();
         var stateDir = LabOptions.StateDir();
         var command = new Command("repro", "Reproduce the leak safely: create and delete kubelet-shaped pods and show whether their memory cgroup IDs come back (the runbook's experiment).")
         {
-            runtime, pods, parallel, keepFiles, kmem, probeMax, untilFull, yes, json, stateDir,
+            runtime, pods, parallel, keepFiles, kmem, probeMax, untilFull, yes, stateDir,
         };
+        output.AddTo(command);
         command.SetAction(p => Run(new ReproArgs(p.GetValue(runtime), p.GetValue(pods), p.GetValue(parallel), p.GetValue(keepFiles), p.GetValue(kmem),
-            p.GetValue(probeMax), p.GetValue(untilFull), p.GetValue(yes), p.GetValue(json), p.GetValue(stateDir)!)));
+            p.GetValue(probeMax), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!)));
         return command;
     }
 

@@ -18,13 +18,14 @@ public static class VerifyCommand
         var canary = new Option<bool>("--canary") { Description = "Also run the canary: memory cgroups with kmem activated as runc does, removed, watched for their ID slots coming back." };
         var untilFull = new Option<bool>("--until-full") { Description = "Decide at the wall, the runbook's way: fill, cycle the canary, fill again (the only proof where the kernel hides zombies, 3.10). Drained nodes only." };
         var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
-        var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
+        var output = new OutputSwitch();
         var stateDir = LabOptions.StateDir();
         var command = new Command("verify", "Check that the fix took: the argument on the running command line, kmem accounting off on every container cgroup (the runbook's check), and with --canary that removed cgroups give their ID slots back. Exit 0 only when all verifies.")
         {
-            canary, untilFull, yes, json, stateDir,
+            canary, untilFull, yes, stateDir,
         };
-        command.SetAction(p => Run(new VerifyArgs(p.GetValue(canary), p.GetValue(untilFull), p.GetValue(yes), p.GetValue(json), p.GetValue(stateDir)!)));
+        output.AddTo(command);
+        command.SetAction(p => Run(new VerifyArgs(p.GetValue(canary), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!)));
         return command;
     }
 
