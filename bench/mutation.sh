@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing (issue #18): Stryker.NET plants small bugs (mutants) in the code that decides and runs
 # the project's PURE unit tests against each; the score is the share of mutants some test catches.
-#   bench/mutation.sh                      every project below, one after the other
-#   bench/mutation.sh Cgleak.Diagnosis     one of: Cgleak.Diagnosis Cgleak.Host Cgleak.Agent Cgleak.Lab
+#   bench/mutation.sh                      Cgleak.Diagnosis, Cgleak.Host, Cgleak.Agent, one after the other
+#   bench/mutation.sh Cgleak.Diagnosis     one of them, or Cgleak.Lab (its boot edits, being rewritten: named only)
 # Each project's settings are tests/<Project>.Tests/stryker-config.json: which files are mutated, which
 # tests run (never the real-kernel, VM, runc or process-level tests: the Agent and Lab configs name their
 # pure test classes; the Diagnosis and Host test projects hold nothing else), string literals left alone
@@ -17,7 +17,7 @@ if (($# > 1)); then
     echo "usage: bench/mutation.sh [PROJECT]  (one of: ${all[*]})" >&2
     exit 64
 fi
-projects=("${@:-${all[@]}}")
+projects=("${@:-${all[@]:0:3}}")
 for p in "${projects[@]}"; do
     if [[ ! -f "tests/$p.Tests/stryker-config.json" ]]; then
         echo "bench/mutation.sh: no tests/$p.Tests/stryker-config.json (one of: ${all[*]})" >&2

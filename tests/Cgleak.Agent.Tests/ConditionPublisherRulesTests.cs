@@ -10,7 +10,8 @@ namespace Cgleak.Agent.Tests;
 public class ConditionPublisherRulesTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 6, 0, 0, TimeSpan.Zero);
-    private static readonly NodeCondition Healthy = new(false, "NoMemoryCgroupPressure", "memory cgroups: 61 IDs in use of 65535");
+    private static readonly NodeCondition Healthy = new(false, "NoMemoryCgroupPressure",
+        "memory cgroups: 61 IDs in use of 65535");
     private static readonly NodeCondition Leak = new(true, "KmemLeakActive", "the leak is happening");
 
     private sealed class RecordingApi : IKubernetesNodeApi
@@ -20,10 +21,13 @@ public class ConditionPublisherRulesTests
         /// <summary>The call kind ("patch", "event", "taint") that throws, and what it throws.</summary>
         public (string Call, Exception Error)? Fail { get; set; }
 
-        public Task PatchConditionAsync(string node, NodeCondition condition, DateTimeOffset heartbeat, DateTimeOffset transition, CancellationToken cancel) =>
-            Record("patch", $"patch {node} {condition.Reason} heartbeat {heartbeat:HH:mm:ss} transition {transition:HH:mm:ss}");
+        public Task PatchConditionAsync(string node, NodeCondition condition, DateTimeOffset heartbeat,
+            DateTimeOffset transition, CancellationToken cancel) =>
+            Record("patch",
+                $"patch {node} {condition.Reason} heartbeat {heartbeat:HH:mm:ss} transition {transition:HH:mm:ss}");
 
-        public Task CreateEventAsync(string node, NodeCondition condition, DateTimeOffset at, CancellationToken cancel) =>
+        public Task CreateEventAsync(string node, NodeCondition condition, DateTimeOffset at,
+            CancellationToken cancel) =>
             Record("event", $"event {node} {condition.Reason} {at:HH:mm:ss}");
 
         public Task SetTaintAsync(string node, bool present, CancellationToken cancel) =>
@@ -52,14 +56,16 @@ public class ConditionPublisherRulesTests
 
     private ConditionPublisher Publisher(bool taint = false) => new(_api, "node-a", taint);
 
-    private static Task<bool> Publish(ConditionPublisher p, NodeCondition c, DateTimeOffset at) => p.PublishAsync(c, at, CancellationToken.None);
+    private static Task<bool> Publish(ConditionPublisher p, NodeCondition c, DateTimeOffset at) =>
+        p.PublishAsync(c, at, CancellationToken.None);
 
     [Fact]
     public async Task The_heartbeat_is_due_at_five_minutes_not_before()
     {
         ConditionPublisher p = Publisher();
         Assert.True(await Publish(p, Healthy, T0));
-        Assert.Equal(["patch node-a NoMemoryCgroupPressure heartbeat 06:00:00 transition 06:00:00", "event node-a NoMemoryCgroupPressure 06:00:00"], _api.Take());
+        Assert.Equal(["patch node-a NoMemoryCgroupPressure heartbeat 06:00:00 transition 06:00:00",
+            "event node-a NoMemoryCgroupPressure 06:00:00"], _api.Take());
 
         Assert.True(await Publish(p, Healthy, T0.AddMinutes(5).AddSeconds(-1)));
         Assert.Empty(_api.Take());
@@ -84,9 +90,11 @@ public class ConditionPublisherRulesTests
         await Publish(p, Leak, T0);
         _api.Take();
         await Publish(p, Leak with { Reason = "MemoryCgroupIdsNearLimit" }, T0.AddMinutes(1));
-        Assert.Equal(["patch node-a MemoryCgroupIdsNearLimit heartbeat 06:01:00 transition 06:01:00", "event node-a MemoryCgroupIdsNearLimit 06:01:00"], _api.Take());
+        Assert.Equal(["patch node-a MemoryCgroupIdsNearLimit heartbeat 06:01:00 transition 06:01:00",
+            "event node-a MemoryCgroupIdsNearLimit 06:01:00"], _api.Take());
         await Publish(p, Leak with { Reason = "MemoryCgroupIdsNearLimit", Problem = false }, T0.AddMinutes(2));
-        Assert.Equal(["patch node-a MemoryCgroupIdsNearLimit heartbeat 06:02:00 transition 06:02:00", "event node-a MemoryCgroupIdsNearLimit 06:02:00"], _api.Take());
+        Assert.Equal(["patch node-a MemoryCgroupIdsNearLimit heartbeat 06:02:00 transition 06:02:00",
+            "event node-a MemoryCgroupIdsNearLimit 06:02:00"], _api.Take());
     }
 
     [Fact]
@@ -143,8 +151,11 @@ public class ConditionPublisherRulesTests
         await AssertNextAttemptAfter(p, Healthy, at, 1);
     }
 
-    // A publish of `c` just before `failedAt` + `wait` makes no attempt (returns false, counts no failure); one at it does.
-    private static async Task AssertNextAttemptAfter(ConditionPublisher p, NodeCondition c, DateTimeOffset failedAt, int wait)
+    // A publish of `c` just before `failedAt` + `wait` makes no attempt (returns false, counts no failure);
+    // one at it does.
+
+    private static async Task AssertNextAttemptAfter(ConditionPublisher p, NodeCondition c, DateTimeOffset failedAt,
+        int wait)
     {
         int failures = p.Failures;
         Assert.False(await Publish(p, c, failedAt.AddSeconds(wait).AddMilliseconds(-1)));
@@ -157,11 +168,14 @@ public class ConditionPublisherRulesTests
     public async Task The_last_error_is_one_line_with_the_inner_cause_when_the_message_lacks_it()
     {
         ConditionPublisher p = Publisher();
-        _api.Fail = ("patch", new HttpRequestException("An error occurred while sending the request.", new IOException("Connection refused")));
+        _api.Fail = ("patch",
+            new HttpRequestException("An error occurred while sending the request.",
+            new IOException("Connection refused")));
         await Publish(p, Leak, T0);
         Assert.Equal("An error occurred while sending the request. (Connection refused)", p.LastError);
 
-        _api.Fail = ("patch", new HttpRequestException("Connection refused (127.0.0.1:1)", new IOException("Connection refused")));
+        _api.Fail = ("patch",
+            new HttpRequestException("Connection refused (127.0.0.1:1)", new IOException("Connection refused")));
         await Publish(p, Leak, T0.AddSeconds(1));
         Assert.Equal("Connection refused (127.0.0.1:1)", p.LastError);
 

@@ -64,7 +64,8 @@ public class ForecastBoundaryTests
     [InlineData(60, "1 min")]
     [InlineData(30, "1 min")]   // under a minute still says a minute, never 0
     public void Words_the_time_left_in_days_hours_or_minutes(double secondsLeft, string when) =>
-        Assert.Equal($"at +3600 IDs/h, 65535 in {when}", Forecast.Describe(Rising(1), 65_535, 65_535 - secondsLeft, "IDs"));
+        Assert.Equal($"at +3600 IDs/h, 65535 in {when}",
+            Forecast.Describe(Rising(1), 65_535, 65_535 - secondsLeft, "IDs"));
 
     [Fact]
     public void A_flat_count_is_not_rising_and_a_glacial_one_does_not_overflow()

@@ -29,8 +29,10 @@ public class MetricsExporterEdgeTests
     [Fact]
     public async Task Kmem_accounting_is_counted_only_on_cgroup_v1()
     {
-        Assert.Contains("\ncgleak_kmem_active_cgroups 39\n", await Text(El7, new SampleExtras()), StringComparison.Ordinal);
-        Assert.DoesNotContain("cgleak_kmem_active_cgroups ", await Text(V2, new SampleExtras()), StringComparison.Ordinal);
+        Assert.Contains("\ncgleak_kmem_active_cgroups 39\n", await Text(El7, new SampleExtras()),
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("cgleak_kmem_active_cgroups ", await Text(V2, new SampleExtras()),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,11 +43,13 @@ public class MetricsExporterEdgeTests
         Assert.DoesNotContain("\ncgleak_memory_cgroup_ids_exhaustion_eta_seconds ", none, StringComparison.Ordinal);
 
         string rising = await Text(V2, new SampleExtras(IdsTrend: Rising, DyingTrend: Rising));
-        Assert.Contains($"\ncgleak_memory_cgroup_ids_exhaustion_eta_seconds {65535 - 61}\n", rising, StringComparison.Ordinal);
+        Assert.Contains($"\ncgleak_memory_cgroup_ids_exhaustion_eta_seconds {65535 - 61}\n", rising,
+            StringComparison.Ordinal);
         Assert.Contains("\ncgleak_dying_memory_cgroups_growth_per_second 1\n", rising, StringComparison.Ordinal);
 
         // On 3.10 IDs in use are unknown: no time to exhaustion, whatever the trend.
-        Assert.DoesNotContain("\ncgleak_memory_cgroup_ids_exhaustion_eta_seconds ", await Text(El7, new SampleExtras(IdsTrend: Rising)), StringComparison.Ordinal);
+        Assert.DoesNotContain("\ncgleak_memory_cgroup_ids_exhaustion_eta_seconds ",
+            await Text(El7, new SampleExtras(IdsTrend: Rising)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -58,15 +62,20 @@ public class MetricsExporterEdgeTests
             Assert.Contains($"\ncgleak_verdict{{verdict=\"{v}\"}} 0\n", text, StringComparison.Ordinal);
         }
 
-        Assert.Contains("\ncgleak_check_status{check=\"kmem.active-cgroups\",status=\"skip\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Equal(6, text.Split('\n').Count(l => l.StartsWith("cgleak_check_status{check=\"kmem.active-cgroups\"", StringComparison.Ordinal)));
+        Assert.Contains("\ncgleak_check_status{check=\"kmem.active-cgroups\",status=\"skip\"} 1\n", text,
+            StringComparison.Ordinal);
+        Assert.Equal(6,
+            text.Split('\n').Count(l => l.StartsWith("cgleak_check_status{check=\"kmem.active-cgroups\"",
+            StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Before_the_first_sample_only_the_agents_own_health_is_served()
     {
-        string text = await MetricsExporter.TextAsync(MetricsExporter.RenderWithoutSample(new SampleExtras(ScanErrors: 2), "1.2.3"));
+        var registry = MetricsExporter.RenderWithoutSample(new SampleExtras(ScanErrors: 2), "1.2.3");
+        string text = await MetricsExporter.TextAsync(registry);
         string[] samples = text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
-        Assert.Equal(["cgleak_build_info{version=\"1.2.3\"} 1", "cgleak_scan_errors_total 2"], samples.Order(StringComparer.Ordinal));
+        Assert.Equal(["cgleak_build_info{version=\"1.2.3\"} 1", "cgleak_scan_errors_total 2"],
+            samples.Order(StringComparer.Ordinal));
     }
 }

@@ -9,7 +9,8 @@ namespace Cgleak.Diagnosis.Tests;
 /// <summary>runtime.runc: rc2-rc93 enable kmem unless built nokmem (R2, R9, R5), rc94+ ignore it (R8).</summary>
 public class RuncCheckTests
 {
-    private static CheckResult On(string release, params ComponentFact[] components) => Check<RuncCheck>(Running(release).With(components));
+    private static CheckResult On(string release, params ComponentFact[] components) =>
+        Check<RuncCheck>(Running(release).With(components));
 
     [Theory]
     [InlineData("runc version 1.0.0-rc1", CheckStatus.Pass, "only when one is asked")]   // R1
@@ -42,7 +43,8 @@ public class RuncCheckTests
     {
         CheckResult r = On(El7Old, Runc("runc version 1.0.0-rc93", RuncBuild.Nokmem));
         Assert.Equal(CheckStatus.Pass, r.Status);
-        Assert.Contains(r.Evidence, e => e.StartsWith("/usr/bin/runc: build fingerprint nokmem", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence,
+            e => e.StartsWith("/usr/bin/runc: build fingerprint nokmem", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -51,8 +53,10 @@ public class RuncCheckTests
         CheckResult r = On(El7Old, Runc(null, RuncBuild.Kmem));
         Assert.Equal((CheckStatus.Fail, Concern.AtRisk), (r.Status, r.Concern));
         Assert.Contains("R11", r.Summary, StringComparison.Ordinal);
-        Assert.Contains(r.Evidence, e => e.StartsWith("/usr/bin/runc: build fingerprint kmem", StringComparison.Ordinal));
-        Assert.Contains(r.Evidence, e => e == "runc --version: version unknown" || e.EndsWith(": version unknown", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence,
+            e => e.StartsWith("/usr/bin/runc: build fingerprint kmem", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence, e => e == "runc --version: version unknown"
+            || e.EndsWith(": version unknown", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,7 +75,8 @@ public class RuncCheckTests
     {
         CheckResult r = On(El7Old, Runc(null), Containerd(containerd));
         Assert.Equal(status, r.Status);
-        Assert.Contains(r.Evidence, e => e.StartsWith("runc's version inferred from containerd", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence,
+            e => e.StartsWith("runc's version inferred from containerd", StringComparison.Ordinal));
         Assert.Contains(r.Evidence, e => e.StartsWith($"runc {runc}: ", StringComparison.Ordinal));
     }
 
@@ -90,21 +95,25 @@ public class RuncCheckTests
 
     [Fact]
     public void A_version_read_without_a_binary_has_no_fingerprint_evidence() =>
-        Assert.DoesNotContain(On(El7Old, Runc("runc version 1.0.0-rc93", binary: null)).Evidence, e => e.Contains("fingerprint", StringComparison.Ordinal));
+        Assert.DoesNotContain(On(El7Old, Runc("runc version 1.0.0-rc93", binary: null)).Evidence,
+            e => e.Contains("fingerprint", StringComparison.Ordinal));
 
     [Fact]
     public void The_kernels_kmem_limit_note_is_evidence_where_runc_enables_kmem()
     {
         CheckResult r = On("5.16.0", Runc("runc version 1.0.0-rc93"));
-        Assert.Contains(r.Evidence, e => e.StartsWith("5.16.0: ", StringComparison.Ordinal) && e.Contains("EOPNOTSUPP", StringComparison.Ordinal));
-        Assert.DoesNotContain(On("5.16.0", Runc("runc version 1.0.0-rc94")).Evidence, e => e.StartsWith("5.16.0: ", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence, e => e.StartsWith("5.16.0: ", StringComparison.Ordinal)
+            && e.Contains("EOPNOTSUPP", StringComparison.Ordinal));
+        Assert.DoesNotContain(On("5.16.0", Runc("runc version 1.0.0-rc94")).Evidence,
+            e => e.StartsWith("5.16.0: ", StringComparison.Ordinal));
     }
 }
 
 /// <summary>runtime.containerd: the runc each containerd release pins (D8, D9).</summary>
 public class ContainerdCheckTests
 {
-    private static CheckResult On(string release, params ComponentFact[] components) => Check<ContainerdCheck>(Running(release).With(components));
+    private static CheckResult On(string release, params ComponentFact[] components) =>
+        Check<ContainerdCheck>(Running(release).With(components));
 
     [Theory]
     [InlineData("1.4.4", "1.0.0-rc92", CheckStatus.Warn)]
@@ -136,7 +145,8 @@ public class ContainerdCheckTests
     {
         Assert.Equal(CheckStatus.Info, On(El7Old, Containerd("1.2.13"), Runc("runc version 1.0.0-rc10")).Status);
         Assert.Equal(CheckStatus.Info, On(El7Old, Containerd("1.2.13"), Runc(null, RuncBuild.Kmem)).Status);
-        Assert.Contains("runtime.runc", On(El7Old, Containerd("1.2.13"), Runc(null, RuncBuild.Nokmem)).Summary, StringComparison.Ordinal);
+        Assert.Contains("runtime.runc", On(El7Old, Containerd("1.2.13"), Runc(null, RuncBuild.Nokmem)).Summary,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,7 +207,11 @@ public class KubeletKmemCheckTests
     [Fact]
     public void The_systemd_driver_does_not_enable_kmem()
     {
-        CheckResult r = On(Running(El7Old).With(Kubelet("1.16.4")) with { KubeletDriver = new("systemd", "/var/lib/kubelet/config.yaml: cgroupDriver: systemd") });
+        CheckResult r = On(Running(El7Old).With(Kubelet("1.16.4")) with
+        {
+            KubeletDriver = new("systemd",
+            "/var/lib/kubelet/config.yaml: cgroupDriver: systemd")
+        });
         Assert.Equal(CheckStatus.Pass, r.Status);
         Assert.Contains("K2", r.Summary, StringComparison.Ordinal);
         Assert.Contains("cgroup driver: /var/lib/kubelet/config.yaml: cgroupDriver: systemd", r.Evidence);
@@ -206,7 +220,11 @@ public class KubeletKmemCheckTests
     [Fact]
     public void The_cgroupfs_driver_on_a_leaking_kernel_fails()
     {
-        HostFacts facts = Running(El7Old).With(Kubelet("1.16.4")) with { KubeletDriver = new("cgroupfs", "/etc/sysconfig/kubelet: --cgroup-driver=cgroupfs") };
+        HostFacts facts = Running(El7Old).With(Kubelet("1.16.4")) with
+        {
+            KubeletDriver = new("cgroupfs",
+            "/etc/sysconfig/kubelet: --cgroup-driver=cgroupfs")
+        };
         Assert.Equal(CheckStatus.Fail, On(facts).Status);
     }
 
@@ -214,7 +232,8 @@ public class KubeletKmemCheckTests
     public void Only_on_cgroup_v1_and_only_where_ids_leak()
     {
         Assert.Equal(CheckStatus.Pass, On(Running(El7Old).With(Kubelet("1.16.4")) with { Layout = V2 }).Status);
-        Assert.Equal(CheckStatus.Pass, On(Running(El7Old).With(Kubelet("1.16.4")) with { Layout = CgroupLayout.None }).Status);
+        Assert.Equal(CheckStatus.Pass,
+            On(Running(El7Old).With(Kubelet("1.16.4")) with { Layout = CgroupLayout.None }).Status);
         CheckResult safe = On(Running(Ubuntu54).With(Kubelet("1.16.4")));
         Assert.Equal((CheckStatus.Info, Concern.None), (safe.Status, safe.Concern));
     }
@@ -270,7 +289,12 @@ public class KmemActiveCgroupsCheckTests
         CheckResult fixedEl7 = On(El7Fixed, "cgroup.memory=nokmem", KmemState.Active);
         Assert.Equal(CheckStatus.Info, fixedEl7.Status);
         Assert.DoesNotContain("(L4)", fixedEl7.Summary, StringComparison.Ordinal);
-        Assert.Equal(CheckStatus.Info, Check<KmemActiveCgroupsCheck>(Running(El7Old) with { Kernel = null, Tree = Tree(5, Containers(KmemState.Active)) }).Status);
+        Assert.Equal(CheckStatus.Info,
+            Check<KmemActiveCgroupsCheck>(Running(El7Old) with
+            {
+                Kernel = null,
+                Tree = Tree(5, Containers(KmemState.Active))
+            }).Status);
     }
 
     [Fact]
@@ -300,6 +324,7 @@ public class KmemActiveCgroupsCheckTests
     {
         Assert.Equal(CheckStatus.Skip, Check<KmemActiveCgroupsCheck>(Running(Ubuntu54) with { Layout = V2 }).Status);
         Assert.Equal(CheckStatus.Skip, Check<KmemActiveCgroupsCheck>(Running(El7Old) with { Tree = null }).Status);
-        Assert.Equal(CheckStatus.Skip, Check<KmemActiveCgroupsCheck>(Running(El7Old) with { Layout = CgroupLayout.None }).Status);
+        Assert.Equal(CheckStatus.Skip,
+            Check<KmemActiveCgroupsCheck>(Running(El7Old) with { Layout = CgroupLayout.None }).Status);
     }
 }

@@ -6,7 +6,9 @@ using static Cgleak.Diagnosis.Tests.SmallHost;
 
 namespace Cgleak.Diagnosis.Tests;
 
-/// <summary>The verdict: affected, else at risk, else unknown where an essential is missing or a check erred, else ok.</summary>
+/// <summary>
+/// The verdict: affected, else at risk, else unknown where an essential is missing or a check erred, else ok.
+/// </summary>
 public class DoctorVerdictTests
 {
     // 5.4 keeps its IDs; 10 live memcgs, none dying, no component, logs not searched: nothing to worry about.
@@ -25,7 +27,12 @@ public class DoctorVerdictTests
     [Fact]
     public void Without_a_memory_controller_there_is_nothing_to_leak()
     {
-        DoctorReport r = Diagnose(Quiet with { Layout = CgroupLayout.None with { Mode = CgroupMode.V1 }, MemoryRow = null, Tree = null });
+        DoctorReport r = Diagnose(Quiet with
+        {
+            Layout = CgroupLayout.None with { Mode = CgroupMode.V1 },
+            MemoryRow = null,
+            Tree = null
+        });
         Assert.Equal(Verdict.Ok, r.Verdict);
         Assert.Contains("no memory controller", r.VerdictReason, StringComparison.Ordinal);
     }
@@ -36,7 +43,11 @@ public class DoctorVerdictTests
     [InlineData(true, true)]
     public void One_unreadable_count_makes_the_verdict_unknown(bool rowMissing, bool treeMissing)
     {
-        HostFacts facts = Quiet with { MemoryRow = rowMissing ? null : Quiet.MemoryRow, Tree = treeMissing ? null : Quiet.Tree };
+        HostFacts facts = Quiet with
+        {
+            MemoryRow = rowMissing ? null : Quiet.MemoryRow,
+            Tree = treeMissing ? null : Quiet.Tree
+        };
         DoctorReport r = Diagnose(facts);
         Assert.Equal(Verdict.Unknown, r.Verdict);
         Assert.Equal("could not read the memory cgroup counts", r.VerdictReason);
@@ -47,11 +58,14 @@ public class DoctorVerdictTests
     {
         HostFacts facts = Quiet with
         {
-            Layout = CgroupLayout.None, MemoryRow = null, Tree = null,
+            Layout = CgroupLayout.None,
+            MemoryRow = null,
+            Tree = null,
             Problems = [new HostProblem("/proc/cgroups", "cannot read: Permission denied (EACCES)")],
         };
         Assert.Equal(Verdict.Unknown, Diagnose(facts).Verdict);
-        Assert.Equal(Verdict.Ok, Diagnose(facts with { Problems = [new HostProblem("/proc/swaps", "missing")] }).Verdict);
+        Assert.Equal(Verdict.Ok,
+            Diagnose(facts with { Problems = [new HostProblem("/proc/swaps", "missing")] }).Verdict);
     }
 
     [Fact]
@@ -79,14 +93,16 @@ public class DoctorVerdictTests
     {
         DoctorReport r = Diagnose(Quiet with { Cmdline = null });
         Assert.Equal(CheckStatus.Error, r.Checks.Single(c => c.Id == "kernel.nokmem-arg").Status);
-        Assert.Equal((Verdict.Unknown, "could not read checks that failed: kernel.nokmem-arg"), (r.Verdict, r.VerdictReason));
+        Assert.Equal((Verdict.Unknown, "could not read checks that failed: kernel.nokmem-arg"),
+            (r.Verdict, r.VerdictReason));
     }
 
     [Fact]
     public void A_check_that_throws_errs_alone_and_the_others_still_run()
     {
         // A sighting without its line makes logs.symptom throw: a bug in one check must not hide the others.
-        var broken = new SymptomScan([new SymptomSighting(Symptom.SlubUnableToAllocate, "/var/log/messages", 1, null!, "")], ["/var/log/messages"], []);
+        var sighting = new SymptomSighting(Symptom.SlubUnableToAllocate, "/var/log/messages", 1, null!, "");
+        var broken = new SymptomScan([sighting], ["/var/log/messages"], []);
         DoctorReport r = Diagnose(Quiet with { Logs = broken });
         CheckResult logs = r.Checks.Single(c => c.Id == "logs.symptom");
         Assert.Equal(CheckStatus.Error, logs.Status);
@@ -101,7 +117,8 @@ public class DoctorVerdictTests
         HostFacts facts = Running(El7Old).With(Runc("runc version 1.0.0-rc93")) with
         {
             Tree = Tree(10, Containers(KmemState.Active)),
-            Logs = new SymptomScan([new SymptomSighting(Symptom.MemcgMkdirFailed, "/var/log/messages", 2, "mkdir", "")], ["/var/log/messages"], []),
+            Logs = new SymptomScan([new(Symptom.MemcgMkdirFailed, "/var/log/messages", 2, "mkdir", "")],
+                ["/var/log/messages"], []),
         };
         DoctorReport r = Diagnose(facts);
         Assert.Equal((Verdict.Affected, "affected by kmem.active-cgroups, logs.symptom"), (r.Verdict, r.VerdictReason));
@@ -112,7 +129,8 @@ public class DoctorVerdictTests
     {
         DoctorReport r = Diagnose(Running(El7Old).With(Runc("runc version 1.0.0-rc93")) with { LayoutSource = null });
         Assert.Equal((Verdict.AtRisk, "at risk from runtime.runc"), (r.Verdict, r.VerdictReason));
-        Assert.Equal(Verdict.AtRisk, Diagnose(Running(Ubuntu54).WithCounts(10, 5_000).With(Runc("runc version 1.0.0-rc93"))).Verdict);
+        Assert.Equal(Verdict.AtRisk,
+            Diagnose(Running(Ubuntu54).WithCounts(10, 5_000).With(Runc("runc version 1.0.0-rc93"))).Verdict);
         Assert.Equal("at risk from memcg.dying", Diagnose(Running(Ubuntu54).WithCounts(10, 5_000)).VerdictReason);
     }
 }

@@ -31,7 +31,8 @@ public class IdHeadroomCheckTests
         CheckResult r = Check<IdHeadroomCheck>(Running(Ubuntu54).WithCounts(96, 41_873));
         Assert.Equal(CheckStatus.Pass, r.Status);
         Assert.Contains("96 of 65535", r.Summary, StringComparison.Ordinal);
-        Assert.Contains(r.Evidence, e => e.StartsWith("/proc/cgroups", StringComparison.Ordinal) && e.Contains("41969", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence, e => e.StartsWith("/proc/cgroups", StringComparison.Ordinal)
+            && e.Contains("41969", StringComparison.Ordinal));
         Assert.Empty(r.Remediation);
     }
 
@@ -49,7 +50,11 @@ public class IdHeadroomCheckTests
     public void A_bounded_probe_proves_headroom_only_under_70_percent(long freeSlots, CheckStatus status)
     {
         // 3.12: IDs in use cannot be worked out from the counts (neither C1 nor C2 is known there).
-        HostFacts facts = Running("3.12.0") with { Probe = new HeadroomProbe(1000, freeSlots, Exact: false, Refusal: null) };
+        HostFacts facts = Running("3.12.0") with
+        {
+            Probe = new HeadroomProbe(1000, freeSlots, Exact: false,
+            Refusal: null)
+        };
         CheckResult r = Check<IdHeadroomCheck>(facts);
         Assert.Equal(status, r.Status);
         if (status == CheckStatus.Pass)
@@ -62,7 +67,11 @@ public class IdHeadroomCheckTests
     [Fact]
     public void An_exact_probe_gives_the_ids_in_use()
     {
-        HostFacts facts = Running("3.12.0") with { Probe = new HeadroomProbe(6_000, 6_000, Exact: true, Refusal: "ENOSPC") };
+        HostFacts facts = Running("3.12.0") with
+        {
+            Probe = new HeadroomProbe(6_000, 6_000, Exact: true,
+            Refusal: "ENOSPC")
+        };
         CheckResult r = Check<IdHeadroomCheck>(facts);
         Assert.Equal((CheckStatus.Fail, Concern.Affected), (r.Status, r.Concern));
         Assert.Contains("59535 of 65535", r.Summary, StringComparison.Ordinal);

@@ -16,14 +16,17 @@ public class NokmemArgumentCheckTests
     [InlineData("3.10.0-1062.4.1.el7.x86_64", CheckStatus.Pass)]   // the first el7 build that honours it
     [InlineData("3.10.0-1062.5.el7.x86_64", CheckStatus.Pass)]
     [InlineData("3.10.0-1160.el7.x86_64", CheckStatus.Pass)]
-    [InlineData("4.4.0-21-generic", CheckStatus.Fail)]             // upstream before 4.5 ignores it (L3), and 4.4 may leak
+    [InlineData("4.4.0-21-generic",
+        CheckStatus.Fail)]             // upstream before 4.5 ignores it (L3), and 4.4 may leak
     [InlineData("4.5.0", CheckStatus.Pass)]
     public void Nokmem_on_the_command_line_counts_only_where_the_kernel_honours_it(string release, CheckStatus status)
     {
         CheckResult r = Check<NokmemArgumentCheck>(Running(release, Nokmem));
         Assert.Equal(status, r.Status);
         Assert.Contains("/proc/cmdline: cgroup.memory=nokmem", r.Evidence);
-        Assert.Contains(r.Evidence, e => e.StartsWith(release + (status == CheckStatus.Pass ? " honours" : " ignores"), StringComparison.Ordinal));
+        Assert.Contains(r.Evidence,
+            e => e.StartsWith(release + (status == CheckStatus.Pass ? " honours" : " ignores"),
+            StringComparison.Ordinal));
         Assert.Equal(status == CheckStatus.Pass, r.Remediation.Count == 0);
     }
 
@@ -40,9 +43,12 @@ public class NokmemArgumentCheckTests
     [Fact]
     public void The_evidence_names_the_rule_of_the_kernel_family()
     {
-        Assert.Contains(Check<NokmemArgumentCheck>(Running(El7Fixed, Nokmem)).Evidence, e => e.EndsWith("(el7 3.10.0-1062.4.1+, L5)", StringComparison.Ordinal));
-        Assert.Contains(Check<NokmemArgumentCheck>(Running("4.5.0", Nokmem)).Evidence, e => e.EndsWith("(4.5+, L3)", StringComparison.Ordinal));
-        Assert.Contains(Check<NokmemArgumentCheck>(Running("4.4.0-21-generic", Nokmem)).Evidence, e => e.EndsWith("(before 4.5, L3)", StringComparison.Ordinal));
+        Assert.Contains(Check<NokmemArgumentCheck>(Running(El7Fixed, Nokmem)).Evidence,
+            e => e.EndsWith("(el7 3.10.0-1062.4.1+, L5)", StringComparison.Ordinal));
+        Assert.Contains(Check<NokmemArgumentCheck>(Running("4.5.0", Nokmem)).Evidence,
+            e => e.EndsWith("(4.5+, L3)", StringComparison.Ordinal));
+        Assert.Contains(Check<NokmemArgumentCheck>(Running("4.4.0-21-generic", Nokmem)).Evidence,
+            e => e.EndsWith("(before 4.5, L3)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -121,7 +127,8 @@ public class KernelKmemLeakCheckTests
     {
         CheckResult r = Check<KernelKmemLeakCheck>(Running(release, cmdline));
         Assert.Equal(status, r.Status);
-        Assert.Equal(status == CheckStatus.Warn, r.Commands().Any(c => c.Contains("cgroup.memory=nokmem", StringComparison.Ordinal)));
+        Assert.Equal(status == CheckStatus.Warn,
+            r.Commands().Any(c => c.Contains("cgroup.memory=nokmem", StringComparison.Ordinal)));
         Assert.Equal(status == CheckStatus.Pass, r.Summary.Contains("nokmem is on", StringComparison.Ordinal));
     }
 
@@ -136,8 +143,10 @@ public class KernelKmemLeakCheckTests
     public void Cgroup_v2_is_said_in_the_evidence()
     {
         HostFacts v2 = Running(Ubuntu54) with { Layout = V2 };
-        Assert.Contains(Check<KernelKmemLeakCheck>(v2).Evidence, e => e.StartsWith("memory controller on cgroup v2", StringComparison.Ordinal));
-        Assert.DoesNotContain(Check<KernelKmemLeakCheck>(Running(Ubuntu54)).Evidence, e => e.Contains("cgroup v2", StringComparison.Ordinal));
+        Assert.Contains(Check<KernelKmemLeakCheck>(v2).Evidence,
+            e => e.StartsWith("memory controller on cgroup v2", StringComparison.Ordinal));
+        Assert.DoesNotContain(Check<KernelKmemLeakCheck>(Running(Ubuntu54)).Evidence,
+            e => e.Contains("cgroup v2", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -148,7 +157,8 @@ public class KernelKmemLeakCheckTests
 /// <summary>The kernel-side fix, written for the host's boot tooling (runbook 4.2).</summary>
 public class KernelArgumentRemedyTests
 {
-    private static IReadOnlyList<string> For(HostFacts facts) => Remediations.KernelArgument(new Findings(facts)).Commands;
+    private static IReadOnlyList<string> For(HostFacts facts) =>
+        Remediations.KernelArgument(new Findings(facts)).Commands;
 
     [Fact]
     public void An_el7_kernel_that_ignores_nokmem_is_upgraded_first() =>
@@ -157,7 +167,8 @@ public class KernelArgumentRemedyTests
     [Fact]
     public void Red_hat_family_kernels_get_grubby_for_their_own_image()
     {
-        Assert.Equal("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1062.4.1.el7.x86_64", For(Running(El7Fixed))[0]);
+        Assert.Equal("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1062.4.1.el7.x86_64",
+            For(Running(El7Fixed))[0]);
         Assert.StartsWith("grubby ", For(Running("4.18.0-348.el8.x86_64"))[0], StringComparison.Ordinal);
     }
 
@@ -167,17 +178,28 @@ public class KernelArgumentRemedyTests
     [InlineData("amzn", true)]
     [InlineData("ubuntu", false)]
     [InlineData(null, false)]
-    public void Other_kernels_use_grubby_on_red_hat_family_distributions_and_update_grub_elsewhere(string? id, bool grubby)
+    public void Other_kernels_use_grubby_on_red_hat_family_distributions_and_update_grub_elsewhere(string? id,
+        bool grubby)
     {
-        IReadOnlyList<string> commands = For(Running("4.4.0-21-generic") with { Distribution = new Distribution(id, null, null, null) });
-        Assert.Equal(grubby, commands[0].StartsWith("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-4.4.0-21-generic", StringComparison.Ordinal));
+        IReadOnlyList<string> commands = For(Running("4.4.0-21-generic") with
+        {
+            Distribution = new Distribution(id,
+            null, null, null)
+        });
+        Assert.Equal(grubby,
+            commands[0].StartsWith("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-4.4.0-21-generic",
+            StringComparison.Ordinal));
         Assert.Equal(!grubby, commands.Contains("update-grub"));
     }
 
     [Fact]
     public void An_unknown_kernel_gets_the_running_one()
     {
-        IReadOnlyList<string> commands = For(Running(El7Old) with { Kernel = null, Distribution = new Distribution("centos", "7", null, null) });
+        IReadOnlyList<string> commands = For(Running(El7Old) with
+        {
+            Kernel = null,
+            Distribution = new Distribution("centos", "7", null, null)
+        });
         Assert.Equal("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-$(uname -r)", commands[0]);
     }
 }

@@ -7,12 +7,16 @@ namespace Cgleak.Diagnosis.Tests;
 /// <summary>logs.symptom: failed memory cgroup mkdirs are the leak hitting; SLUB failures alone a risk.</summary>
 public class LogSymptomCheckTests
 {
-    private const string MkdirLine = "Mar  3 11:49:17 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/pod1: cannot allocate memory";
-    private const string SlubLine = "Mar  3 11:40:02 node1 kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x8020)";
+    private const string MkdirLine =
+        "Mar  3 11:49:17 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/pod1: cannot allocate memory";
+    private const string SlubLine =
+        "Mar  3 11:40:02 node1 kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x8020)";
 
-    private static SymptomSighting Mkdir(string log, int count) => new(Symptom.MemcgMkdirFailed, log, count, MkdirLine, "Mar  3 11:49:17");
+    private static SymptomSighting Mkdir(string log, int count) =>
+        new(Symptom.MemcgMkdirFailed, log, count, MkdirLine, "Mar  3 11:49:17");
 
-    private static SymptomSighting Slub(string log, int count) => new(Symptom.SlubUnableToAllocate, log, count, SlubLine, "Mar  3 11:40:02");
+    private static SymptomSighting Slub(string log, int count) =>
+        new(Symptom.SlubUnableToAllocate, log, count, SlubLine, "Mar  3 11:40:02");
 
     private static CheckResult With(SymptomScan logs) => Check<LogSymptomCheck>(Running(El7Old) with { Logs = logs });
 
@@ -23,7 +27,9 @@ public class LogSymptomCheckTests
         Assert.Equal((CheckStatus.Fail, Concern.Affected), (r.Status, r.Concern));
         Assert.Contains("failed 7 times", r.Summary, StringComparison.Ordinal);
         Assert.Contains("reboot", r.Commands());
-        Assert.Contains(r.Evidence, e => e.StartsWith("/var/log/messages: 3 x memory cgroup mkdir failed, last Mar  3 11:49:17: ", StringComparison.Ordinal));
+        Assert.Contains(r.Evidence,
+            e => e.StartsWith("/var/log/messages: 3 x memory cgroup mkdir failed, last Mar  3 11:49:17: ",
+            StringComparison.Ordinal));
         Assert.Contains(r.Evidence, e => e.StartsWith("/var/log/messages: 2 x SLUB", StringComparison.Ordinal));
     }
 
@@ -60,8 +66,10 @@ public class LogSymptomCheckTests
     public void Quotes_a_long_last_line_shortened_to_200_characters(int length, int quoted)
     {
         string line = MkdirLine + new string('x', length - MkdirLine.Length);
-        CheckResult r = With(Logs(new SymptomSighting(Symptom.MemcgMkdirFailed, "/var/log/messages", 1, line, "Mar  3 11:49:17")));
-        string shown = r.Evidence[0]["/var/log/messages: 1 x memory cgroup mkdir failed, last Mar  3 11:49:17: ".Length..];
+        CheckResult r = With(Logs(new SymptomSighting(Symptom.MemcgMkdirFailed, "/var/log/messages", 1, line,
+            "Mar  3 11:49:17")));
+        const string Prefix = "/var/log/messages: 1 x memory cgroup mkdir failed, last Mar  3 11:49:17: ";
+        string shown = r.Evidence[0][Prefix.Length..];
         Assert.Equal(quoted, shown.Length);
         Assert.Equal(length > 200 ? line[..197] + "..." : line, shown);
     }

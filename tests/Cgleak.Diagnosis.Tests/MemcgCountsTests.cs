@@ -4,26 +4,30 @@ using static Cgleak.Diagnosis.Tests.SmallHost;
 
 namespace Cgleak.Diagnosis.Tests;
 
-/// <summary>Live, dying and IDs in use, each from what this kernel family makes of the host's files (C1-C5, I5).</summary>
+/// <summary>
+/// Live, dying and IDs in use, each from what this kernel family makes of the host's files (C1-C5, I5).
+/// </summary>
 public class MemcgCountsTests
 {
     private static MemcgCounts Of(HostFacts facts) => new Findings(facts).Counts;
 
-    private static HostFacts V2Host(IReadOnlyDictionary<string, long>? stat, bool swap = false) => Running("6.1.0-18-amd64") with
-    {
-        Layout = V2,
-        MemoryRow = Row(500),
-        Tree = new CgroupTreeScan(100, 61, [], []),
-        RootCgroupStat = stat is null ? null : new(stat, "/sys/fs/cgroup/cgroup.stat"),
-        SwapActive = new(swap, "/proc/swaps"),
-    };
+    private static HostFacts V2Host(IReadOnlyDictionary<string, long>? stat, bool swap = false) =>
+        Running("6.1.0-18-amd64") with
+        {
+            Layout = V2,
+            MemoryRow = Row(500),
+            Tree = new CgroupTreeScan(100, 61, [], []),
+            RootCgroupStat = stat is null ? null : new(stat, "/sys/fs/cgroup/cgroup.stat"),
+            SwapActive = new(swap, "/proc/swaps"),
+        };
 
     [Fact]
     public void On_v1_the_live_ones_are_the_directories_and_the_dying_the_rest_of_num_cgroups()
     {
         MemcgCounts c = Of(Running(Ubuntu54).WithCounts(96, 41_873));
         Assert.Equal((41_969L, 96L, 41_873L, 96L), (c.Reported, c.Live, c.Dying, c.IdsInUse));
-        Assert.Contains(c.Basis, b => b.StartsWith("live: 96 directories under /sys/fs/cgroup/memory", StringComparison.Ordinal));
+        Assert.Contains(c.Basis,
+            b => b.StartsWith("live: 96 directories under /sys/fs/cgroup/memory", StringComparison.Ordinal));
         Assert.Equal(96.0 / 65_535, c.IdsInUseRatio);
         Assert.Equal(65_535, c.Limit);
     }
@@ -39,7 +43,8 @@ public class MemcgCountsTests
         MemcgCounts c = Of(facts);
         Assert.Null(c.Live);
         Assert.Null(c.Dying);
-        Assert.Contains(c.Basis, b => b.StartsWith("live: unknown", StringComparison.Ordinal) && b.Contains("/kubepods", StringComparison.Ordinal));
+        Assert.Contains(c.Basis, b => b.StartsWith("live: unknown", StringComparison.Ordinal)
+            && b.Contains("/kubepods", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -53,7 +58,9 @@ public class MemcgCountsTests
     [Fact]
     public void On_v2_the_memory_controllers_own_dying_count_is_preferred()
     {
-        MemcgCounts c = Of(V2Host(new Dictionary<string, long> { ["nr_dying_descendants"] = 120, ["nr_dying_subsys_memory"] = 40 }));
+        MemcgCounts c = Of(V2Host(new Dictionary<string,
+            long>
+        { ["nr_dying_descendants"] = 120, ["nr_dying_subsys_memory"] = 40 }));
         Assert.Equal(40, c.Dying);
         Assert.Contains(c.Basis, b => b.Contains("nr_dying_subsys_memory=40 (C5)", StringComparison.Ordinal));
     }
@@ -71,8 +78,13 @@ public class MemcgCountsTests
     public void With_swap_on_dying_memcgs_may_keep_their_ids()
     {
         // Swap-out records keep a dying memcg's ID (I5): live + dying is the upper bound.
-        Assert.Equal(181, Of(V2Host(new Dictionary<string, long> { ["nr_dying_descendants"] = 120 }, swap: true)).IdsInUse);
-        Assert.Equal(181, Of(V2Host(new Dictionary<string, long> { ["nr_dying_descendants"] = 120 }) with { SwapActive = null }).IdsInUse);
+        Assert.Equal(181,
+            Of(V2Host(new Dictionary<string, long> { ["nr_dying_descendants"] = 120 }, swap: true)).IdsInUse);
+        Assert.Equal(181,
+            Of(V2Host(new Dictionary<string,
+            long>
+            { ["nr_dying_descendants"] = 120 }) with
+            { SwapActive = null }).IdsInUse);
         MemcgCounts lower = Of(V2Host(null, swap: true));
         Assert.Equal(61, lower.IdsInUse);
         Assert.Contains(lower.Basis, b => b.Contains("a lower bound", StringComparison.Ordinal));
@@ -101,17 +113,27 @@ public class MemcgCountsTests
     {
         MemcgCounts c = Of(Running("3.12.0"));
         Assert.Null(c.Dying);
-        Assert.Contains(c.Basis, b => b.StartsWith("dying: unknown", StringComparison.Ordinal) && b.Contains("(C1)", StringComparison.Ordinal));
-        Assert.DoesNotContain(Of(Running("3.12.0") with { MemoryRow = null }).Basis, b => b.StartsWith("dying", StringComparison.Ordinal));
+        Assert.Contains(c.Basis, b => b.StartsWith("dying: unknown", StringComparison.Ordinal)
+            && b.Contains("(C1)", StringComparison.Ordinal));
+        Assert.DoesNotContain(Of(Running("3.12.0") with { MemoryRow = null }).Basis,
+            b => b.StartsWith("dying", StringComparison.Ordinal));
     }
 
     [Fact]
     public void An_exact_probe_gives_the_ids_in_use_and_a_bounded_one_an_upper_bound()
     {
-        MemcgCounts exact = Of(Running(El7Old) with { Probe = new HeadroomProbe(20_000, 20_000, Exact: true, Refusal: "ENOMEM") });
+        MemcgCounts exact = Of(Running(El7Old) with
+        {
+            Probe = new HeadroomProbe(20_000, 20_000, Exact: true,
+            Refusal: "ENOMEM")
+        });
         Assert.Equal((45_535L, 45_535L), (exact.IdsInUse, exact.IdsInUseAtMost));
 
-        MemcgCounts bounded = Of(Running(El7Old) with { Probe = new HeadroomProbe(1_000, 1_000, Exact: false, Refusal: null) });
+        MemcgCounts bounded = Of(Running(El7Old) with
+        {
+            Probe = new HeadroomProbe(1_000, 1_000, Exact: false,
+            Refusal: null)
+        });
         Assert.Null(bounded.IdsInUse);
         Assert.Equal(64_535, bounded.IdsInUseAtMost);
         Assert.Contains(bounded.Basis, b => b.StartsWith("probe: at least 1000 free slots", StringComparison.Ordinal));

@@ -18,9 +18,12 @@ internal static class SmallHost
     public const string Ubuntu54 = "5.4.0-150-generic";           // releases IDs at offline (I5)
 
     public static readonly CgroupLayout V1 = new(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/", null);
-    public static readonly CgroupLayout V2 = new(CgroupMode.V2, MemoryHierarchy.V2, "/sys/fs/cgroup", "/", "/sys/fs/cgroup");
+    public static readonly CgroupLayout V2 = new(CgroupMode.V2, MemoryHierarchy.V2, "/sys/fs/cgroup", "/",
+        "/sys/fs/cgroup");
 
-    /// <summary>A v1 host running <paramref name="release"/> with <paramref name="cmdline"/>, 10 live memory cgroups, no swap.</summary>
+    /// <summary>
+    /// A v1 host running <paramref name="release"/> with <paramref name="cmdline"/>, 10 live memory cgroups, no swap.
+    /// </summary>
     public static HostFacts Running(string release, string cmdline = "ro quiet") => new()
     {
         RootDirectory = "/small-host",
@@ -34,23 +37,32 @@ internal static class SmallHost
         SwapActive = new(false, "/proc/swaps"),
     };
 
-    public static Sourced<MemoryControllerRow> Row(long numCgroups) => new(new MemoryControllerRow(4, numCgroups, true), "/proc/cgroups");
+    public static Sourced<MemoryControllerRow> Row(long numCgroups) =>
+        new(new MemoryControllerRow(4, numCgroups, true), "/proc/cgroups");
 
     public static CgroupTreeScan Tree(int directories, params ContainerCgroupKmem[] containers) =>
         new(directories, directories, containers, []);
 
     /// <summary>Container cgroups in the given kmem states, named pod0, pod1, ...</summary>
     public static ContainerCgroupKmem[] Containers(params KmemState[] states) =>
-        states.Select((s, i) => new ContainerCgroupKmem($"/sys/fs/cgroup/memory/kubepods/pod{i}", s, $"evidence {i}")).ToArray();
+        states.Select((s, i) => new ContainerCgroupKmem($"/sys/fs/cgroup/memory/kubepods/pod{i}", s,
+            $"evidence {i}")).ToArray();
 
-    /// <summary>On a kernel that counts dying memcgs (3.19+, C1): <paramref name="live"/> directories and <paramref name="dying"/> more in /proc/cgroups.</summary>
+    /// <summary>
+    /// On a kernel that counts dying memcgs (3.19+, C1): <paramref name="live"/> directories and
+    /// <paramref name="dying"/> more in /proc/cgroups.
+    /// </summary>
     public static HostFacts WithCounts(this HostFacts facts, int live, long dying) =>
         facts with { Tree = Tree(live), MemoryRow = Row(live + dying) };
 
-    public static HostFacts With(this HostFacts facts, params ComponentFact[] components) => facts with { Components = components };
+    public static HostFacts With(this HostFacts facts, params ComponentFact[] components) =>
+        facts with { Components = components };
 
-    public static ComponentFact Runc(string? version, RuncBuild build = RuncBuild.Unknown, string? binary = "/usr/bin/runc") =>
-        new("runc", version, version is null ? "binary found, version not readable without running it" : "runc --version", binary, build);
+    public static ComponentFact Runc(string? version, RuncBuild build = RuncBuild.Unknown,
+        string? binary = "/usr/bin/runc") =>
+        new("runc", version,
+            version is null ? "binary found, version not readable without running it" : "runc --version",
+            binary, build);
 
     public static ComponentFact Containerd(string? version, string? binary = "/usr/bin/containerd") =>
         new("containerd", version, "/var/log/yum.log (containerd.io)", binary);

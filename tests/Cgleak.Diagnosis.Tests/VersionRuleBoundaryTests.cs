@@ -3,7 +3,9 @@ using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Tests;
 
-/// <summary>Every version range of the component rules, one version each side of each edge (kmem-facts R, K, D).</summary>
+/// <summary>
+/// Every version range of the component rules, one version each side of each edge (kmem-facts R, K, D).
+/// </summary>
 public class VersionRuleBoundaryTests
 {
     private static ComponentVersion V(string text) => ComponentVersion.Find(text)!;

@@ -91,8 +91,10 @@ public sealed class KmemProbeTests : IDisposable
             .Fails("/cg/c/memory.kmem.usage_in_bytes", "EINVAL");
         var probe = new KmemProbe(_tree.Host);
         Assert.Equal((KmemState.Unknown, "memory.kmem.slabinfo: Permission denied (EACCES)"), Read(probe, "/cg/a"));
-        Assert.Equal((KmemState.Unknown, "memory.kmem.usage_in_bytes: Invalid argument (EINVAL)"), Read(probe, "/cg/b"));
-        Assert.Equal((KmemState.Unknown, "memory.kmem.usage_in_bytes: Invalid argument (EINVAL)"), Read(probe, "/cg/c"));
+        Assert.Equal((KmemState.Unknown, "memory.kmem.usage_in_bytes: Invalid argument (EINVAL)"),
+            Read(probe, "/cg/b"));
+        Assert.Equal((KmemState.Unknown, "memory.kmem.usage_in_bytes: Invalid argument (EINVAL)"),
+            Read(probe, "/cg/c"));
     }
 }
 
@@ -102,7 +104,8 @@ public class CgroupLayoutEdgeTests
     private static MountInfoEntry Mount(string root, string point, string type, params string[] options) =>
         new(1, root, point, type, type, options);
 
-    private static CgroupLayout From(string? controllers, params MountInfoEntry[] mounts) => CgroupLayout.From(mounts, _ => controllers);
+    private static CgroupLayout From(string? controllers, params MountInfoEntry[] mounts) =>
+        CgroupLayout.From(mounts, _ => controllers);
 
     [Fact]
     public void The_whole_hierarchy_is_preferred_then_the_shortest_mount_point()
@@ -129,9 +132,11 @@ public class CgroupLayoutEdgeTests
     [InlineData("cpu io pids", MemoryHierarchy.None)]
     [InlineData("memoryx", MemoryHierarchy.None)]
     [InlineData(null, MemoryHierarchy.None)]
-    public void Cgroup_v2_has_the_memory_controller_only_when_the_root_lists_it(string? controllers, MemoryHierarchy memory)
+    public void Cgroup_v2_has_the_memory_controller_only_when_the_root_lists_it(string? controllers,
+        MemoryHierarchy memory)
     {
-        CgroupLayout l = From(controllers, Mount("/sub", "/x/sys/fs/cgroup", "cgroup2", "rw"), Mount("/", "/sys/fs/cgroup", "cgroup2", "rw"));
+        CgroupLayout l = From(controllers, Mount("/sub", "/x/sys/fs/cgroup", "cgroup2", "rw"),
+            Mount("/", "/sys/fs/cgroup", "cgroup2", "rw"));
         Assert.Equal((CgroupMode.V2, memory, "/sys/fs/cgroup"), (l.Mode, l.Memory, l.UnifiedMountPoint));
         Assert.Equal(memory == MemoryHierarchy.V2 ? "/sys/fs/cgroup" : null, l.MemoryMountPoint);
     }
@@ -139,8 +144,10 @@ public class CgroupLayoutEdgeTests
     [Fact]
     public void Both_kinds_mounted_are_hybrid_with_memory_on_v1()
     {
-        CgroupLayout l = From("memory", Mount("/", "/sys/fs/cgroup/unified", "cgroup2", "rw"), Mount("/", "/sys/fs/cgroup/memory", "cgroup", "memory"));
-        Assert.Equal((CgroupMode.Hybrid, MemoryHierarchy.V1, "/sys/fs/cgroup/unified"), (l.Mode, l.Memory, l.UnifiedMountPoint));
+        CgroupLayout l = From("memory", Mount("/", "/sys/fs/cgroup/unified", "cgroup2", "rw"),
+            Mount("/", "/sys/fs/cgroup/memory", "cgroup", "memory"));
+        Assert.Equal((CgroupMode.Hybrid, MemoryHierarchy.V1, "/sys/fs/cgroup/unified"),
+            (l.Mode, l.Memory, l.UnifiedMountPoint));
         Assert.Equal(CgroupMode.None, From("memory", Mount("/", "/proc", "proc", "rw")).Mode);
     }
 }
@@ -178,7 +185,8 @@ public sealed class SymptomLogEdgeTests : IDisposable
     [Theory]
     [InlineData("x: mkdir /sys/fs/cgroup/memory/kubepods/pod1: Cannot Allocate Memory", Symptom.MemcgMkdirFailed)]
     [InlineData("x: mkdir /sys/fs/cgroup/memory/kubepods/pod1: No Space Left On Device", Symptom.MemcgMkdirFailed)]
-    [InlineData("x: mkdir /sys/fs/cgroup/memory/a: cannot allocate memory; SLUB: Unable to allocate memory on node -1", Symptom.SlubUnableToAllocate)]
+    [InlineData("x: mkdir /sys/fs/cgroup/memory/a: cannot allocate memory; SLUB: Unable to allocate memory on node -1",
+        Symptom.SlubUnableToAllocate)]
     [InlineData("x: cannot allocate memory", null)]
     public void Classifies_whatever_the_case_of_the_errno_text(string line, Symptom? symptom) =>
         Assert.Equal(symptom, SymptomScanner.Classify(line));
@@ -197,10 +205,12 @@ public sealed class SymptomLogEdgeTests : IDisposable
     {
         const string Mkdir = "Mar  3 11:49:17 n kubelet: mkdir /sys/fs/cgroup/memory/p: cannot allocate memory\n";
         _tree.Write("/var/log/messages", Mkdir).Write("/var/log/messages-20240301", Mkdir + Mkdir)
-            .Write("/var/log/messages-20240201.gz", Mkdir).Write("/var/log/syslog.1", "").Write("/var/log/syslog.2.xz", "")
+            .Write("/var/log/messages-20240201.gz", Mkdir).Write("/var/log/syslog.1", "")
+            .Write("/var/log/syslog.2.xz", "")
             .Write("/var/log/kern.log.3.bz2", "").Write("/var/log/messagesold", Mkdir).Write("/var/log/kern.log", "");
         SymptomScan scan = new SymptomScanner(_tree.Host).Scan();
-        Assert.Equal(["/var/log/messages", "/var/log/messages-20240301", "/var/log/syslog.1", "/var/log/kern.log"], scan.LogsRead);
+        Assert.Equal(["/var/log/messages", "/var/log/messages-20240301", "/var/log/syslog.1", "/var/log/kern.log"],
+            scan.LogsRead);
         Assert.Equal([1, 2], scan.Sightings.Select(s => s.Count));
         Assert.Empty(scan.Problems);
     }
@@ -209,7 +219,9 @@ public sealed class SymptomLogEdgeTests : IDisposable
     public void A_tree_without_var_log_reads_nothing() => Assert.Empty(new SymptomScanner(_tree.Host).Scan().LogsRead);
 }
 
-/// <summary>ComponentSurvey on a host tree: versions from packaging, binaries found, never run, and kubelet's driver.</summary>
+/// <summary>
+/// ComponentSurvey on a host tree: versions from packaging, binaries found, never run, and kubelet's driver.
+/// </summary>
 public sealed class ComponentSurveyTreeTests : IDisposable
 {
     private const string NokmemMark = "kernel memory accounting disabled in this runc build";
@@ -223,23 +235,29 @@ public sealed class ComponentSurveyTreeTests : IDisposable
     [Fact]
     public void Versions_come_from_packaging_and_binaries_are_fingerprinted_not_run()
     {
-        _tree.Write("/var/lib/dpkg/status", "Package: containerd\nStatus: install ok installed\nVersion: 1.6.20~ds1-1\n")
-            .Write("/var/log/yum.log", "Jan 10 09:12:04 Installed: containerd.io-1.2.0-3.el7.x86_64\nJan 10 09:12:05 Installed: kubelet-1.16.4-0.x86_64\n")
+        _tree.Write("/var/lib/dpkg/status",
+            "Package: containerd\nStatus: install ok installed\nVersion: 1.6.20~ds1-1\n")
+            .Write("/var/log/yum.log",
+                "Jan 10 09:12:04 Installed: containerd.io-1.2.0-3.el7.x86_64\n"
+                + "Jan 10 09:12:05 Installed: kubelet-1.16.4-0.x86_64\n")
             .Write("/usr/libexec/docker/docker-runc-current", "\0\0" + NokmemMark + "\0");
         ComponentFact runc = Find("runc");
-        Assert.Equal((null, "/usr/libexec/docker/docker-runc-current", RuncBuild.Nokmem), (runc.VersionText, runc.BinaryPath, runc.Build));
+        Assert.Equal((null, "/usr/libexec/docker/docker-runc-current", RuncBuild.Nokmem),
+            (runc.VersionText, runc.BinaryPath, runc.Build));
         Assert.Equal("binary found, version not readable without running it", runc.Source);
 
         ComponentFact containerd = Find("containerd");
         Assert.Equal(("1.2.0-3.el7", "/var/log/yum.log (containerd.io)"), (containerd.VersionText, containerd.Source));
-        Assert.Equal(("1.16.4-0", "/var/log/yum.log (kubelet)", null), (Find("kubelet").VersionText, Find("kubelet").Source, Find("kubelet").BinaryPath));
+        Assert.Equal(("1.16.4-0", "/var/log/yum.log (kubelet)", null),
+            (Find("kubelet").VersionText, Find("kubelet").Source, Find("kubelet").BinaryPath));
         Assert.Equal(("not found", RuncBuild.Unknown), (Find("docker").Source, Find("docker").Build));
     }
 
     [Fact]
     public void The_first_binary_directory_wins_and_only_runc_is_fingerprinted()
     {
-        _tree.Write("/usr/local/bin/runc", "plain").Write("/usr/bin/runc", NokmemMark).Write("/usr/bin/kubelet", NokmemMark);
+        _tree.Write("/usr/local/bin/runc", "plain").Write("/usr/bin/runc", NokmemMark).Write("/usr/bin/kubelet",
+            NokmemMark);
         ComponentFact runc = Find("runc");
         Assert.Equal(("/usr/local/bin/runc", RuncBuild.Unknown), (runc.BinaryPath, runc.Build));
         Assert.Equal(("/usr/bin/kubelet", RuncBuild.Unknown), (Find("kubelet").BinaryPath, Find("kubelet").Build));
@@ -250,7 +268,9 @@ public sealed class ComponentSurveyTreeTests : IDisposable
     {
         _tree.Write("/var/lib/dpkg/status", "Package: docker.io\nStatus: install ok installed\nVersion: 20.10.24\n\n"
                 + "Package: runc\nStatus: install ok installed\nVersion: 1.1.5+ds1-1\n")
-            .Write("/var/log/yum.log", "Jan 10 09:12:04 Installed: docker-ce-18.09.0-3.el7.x86_64\nJan 10 09:12:05 Installed: runc-1.0.0-1.el7.x86_64\n");
+            .Write("/var/log/yum.log",
+                "Jan 10 09:12:04 Installed: docker-ce-18.09.0-3.el7.x86_64\n"
+                + "Jan 10 09:12:05 Installed: runc-1.0.0-1.el7.x86_64\n");
         Assert.Equal("18.09.0-3.el7", Find("docker").VersionText);   // docker-ce is named before docker.io
         Assert.Equal(("1.1.5+ds1-1", "/var/lib/dpkg/status (runc)"), (Find("runc").VersionText, Find("runc").Source));
     }
@@ -267,8 +287,10 @@ public sealed class ComponentSurveyTreeTests : IDisposable
     [Theory]
     [InlineData("/etc/sysconfig/kubelet", "KUBELET_EXTRA_ARGS=--cgroup-driver=systemd\n", "systemd")]
     [InlineData("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=\"--cgroup-driver cgroupfs\"\n", "cgroupfs")]
-    [InlineData("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "Environment=\"KUBELET_CGROUP_ARGS=--cgroup-driver=systemd\"\n", "systemd")]
-    [InlineData("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--cgroup-driver=systemd --network-plugin=cni\"", "systemd")]
+    [InlineData("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "Environment=\"KUBELET_CGROUP_ARGS=--cgroup-driver=systemd\"\n", "systemd")]
+    [InlineData("/var/lib/kubelet/kubeadm-flags.env",
+        "KUBELET_KUBEADM_ARGS=\"--cgroup-driver=systemd --network-plugin=cni\"", "systemd")]
     [InlineData("/etc/sysconfig/kubelet", "KUBELET_EXTRA_ARGS=--cgroup-driver=\"cgroupfs\"\n", "cgroupfs")]
     [InlineData("/etc/sysconfig/kubelet", "KUBELET_EXTRA_ARGS=--cgroup-driver=docker\n", null)]
     public void Kubelet_driver_flags_are_found_where_packaging_puts_them(string file, string text, string? driver)

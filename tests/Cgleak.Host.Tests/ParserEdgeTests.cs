@@ -42,15 +42,18 @@ public class MountInfoEdgeTests
     [Fact]
     public void A_line_without_optional_fields_has_its_separator_at_the_seventh_field()
     {
-        MountInfoEntry e = Assert.Single(MountInfo.Parse("25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate").Value);
-        Assert.Equal((25, "/", "/sys/fs/cgroup", "cgroup2", "cgroup2"), (e.MountId, e.Root, e.MountPoint, e.FsType, e.Source));
+        var parsed = MountInfo.Parse("25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate");
+        MountInfoEntry e = Assert.Single(parsed.Value);
+        Assert.Equal((25, "/", "/sys/fs/cgroup", "cgroup2", "cgroup2"),
+            (e.MountId, e.Root, e.MountPoint, e.FsType, e.Source));
         Assert.Equal(["rw", "nsdelegate"], e.SuperOptions);
     }
 
     [Fact]
     public void Several_optional_fields_and_a_root_named_dash_do_not_move_the_separator()
     {
-        var parsed = MountInfo.Parse("36 25 0:31 - /sys/fs/cgroup/memory rw shared:14 master:1 propagate_from:2 - cgroup cgroup rw,memory");
+        var parsed = MountInfo.Parse(
+            "36 25 0:31 - /sys/fs/cgroup/memory rw shared:14 master:1 propagate_from:2 - cgroup cgroup rw,memory");
         MountInfoEntry e = Assert.Single(parsed.Value);
         Assert.Equal(("-", "/sys/fs/cgroup/memory", "cgroup"), (e.Root, e.MountPoint, e.FsType));
         Assert.Equal(["rw", "memory"], e.SuperOptions);
@@ -112,7 +115,8 @@ public class KernelReleaseEdgeTests
     [InlineData("5.0.0", 4, 7, 0, true)]
     [InlineData("6.1.54", 6, 1, 55, false)]
     [InlineData("6.1.55", 6, 1, 55, true)]
-    public void Upstream_versions_compare_as_major_minor_patch(string text, int major, int minor, int patch, bool atLeast) =>
+    public void Upstream_versions_compare_as_major_minor_patch(string text, int major, int minor, int patch,
+        bool atLeast) =>
         Assert.Equal(atLeast, KernelRelease.Parse(text)!.AtLeast(major, minor, patch));
 
     [Theory]
@@ -175,7 +179,8 @@ public class KeyValueFileEdgeTests
     [Fact]
     public void Export_prefixes_spaces_around_the_sign_and_later_duplicates_are_read_as_the_shell_does()
     {
-        var parsed = KeyValueFile.Parse("export KUBELET_EXTRA_ARGS=--cgroup-driver=systemd\n  ID = centos \nID=rocky\n    # indented comment\n");
+        var parsed = KeyValueFile.Parse(
+            "export KUBELET_EXTRA_ARGS=--cgroup-driver=systemd\n  ID = centos \nID=rocky\n    # indented comment\n");
         Assert.Empty(parsed.Problems);
         Assert.Equal("--cgroup-driver=systemd", parsed.Value["KUBELET_EXTRA_ARGS"]);
         Assert.Equal("rocky", parsed.Value["ID"]);
