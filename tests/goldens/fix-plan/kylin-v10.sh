@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cgleak fix plan for host tree kylin-v10
-# Nothing to fix: no leak and no risk found. Warnings that are not the leak, in `cgleak doctor`: kmem.active-cgroups.
+# Nothing to fix: no leak and no risk found.
 # Review every step before running it. Steps that install packages are left as comments;
 # nothing reboots without asking. Set NODE to this node's Kubernetes name.
 set -euo pipefail
