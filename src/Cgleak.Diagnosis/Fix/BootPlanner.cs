@@ -66,7 +66,7 @@ public static class BootPlanner
         return new BootDecision(entries, next?.Index, next, target, step);
     }
 
-    /// <summary>The steps that make <paramref name="d"/>'s target the default and give it the argument; apply's edit.</summary>
+    /// <summary>The steps that make the target the default and give it the argument; the edit apply makes.</summary>
     public static (List<FixStep> Steps, BootEdit Edit) Steps(
         BootConfig boot, BootDecision d, string why, List<string> problems)
     {

@@ -10,8 +10,8 @@ confirm() { local answer; read -r -p "$1 [y/N] " answer; [[ "$answer" == y || "$
 
 step '1. List the boot entries and find the one that boots next'
 # why: the runbook's 4.2: adding the argument to an entry that does not boot changes nothing
-awk -F\' '$1=="menuentry " {print i++ " : " $2}' /etc/grub2.cfg
-grub2-editenv list
+awk -F"[\"']" '/^(menuentry|submenu) /{n=t++; s=($1=="submenu "); i=0; print n " : " $2 (s ? " >" : "")} /^[[:space:]]+menuentry /{if (s) print "  " n ">" i++ " : " $2}' /boot/grub2/grub.cfg
+grep ^GRUB_DEFAULT= /etc/default/grub
 
 step '2. Install a kernel that honours cgroup.memory=nokmem'
 # why: el7 kernels before 3.10.0-1062.4.1 ignore the argument (kernel.nokmem-arg, L5)
