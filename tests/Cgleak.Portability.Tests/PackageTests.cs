@@ -5,7 +5,8 @@ using Cgleak.Testing;
 namespace Cgleak.Portability.Tests;
 
 /// <summary>What packaging/build makes: each package holds exactly its files, installs, and runs from where it installs.</summary>
-public sealed partial class PackageTests(Artifacts artifacts) : IClassFixture<Artifacts>
+[Collection(ArtifactsCollection.Name)]
+public sealed partial class PackageTests(Artifacts artifacts)
 {
     private static readonly string[] Units = ["cgleak-agent.service", "cgleak-metrics.service", "cgleak-metrics.timer"];
 
