@@ -26,7 +26,7 @@ internal sealed record OptionDoc(string Name, IReadOnlyList<string> Aliases, str
 /// options are left out.
 /// </summary>
 internal sealed record CommandDoc(IReadOnlyList<string> Path, string Description, IReadOnlyList<OptionDoc> Options,
-    IReadOnlyList<string> Arguments, IReadOnlyList<CommandDoc> Subcommands)
+    IReadOnlyList<string> Arguments, IReadOnlyList<CommandDoc> Subcommands, IReadOnlyList<string> ArgumentWords)
 {
     /// <summary>"fix plan" for cgleak fix plan; "" for the root.</summary>
     public string Key => string.Join(' ', Path);
@@ -51,7 +51,9 @@ internal sealed record CommandDoc(IReadOnlyList<string> Path, string Description
             command.Description ?? "",
             [.. options.Select(Describe)],
             [.. command.Arguments.Where(a => !a.Hidden).Select(a => a.HelpName ?? a.Name.ToUpperInvariant())],
-            [.. command.Subcommands.Where(c => !c.Hidden).Select(c => Read(c, [.. path, c.Name], recursive))]);
+            [.. command.Subcommands.Where(c => !c.Hidden).Select(c => Read(c, [.. path, c.Name], recursive))],
+            [.. command.Arguments.Where(a => !a.Hidden)
+                .SelectMany(a => a.GetCompletions(CompletionContext.Empty)).Select(c => c.Label)]);
     }
 
     private static OptionDoc Describe(Option option)

@@ -36,6 +36,14 @@ internal static class ShellCompletion
         }
 
         s.Append("  esac\n}\n\n");
+        s.Append("# The fixed words the arguments of the command at $1 take (cgleak completion bash|zsh|fish).\n");
+        s.Append($"{fn}_arguments() {{\n  case \"$1\" in\n");
+        foreach (CommandDoc c in root.SelfAndDescendants().Where(c => c.ArgumentWords.Count > 0))
+        {
+            s.Append($"    {Quote(c.Key)}) echo {Quote(string.Join(' ', c.ArgumentWords))} ;;\n");
+        }
+
+        s.Append("  esac\n}\n\n");
         s.Append($"{fn}_options() {{\n  case \"$1\" in\n");
         foreach (CommandDoc c in root.SelfAndDescendants())
         {
@@ -111,7 +119,8 @@ internal static class ShellCompletion
               if [[ $cur == -* ]]; then
                 mapfile -t COMPREPLY < <(compgen -W "$({{fn}}_options "$cmdpath")" -- "$cur")
               else
-                mapfile -t COMPREPLY < <(compgen -W "$({{fn}}_commands "$cmdpath")" -- "$cur")
+                value="$({{fn}}_commands "$cmdpath") $({{fn}}_arguments "$cmdpath")"
+                mapfile -t COMPREPLY < <(compgen -W "$value" -- "$cur")
               fi
               return 0
             }
@@ -158,7 +167,7 @@ internal static class ShellCompletion
               if [[ $cur == -* ]]; then
                 compadd -- ${=$({{fn}}_options "$cmdpath")}
               else
-                compadd -- ${=$({{fn}}_commands "$cmdpath")}
+                compadd -- ${=$({{fn}}_commands "$cmdpath")} ${=$({{fn}}_arguments "$cmdpath")}
               fi
             }
 
@@ -223,6 +232,11 @@ internal static class ShellCompletion
             foreach (CommandDoc sub in c.Subcommands)
             {
                 s.Append($"complete -c {program} {at} -a {sub.Path[^1]} -d {Quote(Summary(sub.Description))}\n");
+            }
+
+            if (c.ArgumentWords.Count > 0)
+            {
+                s.Append($"complete -c {program} {at} -a {Quote(string.Join(' ', c.ArgumentWords))}\n");
             }
 
             foreach (OptionDoc o in c.Options)
