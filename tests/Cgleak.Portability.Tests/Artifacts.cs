@@ -54,7 +54,7 @@ public sealed class Artifacts : IDisposable
 
 /// <summary>The package and image tests share one <see cref="Artifacts"/>: packaging/build runs once per test run.</summary>
 [CollectionDefinition(Name)]
-public sealed class ArtifactsCollection : ICollectionFixture<Artifacts>
+public sealed class SharedArtifacts : ICollectionFixture<Artifacts>
 {
     public const string Name = "packaging/build artifacts";
 }

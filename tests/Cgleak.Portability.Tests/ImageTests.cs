@@ -12,7 +12,7 @@ namespace Cgleak.Portability.Tests;
 /// the host mounts read-only under /host. A private image store, lower rlimits (this sandbox refuses podman's
 /// defaults), and a cgroup parent of the test's own, removed after (containers-here.md); under the kernel lock.
 /// </summary>
-[Collection(ArtifactsCollection.Name)]
+[Collection(SharedArtifacts.Name)]
 public sealed class ImageTests(Artifacts artifacts) : IDisposable
 {
     private readonly AgentProcesses _agents = new();

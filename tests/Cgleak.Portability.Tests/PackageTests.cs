@@ -5,7 +5,7 @@ using Cgleak.Testing;
 namespace Cgleak.Portability.Tests;
 
 /// <summary>What packaging/build makes: each package holds exactly its files, installs, and runs from where it installs.</summary>
-[Collection(ArtifactsCollection.Name)]
+[Collection(SharedArtifacts.Name)]
 public sealed partial class PackageTests(Artifacts artifacts)
 {
     private static readonly string[] Units = ["cgleak-agent.service", "cgleak-metrics.service", "cgleak-metrics.timer"];
@@ -96,7 +96,7 @@ public sealed partial class PackageTests(Artifacts artifacts)
     }
 
     [Fact]
-    public void Lintian_finds_nothing_that_is_not_explained()
+    public async Task Lintian_finds_nothing_that_is_not_explained()
     {
         // The tags it still gives are overridden in the package, each with its reason (packaging/deb/lintian-overrides).
         // lintian takes about a minute, more on a busy machine: longer than CgleakProcess's time-out.
@@ -106,7 +106,7 @@ public sealed partial class PackageTests(Artifacts artifacts)
             RedirectStandardError = true,
         })!;
         Task<string> stderr = lintian.StandardError.ReadToEndAsync();
-        var lint = new CgleakProcess.Result(0, lintian.StandardOutput.ReadToEnd(), stderr.Result);
+        var lint = new CgleakProcess.Result(0, lintian.StandardOutput.ReadToEnd(), await stderr);
         Assert.True(lintian.WaitForExit(TimeSpan.FromMinutes(10)), "lintian did not end");
         Assert.True(lintian.ExitCode == 0, lint.Stdout + lint.Stderr);
         Assert.DoesNotContain("E: ", lint.Stdout, StringComparison.Ordinal);
