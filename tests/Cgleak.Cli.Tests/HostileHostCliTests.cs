@@ -104,7 +104,7 @@ public sealed class HostileHostCliTests : IDisposable
         var doctor = CgleakProcess.Run("doctor", "--host-root", t);
         Assert.Contains("/proc/cgroups: cannot read: a FIFO, not a regular file", doctor.Stdout, StringComparison.Ordinal);
         Assert.Contains("/var/log/messages: cannot read: a FIFO, not a regular file", doctor.Stdout, StringComparison.Ordinal);
-        Assert.Contains("/usr/bin/runc: cannot read for its build fingerprint: a FIFO, not a regular file", doctor.Stdout, StringComparison.Ordinal);
+        Assert.Contains("/usr/bin/runc: cannot read for its build fingerprint: a FIFO, not a regular file", Unwrapped(doctor.Stdout), StringComparison.Ordinal);
         Assert.Contains("/boot/grub2/grub.cfg: cannot read: a FIFO, not a regular file",
             CgleakProcess.Run("fix", "plan", "--host-root", boot).Stdout, StringComparison.Ordinal);
     }
@@ -156,7 +156,7 @@ public sealed class HostileHostCliTests : IDisposable
         string t = Copy("el7-957-leaking", "/dev/shm");
         Sh($"truncate -s 2G '{t}/var/log/messages-20991231' && head -c 1073741824 /dev/zero | gzip -1 > '{t}/var/log/messages-20991230.gz'");
         var clock = Stopwatch.StartNew();
-        var (run, peak) = Measured("doctor", "--host-root", t);
+        var (run, peak) = Measured("doctor", "--host-root", t, "--verbose");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), clock.Elapsed.ToString()); // 1.25 GiB read at most
         Assert.True(peak < 96, $"peak RSS {peak:0.0} MiB");
         Assert.Equal(ExitCodes.Affected, run.ExitCode);
@@ -168,10 +168,10 @@ public sealed class HostileHostCliTests : IDisposable
     {
         string t = Copy("el7-957-leaking");
         Sh($"mkdir -p '{t}/dev' && mknod '{t}/dev/zero' c 1 5 && ln -sf /dev/zero '{t}/usr/bin/runc' && ln -sf ../../dev/zero '{t}/var/log/messages'");
-        var (run, peak) = Measured("doctor", "--host-root", t);
+        var (run, peak) = Measured("doctor", "--host-root", t, "--verbose");
         Assert.True(peak < 96, $"peak RSS {peak:0.0} MiB");
         Assert.Contains("/var/log/messages: cannot read: a character device, not a regular file", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("/usr/bin/runc: cannot read for its build fingerprint: a character device, not a regular file", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("/usr/bin/runc: cannot read for its build fingerprint: a character device, not a regular file", Unwrapped(run.Stdout), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,11 +181,14 @@ public sealed class HostileHostCliTests : IDisposable
         File.AppendAllText(t + "/var/log/messages",
             "Mar  3 11:59:59 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/\u001b[2J\u001b]0;owned\u0007pod1: cannot allocate memory\n");
         File.WriteAllText(t + "/etc/centos-release", "CentOS Linux release 7.6.1810 (Core)\r\u001b[31mFAKE\n");
-        var run = CgleakProcess.Run("doctor", "--host-root", t);
+        var run = CgleakProcess.Run("doctor", "--host-root", t, "--verbose");
         Assert.DoesNotContain('\u001b', run.Stdout);
         Assert.DoesNotContain('\u0007', run.Stdout);
         Assert.DoesNotContain('\r', run.Stdout);
         Assert.Contains(@"kubepods/\x1B[2J\x1B]0;owned\x07pod1", run.Stdout, StringComparison.Ordinal);
         Assert.Contains(@"(Core)\r\x1B[31mFAKE", run.Stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>The text report fitted to 80 columns joined back into one line per paragraph, for searching.</summary>
+    private static string Unwrapped(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
 }

@@ -146,7 +146,7 @@ public static class FixCommand
         FixPlan saved = ReadPlan(planFile);
         string method = saved.Method switch { FixMethod.Kernel => "kernel", FixMethod.Components => "components", _ => "auto" };
         FixPlan now = MakePlan(host, method, null);
-        if (saved.Edit != now.Edit || saved.NeedsKernelFirst != now.NeedsKernelFirst)
+        if (Json(saved.Edit) != Json(now.Edit) || saved.NeedsKernelFirst != now.NeedsKernelFirst)
         {
             throw new UserFacingException(
                 $"--plan {planFile}: its boot change ({Describe(saved.Edit)}) is not the one cgleak derives from the host now ({Describe(now.Edit)}): make a new plan with `cgleak fix plan --format json` and review it; nothing was changed",
@@ -155,6 +155,10 @@ public static class FixCommand
 
         return now with { Inputs = saved.Inputs };
     }
+
+    /// <summary>An edit as the plan file spells it: compared field by field, lists included (record equality compares their references).</summary>
+    private static string Json(BootEdit? edit) =>
+        edit is null ? "null" : System.Text.Json.JsonSerializer.Serialize(edit, Rendering.PlanJsonContext.Default.BootEdit);
 
     private static string Describe(BootEdit? edit) => edit is null
         ? "none"
