@@ -64,23 +64,32 @@ public static class KernelFile
     /// </summary>
     internal static int OpenRegular(string path, out KernelRead failure)
     {
-        int probe = LibC.Open(path, LibC.O_PATH | LibC.O_CLOEXEC);
-        if (probe < 0)
+        if (!ProbeRegular(LibC.Open(path, LibC.O_PATH | LibC.O_CLOEXEC), out FileStatus probed, out failure))
         {
-            failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
-            return -1;
-        }
-
-        int statErrno = LibC.Stat(probe, out FileStatus probed);
-        _ = LibC.Close(probe);
-        if (statErrno != 0 || !probed.IsRegular)
-        {
-            failure = statErrno != 0 ? KernelRead.Failure(statErrno) : KernelRead.NotRegular(probed);
             return -1;
         }
 
         int fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         return Checked(fd, probed, out failure);
+    }
+
+    /// <summary>
+    /// Looks at an O_PATH descriptor (which opens nothing: a FIFO cannot block, a device's open does not run),
+    /// closes it, and says whether it names a regular file.
+    /// </summary>
+    private static bool ProbeRegular(int probe, out FileStatus status, out KernelRead failure)
+    {
+        status = default;
+        if (probe < 0)
+        {
+            failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
+            return false;
+        }
+
+        int statErrno = LibC.Stat(probe, out status);
+        _ = LibC.Close(probe);
+        failure = statErrno != 0 ? KernelRead.Failure(statErrno) : status.IsRegular ? default! : KernelRead.NotRegular(status);
+        return statErrno == 0 && status.IsRegular;
     }
 
     /// <summary>Opens a regular file <paramref name="name"/> in an open directory, never following a link there.</summary>
@@ -89,18 +98,8 @@ public static class KernelFile
         FileStatus? probed = null;
         if (probeFirst)
         {
-            int probe = ConfinedPath.OpenAt(dirFd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
-            if (probe < 0)
+            if (!ProbeRegular(ConfinedPath.OpenAt(dirFd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC), out FileStatus s, out failure))
             {
-                failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
-                return -1;
-            }
-
-            int statErrno = LibC.Stat(probe, out FileStatus s);
-            _ = LibC.Close(probe);
-            if (statErrno != 0 || !s.IsRegular)
-            {
-                failure = statErrno != 0 ? KernelRead.Failure(statErrno) : KernelRead.NotRegular(s);
                 return -1;
             }
 
