@@ -31,7 +31,7 @@ public class NodeConditionTests
     {
         NodeCondition c = NodeCondition.From(Report(Verdict.AtRisk, 100, (id, concern)),
             "at +41 IDs/h, 65535 in 9 d 3 h");
-        Assert.Equal((true, reason, $"summary of {id}; at +41 IDs/h, 65535 in 9 d 3 h"),
+        Assert.Equal((true, reason, $"at-risk: summary of {id}; at +41 IDs/h, 65535 in 9 d 3 h"),
             (c.Problem, c.Reason, c.Message));
     }
 
@@ -41,7 +41,7 @@ public class NodeConditionTests
         NodeCondition both = NodeCondition.From(Report(Verdict.Affected, 100,
             ("logs.symptom", Concern.Affected), ("kmem.active-cgroups", Concern.Affected), ("memcg.id-headroom",
                 Concern.Affected)), null);
-        Assert.Equal(("KmemLeakActive", "summary of kmem.active-cgroups"), (both.Reason, both.Message));
+        Assert.Equal(("KmemLeakActive", "affected: summary of kmem.active-cgroups"), (both.Reason, both.Message));
 
         NodeCondition ids = NodeCondition.From(Report(Verdict.AtRisk, 100, ("memcg.dying", Concern.AtRisk),
             ("memcg.id-headroom", Concern.AtRisk)), null);
@@ -54,7 +54,7 @@ public class NodeConditionTests
         NodeCondition c = NodeCondition.From(Report(Verdict.AtRisk, 100, ("kmem.active-cgroups", Concern.AtRisk),
             ("runtime.runc", Concern.AtRisk)), null);
         Assert.Equal((false, "NoMemoryCgroupPressure"), (c.Problem, c.Reason));
-        Assert.Equal("memory cgroups: 100 IDs in use of 65535; at risk: at risk from runtime.runc", c.Message);
+        Assert.Equal("at-risk: memory cgroups: 100 IDs in use of 65535; at risk from runtime.runc", c.Message);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class NodeConditionTests
     {
         Assert.Equal("memory cgroups: 61 IDs in use of 65535",
             NodeCondition.From(Report(Verdict.Ok, 61), null).Message);
-        Assert.Equal("memory cgroups: unknown IDs in use of 65535; at +1 IDs/h, not rising",
+        Assert.Equal("unknown: memory cgroups: unknown IDs in use of 65535; at risk from runtime.runc; at +1 IDs/h, not rising",
             NodeCondition.From(Report(Verdict.Unknown, null), "at +1 IDs/h, not rising").Message);
     }
 }

@@ -41,7 +41,7 @@ public partial class HelmChartTests
         AssertLoadsStrictly(docs);
         V1DaemonSet ds = Load<V1DaemonSet>(docs, "DaemonSet");
         V1Container c = ds.Spec.Template.Spec.Containers.Single();
-        Assert.Equal(["agent", "--host-root=/host", "--listen=0.0.0.0:9739", "--interval=30", "--kubernetes"], c.Args);
+        Assert.Equal(["agent", "--host-root=/host", "--listen=[::]:9739", "--status-redact", "--interval=30", "--kubernetes"], c.Args);
         Assert.Equal("kube-prometheus-stack", Labels(docs, "ServiceMonitor")["release"]);
         Assert.Equal("kube-prometheus-stack", Labels(docs, "PrometheusRule")["release"]);
         Assert.Equal("1", Load<V1ConfigMap>(docs, "ConfigMap").Metadata.Labels["grafana_dashboard"]);
@@ -71,7 +71,7 @@ public partial class HelmChartTests
             V1Container c = ds.Spec.Template.Spec.Containers.Single();
             Assert.Equal("registry.example/ops/cgleak:9.9.9", c.Image);
             Assert.Equal("Always", c.ImagePullPolicy);
-            Assert.Equal(["agent", "--host-root=/host", "--listen=0.0.0.0:9100", "--interval=60", "--kubernetes", "--taint-when=affected"], c.Args);
+            Assert.Equal(["agent", "--host-root=/host", "--listen=0.0.0.0:9100", "--status-redact", "--interval=60", "--kubernetes", "--taint-when=affected"], c.Args);
             Assert.Equal(9100, c.Ports.Single().ContainerPort);
             Assert.Equal("128Mi", c.Resources.Limits["memory"].ToString());
             Assert.Equal("dedicated", ds.Spec.Template.Spec.Tolerations.Single().Key);

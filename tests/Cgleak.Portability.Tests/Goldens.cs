@@ -9,7 +9,7 @@ internal static class Goldens
 {
     public static string Directory(string kind) => Path.Combine(Repo.Root, "tests", "goldens", kind);
 
-    /// <summary>Every fixture with a golden of that kind (doctor: .json; fix-plan: .json).</summary>
+    /// <summary>Every golden of that kind (doctor: .json; fix-plan: .json), by name.</summary>
     public static string[] Scenarios(string kind) =>
         [.. System.IO.Directory.GetFiles(Directory(kind), "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>()
             .Order(StringComparer.Ordinal)];
@@ -41,12 +41,17 @@ internal static class Goldens
             }
         }
 
-        foreach (string scenario in Scenarios("fix-plan"))
+        foreach (string golden in Scenarios("fix-plan"))
         {
-            CgleakProcess.Result r = run(["fix", "plan", "--host-root", fixture(scenario), "--format", "json"]);
-            if (r.ExitCode != 0 || r.Stdout != Read("fix-plan", scenario))
+            // kernel-SCENARIO is the kernel method's plan on fixture SCENARIO (Cgleak.Cli.Tests.FixPlanCliTests).
+            bool kernel = golden.StartsWith("kernel-", StringComparison.Ordinal);
+            string scenario = kernel ? golden["kernel-".Length..] : golden;
+            string[] method = kernel ? ["--method", "kernel"] : [];
+            CgleakProcess.Result r = run(["fix", "plan", "--host-root", fixture(scenario), "--format", "json", .. method]);
+            int verdict = run(["doctor", "--host-root", fixture(scenario), "--json"]).ExitCode; // fix plan exits with it
+            if (r.ExitCode != verdict || r.Stderr != "" || r.Stdout != Read("fix-plan", golden))
             {
-                wrong.Add($"fix plan {scenario}: exit {r.ExitCode}, stderr: {r.Stderr.Trim()}");
+                wrong.Add($"fix plan {golden}: exit {r.ExitCode} (doctor {verdict}), stderr: {r.Stderr.Trim()}");
             }
         }
 
