@@ -19,7 +19,7 @@ public sealed partial class PackageTests(Artifacts artifacts)
             .. ((string[])["cgleak", "cgleak-agent", "README.md", "SHA256SUMS", "completion/cgleak.bash", "completion/_cgleak", "completion/cgleak.fish"]),
             .. Artifacts.ManPages().Select(p => "man/" + p),
             .. Units.Select(u => "systemd/" + u),
-            .. File.Exists(Path.Combine(Repo.Root, "LICENSE")) ? ["LICENSE"] : Array.Empty<string>(),
+            "LICENSE", "THIRD-PARTY-NOTICES",
         ];
         CgleakProcess.Result list = CgleakProcess.RunTool("tar", "-tzf", artifacts.Tarball);
         Assert.Equal(0, list.ExitCode);
@@ -45,6 +45,7 @@ public sealed partial class PackageTests(Artifacts artifacts)
             "/usr/share/fish/vendor_completions.d/cgleak.fish",
             .. Units.Select(u => "/usr/lib/systemd/system/" + u),
             "/usr/share/doc/cgleak/README.md",
+            "/usr/share/licenses/cgleak/LICENSE", "/usr/share/licenses/cgleak/THIRD-PARTY-NOTICES",
         ];
         CgleakProcess.Result list = CgleakProcess.RunTool("rpm", "-qpl", artifacts.Rpm);
         Assert.Equal(0, list.ExitCode);
@@ -81,7 +82,7 @@ public sealed partial class PackageTests(Artifacts artifacts)
             "./usr/share/fish/vendor_completions.d/cgleak.fish",
             .. Units.Select(u => "./lib/systemd/system/" + u),
             "./usr/share/doc/cgleak/README.md", "./usr/share/doc/cgleak/copyright", "./usr/share/doc/cgleak/changelog.Debian.gz",
-            "./usr/share/lintian/overrides/cgleak",
+            "./usr/share/doc/cgleak/THIRD-PARTY-NOTICES", "./usr/share/lintian/overrides/cgleak",
         ];
         CgleakProcess.Result list = CgleakProcess.RunTool("dpkg-deb", "-c", artifacts.Deb);
         Assert.Equal(0, list.ExitCode);
@@ -217,6 +218,28 @@ public sealed partial class PackageTests(Artifacts artifacts)
         Assert.Equal("packaging/build: missing: rpmbuild (apt-get install rpm)\n", run.Stderr);
         Assert.Empty(Directory.GetFileSystemEntries(output.Path));
     }
+
+    [Fact]
+    public void The_notices_name_every_package_linked_into_the_binaries_and_hold_the_licence_texts()
+    {
+        // Every PackageReference of the shipped projects (src/), by the name the notices' table gives in backticks.
+        string notices = File.ReadAllText(Path.Combine(Repo.Root, "packaging", "THIRD-PARTY-NOTICES.md"));
+        string[] shipped = [.. Directory.GetFiles(Path.Combine(Repo.Root, "src"), "*.csproj", SearchOption.AllDirectories)
+            .SelectMany(p => PackageReference().Matches(File.ReadAllText(p)).Select(m => m.Groups[1].Value)).Distinct()];
+        Assert.NotEmpty(shipped);
+        Assert.All(shipped, p => Assert.Contains($"NuGet `{p}`", notices, StringComparison.Ordinal));
+
+        using var dir = new ScratchDirectory();
+        Assert.Equal(0, CgleakProcess.RunTool("tar", "-xzf", artifacts.Tarball, "-C", dir.Path).ExitCode);
+        string built = File.ReadAllText(Path.Combine(dir.Path, $"cgleak-{artifacts.Version}-linux-x86_64", "THIRD-PARTY-NOTICES"));
+        Assert.StartsWith(notices, built, StringComparison.Ordinal);
+        Assert.Contains("GNU Lesser General Public", built, StringComparison.Ordinal); // glibc's copyright file
+        Assert.Contains("OpenSSL", built, StringComparison.Ordinal);
+        Assert.Contains("zlib", built, StringComparison.OrdinalIgnoreCase); // the .NET runtime's notices
+    }
+
+    [GeneratedRegex(@"<PackageReference Include=""([^""]+)""")]
+    private static partial Regex PackageReference();
 
     [GeneratedRegex(@"^cgleak-[a-z]+\.service: Command /usr/bin/cgleak(-agent)? is not executable: No such file or directory$")]
     private static partial Regex NotInstalledHere();
