@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -128,9 +129,31 @@ public sealed record FleetEndpoint(Uri Server)
         }
     }
 
+    /// <summary>
+    /// GET <paramref name="url"/>: the status and the body as UTF-8 (half the memory of a string, and what the JSON
+    /// parser reads: a 5,000-node answer is megabytes), whatever the status; a failure to reach the server is the
+    /// one line of <see cref="Unreachable"/> (a cancellation by the caller stays a cancellation).
+    /// </summary>
+    internal static async Task<(int Status, byte[] Body)> GetAsync(HttpClient http, Uri url, CancellationToken cancel)
+    {
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync(url, cancel).ConfigureAwait(false);
+            return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancel).ConfigureAwait(false));
+        }
+        catch (Exception e) when (IsTransport(e) && !cancel.IsCancellationRequested)
+        {
+            throw Unreachable(url, e);
+        }
+    }
+
     /// <summary>The one line a failed request becomes: "cannot reach URL: connection refused".</summary>
     internal static FleetException Unreachable(Uri url, Exception e) => new(
         $"cannot reach {url.GetLeftPart(UriPartial.Path)}: {(e is TaskCanceledException ? "no answer in time" : Innermost(e).Message)}", badInput: false, e);
+
+    /// <summary>The start of an answer that is not what was expected, for a one-line error.</summary>
+    internal static string Shorten(ReadOnlySpan<byte> body) =>
+        body.Length <= 120 ? Encoding.UTF8.GetString(body).ReplaceLineEndings(" ") : Encoding.UTF8.GetString(body[..120]).ReplaceLineEndings(" ") + "...";
 
     internal static bool IsTransport(Exception e) => e is HttpRequestException or TaskCanceledException or IOException or System.Security.Authentication.AuthenticationException;
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Cgleak.Agent.Kubernetes;
 using Cgleak.Diagnosis;
 using Cgleak.Fleet.Prometheus;
@@ -61,12 +62,12 @@ public sealed class FleetReportTests
     public void A_prometheus_error_or_a_page_that_is_not_its_api_is_one_line_naming_the_url()
     {
         var url = new Uri("http://prom:9090/api/v1/query?query=up");
-        FleetException error = Assert.Throws<FleetException>(() => PrometheusFleetSource.ParseAnswer("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}", 400, url));
+        FleetException error = Assert.Throws<FleetException>(() => PrometheusFleetSource.ParseAnswer(Encoding.UTF8.GetBytes("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}"), 400, url));
         Assert.Equal("http://prom:9090/api/v1/query answered 400: parse error", error.Message);
-        FleetException html = Assert.Throws<FleetException>(() => PrometheusFleetSource.ParseAnswer("<html>login</html>", 200, url));
+        FleetException html = Assert.Throws<FleetException>(() => PrometheusFleetSource.ParseAnswer(Encoding.UTF8.GetBytes("<html>login</html>"), 200, url));
         Assert.StartsWith("http://prom:9090/api/v1/query answered 200 with something that is not the Prometheus API's JSON", html.Message, StringComparison.Ordinal);
         Assert.False(html.BadInput);
-        Assert.Single(PrometheusFleetSource.ParseAnswer("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"node\":\"a\"},\"value\":[1,\"2\"]},{\"metric\":{},\"value\":[1,\"NaN\"]}]}}", 200, url));
+        Assert.Single(PrometheusFleetSource.ParseAnswer(Encoding.UTF8.GetBytes("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"node\":\"a\"},\"value\":[1,\"2\"]},{\"metric\":{},\"value\":[1,\"NaN\"]}]}}"), 200, url));
     }
 
     [Theory]

@@ -25,19 +25,7 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
         do
         {
             var url = new Uri(server, "api/v1/nodes?limit=500" + (next is null ? "" : "&continue=" + Uri.EscapeDataString(next)));
-            string body;
-            int status;
-            try
-            {
-                using HttpResponseMessage response = await http.GetAsync(url, cancel).ConfigureAwait(false);
-                status = (int)response.StatusCode;
-                body = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
-            }
-            catch (Exception e) when (FleetEndpoint.IsTransport(e) && !cancel.IsCancellationRequested)
-            {
-                throw FleetEndpoint.Unreachable(url, e);
-            }
-
+            (int status, byte[] body) = await FleetEndpoint.GetAsync(http, url, cancel).ConfigureAwait(false);
             next = ParseList(body, status, url, now, nodes);
         }
         while (next is not null);
@@ -46,7 +34,7 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
     }
 
     /// <summary>One page of GET /api/v1/nodes (a v1 NodeList) into <paramref name="into"/>; the continue token, if any.</summary>
-    internal string? ParseList(string body, int status, Uri url, DateTimeOffset now, List<FleetNode> into)
+    internal string? ParseList(ReadOnlyMemory<byte> body, int status, Uri url, DateTimeOffset now, List<FleetNode> into)
     {
         string where = url.GetLeftPart(UriPartial.Path);
         try
@@ -55,7 +43,7 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
             JsonElement root = doc.RootElement;
             if (status is < 200 or > 299)
             {
-                string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out JsonElement m) ? m.ToString() : body.Trim();
+                string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out JsonElement m) ? m.ToString() : FleetEndpoint.Shorten(body.Span);
                 throw new FleetException($"{where} answered {status}: {message}", badInput: false);
             }
 
@@ -73,7 +61,7 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
         }
         catch (JsonException)
         {
-            throw new FleetException($"{where} answered {status} with something that is not JSON: {body[..Math.Min(120, body.Length)].ReplaceLineEndings(" ")}", badInput: false);
+            throw new FleetException($"{where} answered {status} with something that is not JSON: {FleetEndpoint.Shorten(body.Span)}", badInput: false);
         }
     }
 

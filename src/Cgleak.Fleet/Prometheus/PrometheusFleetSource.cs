@@ -18,6 +18,10 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     public const string Eta = "cgleak_memory_cgroup_ids_exhaustion_eta_seconds";
     public const string DyingGrowth = "cgleak_dying_memory_cgroups_growth_per_second";
 
+    /// <summary>The labels the table is made from (<see cref="Row.Label"/>); the others are dropped as answers are read.</summary>
+    private readonly HashSet<string> keep =
+        new([options.NodeLabel, "instance", "__name__", "verdict", "check", "status", "state", "kernel", "runc", "kubelet"], StringComparer.Ordinal);
+
     /// <summary>The queries, by what each answers; every metric they name is one the agent exports.</summary>
     public IReadOnlyDictionary<string, string> Queries { get; } = QueriesFor(options);
 
@@ -102,27 +106,17 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     private async Task<IReadOnlyList<Row>> QueryAsync(string query, CancellationToken cancel)
     {
         var url = new Uri(server, "api/v1/query?query=" + Uri.EscapeDataString(query));
-        string body;
-        int status;
-        try
-        {
-            using HttpResponseMessage response = await http.GetAsync(url, cancel).ConfigureAwait(false);
-            status = (int)response.StatusCode;
-            body = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
-        }
-        catch (Exception e) when (FleetEndpoint.IsTransport(e) && !cancel.IsCancellationRequested)
-        {
-            throw FleetEndpoint.Unreachable(url, e);
-        }
-
-        return ParseAnswer(body, status, url);
+        (int status, byte[] body) = await FleetEndpoint.GetAsync(http, url, cancel).ConfigureAwait(false);
+        return ParseAnswer(body, status, url, keep);
     }
 
     /// <summary>
     /// One answer of /api/v1/query: {"status":"success","data":{"resultType":"vector","result":[{"metric":{...},
-    /// "value":[1700000000.1,"42"]}]}}; anything else is a one-line error naming the URL.
+    /// "value":[1700000000.1,"42"]}]}}; anything else is a one-line error naming the URL. Only the labels in
+    /// <paramref name="keep"/> are kept (all without it): a 5,000-node fleet answers with tens of thousands of
+    /// series, and their other labels were most of the command's memory.
     /// </summary>
-    internal static IReadOnlyList<Row> ParseAnswer(string body, int status, Uri url)
+    internal static IReadOnlyList<Row> ParseAnswer(ReadOnlyMemory<byte> body, int status, Uri url, IReadOnlySet<string>? keep = null)
     {
         string where = url.GetLeftPart(UriPartial.Path);
         JsonDocument doc;
@@ -132,7 +126,7 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
         }
         catch (JsonException)
         {
-            throw new FleetException($"{where} answered {status} with something that is not the Prometheus API's JSON: {Shorten(body)}", badInput: false);
+            throw new FleetException($"{where} answered {status} with something that is not the Prometheus API's JSON: {FleetEndpoint.Shorten(body.Span)}", badInput: false);
         }
 
         using (doc)
@@ -140,7 +134,7 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out JsonElement s) || s.GetString() != "success")
             {
-                string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e) ? e.ToString() : Shorten(body);
+                string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e) ? e.ToString() : FleetEndpoint.Shorten(body.Span);
                 throw new FleetException($"{where} answered {status}: {error}", badInput: false);
             }
 
@@ -157,7 +151,10 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
                 {
                     foreach (JsonProperty p in metric.EnumerateObject())
                     {
-                        labels[p.Name] = p.Value.GetString() ?? "";
+                        if (keep is null || keep.Contains(p.Name))
+                        {
+                            labels[p.Name] = p.Value.GetString() ?? "";
+                        }
                     }
                 }
 
@@ -171,8 +168,6 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
             return rows;
         }
     }
-
-    private static string Shorten(string text) => text.Length <= 120 ? text.ReplaceLineEndings(" ") : text[..120].ReplaceLineEndings(" ") + "...";
 
     private static Verdict? Parse(string? word) => Enum.GetValues<Verdict>().Cast<Verdict?>().FirstOrDefault(v => VerdictNames.Of(v!.Value) == word);
 
