@@ -255,6 +255,19 @@ public class PlanWithoutLeakTests
         Assert.DoesNotContain(plan.Steps, s => s.Title == "Reboot" || s.Commands.Any(c => c.Contains("reboot", StringComparison.Ordinal)));
     }
 
+    /// <summary>Issue 13: a 1062.9.1 node that honours nokmem was told "install a kernel first" when /boot could not be read.</summary>
+    [Fact]
+    public void Boot_files_that_cannot_be_read_are_said_so_not_install_a_kernel()
+    {
+        HostFacts f = Facts("3.10.0-1062.9.1.el7.x86_64", "ro", new Distribution("centos", "7", null, null));
+        var unreadable = Host.Boot.BootConfig.From(new Host.Boot.BootRead(false, null, "ID=centos\nVERSION_ID=7\n",
+            new Dictionary<string, string>(), [], [], ["/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)"]));
+        FixPlan plan = FixPlanner.Plan(Doctor.Diagnose(f), unreadable, new PlanRequest(FixMethod.Kernel));
+        Assert.Contains("the boot files could not be read (/boot/grub2/grub.cfg: cannot read", plan.Summary, StringComparison.Ordinal);
+        Assert.False(plan.NeedsKernelFirst);
+        Assert.DoesNotContain(plan.Steps, s => s.Commands.Any(c => c.Contains("install kernel", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Components_plan_on_a_node_without_runc_or_containerd_does_not_install_containerd_io()
     {

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Host.Components;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Fix;
