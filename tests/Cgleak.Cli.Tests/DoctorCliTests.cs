@@ -24,6 +24,20 @@ public class DoctorCliTests
         { "amzn2-4.14", ExitCodes.Ok },
         { "tlinux2-3.10.107", ExitCodes.AtRisk },
         { "rocky-8", ExitCodes.Ok },
+        { "el7-rotated-logs-binary-kubelet", ExitCodes.Affected },
+        { "ubuntu2204-uefi-stub", ExitCodes.AtRisk },
+        { "ubuntu2204-stale", ExitCodes.AtRisk },
+        { "ubuntu2204-saved-idpath", ExitCodes.AtRisk },
+        { "ubuntu2204-submenu-default", ExitCodes.AtRisk },
+        { "el8-bls-kernelopts", ExitCodes.AtRisk },
+        { "el8-nokmem-kernelopts", ExitCodes.AtRisk },
+        { "centos7-bios-514", ExitCodes.Affected },
+        { "centos7-bios-no-grubenv", ExitCodes.Affected },
+        { "centos7-uefi-1127", ExitCodes.Affected },
+        { "ubuntu1804-bios", ExitCodes.AtRisk },
+        { "ubuntu2004-bios-osprober", ExitCodes.AtRisk },
+        { "debian11-pinned-kernel", ExitCodes.AtRisk },
+        { "rocky9-bls-inline", ExitCodes.AtRisk },
     };
 
     [Theory]

@@ -24,7 +24,9 @@ public class FixPlanCliTests
 
     /// <summary>Boot layouts built from real files (tests/fixtures/hosts/*/SOURCES.md), planned with --method kernel.</summary>
     internal static readonly string[] RealBootLayouts =
-        ["ubuntu2204-uefi-stub", "ubuntu2204-stale", "ubuntu2204-saved-idpath", "ubuntu2204-submenu-default", "el8-bls-kernelopts", "el8-nokmem-kernelopts"];
+        ["ubuntu2204-uefi-stub", "ubuntu2204-stale", "ubuntu2204-saved-idpath", "ubuntu2204-submenu-default", "el8-bls-kernelopts", "el8-nokmem-kernelopts",
+            "centos7-bios-514", "centos7-bios-no-grubenv", "centos7-uefi-1127", "ubuntu1804-bios", "ubuntu2004-bios-osprober", "debian11-pinned-kernel",
+            "rocky9-bls-inline"];
 
     public static TheoryData<string, string> KernelPlans()
     {
@@ -82,6 +84,15 @@ public class FixPlanCliTests
     [InlineData("ubuntu2204-submenu-default", "kernel")]
     [InlineData("el8-bls-kernelopts", "kernel")]
     [InlineData("el8-nokmem-kernelopts", "kernel")]
+    [InlineData("centos7-bios-514", "kernel")]
+    [InlineData("centos7-bios-no-grubenv", "kernel")]
+    [InlineData("centos7-uefi-1127", "kernel")]
+    [InlineData("ubuntu1804-bios", "kernel")]
+    [InlineData("ubuntu2004-bios-osprober", "kernel")]
+    [InlineData("debian11-pinned-kernel", "kernel")]
+    [InlineData("rocky9-bls-inline", "kernel")]
+    [InlineData("centos7-bios-514")]
+    [InlineData("ubuntu1804-bios")]
     public void The_script_passes_bash_n_and_shellcheck(string scenario, string method = "auto")
     {
         string script = Path.Combine(Path.GetTempPath(), $"cgleak-plan-{scenario}-{Environment.ProcessId}.sh");

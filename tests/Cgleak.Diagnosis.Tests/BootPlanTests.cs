@@ -201,6 +201,21 @@ public class BootPlanTests
         Assert.Null(Plan(boot).Decision.Target); // 1062 without .4.1 is below the threshold (L5)
     }
 
+    /// <summary>os-prober's entries boot another installation (ubuntu2004-bios-osprober): never the target.</summary>
+    [Fact]
+    public void An_os_prober_entry_of_another_system_is_never_the_target()
+    {
+        string menu = "set default=\"0\"\n"
+            + "menuentry 'CentOS Linux (3.10.0-957.27.2.el7.x86_64) 7 (Core)' $menuentry_id_option 'gnulinux-3.10.0-957-advanced-8e3d' {\n"
+            + "\tlinux16 /vmlinuz-3.10.0-957.27.2.el7.x86_64 ro\n}\n"
+            + "submenu 'Advanced options for Fedora Linux 36 (on /dev/nvme0n1p4)' $menuentry_id_option 'osprober-gnulinux-advanced-ade8' {\n"
+            + "\tmenuentry 'Fedora Linux 36 (on /dev/nvme0n1p4)' $menuentry_id_option 'osprober-gnulinux-/boot/vmlinuz-5.18.10-200.fc36.x86_64--ade8' {\n"
+            + "\t\tlinux /boot/vmlinuz-5.18.10-200.fc36.x86_64 root=/dev/nvme0n1p4\n\t}\n}\n";
+        var (d, _, _, _) = Plan(Model(OsCentos, ("/boot/grub2/grub.cfg", menu), ("/etc/default/grub", El7Defaults)));
+        Assert.Null(d.Target); // install an el7 kernel first; Fedora's 5.18 is not this host's
+        Assert.Equal([false, false], d.Entries.Select(e => e.HonoursNokmem));
+    }
+
     [Fact]
     public void A_stale_grub_cfg_is_told_before_a_regeneration()
     {

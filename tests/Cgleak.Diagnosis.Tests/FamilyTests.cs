@@ -255,6 +255,38 @@ public class PlanWithoutLeakTests
         Assert.DoesNotContain(plan.Steps, s => s.Title == "Reboot" || s.Commands.Any(c => c.Contains("reboot", StringComparison.Ordinal)));
     }
 
+    private static FixPlan KernelPlanOf(string scenario)
+    {
+        Host.HostRoot host = Host.HostRoot.At(Testing.Repo.Fixture(scenario));
+        return FixPlanner.Plan(Doctor.Examine(host), Host.Boot.BootConfig.Read(host), new PlanRequest(FixMethod.Kernel));
+    }
+
+    /// <summary>"keep their IDs until a reboot" is 3.10's story (I5 missing); on 4.15 the reboot is the reason to drain.</summary>
+    [Fact]
+    public void The_drain_and_reboot_steps_say_why_as_this_kernel_and_this_plan_do()
+    {
+        FixPlan ubuntu = KernelPlanOf("ubuntu1804-bios");
+        FixPlan el7 = KernelPlanOf("centos7-bios-no-grubenv");
+        FixPlan moving = KernelPlanOf("boot-el7-bios");
+        Assert.Equal("the reboot stops every pod on this node: move them off first", ubuntu.Steps.Single(s => s.Title == "Drain the node").Why);
+        Assert.Contains("keep their IDs until a reboot", el7.Steps.Single(s => s.Title == "Drain the node").Why, StringComparison.Ordinal);
+        Assert.Equal("the argument takes effect at boot", el7.Steps.Single(s => s.Title == "Reboot").Why);
+        Assert.Equal("the new default entry and the argument take effect at boot", moving.Steps.Single(s => s.Title == "Reboot").Why);
+    }
+
+    /// <summary>Issue 13: a 1062.9.1 node that honours nokmem was told "install a kernel first" when /boot could not be read.</summary>
+    [Fact]
+    public void Boot_files_that_cannot_be_read_are_said_so_not_install_a_kernel()
+    {
+        HostFacts f = Facts("3.10.0-1062.9.1.el7.x86_64", "ro", new Distribution("centos", "7", null, null));
+        var unreadable = Host.Boot.BootConfig.From(new Host.Boot.BootRead(false, null, "ID=centos\nVERSION_ID=7\n",
+            new Dictionary<string, string>(), [], [], ["/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)"]));
+        FixPlan plan = FixPlanner.Plan(Doctor.Diagnose(f), unreadable, new PlanRequest(FixMethod.Kernel));
+        Assert.Contains("the boot files could not be read (/boot/grub2/grub.cfg: cannot read", plan.Summary, StringComparison.Ordinal);
+        Assert.False(plan.NeedsKernelFirst);
+        Assert.DoesNotContain(plan.Steps, s => s.Commands.Any(c => c.Contains("install kernel", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Components_plan_on_a_node_without_runc_or_containerd_does_not_install_containerd_io()
     {

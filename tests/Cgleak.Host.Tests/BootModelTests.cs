@@ -1,4 +1,5 @@
 using Cgleak.Host.Boot;
+using Cgleak.Host.Facts;
 
 namespace Cgleak.Host.Tests;
 
@@ -27,7 +28,7 @@ public class BootModelTests
         Assert.Equal("/boot/grub/grubenv", boot.GrubEnvFile!.HostPath);
         Assert.Empty(boot.Problems);
         Assert.Empty(boot.Notes); // the stub is no second menu: nothing to compare
-        Assert.Equal(BootFamily.Debian, boot.Family);
+        Assert.Equal(BootTooling.UpdateGrub, boot.Tooling);
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public class BootModelTests
         Assert.Equal("3.10.0-1160.el7.x86_64", uefi.Next.Entry!.KernelVersion);
         Assert.Contains(uefi.Notes, n => n.Contains("/boot/grub2/grub.cfg lists other kernels", StringComparison.Ordinal));
         Assert.DoesNotContain(uefi.Notes, n => n.Contains("remove", StringComparison.Ordinal));
-        Assert.Equal(BootFamily.RedHat, uefi.Family);
+        Assert.Equal(BootTooling.Grubby, uefi.Tooling);
 
         BootConfig bios = Model(efi: false, os: OsCentos, links: links, files: files);
         Assert.Equal("/boot/grub2/grub.cfg", bios.MenuFile!.HostPath);
@@ -138,7 +139,7 @@ public class BootModelTests
         Assert.False(boot.Entries[1].UsesKernelopts);
         Assert.Equal("/boot/loader/entries/6fa2-4.18.0-80.el8.x86_64.conf", boot.Next.Entry!.File); // not the newest: the saved one
         Assert.Equal(4, boot.Next.Entry.Line);
-        Assert.Equal(BootFamily.RedHat, boot.Family);
+        Assert.Equal(BootTooling.Grubby, boot.Tooling);
     }
 
     [Fact]
@@ -164,13 +165,22 @@ public class BootModelTests
     }
 
     [Theory]
-    [InlineData("ID=openEuler\n", BootFamily.RedHat)]
-    [InlineData("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n", BootFamily.RedHat)]
-    [InlineData("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n", BootFamily.Debian)]
-    [InlineData("ID=somethingelse\n", BootFamily.RedHat)] // unknown: the layout (/boot/grub2) tells
-    [InlineData(null, BootFamily.RedHat)]
-    public void The_family_comes_from_os_release_then_from_the_layout(string? os, BootFamily family) =>
-        Assert.Equal(family, Model(os: os, files: [("/boot/grub2/grub.cfg", "menuentry 'a' {\n}\n")]).Family);
+    [InlineData("ID=openEuler\n", BootTooling.Grubby)]
+    [InlineData("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n", BootTooling.Grubby)]
+    [InlineData("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n", BootTooling.UpdateGrub)]
+    [InlineData("ID=somethingelse\n", BootTooling.Grubby)] // unknown: the layout (/boot/grub2) tells
+    [InlineData(null, BootTooling.Grubby)]
+    public void The_family_comes_from_os_release_then_from_the_layout(string? os, BootTooling tooling) =>
+        Assert.Equal(tooling, Model(os: os, files: [("/boot/grub2/grub.cfg", "menuentry 'a' {\n}\n")]).Tooling);
+
+    /// <summary>One table of families (DistroFamilies): the boot model names the family the plans use for packages.</summary>
+    [Theory]
+    [InlineData("ID=openEuler\nVERSION_ID=\"22.03\"\n", "openEuler")]
+    [InlineData("ID=\"centos\"\nID_LIKE=\"rhel fedora\"\nVERSION_ID=\"7\"\n", "RHEL/CentOS 7")]
+    [InlineData("ID=euleros\nVERSION_ID=\"2.0\"\n", "EulerOS")]
+    [InlineData("ID=somethingelse\n", null)]
+    public void The_boot_model_and_the_plans_share_the_family_table(string os, string? family) =>
+        Assert.Equal(family, Model(os: os, files: [("/boot/grub/grub.cfg", "menuentry 'a' {\n}\n")]).Family?.Name);
 
     [Fact]
     public void No_menu_at_all_gives_no_entry_and_says_so()

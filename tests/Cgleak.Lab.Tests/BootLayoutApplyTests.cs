@@ -30,13 +30,23 @@ public sealed class BootLayoutApplyTests : IDisposable
     private static Dictionary<string, byte[]> Snapshot(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories)
             .Where(f => !f.Contains("/var/lib/cgleak/", StringComparison.Ordinal))
-            .ToDictionary(f => f[root.Length..], File.ReadAllBytes);
+            .ToDictionary(f => f[root.Length..], Bytes);
+
+    /// <summary>A file's bytes; a symbolic link's target (el7's /etc/sysconfig/grub -> /etc/default/grub is absolute).</summary>
+    private static byte[] Bytes(string path) =>
+        new FileInfo(path).LinkTarget is { } target ? System.Text.Encoding.UTF8.GetBytes("-> " + target) : File.ReadAllBytes(path);
 
     [Theory]
     [InlineData("ubuntu2204-uefi-stub", "/boot/grub/grub.cfg", "/etc/default/grub")]
     [InlineData("ubuntu2204-saved-idpath", "/boot/grub/grub.cfg", "/etc/default/grub")]
     [InlineData("ubuntu2204-submenu-default", "/boot/grub/grub.cfg", "/etc/default/grub")]
     [InlineData("el8-bls-kernelopts", "/boot/grub2/grubenv", "/etc/default/grub")]
+    [InlineData("centos7-bios-no-grubenv", "/boot/grub2/grub.cfg", "/etc/default/grub")]
+    [InlineData("centos7-uefi-1127", "/boot/efi/EFI/centos/grub.cfg", "/etc/default/grub")]
+    [InlineData("ubuntu1804-bios", "/boot/grub/grub.cfg", "/etc/default/grub")]
+    [InlineData("ubuntu2004-bios-osprober", "/boot/grub/grub.cfg", "/etc/default/grub")]
+    [InlineData("debian11-pinned-kernel", "/boot/grub/grub.cfg", "/etc/default/grub")]
+    [InlineData("rocky9-bls-inline", "/boot/loader/entries/a98618aa1631441dbb52c75a50834a0a-5.14.0-162.6.1.el9_1.x86_64.conf", "/etc/default/grub")]
     public void Apply_changes_the_files_the_plan_announces_and_undo_restores_every_byte(string scenario, params string[] files)
     {
         string root = Copy(scenario);
@@ -51,12 +61,12 @@ public sealed class BootLayoutApplyTests : IDisposable
 
         BootConfig boot = BootConfig.Read(HostRoot.At(root));
         Assert.Contains(FixPlan.NokmemArgument, boot.Next.Entry!.Arguments, StringComparison.Ordinal); // what boots next now has it
-        Assert.DoesNotContain(boot.Bls, b => b.Options.Contains(FixPlan.NokmemArgument, StringComparison.Ordinal)); // BLS entries keep $kernelopts
+        Assert.DoesNotContain(boot.Bls, b => b.UsesKernelopts && b.Options.Contains(FixPlan.NokmemArgument, StringComparison.Ordinal)); // they keep $kernelopts
         Assert.Equal(GrubEnv.BlockSize, boot.GrubEnvFile?.Text.Length ?? GrubEnv.BlockSize);
 
         Assert.False(editor.Apply(Plan(root)).Changed);
         editor.Undo();
-        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+        Assert.All(before, kv => Assert.Equal(kv.Value, Bytes(root + kv.Key)));
     }
 
     [Fact]
@@ -72,6 +82,18 @@ public sealed class BootLayoutApplyTests : IDisposable
     }
 
     [Fact]
+    public void An_el7_node_whose_kernels_all_ignore_nokmem_is_told_to_install_one_and_nothing_is_edited()
+    {
+        string root = Copy("centos7-bios-514");
+        FixPlan plan = Plan(root);
+        Assert.True(plan.NeedsKernelFirst);
+        Assert.Null(plan.Edit);
+        var commands = plan.Steps.SelectMany(s => s.Commands).ToList();
+        Assert.Contains("yum install kernel", commands);
+        Assert.DoesNotContain(commands, c => c.Contains("grubby", StringComparison.Ordinal) || c.Contains("update-grub", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_stale_menu_is_not_regenerated_behind_the_users_back()
     {
         string root = Copy("ubuntu2204-stale");
@@ -80,7 +102,7 @@ public sealed class BootLayoutApplyTests : IDisposable
         Assert.Contains(plan.Problems, p => p.Contains("nvme_core.io_timeout", StringComparison.Ordinal));
         var e = Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/var/lib/cgleak").Apply(plan));
         Assert.Contains("older than the settings", e.Message, StringComparison.Ordinal);
-        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+        Assert.All(before, kv => Assert.Equal(kv.Value, Bytes(root + kv.Key)));
     }
 
     [Fact]

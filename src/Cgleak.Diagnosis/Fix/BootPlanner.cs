@@ -1,6 +1,7 @@
 using System.Globalization;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Host.Boot;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Fix;
@@ -29,12 +30,12 @@ public static class BootPlanner
         problems.AddRange(boot.Problems.Except(problems, StringComparer.Ordinal));
         problems.AddRange(boot.Notes);
         var entries = boot.Entries.Select(e => new BootEntry(
-            e.Index, e.Title, e.KernelVersion, Honours(e.KernelVersion),
+            e.Index, e.Title, e.KernelVersion, !e.IsOtherSystem && Honours(e.KernelVersion),
             KernelCmdline.Parse(e.Arguments).HasListOption("cgroup.memory", "nokmem"))
         { Number = e.Number }).ToList();
         BootMenuEntry? next = boot.Next.Entry;
-        BootMenuEntry? target = next is not null && Honours(next.KernelVersion) ? next
-            : boot.Entries.Where(e => !e.IsRecovery && Honours(e.KernelVersion))
+        BootMenuEntry? target = next is not null && !next.IsOtherSystem && Honours(next.KernelVersion) ? next
+            : boot.Entries.Where(e => !e.IsRecovery && !e.IsOtherSystem && Honours(e.KernelVersion))
                 .OrderByDescending(e => e.KernelVersion, KernelVersionOrder.Instance).ThenBy(e => e.Index)
                 .FirstOrDefault();
         if (boot.Next.Source.StartsWith("next_entry", StringComparison.Ordinal) && boot.Next.Entry is { } once)
@@ -43,7 +44,7 @@ public static class BootPlanner
                 + "then the default");
         }
 
-        string tools = boot.Family == BootFamily.Debian ? "grub-editenv" : "grub2-editenv";
+        string tools = BootTools.EditEnv(boot.Tooling ?? BootTooling.Grubby);
         var list = new List<string> { ListCommand(boot) };
         string defaultsFile = boot.Defaults?["GRUB_DEFAULT"]?.File ?? "/etc/default/grub";
         bool saved = boot.UsesBls || boot.Menu?.Default == "${saved_entry}";
@@ -72,12 +73,13 @@ public static class BootPlanner
     {
         BootMenuEntry target = d.Target ?? throw new ArgumentException("no target entry", nameof(d));
         var steps = new List<FixStep>();
-        bool redHat = boot.Family != BootFamily.Debian;
+        BootTooling tooling = boot.Tooling ?? BootTooling.Grubby;
+        bool redHat = tooling == BootTooling.Grubby;
         BootStyle style = boot.UsesBls ? BootStyle.GrubbyBls : redHat ? BootStyle.GrubbyGrubCfg : BootStyle.DefaultGrub;
         string image = $"/boot/vmlinuz-{target.KernelVersion}";
         string menuPath = boot.MenuFile?.HostPath ?? "/boot/grub2/grub.cfg";
-        string regenerate = redHat ? $"grub2-mkconfig -o {menuPath}" : "update-grub";
-        string editenv = redHat ? "grub2-editenv" : "grub-editenv";
+        string regenerate = BootTools.Regenerate(tooling, menuPath);
+        string editenv = BootTools.EditEnv(tooling);
         GrubSetting? cmdline = boot.Defaults?["GRUB_CMDLINE_LINUX"];
         string? cmdlineFile = cmdline?.File ?? boot.DefaultGrub?.HostPath;
         var files = new List<string>();
@@ -96,7 +98,7 @@ public static class BootPlanner
             : "unknown";
         if (moves && defaultIn == DefaultIn.SavedEntry)
         {
-            string setDefault = redHat ? "grub2-set-default" : "grub-set-default";
+            string setDefault = BootTools.SetDefault(tooling);
             string set = boot.UsesBls
                 ? $"grubby --set-default {image}"
                 : $"{setDefault} {FixPlanner.Quote(newDefault!)}";

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Host.Components;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Fix;
@@ -126,7 +127,8 @@ public static partial class ComponentPlanner
             return Finish(FixMethod.Components, "Components method: nothing to change in the components here; see the notes.", steps, inputs, problems);
         }
 
-        FixPlanner.AddRebootAndVerify(steps, request, "cgleak doctor   # runtime.runc, kubelet.kmem: PASS");
+        FixPlanner.AddRebootAndVerify(steps, request, "cgleak doctor   # runtime.runc, kubelet.kmem: PASS", f,
+            "memory cgroups made before the change stay accounted until the reboot; those made after it are not");
         string why = need is null ? "requested: --method components" : $"to stop {need}";
         return Finish(FixMethod.Components, $"Components method, {why}: move runc/containerd/kubelet off kmem accounting, drain, reboot (cgroups already accounted stay so until then), verify.",
             steps, inputs, problems);

@@ -99,8 +99,9 @@ public static class FixPlanner
         BootMenuEntry target = decision.Target;
         (List<FixStep> bootSteps, BootEdit edit) = BootPlanner.Steps(boot, decision, why, problems);
         steps.AddRange(bootSteps);
-        AddRebootAndVerify(steps, request, $"grep -o {Arg} /proc/cmdline");
         bool moves = edit.NewDefault is not null || decision.NextEntry != target;
+        AddRebootAndVerify(steps, request, $"grep -o {Arg} /proc/cmdline", f,
+            moves ? "the new default entry and the argument take effect at boot" : "the argument takes effect at boot");
         bool running = f.NokmemOnCmdline == true && f.KernelRelease?.Text == target.KernelVersion;
         string summary = $"Kernel method, {why}: " + (bootSteps.Count == 0
             ? running
@@ -111,13 +112,19 @@ public static class FixPlanner
         return Finish(FixMethod.Kernel, summary, entries, decision.Next, edit, needsKernel: false, steps, inputs, problems);
     }
 
-    internal static void AddRebootAndVerify(List<FixStep> steps, PlanRequest request, string cmdlineCheck)
+    /// <param name="takesEffect">what the reboot brings in, for its why ("the argument takes effect at boot").</param>
+    internal static void AddRebootAndVerify(
+        List<FixStep> steps, PlanRequest request, string cmdlineCheck, Findings f, string takesEffect)
     {
-        steps.Add(new FixStep("Drain the node",
-            "memory cgroups already charged with kernel memory keep their IDs until a reboot (runbook 4; M1): move the pods off first",
+        // Only where removed memcgs keep their IDs (3.10, I5 missing) is the reboot what gives them back; elsewhere
+        // the reboot itself is the reason to move the pods.
+        string drainWhy = f.Kernel?.ReleasesIdAtOffline == true
+            ? "the reboot stops every pod on this node: move them off first"
+            : "memory cgroups already charged with kernel memory keep their IDs until a reboot (runbook 4; M1): move the pods off first";
+        steps.Add(new FixStep("Drain the node", drainWhy,
             [$"kubectl cordon {request.Node}", $"kubectl drain {request.Node} --ignore-daemonsets --delete-emptydir-data"],
             [$"kubectl get node {request.Node}   # SchedulingDisabled"], [$"kubectl uncordon {request.Node}"], ByApply: false));
-        steps.Add(new FixStep("Reboot", "the new default entry and argument take effect at boot", ["systemctl reboot"], ["uptime"], [], ByApply: false));
+        steps.Add(new FixStep("Reboot", takesEffect, ["systemctl reboot"], ["uptime"], [], ByApply: false));
         steps.Add(new FixStep("Verify, then let pods back",
             "the runbook's check (section 6): kmem accounting off for every container, and the argument on the running command line",
             [cmdlineCheck, "cgleak verify --canary", $"kubectl uncordon {request.Node}"],

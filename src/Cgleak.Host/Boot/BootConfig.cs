@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Kernel;
 using Cgleak.Host.Parsing;
 
@@ -9,14 +10,6 @@ namespace Cgleak.Host.Boot;
 public sealed record BootFile(string HostPath, string Text, string Sha256)
 {
     public static BootFile Of(string hostPath, string text) => new(hostPath, text, BootConfig.Sha256(text));
-}
-
-/// <summary>Which boot tools a host has: the Red Hat family's grub2-* and grubby, or Debian's update-grub.</summary>
-public enum BootFamily
-{
-    Unknown,
-    RedHat,
-    Debian,
 }
 
 /// <summary>Everything read from the disk for the boot model, and nothing decided yet.</summary>
@@ -46,12 +39,6 @@ public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, string Sou
 /// </summary>
 public sealed record BootConfig
 {
-    private static readonly string[] RedHatLike =
-    [
-        "rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "openEuler", "anolis", "alinux",
-        "tencentos", "kylin", "euleros",
-    ];
-    private static readonly string[] DebianLike = ["debian", "ubuntu"];
     private static readonly string[] EnvFallbacks = ["/boot/grub2/grubenv", "/boot/grub/grubenv"];
 
     public required IReadOnlyList<BootFile> All { get; init; }
@@ -60,7 +47,14 @@ public sealed record BootConfig
 
     public required string? Grubby { get; init; }
 
-    public required BootFamily Family { get; init; }
+    /// <summary>The distribution family from /etc/os-release (DistroFamilies), null when it is not known.</summary>
+    public required DistroFamily? Family { get; init; }
+
+    /// <summary>
+    /// The boot tools: the family's, else the layout's (grub2-mkconfig writes /boot/grub2, update-grub /boot/grub);
+    /// null when neither tells.
+    /// </summary>
+    public required BootTooling? Tooling { get; init; }
 
     /// <summary>The grub.cfg that holds the menu GRUB shows (after the configfile chain), or null.</summary>
     public required BootFile? MenuFile { get; init; }
@@ -231,12 +225,18 @@ public sealed record BootConfig
                 + "cgleak reads and edits only that");
         }
 
+        DistroFamily? family = DistroFamilies.Of(os.Count == 0 ? null
+            : new Distribution(os.GetValueOrDefault("ID"), os.GetValueOrDefault("VERSION_ID"), null, null)
+            {
+                IdLike = os.GetValueOrDefault("ID_LIKE"),
+            });
         return new BootConfig
         {
             All = read.Files,
             Efi = read.Efi,
             Grubby = read.Grubby,
-            Family = FamilyOf(os, files),
+            Family = family,
+            Tooling = family?.Boot ?? ToolingOf(files),
             MenuFile = menuFile,
             Chain = chain,
             Menu = menu,
@@ -350,25 +350,11 @@ public sealed record BootConfig
         return target.StartsWith('/') ? target : null;
     }
 
-    private static BootFamily FamilyOf(IReadOnlyDictionary<string, string> os, Dictionary<string, BootFile> files)
-    {
-        string[] like = (os.GetValueOrDefault("ID_LIKE") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        string[] ids = [os.GetValueOrDefault("ID") ?? "", .. like];
-        if (ids.Any(i => RedHatLike.Contains(i, StringComparer.OrdinalIgnoreCase)))
-        {
-            return BootFamily.RedHat;
-        }
-
-        if (ids.Any(i => DebianLike.Contains(i, StringComparer.OrdinalIgnoreCase)))
-        {
-            return BootFamily.Debian;
-        }
-
-        // An unknown distribution: the layout tells (grub2-mkconfig writes /boot/grub2, update-grub /boot/grub).
-        return files.Keys.Any(p => p.StartsWith("/boot/grub2/", StringComparison.Ordinal)) ? BootFamily.RedHat
-            : files.Keys.Any(p => p.StartsWith("/boot/grub/", StringComparison.Ordinal)) ? BootFamily.Debian
-            : BootFamily.Unknown;
-    }
+    /// <summary>An unknown distribution: the layout tells (grub2-mkconfig writes /boot/grub2, update-grub /boot/grub).</summary>
+    private static BootTooling? ToolingOf(Dictionary<string, BootFile> files) =>
+        files.Keys.Any(p => p.StartsWith("/boot/grub2/", StringComparison.Ordinal)) ? BootTooling.Grubby
+        : files.Keys.Any(p => p.StartsWith("/boot/grub/", StringComparison.Ordinal)) ? BootTooling.UpdateGrub
+        : null;
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

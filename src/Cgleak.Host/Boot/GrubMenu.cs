@@ -36,6 +36,15 @@ public sealed record BootMenuEntry(
     /// <summary>The path of titles grub-set-default and GRUB_DEFAULT accept: "Advanced options for Ubuntu>Ubuntu, with Linux 4.15.0-29-generic".</summary>
     public string TitlePath => string.Join('>', Submenus.Append(Title));
 
+    /// <summary>
+    /// An entry os-prober added for another installation (id "osprober-...", title "... (on /dev/sdb1)"): its kernel
+    /// is that system's, not this host's, so it is never the entry to boot with the argument.
+    /// </summary>
+    public bool IsOtherSystem =>
+        (Id?.StartsWith("osprober-", StringComparison.Ordinal) ?? false)
+        || SubmenuIds.Any(i => i?.StartsWith("osprober-", StringComparison.Ordinal) ?? false)
+        || Title.Contains(" (on /dev/", StringComparison.Ordinal);
+
     /// <summary>Recovery and rescue entries are never made the default.</summary>
     public bool IsRecovery =>
         Title.Contains("recovery mode", StringComparison.OrdinalIgnoreCase)

@@ -43,7 +43,7 @@ kubectl cordon "$NODE"
 kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data
 
 step '6. Reboot'
-# why: the new default entry and argument take effect at boot
+# why: the new default entry and the argument take effect at boot
 if confirm "Reboot $NODE now?"; then
   systemctl reboot
 else

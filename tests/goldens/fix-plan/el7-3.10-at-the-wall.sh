@@ -35,7 +35,7 @@ kubectl cordon "$NODE"
 kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data
 
 step '5. Reboot'
-# why: the new default entry and argument take effect at boot
+# why: the argument takes effect at boot
 if confirm "Reboot $NODE now?"; then
   systemctl reboot
 else

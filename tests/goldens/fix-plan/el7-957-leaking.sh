@@ -35,7 +35,7 @@ kubectl cordon "$NODE"
 kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data
 
 step '5. Reboot'
-# why: the new default entry and argument take effect at boot
+# why: memory cgroups made before the change stay accounted until the reboot; those made after it are not
 if confirm "Reboot $NODE now?"; then
   systemctl reboot
 else

@@ -23,13 +23,13 @@ fi
 update-grub
 
 step '3. Drain the node'
-# why: memory cgroups already charged with kernel memory keep their IDs until a reboot (runbook 4; M1): move the pods off first
+# why: the reboot stops every pod on this node: move them off first
 # undo: kubectl uncordon "$NODE"
 kubectl cordon "$NODE"
 kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data
 
 step '4. Reboot'
-# why: the new default entry and argument take effect at boot
+# why: the argument takes effect at boot
 if confirm "Reboot $NODE now?"; then
   systemctl reboot
 else

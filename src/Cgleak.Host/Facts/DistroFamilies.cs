@@ -1,7 +1,6 @@
 using System.Globalization;
-using Cgleak.Host.Facts;
 
-namespace Cgleak.Diagnosis.Knowledge;
+namespace Cgleak.Host.Facts;
 
 /// <summary>The package manager a distribution's plan uses.</summary>
 public enum PackageTool
@@ -94,7 +93,26 @@ public sealed record DistroFamily
     public string QueryKernels => Packages == PackageTool.Apt ? "dpkg-query -W 'linux-image-*'" : "rpm -q kernel";
 
     /// <summary>Rebuilds the GRUB menu from /etc/default/grub.</summary>
-    public string RegenerateMenu(string grubCfg) => Boot == BootTooling.Grubby ? $"grub2-mkconfig -o {grubCfg}" : "update-grub";
+    public string RegenerateMenu(string grubCfg) => BootTools.Regenerate(Boot, grubCfg);
+}
+
+/// <summary>
+/// The names of the boot tools of each <see cref="BootTooling"/>: the Red Hat family's grub2-* (and grubby), Debian's
+/// grub-* and update-grub. The boot model picks the tooling from the family, or from the layout when the
+/// distribution is unknown.
+/// </summary>
+public static class BootTools
+{
+    /// <summary>grub2-editenv / grub-editenv: lists and sets grubenv.</summary>
+    public static string EditEnv(BootTooling tooling) => tooling == BootTooling.Grubby ? "grub2-editenv" : "grub-editenv";
+
+    /// <summary>grub2-set-default / grub-set-default: writes saved_entry.</summary>
+    public static string SetDefault(BootTooling tooling) =>
+        tooling == BootTooling.Grubby ? "grub2-set-default" : "grub-set-default";
+
+    /// <summary>Rebuilds the menu from /etc/default/grub: grub2-mkconfig -o FILE, or update-grub.</summary>
+    public static string Regenerate(BootTooling tooling, string grubCfg) =>
+        tooling == BootTooling.Grubby ? $"grub2-mkconfig -o {grubCfg}" : "update-grub";
 }
 
 /// <summary>
@@ -154,6 +172,8 @@ public static class DistroFamilies
 
     public static readonly DistroFamily TencentOs3 = RedHat("TencentOS Server 3", PackageTool.Dnf, "TencentOS Server 3.x (platform:el8): dnf, grubby");
 
+    public static readonly DistroFamily EulerOs = RedHat("EulerOS", PackageTool.Yum, "EulerOS 2.0 (el7 userland, ID=\"euleros\"): yum, grubby");
+
     public static readonly DistroFamily AmazonLinux2 = new()
     {
         Name = "Amazon Linux 2",
@@ -211,6 +231,7 @@ public static class DistroFamilies
         new(["tencentos", "tlinux"], v => v is null or >= 3, TencentOs3),
         new(["amzn"], v => v is 2, AmazonLinux2),
         new(["amzn"], v => v is null or >= 2022, AmazonLinux2023),
+        new(["euleros"], Any, EulerOs),
         new(["ubuntu"], Any, Ubuntu),
         new(["debian"], Any, Debian),
     ];
