@@ -7,7 +7,8 @@ using Prometheus;
 namespace Cgleak.Agent;
 
 /// <summary>What one sample adds to the doctor's report: the trends and the agent's own health.</summary>
-public sealed record SampleExtras(Trend? IdsTrend = null, Trend? DyingTrend = null, double ScanSeconds = 0, long ScanErrors = 0);
+public sealed record SampleExtras(Trend? IdsTrend = null, Trend? DyingTrend = null, double ScanSeconds = 0, long ScanErrors = 0,
+    DateTimeOffset? SampledAt = null);
 
 /// <summary>
 /// The doctor's report as Prometheus metrics (names under cgleak_, base units, ratios 0-1; ecosystem.md).
@@ -68,8 +69,7 @@ public static class MetricsExporter
         f.CreateGauge("cgleak_node_info", "The node's kernel and the versions of the components that decide kmem accounting.", new GaugeConfiguration { LabelNames = ["kernel", "runc", "containerd", "kubelet"] })
             .WithLabels(report.Facts.Kernel?.Value.Text ?? "", Version(report, "runc"), Version(report, "containerd"), Version(report, "kubelet")).Set(1);
         f.CreateGauge("cgleak_scan_duration_seconds", "How long the last sample of the host took.").Set(extras.ScanSeconds);
-        f.CreateCounter("cgleak_scan_errors_total", "Samples that failed, or read the host with problems.").IncTo(extras.ScanErrors);
-        f.CreateGauge("cgleak_build_info", "cgleak's version.", new GaugeConfiguration { LabelNames = ["version"] }).WithLabels(version).Set(1);
+        Health(f, extras, version);
         return registry;
     }
 
@@ -77,10 +77,25 @@ public static class MetricsExporter
     public static CollectorRegistry RenderWithoutSample(SampleExtras extras, string version)
     {
         CollectorRegistry registry = Metrics.NewCustomRegistry();
-        MetricFactory f = Metrics.WithCustomRegistry(registry);
-        f.CreateCounter("cgleak_scan_errors_total", "Samples that failed, or read the host with problems.").IncTo(extras.ScanErrors);
-        f.CreateGauge("cgleak_build_info", "cgleak's version.", new GaugeConfiguration { LabelNames = ["version"] }).WithLabels(version).Set(1);
+        Health(Metrics.WithCustomRegistry(registry), extras, version);
         return registry;
+    }
+
+    /// <summary>
+    /// The agent's own health, with or without a sample. The last sample's time is what `cgleak fleet` shows as
+    /// "last seen": last_over_time of it over a day is cheap for Prometheus, where the scrape times of a series
+    /// (a subquery of timestamp()) took 1.5 s of the fleet's 2 s budget on 5,000 nodes.
+    /// </summary>
+    private static void Health(MetricFactory f, SampleExtras extras, string version)
+    {
+        f.CreateCounter("cgleak_scan_errors_total", "Samples that failed, or read the host with problems.").IncTo(extras.ScanErrors);
+        if (extras.SampledAt is { } at)
+        {
+            f.CreateGauge("cgleak_last_sample_timestamp_seconds", "Unix time of the agent's last sample of the host, successful or not.")
+                .Set(at.ToUnixTimeMilliseconds() / 1000.0);
+        }
+
+        f.CreateGauge("cgleak_build_info", "cgleak's version.", new GaugeConfiguration { LabelNames = ["version"] }).WithLabels(version).Set(1);
     }
 
     public static async Task<string> TextAsync(CollectorRegistry registry, CancellationToken cancel = default)

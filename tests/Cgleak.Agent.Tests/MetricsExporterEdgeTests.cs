@@ -77,5 +77,10 @@ public class MetricsExporterEdgeTests
         string[] samples = text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
         Assert.Equal(["cgleak_build_info{version=\"1.2.3\"} 1", "cgleak_scan_errors_total 2"],
             samples.Order(StringComparer.Ordinal));
+
+        // With the time of a sample attempt (what cgleak fleet shows as last seen), also before any succeeded.
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        string timed = await MetricsExporter.TextAsync(MetricsExporter.RenderWithoutSample(new SampleExtras(SampledAt: at), "1.2.3"));
+        Assert.Contains("\ncgleak_last_sample_timestamp_seconds 1700000000\n", timed, StringComparison.Ordinal);
     }
 }

@@ -41,7 +41,8 @@ public static class MetricsCommand
         HostRoot host = HostArgument.Resolve(hostRoot);
         var clock = Stopwatch.StartNew();
         DoctorReport report = Doctor.Examine(host);
-        var extras = new SampleExtras(ScanSeconds: clock.Elapsed.TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0);
+        var extras = new SampleExtras(ScanSeconds: clock.Elapsed.TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0,
+            SampledAt: DateTimeOffset.UtcNow);
         string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, JsonReport.ToolVersion)).GetAwaiter().GetResult();
         if (textfile is null)
         {

@@ -17,6 +17,7 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     public const string Cgroups = "cgleak_memory_cgroups";
     public const string Eta = "cgleak_memory_cgroup_ids_exhaustion_eta_seconds";
     public const string DyingGrowth = "cgleak_dying_memory_cgroups_growth_per_second";
+    public const string LastSample = "cgleak_last_sample_timestamp_seconds";
 
     /// <summary>The labels the table is made from (<see cref="Row.Label"/>); the others are dropped as answers are read.</summary>
     private readonly HashSet<string> keep =
@@ -28,15 +29,11 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     public static IReadOnlyDictionary<string, string> QueriesFor(PrometheusFleetOptions o)
     {
         string lookback = Duration(o.Lookback);
-        // Last seen: the latest sample a step of the subquery saw; to within 10 s over the last 10 minutes, else
-        // to within a step of 360 over the lookback (a stopped target's last sample hides behind its stale marker).
-        string step = Duration(TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(o.Lookback.TotalSeconds / 360))));
         return new Dictionary<string, string>
         {
             ["now"] = "cgleak_verdict == 1",
             ["last"] = $"last_over_time(cgleak_verdict[{lookback}]) == 1",
-            ["seen"] = "max_over_time(timestamp(cgleak_build_info)[10m:10s])"
-                + $" or max_over_time(timestamp(cgleak_build_info)[{lookback}:{step}])",
+            ["seen"] = $"last_over_time({LastSample}[{lookback}])",
             ["values"] = $"{{__name__=~\"{IdsInUse}|{IdsInUseLowerBound}|{IdsLimit}|{Cgroups}|{Eta}|{DyingGrowth}\"}}",
             ["checks"] = "cgleak_check_status{status=~\"fail|warn\"} == 1",
             ["info"] = $"last_over_time(cgleak_node_info[{lookback}])",
