@@ -47,10 +47,15 @@ public sealed class CgroupTreeWalker(HostRoot host)
     private const int MaxRecordBytes = 280;
 
     private readonly bool _ignoreDirectoryTypes;
+    private readonly int _maxDirectories = MaxDirectories;
 
-    /// <summary>For tests: every entry's d_type taken as DT_UNKNOWN, as some filesystems report it.</summary>
-    internal CgroupTreeWalker(HostRoot host, bool ignoreDirectoryTypes)
-        : this(host) => _ignoreDirectoryTypes = ignoreDirectoryTypes;
+    /// <summary>For tests: every entry's d_type taken as DT_UNKNOWN, as some filesystems report it; a lower bound.</summary>
+    internal CgroupTreeWalker(HostRoot host, bool ignoreDirectoryTypes, int maxDirectories = MaxDirectories)
+        : this(host)
+    {
+        _ignoreDirectoryTypes = ignoreDirectoryTypes;
+        _maxDirectories = maxDirectories;
+    }
 
     /// <summary>
     /// A directory of the walk: its name, its parent (the chain gives its path when one is needed), and while children
@@ -213,7 +218,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
             {
                 if (type == LibC.DT_DIR || (type == LibC.DT_UNKNOWN && !name.SequenceEqual("memory.current"u8)))
                 {
-                    if (Interlocked.Increment(ref seen) >= MaxDirectories)
+                    if (Interlocked.Increment(ref seen) >= _maxDirectories)
                     {
                         return;
                     }
@@ -304,7 +309,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
         return new CgroupTreeScan(directories, memoryEnabled, sorted, unreadable.OrderBy(p => p, StringComparer.Ordinal).ToList())
         {
             NonUtf8Names = nonUtf8,
-            StoppedAtBound = seen >= MaxDirectories,
+            StoppedAtBound = seen >= _maxDirectories,
         };
     }
 
