@@ -159,9 +159,28 @@ public sealed class CgroupTreeWalker(HostRoot host)
             }
         }
 
-        string HostPath(Node node) => node.Parent is null
-            ? rootHostPath
-            : (rootHostPath == "/" ? "" : rootHostPath) + HostText.Escape(node.LocalPath().AsSpan(root.PathLength));
+        string prefix = rootHostPath == "/" ? "" : rootHostPath;
+        string HostPath(Node node)
+        {
+            if (node.Parent is null)
+            {
+                return rootHostPath;
+            }
+
+            byte[] local = node.LocalPath();
+            if (!Utf8.IsValid(local.AsSpan(root.PathLength)))
+            {
+                return prefix + HostText.Escape(local.AsSpan(root.PathLength));
+            }
+
+            // One string per container cgroup, written in place (10,000 of them on a large node).
+            int length = prefix.Length + Encoding.UTF8.GetCharCount(local.AsSpan(root.PathLength));
+            return string.Create(length, (prefix, local, root.PathLength), static (chars, s) =>
+            {
+                s.prefix.CopyTo(chars);
+                _ = Encoding.UTF8.GetChars(s.local.AsSpan(s.PathLength), chars[s.prefix.Length..]);
+            });
+        }
 
         void Visit(Node node, byte[] listing)
         {
