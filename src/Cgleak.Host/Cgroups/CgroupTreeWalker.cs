@@ -49,7 +49,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
     private readonly bool _ignoreDirectoryTypes;
     private readonly int _maxDirectories = MaxDirectories;
 
-    /// <summary>For tests: every entry's d_type taken as DT_UNKNOWN, as some filesystems report it; a lower bound.</summary>
+    /// <summary>For tests: every d_type taken as DT_UNKNOWN, as some filesystems report it, and a lower entry cap.</summary>
     internal CgroupTreeWalker(HostRoot host, bool ignoreDirectoryTypes, int maxDirectories = MaxDirectories)
         : this(host)
     {
