@@ -88,7 +88,7 @@ public static class ChildProcess
             _thread.Start();
         }
 
-        /// <summary>What was read, or "" when the stream did not end within 2 s of the child (a grandchild holds it open).</summary>
+        /// <summary>What was read; "" if the stream is open 2 s after the child ends (a grandchild holds it).</summary>
         public string Text() => _thread.Join(TimeSpan.FromSeconds(2)) ? _text : "";
     }
 }

@@ -48,7 +48,8 @@ public class CgroupWalkPathTests
     [Theory]
     [InlineData("el7-957-leaking", Memory, MemoryHierarchy.V1)]
     [InlineData("cgroup-v2", "/sys/fs/cgroup", MemoryHierarchy.V2)]
-    public void Entries_of_unknown_type_are_opened_to_tell_directories_and_the_scan_is_the_same(string scenario, string mount, MemoryHierarchy hierarchy)
+    public void Entries_of_unknown_type_are_opened_to_tell_directories_and_the_scan_is_the_same(
+        string scenario, string mount, MemoryHierarchy hierarchy)
     {
         HostRoot host = HostRoot.At(Repo.Fixture(scenario));
         CgroupTreeScan typed = new CgroupTreeWalker(host).Walk(mount, hierarchy);
@@ -78,7 +79,8 @@ public class CgroupWalkPathTests
         HostRoot host = HostRoot.At(Repo.Fixture("el7-957-leaking"));
         CgroupTreeScan whole = new CgroupTreeWalker(host, ignoreDirectoryTypes).Walk(Memory, MemoryHierarchy.V1);
         Assert.False(whole.StoppedAtBound);
-        CgroupTreeScan capped = new CgroupTreeWalker(host, ignoreDirectoryTypes, maxDirectories: 10).Walk(Memory, MemoryHierarchy.V1);
+        var walker = new CgroupTreeWalker(host, ignoreDirectoryTypes, maxDirectories: 10);
+        CgroupTreeScan capped = walker.Walk(Memory, MemoryHierarchy.V1);
         Assert.True(capped.StoppedAtBound);
         Assert.InRange(capped.Directories, 1, 10);
         Assert.True(capped.Directories < whole.Directories);

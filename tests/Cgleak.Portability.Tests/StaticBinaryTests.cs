@@ -2,7 +2,7 @@ using Cgleak.Testing;
 
 namespace Cgleak.Portability.Tests;
 
-/// <summary>One build that runs on every node: static, glibc and OpenSSL inside, nothing loaded from the node.</summary>
+/// <summary>One build that runs on every node: static, glibc and OpenSSL inside, nothing loaded from it.</summary>
 public class StaticBinaryTests
 {
     [Fact]

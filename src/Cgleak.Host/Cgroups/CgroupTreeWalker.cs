@@ -38,7 +38,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
         || name.IndexOf("containerd"u8) >= 0
         || name.StartsWith("crio-"u8);
 
-    /// <summary>Directories this deep keep no descriptor for their children: those are opened by path (fds stay bounded).</summary>
+    /// <summary>Directories this deep keep no descriptor for their children (opened by path): fds stay few.</summary>
     internal const int MaxHeldDepth = 64;
 
     private const int ListingBytes = 32 * 1024;
@@ -49,7 +49,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
     private readonly bool _ignoreDirectoryTypes;
     private readonly int _maxDirectories = MaxDirectories;
 
-    /// <summary>For tests: every d_type taken as DT_UNKNOWN, as some filesystems report it, and a lower entry cap.</summary>
+    /// <summary>For tests: every d_type taken as DT_UNKNOWN (as some filesystems give it); a lower cap.</summary>
     internal CgroupTreeWalker(HostRoot host, bool ignoreDirectoryTypes, int maxDirectories = MaxDirectories)
         : this(host)
     {
@@ -218,7 +218,8 @@ public sealed class CgroupTreeWalker(HostRoot host)
                 return; // seen already: the same directory reached twice (a bind mount of a parent)
             }
 
-            if (node.Parent is null && host.IsLive && LibC.FileSystemType(fd) is LibC.CgroupSuperMagic or LibC.Cgroup2SuperMagic)
+            if (node.Parent is null && host.IsLive
+                && LibC.FileSystemType(fd) is LibC.CgroupSuperMagic or LibC.Cgroup2SuperMagic)
             {
                 cgroupfsDevice = status.Device; // the root is visited before any other directory is pushed
             }
@@ -247,7 +248,8 @@ public sealed class CgroupTreeWalker(HostRoot host)
                         Interlocked.Increment(ref nonUtf8);
                     }
 
-                    (children ??= []).Add(new Node(node, name.ToArray(), node.InContainers || IsContainerSubtreeName(name)));
+                    bool inContainers = node.InContainers || IsContainerSubtreeName(name);
+                    (children ??= []).Add(new Node(node, name.ToArray(), inContainers));
                 }
                 else if (name.SequenceEqual("memory.current"u8))
                 {
@@ -335,8 +337,8 @@ public sealed class CgroupTreeWalker(HostRoot host)
     /// <summary>
     /// Lists an open directory with getdents64 into <paramref name="buffer"/>: each entry's name and d_type (DT_UNKNOWN
     /// for every entry when the walker ignores types). 0, or the errno that stopped the listing. On kernfs a reply that
-    /// leaves room for one more record holds the rest of the directory (kernfs and 3.10's cgroupfs fill the buffer until
-    /// an entry does not fit), so <paramref name="wholeWhenRoomLeft"/> saves the call that would return 0.
+    /// leaves room for one more record holds the rest of the directory (kernfs and 3.10's cgroupfs fill the buffer
+    /// until an entry does not fit), so <paramref name="wholeWhenRoomLeft"/> saves the call that would return 0.
     /// </summary>
     private unsafe int List(int fd, byte[] buffer, bool wholeWhenRoomLeft, DirectoryReader.Visitor visit)
     {

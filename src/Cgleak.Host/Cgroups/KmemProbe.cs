@@ -36,13 +36,14 @@ public sealed class KmemProbe(HostRoot host)
             return state;
         }
 
-        return Decide(() => host.ReadAt(directoryFd, SlabInfo), () => host.ReadAt(directoryFd, UsageInBytes), out evidence);
+        return Decide(
+            () => host.ReadAt(directoryFd, SlabInfo), () => host.ReadAt(directoryFd, UsageInBytes), out evidence);
     }
 
     private const int ValueBytes = 256;
     private const string UsageZero = "memory.kmem.usage_in_bytes=0";
 
-    /// <summary>The common outcomes in one open and one read per file, allocating nothing when kmem is inactive; null otherwise.</summary>
+    /// <summary>The common outcomes, one open and one read a file (no allocation when inactive), else null.</summary>
     private unsafe KmemState? ReadOnCgroupfs(int directoryFd, out string evidence)
     {
         byte* buffer = stackalloc byte[ValueBytes];
@@ -74,7 +75,9 @@ public sealed class KmemProbe(HostRoot host)
 
         int length = ReadOnce(directoryFd, UsageInBytes, buffer, out _);
         if (length < 0 || length == ValueBytes
-            || !long.TryParse(new ReadOnlySpan<byte>(buffer, length).Trim(" \t\r\n"u8), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
+            || !long.TryParse(
+                new ReadOnlySpan<byte>(buffer, length).Trim(" \t\r\n"u8), NumberStyles.None,
+                CultureInfo.InvariantCulture, out long bytes))
         {
             return null;
         }
@@ -83,10 +86,11 @@ public sealed class KmemProbe(HostRoot host)
         return bytes > 0 ? KmemState.Active : KmemState.Inactive;
     }
 
-    /// <summary>One open and one read of <paramref name="name"/> in the directory; the bytes read, or -1 and the errno.</summary>
+    /// <summary>One open and one read of <paramref name="name"/> in the directory: the bytes read, or -1.</summary>
     private static unsafe int ReadOnce(int directoryFd, byte[] name, byte* buffer, out int errno)
     {
-        int fd = ConfinedPath.OpenAt(directoryFd, name, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
+        const int flags = LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC;
+        int fd = ConfinedPath.OpenAt(directoryFd, name, flags | LibC.O_NOFOLLOW);
         if (fd < 0)
         {
             errno = Marshal.GetLastPInvokeError();

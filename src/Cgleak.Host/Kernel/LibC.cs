@@ -64,14 +64,14 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
     private static partial int FStatFs(int fd, byte* buffer);
 
-    /// <summary>The filesystem type (struct statfs f_type, its first field) of an open file; 0 when fstatfs fails.</summary>
+    /// <summary>The filesystem type (statfs f_type, its first field) of an open file; 0 when fstatfs fails.</summary>
     public static long FileSystemType(int fd)
     {
         byte* buffer = stackalloc byte[256];
         return FStatFs(fd, buffer) != 0 ? 0 : IntPtr.Size == 4 ? *(int*)buffer : *(long*)buffer;
     }
 
-    /// <summary>cgroup v1's and cgroup v2's filesystems (linux/magic.h CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC).</summary>
+    /// <summary>cgroup v1's and v2's filesystems (linux/magic.h CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC).</summary>
     public const long CgroupSuperMagic = 0x27e0eb;
     public const long Cgroup2SuperMagic = 0x63677270;
 
