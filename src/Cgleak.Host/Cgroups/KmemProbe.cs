@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Host.Cgroups;
@@ -22,8 +23,91 @@ public sealed class KmemProbe(HostRoot host)
         Decide(() => host.ReadLocal(directory + "/memory.kmem.slabinfo"), () => host.ReadLocal(directory + "/memory.kmem.usage_in_bytes"), out evidence);
 
     /// <summary>The kmem state of the cgroup directory open as <paramref name="directoryFd"/> (the walk's).</summary>
-    internal KmemState ReadAt(int directoryFd, out string evidence) =>
-        Decide(() => host.ReadAt(directoryFd, SlabInfo), () => host.ReadAt(directoryFd, UsageInBytes), out evidence);
+    /// <param name="onCgroupfs">
+    /// The directory is on the live host's cgroupfs (its filesystem type checked), where every name is a directory or a
+    /// regular kernfs file: no FIFO, device or link can be there, so each file is opened (O_NOFOLLOW, O_NONBLOCK) and
+    /// read once, without the probe and the fstat that a host tree's files need; a value shorter than the buffer is
+    /// whole after one read (seq_file fills the reader's buffer). The uncommon outcomes take the general path.
+    /// </param>
+    internal KmemState ReadAt(int directoryFd, bool onCgroupfs, out string evidence)
+    {
+        if (onCgroupfs && ReadOnCgroupfs(directoryFd, out evidence) is { } state)
+        {
+            return state;
+        }
+
+        return Decide(
+            () => host.ReadAt(directoryFd, SlabInfo), () => host.ReadAt(directoryFd, UsageInBytes), out evidence);
+    }
+
+    private const int ValueBytes = 256;
+    private const string UsageZero = "memory.kmem.usage_in_bytes=0";
+
+    /// <summary>The common outcomes, one open and one read a file (no allocation when inactive), else null.</summary>
+    private unsafe KmemState? ReadOnCgroupfs(int directoryFd, out string evidence)
+    {
+        byte* buffer = stackalloc byte[ValueBytes];
+        evidence = "";
+        if (!_slabinfoAlwaysEmpty)
+        {
+            int n = ReadOnce(directoryFd, SlabInfo, buffer, out int errno);
+            if (n < 0 && errno == Errno.EIO)
+            {
+                evidence = "memory.kmem.slabinfo: Input/output error";
+                return KmemState.Off;
+            }
+
+            if (n > 0)
+            {
+                evidence = "memory.kmem.slabinfo readable";
+                return KmemState.Active;
+            }
+
+            if (n == 0)
+            {
+                _slabinfoAlwaysEmpty = true;
+            }
+            else if (errno is not (Errno.ENOENT or Errno.ENODEV or Errno.ENOTDIR))
+            {
+                return null; // not readable for another reason: the general path names it
+            }
+        }
+
+        int length = ReadOnce(directoryFd, UsageInBytes, buffer, out _);
+        if (length < 0 || length == ValueBytes
+            || !long.TryParse(
+                new ReadOnlySpan<byte>(buffer, length).Trim(" \t\r\n"u8), NumberStyles.None,
+                CultureInfo.InvariantCulture, out long bytes))
+        {
+            return null;
+        }
+
+        evidence = bytes == 0 ? UsageZero : $"memory.kmem.usage_in_bytes={bytes}";
+        return bytes > 0 ? KmemState.Active : KmemState.Inactive;
+    }
+
+    /// <summary>One open and one read of <paramref name="name"/> in the directory: the bytes read, or -1.</summary>
+    private static unsafe int ReadOnce(int directoryFd, byte[] name, byte* buffer, out int errno)
+    {
+        const int flags = LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC;
+        int fd = ConfinedPath.OpenAt(directoryFd, name, flags | LibC.O_NOFOLLOW);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return -1;
+        }
+
+        nint n;
+        do
+        {
+            n = LibC.Read(fd, buffer, ValueBytes);
+            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
+        while (n < 0 && errno == Errno.EINTR);
+
+        _ = LibC.Close(fd);
+        return (int)n;
+    }
 
     private KmemState Decide(Func<KernelRead> readSlabinfo, Func<KernelRead> readUsage, out string evidence)
     {

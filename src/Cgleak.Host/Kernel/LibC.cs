@@ -57,6 +57,24 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "dirfd", SetLastError = true)]
     public static partial int DirFd(nint dir);
 
+    /// <summary>getdents64(2) (glibc 2.30+, linked into the static build): struct linux_dirent64 records.</summary>
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    public static partial nint GetDents64(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    private static partial int FStatFs(int fd, byte* buffer);
+
+    /// <summary>The filesystem type (statfs f_type, its first field) of an open file; 0 when fstatfs fails.</summary>
+    public static long FileSystemType(int fd)
+    {
+        byte* buffer = stackalloc byte[256];
+        return FStatFs(fd, buffer) != 0 ? 0 : IntPtr.Size == 4 ? *(int*)buffer : *(long*)buffer;
+    }
+
+    /// <summary>cgroup v1's and v2's filesystems (linux/magic.h CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC).</summary>
+    public const long CgroupSuperMagic = 0x27e0eb;
+    public const long Cgroup2SuperMagic = 0x63677270;
+
     /// <summary>fstat(2), the fields cgleak uses; struct stat's layout is the architecture's own.</summary>
     public static int Stat(int fd, out FileStatus status)
     {
