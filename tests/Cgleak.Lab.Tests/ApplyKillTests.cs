@@ -86,7 +86,7 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
             for (int n = 1; n <= count; n++, tries++)
             {
                 string at = $"try {tries}, killed entering {call} #{n}";
-                var killed = Run(["strace", "-qq", "-o", "/dev/null", "-e", "trace=none", "-e", $"inject={call}:signal=KILL:when={n}", .. apply]);
+                var killed = Run(["strace", "-qq", "-o", "/dev/null", "-e", "trace=" + call, "-e", $"inject={call}:signal=KILL:when={n}", .. apply]);
                 Assert.True(killed.ExitCode == 128 + 9, $"{at}: not killed (exit {killed.ExitCode}): {killed.Stderr}");
                 Count(outcomes, Outcome(root, pristine, state));
 
