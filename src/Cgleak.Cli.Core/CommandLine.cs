@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cgleak.Cli.Rendering;
 
 namespace Cgleak.Cli;
 
@@ -33,7 +34,8 @@ public static class CommandLine
         }
         catch (UserFacingException e)
         {
-            Console.Error.WriteLine($"{program}: {e.Message}");
+            // Messages name host files and journal entries: their control bytes are shown escaped, not sent to the terminal.
+            Console.Error.WriteLine($"{program}: {TerminalText.Escape(e.Message)}");
             return e.ExitCode;
         }
         catch (OperationCanceledException)
@@ -43,7 +45,7 @@ public static class CommandLine
         }
         catch (Exception e) when (expected?.Invoke(e) is { } code)
         {
-            Console.Error.WriteLine($"{program}: {e.Message}");
+            Console.Error.WriteLine($"{program}: {TerminalText.Escape(e.Message)}");
             return code;
         }
         catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
@@ -54,7 +56,7 @@ public static class CommandLine
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"{program}: internal error: {e.GetType().Name}: {e.Message} (this is a bug; CGLEAK_DEBUG=1 shows where)");
+            Console.Error.WriteLine($"{program}: internal error: {e.GetType().Name}: {TerminalText.Escape(e.Message)} (this is a bug; CGLEAK_DEBUG=1 shows where)");
             if (Environment.GetEnvironmentVariable("CGLEAK_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);

@@ -50,5 +50,5 @@ public sealed class Findings
         ? family.Boot == BootTooling.Grubby
         : KernelRelease?.DistroTag is not null;
 
-    public string KernelImage => $"/boot/vmlinuz-{KernelRelease?.Text ?? "$(uname -r)"}";
+    public string KernelImage => KernelRelease is { } r ? Fix.FixPlanner.Word($"/boot/vmlinuz-{r.Text}") : "/boot/vmlinuz-$(uname -r)";
 }

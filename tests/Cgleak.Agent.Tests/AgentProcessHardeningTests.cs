@@ -37,6 +37,21 @@ public sealed class AgentProcessHardeningTests : IDisposable
         long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
     [Fact]
+    public void As_the_daemonsets_user_a_var_log_of_mode_0750_is_a_problem_line_and_the_agent_becomes_ready()
+    {
+        // The CIS benchmark's /var/log (root:root 0750), read as the DaemonSet's user 65534.
+        string t = Path.Combine("/tmp", $"cgleak-cis-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _directories.Add(t);
+        var copy = CgleakProcess.RunTool("sh", "-c", $"mkdir -m 755 '{t}' && cp -a '{Leaking}/.' '{t}' && chmod 0750 '{t}/var/log'");
+        Assert.True(copy.ExitCode == 0, copy.Stderr);
+        int port = AgentProcesses.FreePort();
+        _agents.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", AgentBinary, "--listen", $"127.0.0.1:{port}", "--host-root", t]);
+        AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
+        Assert.Contains("cgleak_memory_cgroups", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+        Assert.Contains("Permission denied", _agents.Get(port, "/status"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Metrics_answer_whatever_the_host_header_says()
     {
         (_, int port) = StartReady("--host-root", Leaking);

@@ -136,6 +136,36 @@ public class ConfinementTests
     }
 
     [Fact]
+    public void A_socket_is_refused_with_a_reason()
+    {
+        using var t = new ScratchTree();
+        string local = t.File("/var/log/messages", "");
+        File.Delete(local);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(local));
+        KernelRead r = t.Host.Read("/var/log/messages");
+        Assert.Equal(ReadOutcome.NotReadable, r.Outcome);
+        Assert.Equal("a socket, not a regular file", r.ErrorText);
+    }
+
+    [Fact]
+    public void A_regular_file_of_a_gibibyte_is_read_at_most_16_MiB()
+    {
+        using var t = new ScratchTree();
+        using (var file = File.OpenWrite(t.File("/proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\n")))
+        {
+            file.SetLength(1L << 30); // sparse: no disk, but read() returns a gibibyte of NULs
+        }
+
+        var clock = Stopwatch.StartNew();
+        KernelRead r = t.Host.Read("/proc/cgroups");
+        Assert.True(r.IsOk, r.ErrorText);
+        Assert.StartsWith("#subsys_name", r.Text, StringComparison.Ordinal);
+        Assert.InRange(r.Text.Length, 1, KernelFile.MaxBytes);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), clock.Elapsed.ToString());
+    }
+
+    [Fact]
     public void A_device_is_never_read_on_the_live_host_either()
     {
         KernelRead r = KernelFile.Read("/dev/zero");

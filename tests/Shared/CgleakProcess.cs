@@ -12,13 +12,12 @@ internal static class CgleakProcess
     /// <summary>The native (AOT) binary users run, built by the repository's launcher (./cgleak) if needed.</summary>
     public static string Native => NativeBinary.Value;
 
+    // The launcher rebuilds only when a source file changed (not for the tests' own build output in src/*/obj):
+    // a build takes minutes, far more on a loaded machine, hence the long wait.
     private static readonly Lazy<string> NativeBinary = new(() =>
     {
-        using Process build = Process.Start(new ProcessStartInfo(Path.Combine(Repo.Root, "cgleak"), "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        build.StandardOutput.ReadToEnd();
-        string errors = build.StandardError.ReadToEnd();
-        build.WaitForExit();
-        return build.ExitCode == 0 ? Path.Combine(Repo.Root, ".cgleak-build", "cgleak") : throw new InvalidOperationException("./cgleak --version: " + errors);
+        Result build = Capture(new ProcessStartInfo(Path.Combine(Repo.Root, "cgleak"), "--version"), TimeSpan.FromMinutes(30));
+        return build.ExitCode == 0 ? Path.Combine(Repo.Root, ".cgleak-build", "cgleak") : throw new InvalidOperationException("./cgleak --version: " + build.Stderr);
     });
 
     /// <summary>Starts cgleak without waiting, for tests that kill it.</summary>
@@ -69,7 +68,9 @@ internal static class CgleakProcess
     public static Result RunTool(string file, params string[] args) => Capture(new ProcessStartInfo(file, args));
 
     /// <summary>Runs a program to its end, reading both streams at once (no pipe fills while the other is read); killed after 60 s.</summary>
-    public static Result Capture(ProcessStartInfo start)
+    public static Result Capture(ProcessStartInfo start) => Capture(start, TimeSpan.FromSeconds(60));
+
+    private static Result Capture(ProcessStartInfo start, TimeSpan patience)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -77,7 +78,7 @@ internal static class CgleakProcess
         using Process p = Process.Start(start)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000))
+        if (!p.WaitForExit(patience))
         {
             p.Kill(entireProcessTree: true);
             throw new TimeoutException(start.FileName + " " + string.Join(' ', start.ArgumentList));

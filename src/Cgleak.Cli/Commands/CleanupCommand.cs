@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cgleak.Cli.Rendering;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;
@@ -33,17 +34,17 @@ public static class CleanupCommand
             Console.Out.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0 ? "cgleak cleanup: nothing left behind." : $"cgleak cleanup: removed {report.Removed.Count}.");
             foreach (string r in report.Removed)
             {
-                Console.Out.WriteLine($"removed  {r}");
+                Console.Out.WriteLine($"removed  {TerminalText.Escape(r)}");
             }
 
             foreach (string l in report.Left)
             {
-                Console.Out.WriteLine($"LEFT     {l}");
+                Console.Out.WriteLine($"LEFT     {TerminalText.Escape(l)}");
             }
 
             foreach (string s in report.Skipped)
             {
-                Console.Out.WriteLine($"skipped  {s}");
+                Console.Out.WriteLine($"skipped  {TerminalText.Escape(s)}");
             }
         }
 

@@ -119,21 +119,22 @@ public static class FixCommand
         }
     }
 
+    /// <summary>What apply or undo did, one line each; paths are the host's (a file name may hold a control byte): escaped.</summary>
     private static void Report(string what, BootChangeResult result, HostRoot host)
     {
         foreach (string m in result.Messages)
         {
-            Console.Out.WriteLine($"cgleak fix {what}: {m}");
+            Console.Out.WriteLine($"cgleak fix {what}: {TerminalText.Escape(m)}");
         }
 
         foreach (ChangedFile f in result.Files)
         {
-            Console.Out.WriteLine($"cgleak fix {what}: changed {f.HostPath} (sha256 {f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
+            Console.Out.WriteLine($"cgleak fix {what}: changed {TerminalText.Escape(f.HostPath)} (sha256 {f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
         }
 
         if (result.BackupDirectory is { } dir)
         {
-            Console.Out.WriteLine($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them");
+            Console.Out.WriteLine(TerminalText.Escape($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them"));
         }
     }
 

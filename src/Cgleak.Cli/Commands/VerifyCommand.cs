@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Host;
@@ -94,7 +95,7 @@ public static class VerifyCommand
             o.WriteLine($"{"kmem",-9} container cgroup (memory.kmem.slabinfo: Input/output error = off)");
             foreach (ContainerCgroupKmem c in containers.Take(50))
             {
-                o.WriteLine($"{c.State.ToString().ToLowerInvariant(),-9} {c.HostPath}   ({c.Evidence})");
+                o.WriteLine($"{c.State.ToString().ToLowerInvariant(),-9} {TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(c.Evidence)})"); // cgroup names are the host's
             }
 
             if (containers.Count > 50)
@@ -106,12 +107,12 @@ public static class VerifyCommand
         o.WriteLine();
         foreach (VerifyItem i in items)
         {
-            o.WriteLine($"[{i.Status.ToUpperInvariant()}] {i.Id}: {i.Summary}");
+            o.WriteLine($"[{i.Status.ToUpperInvariant()}] {i.Id}: {TerminalText.Escape(i.Summary)}");
         }
 
         foreach (string note in canary?.Notes ?? [])
         {
-            o.WriteLine($"       note: {note}");
+            o.WriteLine($"       note: {TerminalText.Escape(note)}");
         }
 
         o.WriteLine();

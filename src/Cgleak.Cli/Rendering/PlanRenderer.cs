@@ -55,14 +55,17 @@ public static class PlanRenderer
 
     /// <summary>
     /// A script a person reviews and runs: set -euo pipefail, every boot step guarded so it is idempotent,
-    /// package steps left as comments, and the reboot behind a prompt.
+    /// package steps left as comments, and the reboot behind a prompt. Text from the host (entry titles, kernel
+    /// versions, file names) reaches it in comments, escaped to one line (<see cref="Comment"/>), in step titles,
+    /// single-quoted, and in commands, quoted by the planners (<see cref="FixPlanner.Word"/>); a command with a
+    /// control character in it is never written as code (<see cref="Code"/>).
     /// </summary>
     public static string Shell(FixPlan plan, string hostLabel)
     {
         var o = new StringBuilder();
         o.Append("#!/usr/bin/env bash\n");
-        o.Append($"# cgleak fix plan for {hostLabel}\n");
-        o.Append($"# {plan.Summary}\n");
+        o.Append(Comment($"cgleak fix plan for {hostLabel}"));
+        o.Append(Comment(plan.Summary));
         o.Append("# Review every step before running it. Steps that install packages are left as comments;\n");
         o.Append("# nothing reboots without asking. Set NODE to this node's Kubernetes name.\n");
         o.Append("set -euo pipefail\n");
@@ -72,11 +75,11 @@ public static class PlanRenderer
         int n = 0;
         foreach (FixStep step in plan.Steps)
         {
-            o.Append($"\nstep {FixPlanner.Quote($"{++n}. {step.Title}")}\n");
-            o.Append($"# why: {OneLine(step.Why)}\n");
+            o.Append($"\nstep {FixPlanner.Quote(TerminalText.Escape($"{++n}. {step.Title}"))}\n");
+            o.Append(Comment($"why: {step.Why}"));
             foreach (string u in step.Undo)
             {
-                o.Append($"# undo: {OneLine(u)}\n");
+                o.Append(Comment($"undo: {u}"));
             }
 
             o.Append(Body(plan, step));
@@ -93,31 +96,31 @@ public static class PlanRenderer
         {
             b.Append("if confirm \"Reboot $NODE now?\"; then\n  systemctl reboot\nelse\n  echo 'not rebooted: the change takes effect at the next boot'\n  exit 0\nfi\n");
         }
-        else if (cmd.StartsWith("yum ", StringComparison.Ordinal) || cmd.StartsWith("apt-get ", StringComparison.Ordinal) || cmd.StartsWith('#'))
+        else if (PackageTools.Any(t => cmd.StartsWith(t, StringComparison.Ordinal)) || cmd.StartsWith('#'))
         {
             foreach (string c in step.Commands)
             {
-                b.Append($"# {c.TrimStart('#', ' ')}\n");
+                b.Append(Comment(c.TrimStart('#', ' ')));
             }
 
             b.Append("echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2\n");
         }
-        else if (step.ByApply && plan.Edit is { } edit && cmd.Contains("--args=", StringComparison.Ordinal))
+        else if (step.ByApply && plan.Edit is { } edit && Plain(edit.TargetKernel) && cmd.Contains("--args=", StringComparison.Ordinal))
         {
-            string image = $"/boot/vmlinuz-{edit.TargetKernel}";
-            b.Append($"if ! grubby --info {image} | grep -q -- {FixPlanner.Quote(edit.Argument)}; then\n  {cmd}\nfi\n");
+            string image = FixPlanner.Word($"/boot/vmlinuz-{edit.TargetKernel}");
+            b.Append($"if ! grubby --info {image} | grep -q -- {FixPlanner.Quote(edit.Argument)}; then\n  {Code(cmd)}fi\n");
             b.Append($"grubby --info {image} | grep -- {FixPlanner.Quote(edit.Argument)}\n");
         }
-        else if (step.ByApply && plan.Edit is { } e2 && cmd.StartsWith("grub2-set-default", StringComparison.Ordinal))
+        else if (step.ByApply && plan.Edit is { } e2 && Plain(e2.NewDefault) && cmd.StartsWith("grub2-set-default", StringComparison.Ordinal))
         {
-            b.Append($"if [[ \"$(grub2-editenv list | sed -n 's/^saved_entry=//p')\" != {FixPlanner.Quote(e2.NewDefault!)} ]]; then\n  {cmd}\nfi\ngrub2-editenv list\n");
+            b.Append($"if [[ \"$(grub2-editenv list | sed -n 's/^saved_entry=//p')\" != {FixPlanner.Quote(e2.NewDefault!)} ]]; then\n  {Code(cmd)}fi\ngrub2-editenv list\n");
         }
-        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal) && cmd.Split(' ')[^1] is { } file)
+        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal) && plan.Edit?.CmdlineFile is { } file && Plain(file))
         {
-            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' {file}; then\n  {cmd}\nfi\n");
+            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' {FixPlanner.Word(file)}; then\n  {Code(cmd)}fi\n");
             foreach (string c in step.Commands.Skip(1))
             {
-                b.Append(c + "\n");
+                b.Append(Code(c));
             }
         }
         else
@@ -125,15 +128,30 @@ public static class PlanRenderer
             foreach (string c in step.Commands)
             {
                 b.Append(c.StartsWith("cgleak verify", StringComparison.Ordinal) || c.StartsWith("grep -o", StringComparison.Ordinal) || c.StartsWith("kubectl uncordon", StringComparison.Ordinal) || c.StartsWith("cgleak doctor", StringComparison.Ordinal)
-                    ? $"# after the reboot: {c}\n"
-                    : c + "\n");
+                    ? Comment($"after the reboot: {c}")
+                    : Code(c));
             }
         }
 
         return b.ToString();
     }
 
-    private static string OneLine(string s) => s.Replace('\n', ' ');
+    /// <summary>Host text the guards of a boot step quote: with a control character, the step is written without a guard (<see cref="Code"/> stops it).</summary>
+    private static bool Plain(string? text) => text is null || !text.Any(char.IsControl);
+
+    /// <summary>How package steps begin (left as comments: packages are installed by a person).</summary>
+    private static readonly string[] PackageTools = ["yum ", "dnf ", "apt-get ", "<package manager> "];
+
+    /// <summary>A comment line: a newline or control byte in host text is shown escaped, so it cannot end the comment.</summary>
+    private static string Comment(string text) => "# " + TerminalText.Escape(text) + "\n";
+
+    /// <summary>
+    /// A line of code. The planners quote every host value in a command; a control character in one (a newline
+    /// would begin a command nobody reviewed) makes it a comment and a stop instead.
+    /// </summary>
+    private static string Code(string command) =>
+        !command.Any(char.IsControl) ? command + "\n"
+            : Comment("not run, it holds a control character: " + command) + "echo 'cgleak: a command of this step holds a control character: review the plan' >&2\nexit 1\n";
 
     public static string Json(FixPlan plan) => JsonSerializer.Serialize(plan, PlanJsonContext.Default.FixPlan);
 }

@@ -48,7 +48,7 @@ public static class BootPlanner
         var list = new List<string> { ListCommand(boot) };
         string defaultsFile = boot.Defaults?["GRUB_DEFAULT"]?.File ?? "/etc/default/grub";
         bool saved = boot.UsesBls || boot.Menu?.Default == "${saved_entry}";
-        list.Add(saved ? $"{tools} list" : $"grep ^GRUB_DEFAULT= {defaultsFile}");
+        list.Add(saved ? $"{tools} list" : $"grep ^GRUB_DEFAULT= {FixPlanner.Word(defaultsFile)}");
         var check = new List<string>
         {
             next is null
@@ -76,9 +76,11 @@ public static class BootPlanner
         BootTooling tooling = boot.Tooling ?? BootTooling.Grubby;
         bool redHat = tooling == BootTooling.Grubby;
         BootStyle style = boot.UsesBls ? BootStyle.GrubbyBls : redHat ? BootStyle.GrubbyGrubCfg : BootStyle.DefaultGrub;
-        string image = $"/boot/vmlinuz-{target.KernelVersion}";
+        // Host values in commands are quoted (FixPlanner.Word): a kernel version or file name is the host's text.
+        string image = FixPlanner.Word($"/boot/vmlinuz-{target.KernelVersion}");
         string menuPath = boot.MenuFile?.HostPath ?? "/boot/grub2/grub.cfg";
-        string regenerate = BootTools.Regenerate(tooling, menuPath);
+        string menu = FixPlanner.Word(menuPath);
+        string regenerate = BootTools.Regenerate(tooling, menu);
         string editenv = BootTools.EditEnv(tooling);
         GrubSetting? cmdline = boot.Defaults?["GRUB_CMDLINE_LINUX"];
         string? cmdlineFile = cmdline?.File ?? boot.DefaultGrub?.HostPath;
@@ -170,7 +172,7 @@ public static class BootPlanner
         {
             files.Add(cmdlineFile);
             var commands = new List<string> { AddToCmdline(cmdline, cmdlineFile) };
-            var undo = new List<string> { $"sed -i 's/{Arg} //' {cmdlineFile}" };
+            var undo = new List<string> { $"sed -i 's/{Arg} //' {FixPlanner.Word(cmdlineFile)}" };
             if (style == BootStyle.DefaultGrub)
             {
                 commands.Add(regenerate);
@@ -194,8 +196,8 @@ public static class BootPlanner
                           + $"argument is lost when the menu is regenerated{Changes([cmdlineFile])}",
                 commands,
                 [
-                    $"grep ^GRUB_CMDLINE_LINUX= {cmdlineFile}",
-                    style == BootStyle.DefaultGrub ? $"grep -c {Arg} {menuPath}" : $"grep -c {Arg} {cmdlineFile}",
+                    $"grep ^GRUB_CMDLINE_LINUX= {FixPlanner.Word(cmdlineFile)}",
+                    style == BootStyle.DefaultGrub ? $"grep -c {Arg} {menu}" : $"grep -c {Arg} {FixPlanner.Word(cmdlineFile)}",
                 ],
                 undo, ByApply: true));
         }
@@ -219,9 +221,9 @@ public static class BootPlanner
                 $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
                 + $"{menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
-                [$"grep ^GRUB_DEFAULT= {file}", $"grep '^set default=' {menuPath}"],
+                [$"grep ^GRUB_DEFAULT= {FixPlanner.Word(file)}", $"grep '^set default=' {menu}"],
                 [
-                    current is null ? $"sed -i '/^GRUB_DEFAULT=/d' {file}" : SetLine("GRUB_DEFAULT", current.Raw, file),
+                    current is null ? $"sed -i '/^GRUB_DEFAULT=/d' {FixPlanner.Word(file)}" : SetLine("GRUB_DEFAULT", current.Raw, file),
                     regenerate,
                 ],
                 ByApply: true));
@@ -258,16 +260,16 @@ public static class BootPlanner
             : "awk -F\"[\\\"']\" '/^(menuentry|submenu) /{n=t++; s=($1==\"submenu \"); i=0; "
               + "print n \" : \" $2 (s ? \" >\" : \"\")} "
               + "/^[[:space:]]+menuentry /{if (s) print \"  \" n \">\" i++ \" : \" $2}' "
-              + (boot.MenuFile?.HostPath ?? "/boot/grub2/grub.cfg");
+              + FixPlanner.Word(boot.MenuFile?.HostPath ?? "/boot/grub2/grub.cfg");
 
     private static string AddToCmdline(GrubSetting? setting, string file) =>
-        setting is null ? $"echo {FixPlanner.Quote($"GRUB_CMDLINE_LINUX=\"{Arg}\"")} >> {file}"
-        : setting.Raw.StartsWith('"') ? $"sed -i 's/^GRUB_CMDLINE_LINUX=\"/&{Arg} /' {file}"
+        setting is null ? $"echo {FixPlanner.Quote($"GRUB_CMDLINE_LINUX=\"{Arg}\"")} >> {FixPlanner.Word(file)}"
+        : setting.Raw.StartsWith('"') ? $"sed -i 's/^GRUB_CMDLINE_LINUX=\"/&{Arg} /' {FixPlanner.Word(file)}"
         : SetLine("GRUB_CMDLINE_LINUX", ShellDoubleQuote((Arg + " " + setting.Value).Trim()), file);
 
     /// <summary>sed that replaces the KEY= line with KEY=RAW, quoted for the shell and for sed.</summary>
     internal static string SetLine(string key, string raw, string file) =>
-        $"sed -i {FixPlanner.Quote($"s/^{key}=.*/{key}={SedEscape(raw)}/")} {file}";
+        $"sed -i {FixPlanner.Quote($"s/^{key}=.*/{key}={SedEscape(raw)}/")} {FixPlanner.Word(file)}";
 
     private static string SedEscape(string s) =>
         s.Replace("\\", "\\\\", StringComparison.Ordinal)

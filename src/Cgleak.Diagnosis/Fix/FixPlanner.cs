@@ -137,4 +137,11 @@ public static class FixPlanner
 
     /// <summary>Single-quotes for the shell: 'it'\''s'.</summary>
     public static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// A value from the host (a file name, a kernel version in an image path) as one shell word: as it is when the
+    /// shell takes every character of it literally (/boot/vmlinuz-3.10.0-1160.el7.x86_64), else single-quoted, so
+    /// "$(...)", backticks, ";" or a space in a host's file names never run as commands.
+    /// </summary>
+    public static string Word(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+,:=@%".Contains(c, StringComparison.Ordinal)) ? s : Quote(s);
 }
