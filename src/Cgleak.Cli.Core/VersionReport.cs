@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
@@ -28,7 +29,7 @@ public static partial class VersionReport
         VersionOption version = root.Options.OfType<VersionOption>().Single();
         var verbose = new Option<bool>("--verbose")
         {
-            Description = "With --version: also the glibc, OpenSSL and .NET runtime built into this binary.",
+            Description = Messages.Get("help.versionreport.verbose"),
         };
         root.Options.Add(verbose);
         version.Validators.Clear();

@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using Cgleak.Lab;
 
@@ -10,7 +11,7 @@ public static class LabOptions
 
     public static Option<string> StateDir() => new("--state-dir")
     {
-        Description = "Where writing commands journal what they create, so `cgleak cleanup` can finish a killed run.",
+        Description = Messages.Get("help.laboptions"),
         DefaultValueFactory = _ => DefaultStateDirectory,
         HelpName = "DIR",
     };

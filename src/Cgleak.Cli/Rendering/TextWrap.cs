@@ -47,10 +47,11 @@ public static class TextWrap
         int used = DisplayWidth(first);
         int prefixWidth = used;
         bool empty = true;
-        foreach (string word in Words(text))
+        foreach ((string word, bool spaced) in Words(text))
         {
             int w = DisplayWidth(word);
-            bool joinsWithoutSpace = !empty && (IsWide(word[0]) || IsWide(line[^1]));
+            // Chinese characters join without a space; a space the text has (between Chinese and Latin words) stays.
+            bool joinsWithoutSpace = !empty && !spaced;
             int needed = empty ? w : w + (joinsWithoutSpace ? 0 : 1);
             if (!empty && used + needed > width)
             {
@@ -93,8 +94,11 @@ public static class TextWrap
         return width;
     }
 
-    /// <summary>Words split at spaces; a run of wide (CJK) characters splits into single characters, which may break anywhere.</summary>
-    private static IEnumerable<string> Words(string text)
+    /// <summary>
+    /// Words split at spaces, each with whether a space came before it; a run of wide (CJK) characters splits
+    /// into single characters, which may break anywhere.
+    /// </summary>
+    private static IEnumerable<(string Word, bool Spaced)> Words(string text)
     {
         foreach (string token in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -103,9 +107,24 @@ public static class TextWrap
             {
                 if (IsWide(token[i]))
                 {
+                    if (i > start && IsClosingPunctuation(token[i]))
+                    {
+                        // "nokmem）：" stays one word: a line never starts with closing punctuation.
+                        int close = i;
+                        while (close < token.Length && IsClosingPunctuation(token[close]))
+                        {
+                            close++;
+                        }
+
+                        yield return (token[start..close], start == 0);
+                        start = close;
+                        i = close - 1;
+                        continue;
+                    }
+
                     if (i > start)
                     {
-                        yield return token[start..i];
+                        yield return (token[start..i], start == 0);
                     }
 
                     // Closing punctuation stays with the character before it, as Chinese typesetting keeps it.
@@ -115,7 +134,7 @@ public static class TextWrap
                         end++;
                     }
 
-                    yield return token[i..end];
+                    yield return (token[i..end], i == 0);
                     start = end;
                     i = end - 1;
                 }
@@ -123,7 +142,7 @@ public static class TextWrap
 
             if (start < token.Length)
             {
-                yield return token[start..];
+                yield return (token[start..], start == 0);
             }
         }
     }

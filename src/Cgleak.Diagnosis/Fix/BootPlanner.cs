@@ -2,6 +2,7 @@ using System.Globalization;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Parsing;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Fix;
 
@@ -60,8 +61,7 @@ public static class BootPlanner
         }
 
         var step = new FixStep(
-            "List the boot entries and find the one that boots next",
-            "the runbook's 4.2: adding the argument to an entry that does not boot changes nothing",
+            new Message("plan.boot.list"), new Message("plan.boot.list.why"),
             list, check, [], ByApply: false);
         return new BootDecision(entries, next?.Index, next, target, step);
     }
@@ -109,7 +109,7 @@ public static class BootPlanner
 
             files.AddRange(canApply ? [boot.GrubEnvFile!.HostPath] : []);
             steps.Add(new FixStep(
-                $"Make entry {target.Number} ({target.Title}) the default",
+                new Message("plan.boot.make-default", target.Number, target.Title),
                 $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
                 + $"GRUB boots saved_entry ({boot.Next.Source}){Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])}",
                 [set],
@@ -138,7 +138,7 @@ public static class BootPlanner
             string updated = old.Length == 0 ? Arg : old.TrimEnd() + " " + Arg;
             files.Add(boot.GrubEnvFile!.HostPath);
             steps.Add(new FixStep(
-                $"Add {Arg} to kernelopts in {boot.GrubEnvFile.HostPath}",
+                new Message("plan.boot.kernelopts", Arg, boot.GrubEnvFile.HostPath),
                 $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
                 + $"{Path.GetFileName(target.File)} reads its arguments from $kernelopts, so the argument goes there, "
                 + "as grubby --update-kernel=ALL does (writing it into the entry would cut the entry off "
@@ -152,7 +152,7 @@ public static class BootPlanner
         {
             files.Add(target.File);
             steps.Add(new FixStep(
-                $"Add {Arg} to {image}",
+                new Message("plan.boot.add", Arg, image),
                 $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
                 + $"grubby edits {target.File}{Changes([target.File])}",
                 [$"grubby --args={Arg} --update-kernel {image}"],
@@ -178,8 +178,8 @@ public static class BootPlanner
 
             steps.Add(new FixStep(
                 style == BootStyle.DefaultGrub
-                    ? $"Add {Arg} to GRUB_CMDLINE_LINUX and regenerate {menuPath}"
-                    : $"Keep {Arg} in GRUB_CMDLINE_LINUX",
+                    ? new Message("plan.boot.cmdline-regenerate", Arg, menuPath)
+                    : new Message("plan.boot.cmdline-keep", Arg),
                 style == BootStyle.DefaultGrub
                     ? $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
                       + $"update-grub writes GRUB_CMDLINE_LINUX into every linux line{Changes([cmdlineFile, menuPath])}"
@@ -213,7 +213,7 @@ public static class BootPlanner
             string raw = ShellDoubleQuote(newDefault!);
             files.AddRange([file, menuPath]);
             steps.Add(new FixStep(
-                $"Make entry {target.Number} ({target.Title}) the default",
+                new Message("plan.boot.make-default", target.Number, target.Title),
                 $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
                 + $"{menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
