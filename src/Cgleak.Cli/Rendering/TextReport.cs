@@ -38,7 +38,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         Fact(T("doctor.fact.cmdline"), f.Cmdline?.Value.Text ?? unknown);
         MemcgCounts c = r.Counts;
         Fact(T("doctor.fact.memcgs"), T("doctor.memcgs", c.Limit, N(c.Reported), N(c.Live), N(c.Dying), N(c.IdsInUse))
-            + (c.IdsInUseRatio is { } ratio ? $" ({ratio:P1})" : ""));
+            + (c.IdsInUseRatio is { } ratio ? T("doctor.ratio", ratio) : ""));
         KmemCounts kmem = f.Tree?.Kmem ?? KmemCounts.Of([]);
         Fact(T("doctor.fact.kmem"), f.Layout.Memory == MemoryHierarchy.V1
             ? T("doctor.kmem", kmem.Checked, kmem.Active)
@@ -109,9 +109,9 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         string rule = new('-', Math.Min(width, 78));
         output.WriteLine(Dim(rule));
         output.WriteLine($"{Indent}{T("doctor.headline", Paint(VerdictColour(r.Verdict), VerdictWord(r.Verdict)), Headline(r.Verdict))}");
-        // The labels padded to one width, so that continuation lines line up in either language.
         string[] labels = [T("doctor.box.why"), T("doctor.box.ids"), T("doctor.box.next")];
-        int labelWidth = labels.Max(TextWrap.DisplayWidth) + 1;
+        // The labels padded to one width; a space after an ASCII colon ("Next: "), none after a full-width one ("下一步：").
+        int labelWidth = labels.Max(l => TextWrap.DisplayWidth(l) + (char.IsAscii(l[^1]) ? 1 : 0));
         string Label(int i) => labels[i] + new string(' ', labelWidth - TextWrap.DisplayWidth(labels[i]));
         if (r.Verdict != Verdict.Ok)
         {
@@ -185,11 +185,11 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         return concerned.Count > 2 ? T("doctor.why.and-more", why, concerned.Count - 2) : T("doctor.why.reason", why);
     }
 
-    /// <summary>A summary's statement of fact: the text before its first ": ", " (", "; " or ". " (in Chinese "：", "（", "；", "。").</summary>
+    /// <summary>A summary's statement of fact: the text before its first ": ", " (", "; " or ". " (in Chinese "：", "；", "。").</summary>
     internal static string FirstClause(string summary)
     {
         int end = summary.Length;
-        foreach (string stop in new[] { ": ", " (", "; ", ". ", "：", "（", "；", "。" })
+        foreach (string stop in new[] { ": ", " (", "; ", ". ", "：", "；", "。" })
         {
             int at = summary.IndexOf(stop, StringComparison.Ordinal);
             if (at > 0 && at < end)
@@ -233,7 +233,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
         if (x.Name == "runc" && RuncCheck.InferFromContainerd(facts) is { } inferred)
         {
-            return T("doctor.component.inferred", inferred.Version, inferred.From);
+            return T("doctor.component.inferred", inferred.Version, inferred.From.In(_language));
         }
 
         return T(x.BinaryPath is null ? "doctor.component.not-found" : "doctor.component.version-unknown", x.Name);

@@ -107,6 +107,18 @@ public static class TextWrap
             {
                 if (IsWide(token[i]))
                 {
+                    if (IsOpeningPunctuation(token[i]))
+                    {
+                        // "（C2）" stays one word: a line never ends with opening punctuation.
+                        if (i > start && !IsOpeningPunctuation(token[i - 1]))
+                        {
+                            yield return (token[start..i], start == 0);
+                            start = i;
+                        }
+
+                        continue;
+                    }
+
                     if (i > start && IsClosingPunctuation(token[i]))
                     {
                         // "nokmem）：" stays one word: a line never starts with closing punctuation.
@@ -122,9 +134,11 @@ public static class TextWrap
                         continue;
                     }
 
-                    if (i > start)
+                    bool opened = i > start && token[start..i].All(IsOpeningPunctuation);
+                    if (i > start && !opened)
                     {
                         yield return (token[start..i], start == 0);
+                        start = i;
                     }
 
                     // Closing punctuation stays with the character before it, as Chinese typesetting keeps it.
@@ -134,7 +148,7 @@ public static class TextWrap
                         end++;
                     }
 
-                    yield return (token[i..end], i == 0);
+                    yield return (token[start..end], start == 0);
                     start = end;
                     i = end - 1;
                 }
@@ -146,6 +160,8 @@ public static class TextWrap
             }
         }
     }
+
+    private static bool IsOpeningPunctuation(char c) => c is '（' or '「' or '《' or '“';
 
     private static bool IsClosingPunctuation(char c) => c is '，' or '。' or '；' or '：' or '、' or '）' or '」' or '》' or '！' or '？';
 

@@ -88,7 +88,7 @@ public sealed class RuncCheck : ICheck
     /// that containerd's release pins stands in for it (D8, D10). Pins before rc6 are rc5-era commits.
     /// The report's header shows the same, so header and check agree.
     /// </summary>
-    public static (ComponentVersion Version, string From)? InferFromContainerd(HostFacts facts)
+    public static (ComponentVersion Version, Message From)? InferFromContainerd(HostFacts facts)
     {
         if (facts.Component("containerd")?.VersionText is not { } text
             || ComponentVersion.Find(text) is not { } containerd
@@ -97,7 +97,7 @@ public sealed class RuncCheck : ICheck
             return null;
         }
 
-        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), $"containerd {containerd}, which pins runc {pin.Runc}");
+        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), new Message("runc.inferred-from", containerd, pin.Runc));
     }
 
     internal static string Describe(KmemBehaviour b) => b switch
