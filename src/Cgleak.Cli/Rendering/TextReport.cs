@@ -185,11 +185,11 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         return concerned.Count > 2 ? T("doctor.why.and-more", why, concerned.Count - 2) : T("doctor.why.reason", why);
     }
 
-    /// <summary>A summary's statement of fact: the text before its first ": ", " (", "; " or ". " (in Chinese "：", "；", "。").</summary>
+    /// <summary>A summary's statement of fact: the text before its first ": ", " (", "; " or ". " (in Chinese "：", "（", "；", "。").</summary>
     internal static string FirstClause(string summary)
     {
         int end = summary.Length;
-        foreach (string stop in new[] { ": ", " (", "; ", ". ", "：", "；", "。" })
+        foreach (string stop in new[] { ": ", " (", "; ", ". ", "：", "（", "；", "。" })
         {
             int at = summary.IndexOf(stop, StringComparison.Ordinal);
             if (at > 0 && at < end)

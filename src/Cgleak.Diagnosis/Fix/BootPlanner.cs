@@ -68,7 +68,7 @@ public static class BootPlanner
 
     /// <summary>The steps that make the target the default and give it the argument; the edit apply makes.</summary>
     public static (List<FixStep> Steps, BootEdit Edit) Steps(
-        BootConfig boot, BootDecision d, string why, List<string> problems)
+        BootConfig boot, BootDecision d, Message why, List<string> problems)
     {
         BootMenuEntry target = d.Target ?? throw new ArgumentException("no target entry", nameof(d));
         var steps = new List<FixStep>();
@@ -153,8 +153,7 @@ public static class BootPlanner
             files.Add(target.File);
             steps.Add(new FixStep(
                 new Message("plan.boot.add", Arg, image),
-                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
-                + $"grubby edits {target.File}{Changes([target.File])}",
+                new Message("plan.boot.add.why", why, target.KernelVersion, family, target.File, Changes([target.File])),
                 [$"grubby --args={Arg} --update-kernel {image}"],
                 [$"grubby --info {image} | grep {Arg}"],
                 [$"grubby --remove-args={Arg} --update-kernel {image}"], ByApply: true));
@@ -181,15 +180,10 @@ public static class BootPlanner
                     ? new Message("plan.boot.cmdline-regenerate", Arg, menuPath)
                     : new Message("plan.boot.cmdline-keep", Arg),
                 style == BootStyle.DefaultGrub
-                    ? $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
-                      + $"update-grub writes GRUB_CMDLINE_LINUX into every linux line{Changes([cmdlineFile, menuPath])}"
+                    ? new Message("plan.boot.regenerate.why", why, target.KernelVersion, family, Changes([cmdlineFile, menuPath]))
                     : boot.UsesBls
-                        ? "grub2-mkconfig sets kernelopts from GRUB_CMDLINE_LINUX when grubenv has none, "
-                          + "and kernels installed later take their arguments from it: without it there the "
-                          + $"argument can be lost{Changes([cmdlineFile])}"
-                        : $"{regenerate.Split(' ')[0]} rebuilds the entries from GRUB_CMDLINE_LINUX: "
-                          + "without it there the "
-                          + $"argument is lost when the menu is regenerated{Changes([cmdlineFile])}",
+                        ? new Message("plan.boot.keep-bls.why", Changes([cmdlineFile]))
+                        : new Message("plan.boot.keep.why", regenerate.Split(' ')[0], Changes([cmdlineFile])),
                 commands,
                 [
                     $"grep ^GRUB_CMDLINE_LINUX= {cmdlineFile}",
@@ -277,8 +271,8 @@ public static class BootPlanner
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("$", "\\$", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal) + "\"";
 
-    private static string Changes(IEnumerable<string> files) =>
-        $" (changes: {string.Join(", ", files.Distinct(StringComparer.Ordinal))})";
+    private static Message Changes(IEnumerable<string> files) =>
+        new("plan.changes", string.Join(", ", files.Distinct(StringComparer.Ordinal)));
 
     internal static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;

@@ -98,7 +98,7 @@ public static class FixPlanner
         }
 
         BootMenuEntry target = decision.Target;
-        (List<FixStep> bootSteps, BootEdit edit) = BootPlanner.Steps(boot, decision, why.ToString(), problems);
+        (List<FixStep> bootSteps, BootEdit edit) = BootPlanner.Steps(boot, decision, why, problems);
         steps.AddRange(bootSteps);
         AddRebootAndVerify(steps, request, $"grep -o {Arg} /proc/cmdline");
         bool moves = edit.NewDefault is not null || decision.NextEntry != target;
