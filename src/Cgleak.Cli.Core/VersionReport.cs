@@ -1,9 +1,9 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Cli;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis;
 

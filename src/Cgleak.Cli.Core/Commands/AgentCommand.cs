@@ -1,9 +1,9 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using Cgleak.Agent;
 using Cgleak.Agent.Kubernetes;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,8 +1,8 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Text;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 

@@ -1,6 +1,6 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Text.Json;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;

@@ -1,7 +1,7 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 

@@ -2,10 +2,10 @@ using System.CommandLine;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
 using Cgleak.Lab.Boot;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 

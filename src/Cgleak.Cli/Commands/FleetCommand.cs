@@ -1,6 +1,6 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Fleet;
 using Cgleak.Fleet.Kubernetes;
 using Cgleak.Fleet.Prometheus;

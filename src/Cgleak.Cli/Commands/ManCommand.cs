@@ -1,6 +1,6 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using Cgleak.Cli.Docs;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 

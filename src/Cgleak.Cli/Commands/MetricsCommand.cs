@@ -1,9 +1,9 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Diagnostics;
 using Cgleak.Agent;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 
 namespace Cgleak.Cli.Commands;

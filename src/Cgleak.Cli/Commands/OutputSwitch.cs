@@ -1,5 +1,5 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 

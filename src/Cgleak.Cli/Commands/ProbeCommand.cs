@@ -1,7 +1,7 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 using Spectre.Console;
 

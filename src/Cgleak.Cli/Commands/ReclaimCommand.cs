@@ -1,9 +1,9 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Globalization;
-using Cgleak.Cli.Rendering;
 using System.Text.Json;
+using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 using Cgleak.Lab;

@@ -1,8 +1,8 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;

@@ -1,11 +1,11 @@
-using Cgleak.Diagnosis.Text;
 using System.CommandLine;
 using System.Text.Json;
+using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Cgroups;
-using Cgleak.Cli.Rendering;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;

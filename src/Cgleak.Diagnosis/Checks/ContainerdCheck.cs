@@ -1,7 +1,7 @@
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Parsing;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Checks;
 

@@ -1,5 +1,5 @@
-using Cgleak.Host.Cgroups;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Host.Cgroups;
 
 namespace Cgleak.Diagnosis.Checks;
 

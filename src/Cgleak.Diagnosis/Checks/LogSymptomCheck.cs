@@ -1,5 +1,5 @@
-using Cgleak.Host.Logs;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Host.Logs;
 
 namespace Cgleak.Diagnosis.Checks;
 

@@ -1,8 +1,8 @@
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Checks;
 

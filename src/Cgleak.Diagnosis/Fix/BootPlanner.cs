@@ -1,8 +1,8 @@
 using System.Globalization;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Parsing;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Fix;
 

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Parsing;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Fix;
 

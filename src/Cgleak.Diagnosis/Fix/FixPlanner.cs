@@ -1,9 +1,9 @@
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Parsing;
-using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Fix;
 

@@ -1,5 +1,5 @@
-using Cgleak.Host.Parsing;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Knowledge;
 

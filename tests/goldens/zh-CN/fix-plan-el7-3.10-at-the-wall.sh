@@ -14,7 +14,7 @@ awk -F"[\"']" '/^(menuentry|submenu) /{n=t++; s=($1=="submenu "); i=0; print n "
 grub2-editenv list
 
 step '2. 给 /boot/vmlinuz-3.10.0-1160.el7.x86_64 加上内核参数 cgroup.memory=nokmem'
-# 原因：to stop the memory cgroup ID leak (runtime.containerd, kubelet.kmem, logs.symptom); 3.10.0-1160.el7.x86_64 honours it (kernel.nokmem-arg, L5); grubby edits /boot/grub2/grub.cfg (changes: /boot/grub2/grub.cfg)
+# 原因：以消除 memory cgroup ID 泄漏（runtime.containerd, kubelet.kmem, logs.symptom）；3.10.0-1160.el7.x86_64 支持该参数（kernel.nokmem-arg，L5）；由 grubby 修改 /boot/grub2/grub.cfg（修改：/boot/grub2/grub.cfg）
 # 撤销：grubby --remove-args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64
 if ! grubby --info /boot/vmlinuz-3.10.0-1160.el7.x86_64 | grep -q -- 'cgroup.memory=nokmem'; then
   grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64
@@ -22,7 +22,7 @@ fi
 grubby --info /boot/vmlinuz-3.10.0-1160.el7.x86_64 | grep -- 'cgroup.memory=nokmem'
 
 step '3. 在 GRUB_CMDLINE_LINUX 中也保留 cgroup.memory=nokmem'
-# 原因：grub2-mkconfig rebuilds the entries from GRUB_CMDLINE_LINUX: without it there the argument is lost when the menu is regenerated (changes: /etc/default/grub)
+# 原因：grub2-mkconfig 会根据 GRUB_CMDLINE_LINUX 重建启动项：不写在这里，重新生成菜单时参数就会丢失（修改：/etc/default/grub）
 # 撤销：sed -i 's/cgroup.memory=nokmem //' /etc/default/grub
 if ! grep -q '^GRUB_CMDLINE_LINUX=.*cgroup.memory=nokmem' /etc/default/grub; then
   sed -i 's/^GRUB_CMDLINE_LINUX="/&cgroup.memory=nokmem /' /etc/default/grub

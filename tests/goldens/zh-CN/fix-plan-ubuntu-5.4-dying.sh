@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cgleak fix plan：主机目录 ubuntu-5.4-dying
-# 这里不需要通过修改内核或组件来阻止泄漏；节点状态为 at-risk（依据：memcg.dying）：下面的步骤可以消除风险。
+# 这里没有需要靠修改内核或组件来阻止的泄漏；节点状态为 at-risk（依据：memcg.dying）：下面的步骤可以消除风险。
 # 运行前请逐步审阅。安装软件包的步骤保留为注释；
 # 不经确认不会重启。请把 NODE 设为本节点在 Kubernetes 中的名字。
 set -euo pipefail
