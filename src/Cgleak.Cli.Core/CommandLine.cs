@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli;
 
@@ -10,6 +11,7 @@ public static class CommandLine
     /// <param name="expected">Maps the program's own expected failures (not <see cref="UserFacingException"/>) to an exit code; null: a bug.</param>
     public static int Run(RootCommand root, string[] args, string program, Func<Exception, int?>? expected = null)
     {
+        root.Options.Add(LanguageOption.Create());
         if (args.Length == 0)
         {
             // The program alone: what it can do, as git and kubectl answer.
@@ -24,7 +26,7 @@ public static class CommandLine
                 Console.Error.WriteLine($"{program}: {line}");
             }
 
-            Console.Error.WriteLine($"Run '{ParseErrors.CommandPath(parsed, program)} --help' for usage.");
+            Console.Error.WriteLine(Messages.Get("error.see-help", ParseErrors.CommandPath(parsed, program)));
             return ExitCodes.Usage;
         }
 
@@ -40,7 +42,7 @@ public static class CommandLine
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"{program}: interrupted; what this run created was removed");
+            Console.Error.WriteLine($"{program}: {Messages.Get("error.interrupted")}");
             return ExitCodes.Interrupted;
         }
         catch (Exception e) when (expected?.Invoke(e) is { } code)
@@ -56,7 +58,7 @@ public static class CommandLine
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"{program}: internal error: {e.GetType().Name}: {TerminalText.Escape(e.Message)} (this is a bug; CGLEAK_DEBUG=1 shows where)");
+            Console.Error.WriteLine($"{program}: {Messages.Get("error.internal", e.GetType().Name, TerminalText.Escape(e.Message))}");
             if (Environment.GetEnvironmentVariable("CGLEAK_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli;
 
@@ -28,19 +29,19 @@ public static partial class ParseErrors
             {
                 string token = u.Groups["token"].Value;
                 bool looksLikeCommand = !token.StartsWith('-') && parsed.CommandResult.Command.Subcommands.Count > 0;
-                string what = token.StartsWith('-') ? "an option" : looksLikeCommand ? "a command" : "an argument";
+                string what = Messages.Get(token.StartsWith('-') ? "error.what.option" : looksLikeCommand ? "error.what.command" : "error.what.argument");
                 string of = parsed.CommandResult.Command is RootCommand ? program : $"'{CommandPath(parsed, program)}'";
                 string hint = suggestions.Count > 0 && !saidUnmatched
-                    ? $" Did you mean {string.Join(" or ", suggestions.Select(x => $"'{x}'"))}?"
+                    ? Messages.Get("error.did-you-mean", string.Join(Messages.Get("error.or"), suggestions.Select(x => $"'{x}'")))
                     : "";
                 saidUnmatched = true;
-                yield return $"'{token}' is not {what} of {of}.{hint}";
+                yield return Messages.Get("error.not-a", token, what, of, hint);
                 continue;
             }
 
             if (CannotParse().Match(error.Message) is { Success: true } p)
             {
-                yield return $"{p.Groups["option"].Value}: {Expected(p.Groups["type"].Value)}, got '{p.Groups["value"].Value}'";
+                yield return Messages.Get("error.cannot-parse", p.Groups["option"].Value, Expected(p.Groups["type"].Value), p.Groups["value"].Value);
                 continue;
             }
 
@@ -81,14 +82,14 @@ public static partial class ParseErrors
         return at < 0 ? [] : lines[(at + 1)..].Where(l => !l.Contains(' ', StringComparison.Ordinal)).ToList();
     }
 
-    private static string Expected(string type) => type switch
+    private static string Expected(string type) => Messages.Get(type switch
     {
-        "System.Int32" or "System.Int64" or "System.UInt32" or "System.UInt64" => "a whole number",
-        "System.Double" or "System.Decimal" or "System.Single" => "a number",
-        "System.TimeSpan" => "a duration",
-        "System.Boolean" => "true or false",
-        _ => "a value of another form (see --help)",
-    };
+        "System.Int32" or "System.Int64" or "System.UInt32" or "System.UInt64" => "error.expected.whole-number",
+        "System.Double" or "System.Decimal" or "System.Single" => "error.expected.number",
+        "System.TimeSpan" => "error.expected.duration",
+        "System.Boolean" => "error.expected.boolean",
+        _ => "error.expected.other",
+    });
 
     [GeneratedRegex("^Required command was not provided")]
     private static partial Regex RequiredCommand();

@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Cli;
@@ -28,7 +29,7 @@ public static partial class VersionReport
         VersionOption version = root.Options.OfType<VersionOption>().Single();
         var verbose = new Option<bool>("--verbose")
         {
-            Description = "With --version: also the glibc, OpenSSL and .NET runtime built into this binary.",
+            Description = Messages.Get("help.versionreport.verbose"),
         };
         root.Options.Add(verbose);
         version.Validators.Clear();

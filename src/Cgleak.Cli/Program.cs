@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Cgleak.Cli;
 using Cgleak.Cli.Commands;
+using Cgleak.Diagnosis.Text;
 
 // Program only assembles commands; each command binds its arguments into one record and calls its handler.
 if (args is ["agent", ..] && AgentProgram.Beside() is { } agent)
@@ -8,7 +9,9 @@ if (args is ["agent", ..] && AgentProgram.Beside() is { } agent)
     return AgentProgram.Exec(agent, args[1..]);
 }
 
-var root = new RootCommand("cgleak: finds, measures and fixes memory cgroup leaks (dying memcgs, the 65535 ID limit) on Linux and Kubernetes nodes.")
+LanguageOption.Choose(args); // before the commands are built: their help is written in it
+
+var root = new RootCommand(Messages.Get("help.cgleak"))
 {
     DoctorCommand.Create(),
     ProbeCommand.Create(),

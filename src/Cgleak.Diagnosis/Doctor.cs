@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 
@@ -20,54 +21,54 @@ public static class Doctor
     {
         var findings = new Findings(facts);
         var results = CheckCatalog.All.Select(c => RunSafely(c, findings)).ToList();
-        (Verdict verdict, string reason) = Decide(findings, results);
-        return new DoctorReport(facts, findings.Kernel, findings.Counts, results, verdict, reason, TimeSpan.Zero);
+        (Verdict verdict, Message reason) = Decide(findings, results);
+        return new DoctorReport(facts, findings.Kernel, findings.Counts, results, verdict, reason.ToString(), TimeSpan.Zero) { VerdictSaid = reason };
     }
 
     /// <summary>
     /// Affected or at-risk as soon as one check says so; otherwise unknown when the essentials (the kernel
     /// release, and the memory controller's counts where there is one) could not be read; otherwise ok.
     /// </summary>
-    internal static (Verdict, string) Decide(Findings f, IReadOnlyList<CheckResult> results)
+    internal static (Verdict, Message) Decide(Findings f, IReadOnlyList<CheckResult> results)
     {
         var affected = results.Where(r => r.Concern == Concern.Affected).Select(r => r.Id).ToList();
         if (affected.Count > 0)
         {
-            return (Verdict.Affected, "affected by " + string.Join(", ", affected));
+            return (Verdict.Affected, new Message("verdict.affected-by", string.Join(", ", affected)));
         }
 
         var atRisk = results.Where(r => r.Concern == Concern.AtRisk).Select(r => r.Id).ToList();
         if (atRisk.Count > 0)
         {
-            return (Verdict.AtRisk, "at risk from " + string.Join(", ", atRisk));
+            return (Verdict.AtRisk, new Message("verdict.at-risk-from", string.Join(", ", atRisk)));
         }
 
-        var missing = new List<string>();
+        var missing = new List<Message>();
         if (f.Kernel is null)
         {
-            missing.Add("the kernel release");
+            missing.Add(new Message("verdict.missing.kernel"));
         }
 
         bool memoryExpected = f.Facts.MemoryRow is not null || f.Facts.Layout.MemoryMountPoint is not null
             || f.Facts.Problems.Any(p => p.Path == "/proc/cgroups");
         if (memoryExpected && (f.Counts.Reported is null || f.Counts.Live is null))
         {
-            missing.Add("the memory cgroup counts");
+            missing.Add(new Message("verdict.missing.counts"));
         }
 
         if (f.Facts.LayoutSource is null)
         {
-            missing.Add("the cgroup layout");
+            missing.Add(new Message("verdict.missing.layout"));
         }
 
         if (results.Any(r => r.Status == CheckStatus.Error))
         {
-            missing.Add("checks that failed: " + string.Join(", ", results.Where(r => r.Status == CheckStatus.Error).Select(r => r.Id)));
+            missing.Add(new Message("verdict.missing.failed-checks", string.Join(", ", results.Where(r => r.Status == CheckStatus.Error).Select(r => r.Id))));
         }
 
         return missing.Count > 0
-            ? (Verdict.Unknown, "could not read " + string.Join("; ", missing))
-            : (Verdict.Ok, f.Facts.Layout.MemoryMountPoint is null ? "no memory controller: no memory cgroups to leak" : "no leak and no risk found");
+            ? (Verdict.Unknown, new Message("verdict.could-not-read", Message.Joined("list.semicolon", missing)))
+            : (Verdict.Ok, new Message(f.Facts.Layout.MemoryMountPoint is null ? "verdict.no-memory-controller" : "verdict.no-leak"));
     }
 
     private static CheckResult RunSafely(ICheck check, Findings findings)
@@ -80,7 +81,7 @@ public static class Doctor
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return new CheckResult(check.Id, check.Title, CheckStatus.Error, $"The check failed: {e.GetType().Name}: {e.Message}", [], [])
+            return new CheckResult(check.Id, check.Title, CheckStatus.Error, new Message("check.crashed", e.GetType().Name, e.Message), [], [])
             {
                 Role = check.Role,
             };

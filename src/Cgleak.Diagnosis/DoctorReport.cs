@@ -1,5 +1,6 @@
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Facts;
 
 namespace Cgleak.Diagnosis;
@@ -12,4 +13,8 @@ public sealed record DoctorReport(
     IReadOnlyList<CheckResult> Checks,
     Verdict Verdict,
     string VerdictReason,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>The reason as a message, for text in the reader's language (<see cref="VerdictReason"/> is its English).</summary>
+    public Message? VerdictSaid { get; init; }
+}

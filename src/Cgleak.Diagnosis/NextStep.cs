@@ -1,11 +1,12 @@
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis;
 
 /// <summary>The one thing to do next, as the doctor's first lines say it.</summary>
 /// <param name="Command">the command to run next; null when there is nothing to do or nothing to run.</param>
 /// <param name="Why">why that command, or what to do instead, in a few words.</param>
-public sealed record NextStep(string? Command, string Why)
+public sealed record NextStep(string? Command, Message Why)
 {
     public const string FixPlan = "cgleak fix plan";
 
@@ -22,13 +23,13 @@ public sealed record NextStep(string? Command, string Why)
         bool leaks = report.Kernel?.LeaksIdsViaKmem == true;
         return report.Verdict switch
         {
-            Verdict.Ok => new NextStep(null, "nothing to do"),
-            Verdict.Unknown => new NextStep(null, "see what could not be read, below; as root, the doctor reads more"),
+            Verdict.Ok => new NextStep(null, new Message("next.nothing")),
+            Verdict.Unknown => new NextStep(null, new Message("next.unknown")),
             _ when concerned.Any(c => c.Role == CheckRole.LeakCause) || (leaks && concerned.Count > 0) =>
-                new NextStep(FixPlan, "the steps that remove the cause here, to review"),
+                new NextStep(FixPlan, new Message("next.fix-plan-cause")),
             _ when concerned.Any(c => c.Role is CheckRole.Dying or CheckRole.Headroom) =>
-                new NextStep(Reclaim, "frees the dying memory cgroups this kernel can free"),
-            _ => new NextStep(FixPlan, "the steps this node needs, to review"),
+                new NextStep(Reclaim, new Message("next.reclaim")),
+            _ => new NextStep(FixPlan, new Message("next.fix-plan")),
         };
     }
 }

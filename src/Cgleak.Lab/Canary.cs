@@ -22,6 +22,9 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
     public const int DefaultCanaries = 20;
 
     /// <param name="untilFull">decide at the wall, on any kernel: asked for, the runbook's own test is the one run.</param>
+    /// <summary>Called at each stage of the canary and while its IDs are watched, for a status line.</summary>
+    public Action<string>? Progress { get; init; }
+
     public CanaryResult Run(KernelTraits kernel, bool untilFull, CancellationToken cancel)
     {
         if (untilFull)
@@ -53,6 +56,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
             for (int i = 0; i < DefaultCanaries; i++)
             {
                 cancel.ThrowIfCancellationRequested();
+                Progress?.Invoke($"canary {i + 1}/{DefaultCanaries}: a memory cgroup with kmem activated, removed");
                 Cycle(scratch.MemoryPath + "/" + i.ToString(CultureInfo.InvariantCulture), Path.Combine(files, i.ToString(CultureInfo.InvariantCulture)), notes);
             }
 
@@ -65,6 +69,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
             {
                 cancel.WaitHandle.WaitOne(200);
                 cancel.ThrowIfCancellationRequested();
+                Progress?.Invoke($"waiting for the canaries' IDs to come back: {withDying - now} of {DefaultCanaries}, {clock.Elapsed.TotalSeconds:0}s");
                 long count = LiveCgroups.KernelCount() ?? now;
                 if (count != now)
                 {

@@ -23,6 +23,9 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
     public static long? LiveDying() =>
         Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly).Counts.Dying;
 
+    /// <summary>Called while the dying count is watched: (count now, seconds waited), for a status line.</summary>
+    public Action<long?, double>? Progress { get; init; }
+
     public ReclaimResult Run(ReclaimPlan plan, TimeSpan wait, CancellationToken cancel)
     {
         long? before = dyingCount();
@@ -54,6 +57,7 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
                 cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(250));
                 cancel.ThrowIfCancellationRequested();
                 long? now = dyingCount();
+                Progress?.Invoke(now, clock.Elapsed.TotalSeconds);
                 if (now != after)
                 {
                     after = now;

@@ -29,6 +29,22 @@ public class TextWrapTests
     }
 
     [Fact]
+    public void Chinese_lines_fit_the_columns_keep_the_spaces_beside_Latin_words_and_never_start_with_closing_punctuation()
+    {
+        string text = "此内核（3.10.0-957.el7）会忽略 cgroup.memory=nokmem：先升级内核，设为默认启动项，再加上这个内核参数。";
+        foreach (int width in new[] { 24, 31, 40, 57 })
+        {
+            var lines = TextWrap.Lines(text, width, "  原因：", "        ").ToList();
+            Assert.All(lines, l => Assert.True(TextWrap.DisplayWidth(l) <= width || !l.Trim().Contains(' ', StringComparison.Ordinal), $"{width}: {l}"));
+            Assert.All(lines.Skip(1), l => Assert.DoesNotContain(l.TrimStart()[0], "，。；：、）"));
+            Assert.Equal(text.Replace(" ", "", StringComparison.Ordinal), string.Concat(lines).Replace(" ", "", StringComparison.Ordinal)[3..]);
+        }
+
+        Assert.Equal(["会忽略 cgroup.memory=nokmem：先升级"], TextWrap.Lines("会忽略 cgroup.memory=nokmem：先升级", 80, "", ""));
+        Assert.Equal(["会忽略", "cgroup.memory=nokmem：", "先升级"], TextWrap.Lines("会忽略 cgroup.memory=nokmem：先升级", 22, "", ""));
+    }
+
+    [Fact]
     public void A_command_that_does_not_fit_is_printed_alone_and_whole()
     {
         Assert.Equal("    ls -l", TextWrap.Command("ls -l", 20, "    "));

@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
 
 namespace Cgleak.Diagnosis.Tests;
@@ -32,7 +33,8 @@ public class BootPlanTests
             return (d, [], null!, problems);
         }
 
-        (List<FixStep> steps, BootEdit edit) = BootPlanner.Steps(boot, d, "to stop the leak", problems);
+        var why = new Message("plan.why.to-stop", "the leak");
+        (List<FixStep> steps, BootEdit edit) = BootPlanner.Steps(boot, d, why, problems);
         return (d, steps, edit, problems);
     }
 

@@ -141,7 +141,7 @@ public class KernelFamilyTests
         KernelTraits t = Of("3.10.107-1-tlinux2-0050");
         Assert.Equal((false, (bool?)null, (bool?)null), (t.CountsDying, t.ReleasesIdAtOffline, t.LeaksIdsViaKmem));
         Assert.False(t.NokmemKnown);
-        Assert.Contains("unknown", t.Unknown, StringComparison.Ordinal);
+        Assert.Contains("unknown", t.Unknown?.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

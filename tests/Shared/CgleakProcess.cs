@@ -9,6 +9,9 @@ internal static class CgleakProcess
 
     public static Result Run(params string[] args) => RunAs(null, args);
 
+    /// <summary>cgleak with these environment variables (LANG, LC_ALL, LC_MESSAGES, COLUMNS...) on top of the test's.</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) => RunAs(null, args, environment);
+
     /// <summary>The native (AOT) binary users run, built by the repository's launcher (./cgleak) if needed.</summary>
     public static string Native => NativeBinary.Value;
 
@@ -34,7 +37,9 @@ internal static class CgleakProcess
     }
 
     /// <param name="uid">run as this uid/gid with setpriv (util-linux), so root's permission bypass does not apply.</param>
-    public static Result RunAs(int? uid, params string[] args)
+    public static Result RunAs(int? uid, params string[] args) => RunAs(uid, args, null);
+
+    private static Result RunAs(int? uid, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "cgleak.dll");
         var start = new ProcessStartInfo(uid is null ? "dotnet" : "setpriv")
@@ -61,6 +66,17 @@ internal static class CgleakProcess
         }
 
         start.Environment["NO_COLOR"] = "1";
+        // English unless a test asks otherwise: the goldens do not depend on the locale of whoever runs the tests.
+        foreach (string locale in (string[])["LC_ALL", "LC_MESSAGES", "LANG"])
+        {
+            start.Environment.Remove(locale);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         return Capture(start);
     }
 

@@ -3,6 +3,7 @@ using Cgleak.Agent;
 using Cgleak.Agent.Kubernetes;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,8 +19,7 @@ public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string 
 /// </summary>
 public static partial class AgentCommand
 {
-    public const string Description = "Run continuously: sample this node every --interval with the doctor and serve Prometheus metrics, health and status. "
-        + "SIGTERM or SIGINT stop it (exit 0); SIGHUP is ignored (nothing to reload). A port in use: exit 69.";
+    public static string Description => Messages.Get("help.agent");
 
     /// <summary>`cgleak agent`.</summary>
     public static Command Create() => WithOptions(new Command("agent", Description));
@@ -30,23 +30,21 @@ public static partial class AgentCommand
     private static T WithOptions<T>(T command)
         where T : Command
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR (in a DaemonSet: /host).", HelpName = "DIR" };
-        var interval = new Option<double>("--interval") { Description = "Seconds between samples.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.agent.host-root"), HelpName = "DIR" };
+        var interval = new Option<double>("--interval") { Description = Messages.Get("help.agent.interval"), DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var listen = new Option<string>("--listen")
         {
-            Description = "Where to serve /metrics, /healthz, /readyz, /status: an IP address (IPv6 in brackets) or localhost, and a port; "
-                + "[::]:PORT or :PORT is every address, IPv4 and IPv6; 0.0.0.0:PORT every IPv4 address. Beyond loopback, anyone who "
-                + "reaches the port reads /status without authentication (a warning at start says so).",
+            Description = Messages.Get("help.agent.listen"),
             DefaultValueFactory = _ => AgentOptions.DefaultListen,
             HelpName = "HOST:PORT",
         };
         var statusRedact = new Option<bool>("--status-redact")
         {
-            Description = "Leave the kernel command line and log lines (which name pods) out of /status; the verdict, counts and checks stay.",
+            Description = Messages.Get("help.agent.status-redact"),
         };
-        var window = new Option<double>("--window") { Description = "Hours of history the forecast fits.", DefaultValueFactory = _ => 6, HelpName = "HOURS" };
-        var kubernetes = new Option<bool>("--kubernetes") { Description = "Keep the MemoryCgroupPressure condition on this node (NODE_NAME, in-cluster service account), with an Event on each change." };
-        var taintWhen = new Option<string?>("--taint-when") { Description = "Add the NoSchedule taint cgleak.io/memcg-exhausted while the node has the problem, so new pods go elsewhere.", HelpName = "affected" };
+        var window = new Option<double>("--window") { Description = Messages.Get("help.agent.window"), DefaultValueFactory = _ => 6, HelpName = "HOURS" };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = Messages.Get("help.agent.kubernetes") };
+        var taintWhen = new Option<string?>("--taint-when") { Description = Messages.Get("help.agent.taint-when"), HelpName = "affected" };
         taintWhen.AcceptOnlyFromAmong("affected");
         foreach (Option option in (Option[])[hostRoot, interval, listen, window, statusRedact, kubernetes, taintWhen])
         {

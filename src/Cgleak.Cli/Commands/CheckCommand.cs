@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
@@ -16,9 +17,9 @@ public static class CheckCommand
 
     public static Command Create()
     {
-        var npd = new Option<bool>("--npd") { Description = "Speak node-problem-detector's custom-plugin protocol (required: the only protocol so far)." };
-        var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR (e.g. /host).", HelpName = "DIR" };
-        var command = new Command("check", "A node-problem-detector plugin: exit 0 ok, 1 problem (at-risk or affected), 2 unknown; one message of at most 80 bytes.")
+        var npd = new Option<bool>("--npd") { Description = Messages.Get("help.check.npd") };
+        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.check.host-root"), HelpName = "DIR" };
+        var command = new Command("check", Messages.Get("help.check"))
         {
             npd, hostRoot,
         };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;
@@ -12,7 +13,7 @@ public static class CleanupCommand
     {
         var output = new OutputSwitch();
         var stateDir = LabOptions.StateDir();
-        var command = new Command("cleanup", "Remove the cgroups, containers and bundles that killed cgleak runs left behind (journaled under --state-dir, or named cgleak-KIND-PID-*), and nothing else.")
+        var command = new Command("cleanup", Messages.Get("help.cleanup"))
         {
             stateDir,
         };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cgleak.Cli.Docs;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
@@ -8,11 +9,10 @@ public static class CompletionCommand
 {
     public static Command Create(RootCommand root)
     {
-        var shell = new Argument<string>("shell") { Description = "bash, zsh or fish.", HelpName = "bash|zsh|fish" };
+        var shell = new Argument<string>("shell") { Description = Messages.Get("help.completion.shell"), HelpName = "bash|zsh|fish" };
         shell.AcceptOnlyFromAmong(ShellCompletion.Shells);
         var command = new Command("completion",
-            "Print the shell completion script for bash, zsh or fish (commands, options and their values). " +
-            "bash: source <(cgleak completion bash).")
+            Messages.Get("help.completion"))
         {
             shell,
         };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 
@@ -16,15 +17,15 @@ public static class DoctorCommand
     {
         var hostRoot = new Option<string?>("--host-root")
         {
-            Description = "Read the host laid out under this directory (proc/, sys/, etc/, boot/, var/) instead of this machine, e.g. /host in a container.",
+            Description = Messages.Get("help.doctor.host-root"),
             HelpName = "DIR",
         };
         var output = new OutputSwitch();
-        var probe = new Option<bool>("--probe") { Description = "Also measure the headroom by trying (cgleak probe, bounded by --probe-max): the only way to know it on kernels that hide zombies (3.10). Live host only; creates and removes cgroups." };
-        var probeMax = new Option<int>("--probe-max") { Description = "Bound of the probe.", DefaultValueFactory = _ => ProbeCommand.DefaultMax, HelpName = "N" };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the evidence under every check: the files read and the values seen." };
+        var probe = new Option<bool>("--probe") { Description = Messages.Get("help.doctor.probe") };
+        var probeMax = new Option<int>("--probe-max") { Description = Messages.Get("help.doctor.probe-max"), DefaultValueFactory = _ => ProbeCommand.DefaultMax, HelpName = "N" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = Messages.Get("help.doctor.verbose") };
         var stateDir = LabOptions.StateDir();
-        var command = new Command("doctor", "Diagnose this node: is it leaking memory cgroup IDs, how close is it to the 65535 wall, what is to blame, how to fix it. Exit code: 0 ok, 1 at-risk, 2 affected, 3 unknown.")
+        var command = new Command("doctor", Messages.Get("help.doctor"))
         {
             hostRoot,
             probe,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
 using Cgleak.Lab.Boot;
@@ -15,7 +16,7 @@ public static class FixCommand
 {
     public static Command Create()
     {
-        var fix = new Command("fix", "The runbook's repairs as a reviewed plan: `fix plan` shows it, `fix apply` makes its boot changes, `fix undo` reverts them.");
+        var fix = new Command("fix", Messages.Get("help.fix"));
         fix.Subcommands.Add(PlanCommand());
         fix.Subcommands.Add(ApplyCommand());
         fix.Subcommands.Add(UndoCommand());
@@ -24,12 +25,12 @@ public static class FixCommand
 
     private static Command PlanCommand()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = "Plan for the host laid out under DIR.", HelpName = "DIR" };
-        var method = new Option<string>("--method") { Description = "kernel (cgroup.memory=nokmem), components (runc/containerd/kubelet), or auto.", DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
+        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.fix.host-root"), HelpName = "DIR" };
+        var method = new Option<string>("--method") { Description = Messages.Get("help.fix.method"), DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
         method.AcceptOnlyFromAmong("kernel", "components", "auto");
         var output = new OutputSwitch("sh"); // sh: a script to review and run
-        var packages = new Option<string?>("--kernel-packages") { Description = "A directory of kernel packages for an offline upgrade.", HelpName = "DIR" };
-        var command = new Command("plan", "An ordered plan for this host: each step with why, the exact command, how to check it, how to undo it.")
+        var packages = new Option<string?>("--kernel-packages") { Description = Messages.Get("help.fix.kernel-packages"), HelpName = "DIR" };
+        var command = new Command("plan", Messages.Get("help.fix.plan"))
         {
             hostRoot, method, packages,
         };
@@ -40,19 +41,19 @@ public static class FixCommand
 
     private static Option<string?> FixStateDir() => new("--state-dir")
     {
-        Description = "Where backups of changed boot files are kept (default: var/lib/cgleak of the host).",
+        Description = Messages.Get("help.fix.plan.1"),
         HelpName = "DIR",
     };
 
     private static Command ApplyCommand()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = "Apply to the host laid out under DIR (files are edited as grubby/update-grub would).", HelpName = "DIR" };
-        var planFile = new Option<string?>("--plan") { Description = "A plan saved with `cgleak fix plan --format json`: refused if its input files changed since.", HelpName = "FILE" };
-        var method = new Option<string>("--method") { Description = "As for fix plan, when no --plan is given.", DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
+        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.fix.host-root.1"), HelpName = "DIR" };
+        var planFile = new Option<string?>("--plan") { Description = Messages.Get("help.fix.plan.2"), HelpName = "FILE" };
+        var method = new Option<string>("--method") { Description = Messages.Get("help.fix.method.1"), DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
         method.AcceptOnlyFromAmong("kernel", "components", "auto");
-        var yes = new Option<bool>("--yes") { Description = "Do not ask first." };
+        var yes = new Option<bool>("--yes") { Description = Messages.Get("help.fix.yes") };
         var stateDir = FixStateDir();
-        var command = new Command("apply", "Apply the boot part of the plan (default entry and argument; never a reboot or a package), with a backup of every file changed. Idempotent.")
+        var command = new Command("apply", Messages.Get("help.fix.apply"))
         {
             hostRoot, planFile, method, yes, stateDir,
         };
@@ -62,10 +63,10 @@ public static class FixCommand
 
     private static Command UndoCommand()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = "Undo on the host laid out under DIR.", HelpName = "DIR" };
-        var yes = new Option<bool>("--yes") { Description = "Do not ask first." };
+        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.fix.host-root.2"), HelpName = "DIR" };
+        var yes = new Option<bool>("--yes") { Description = Messages.Get("help.fix.yes.1") };
         var stateDir = FixStateDir();
-        var command = new Command("undo", "Restore the boot files the last `cgleak fix apply` changed, from its backup; refused if they changed since.")
+        var command = new Command("undo", Messages.Get("help.fix.undo"))
         {
             hostRoot, yes, stateDir,
         };
@@ -220,5 +221,5 @@ public static class FixCommand
     }
 
     private static string HostLabel(HostRoot host, FixPlan plan) =>
-        host.IsLive ? "this host" : "host tree " + Path.GetFileName(host.Directory.TrimEnd('/'));
+        host.IsLive ? Messages.Get("doctor.this-host") : Messages.Get("doctor.host-tree", Path.GetFileName(host.Directory.TrimEnd('/')));
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Fleet;
 using Cgleak.Fleet.Kubernetes;
 using Cgleak.Fleet.Prometheus;
@@ -26,21 +27,21 @@ public static class FleetCommand
 {
     public static Command Create()
     {
-        var prometheus = new Option<string?>("--prometheus") { Description = "The Prometheus that scrapes the agents (its HTTP API, /api/v1/query).", HelpName = "URL" };
-        var tokenFile = new Option<string?>("--prometheus-token-file") { Description = "Send the token in this file as a bearer token to Prometheus.", HelpName = "FILE" };
-        var caFile = new Option<string?>("--prometheus-ca-file") { Description = "Trust only these PEM CA certificates for Prometheus's HTTPS.", HelpName = "FILE" };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Read the nodes' MemoryCgroupPressure conditions with this kubeconfig (as kubectl reads it).", HelpName = "PATH" };
-        var context = new Option<string?>("--context") { Description = "The kubeconfig context to use (default: its current-context).", HelpName = "NAME" };
-        var inCluster = new Option<bool>("--in-cluster") { Description = "Read the node conditions with this pod's service account." };
-        var nodeLabel = new Option<string>("--node-label") { Description = "The Prometheus label naming the node (without it, instance).", DefaultValueFactory = _ => "node", HelpName = "LABEL" };
-        var job = new Option<string>("--job") { Description = "The agents' scrape job, a regular expression (for agents that are down).", DefaultValueFactory = _ => "cgleak", HelpName = "REGEX" };
-        var lookback = new Option<string>("--lookback") { Description = "Nodes seen in Prometheus within this time and silent now are shown as not reporting.", DefaultValueFactory = _ => "1d", HelpName = "DURATION" };
-        var stale = new Option<string>("--stale") { Description = "A node condition whose heartbeat is older is not reporting (the agent beats every 5 min).", DefaultValueFactory = _ => "15m", HelpName = "DURATION" };
-        var timeout = new Option<string>("--timeout") { Description = "Give up on a source after this long.", DefaultValueFactory = _ => "30s", HelpName = "DURATION" };
-        var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text", HelpName = "FORMAT" };
+        var prometheus = new Option<string?>("--prometheus") { Description = Messages.Get("help.fleet.prometheus"), HelpName = "URL" };
+        var tokenFile = new Option<string?>("--prometheus-token-file") { Description = Messages.Get("help.fleet.prometheus-token-file"), HelpName = "FILE" };
+        var caFile = new Option<string?>("--prometheus-ca-file") { Description = Messages.Get("help.fleet.prometheus-ca-file"), HelpName = "FILE" };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = Messages.Get("help.fleet.kubeconfig"), HelpName = "PATH" };
+        var context = new Option<string?>("--context") { Description = Messages.Get("help.fleet.context"), HelpName = "NAME" };
+        var inCluster = new Option<bool>("--in-cluster") { Description = Messages.Get("help.fleet.in-cluster") };
+        var nodeLabel = new Option<string>("--node-label") { Description = Messages.Get("help.fleet.node-label"), DefaultValueFactory = _ => "node", HelpName = "LABEL" };
+        var job = new Option<string>("--job") { Description = Messages.Get("help.fleet.job"), DefaultValueFactory = _ => "cgleak", HelpName = "REGEX" };
+        var lookback = new Option<string>("--lookback") { Description = Messages.Get("help.fleet.lookback"), DefaultValueFactory = _ => "1d", HelpName = "DURATION" };
+        var stale = new Option<string>("--stale") { Description = Messages.Get("help.fleet.stale"), DefaultValueFactory = _ => "15m", HelpName = "DURATION" };
+        var timeout = new Option<string>("--timeout") { Description = Messages.Get("help.fleet.timeout"), DefaultValueFactory = _ => "30s", HelpName = "DURATION" };
+        var format = new Option<string>("--format") { Description = Messages.Get("help.fleet.format"), DefaultValueFactory = _ => "text", HelpName = "FORMAT" };
         format.AcceptOnlyFromAmong("text", "json");
-        var json = new Option<bool>("--json") { Description = "The same as --format json." };
-        var command = new Command("fleet", "Every node's memory cgroup verdict at a glance, from Prometheus or the node conditions, most urgent first. Exit code: 2 any affected, 1 any at risk, 3 any not reporting, 0 all ok.")
+        var json = new Option<bool>("--json") { Description = Messages.Get("help.fleet.json") };
+        var command = new Command("fleet", Messages.Get("help.fleet"))
         {
             prometheus, tokenFile, caFile, kubeconfig, context, inCluster, nodeLabel, job, lookback, stale, timeout, format, json,
         };

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;
@@ -10,7 +11,7 @@ public static class LabOptions
 
     public static Option<string> StateDir() => new("--state-dir")
     {
-        Description = "Where writing commands journal what they create, so `cgleak cleanup` can finish a killed run.",
+        Description = Messages.Get("help.laboptions"),
         DefaultValueFactory = _ => DefaultStateDirectory,
         HelpName = "DIR",
     };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cgleak.Cli.Docs;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
@@ -10,11 +11,11 @@ public static class ManCommand
     {
         var output = new Option<string>("--out")
         {
-            Description = "The directory to write cgleak.1 and cgleak-COMMAND.1 into.",
+            Description = Messages.Get("help.man.out"),
             HelpName = "DIR",
             Required = true,
         };
-        var command = new Command("man", "Write the manual pages (roff) into --out.") { output };
+        var command = new Command("man", Messages.Get("help.man")) { output };
         command.Hidden = true;
         command.SetAction(p => Run(root, p.GetValue(output)!));
         return command;

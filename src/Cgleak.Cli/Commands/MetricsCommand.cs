@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Cgleak.Agent;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 
 namespace Cgleak.Cli.Commands;
@@ -16,9 +17,9 @@ public static class MetricsCommand
 {
     public static Command Create()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = "Read the host laid out under DIR.", HelpName = "DIR" };
-        var textfile = new Option<string?>("--textfile") { Description = "Write to this .prom file (temp file + rename) instead of stdout, for node_exporter --collector.textfile.directory.", HelpName = "PATH" };
-        var command = new Command("metrics", "Print the cgleak_ metrics once (Prometheus text format), or write them for node_exporter's textfile collector.")
+        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.metrics.host-root"), HelpName = "DIR" };
+        var textfile = new Option<string?>("--textfile") { Description = Messages.Get("help.metrics.textfile"), HelpName = "PATH" };
+        var command = new Command("metrics", Messages.Get("help.metrics"))
         {
             hostRoot, textfile,
         };

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
@@ -16,12 +17,12 @@ public sealed class OutputSwitch
         string[] formats = ["text", "json", .. extraFormats];
         _format = new Option<string>("--format")
         {
-            Description = $"How to write the result: {string.Join(", ", formats)}.",
+            Description = Messages.Get("help.format", string.Join(", ", formats)),
             DefaultValueFactory = _ => "text",
             HelpName = string.Join('|', formats),
         };
         _format.AcceptOnlyFromAmong(formats);
-        _json = new Option<bool>("--json") { Description = "The same as --format json." };
+        _json = new Option<bool>("--json") { Description = Messages.Get("help.outputswitch.json") };
     }
 
     public void AddTo(Command command)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 using Spectre.Console;
 
@@ -15,13 +16,13 @@ public static class ProbeCommand
 
     public static Command Create()
     {
-        var max = new Option<int>("--max") { Description = "Stop after this many cgroups.", DefaultValueFactory = _ => DefaultMax, HelpName = "N" };
-        var untilFull = new Option<bool>("--until-full") { Description = "No bound: create until the kernel refuses. The node cannot create pods while the slots are held." };
-        var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
+        var max = new Option<int>("--max") { Description = Messages.Get("help.probe.max"), DefaultValueFactory = _ => DefaultMax, HelpName = "N" };
+        var untilFull = new Option<bool>("--until-full") { Description = Messages.Get("help.probe.until-full") };
+        var yes = new Option<bool>("--yes") { Description = Messages.Get("help.probe.yes") };
         var output = new OutputSwitch();
-        var hold = new Option<double>("--hold") { Description = "Hold the slots this many seconds before releasing them.", HelpName = "SECONDS" };
+        var hold = new Option<double>("--hold") { Description = Messages.Get("help.probe.hold"), HelpName = "SECONDS" };
         var stateDir = LabOptions.StateDir();
-        var command = new Command("probe", "How many more memory cgroups will this kernel create? Creates empty ones under a private parent until the kernel refuses or --max is reached, then removes them all.")
+        var command = new Command("probe", Messages.Get("help.probe"))
         {
             max, untilFull, yes, hold, stateDir,
         };

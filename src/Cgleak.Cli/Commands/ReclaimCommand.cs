@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 using Cgleak.Lab;
@@ -14,11 +17,11 @@ public static class ReclaimCommand
 {
     public static Command Create()
     {
-        var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be done, do nothing." };
-        var yes = new Option<bool>("--yes") { Description = "Do not ask first." };
+        var dryRun = new Option<bool>("--dry-run") { Description = Messages.Get("help.reclaim.dry-run") };
+        var yes = new Option<bool>("--yes") { Description = Messages.Get("help.reclaim.yes") };
         var output = new OutputSwitch();
-        var wait = new Option<double>("--wait") { Description = "Watch the dying count fall for at most this long.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
-        var command = new Command("reclaim", "Release dying memory cgroups where this kernel can (drop_caches, or Alibaba Cloud Linux's reaper), and report dying before and after. Drops caches system-wide: asks first unless --yes.")
+        var wait = new Option<double>("--wait") { Description = Messages.Get("help.reclaim.wait"), DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var command = new Command("reclaim", Messages.Get("help.reclaim"))
         {
             dryRun, yes, wait,
         };
@@ -50,7 +53,12 @@ public static class ReclaimCommand
         LabOptions.Confirm(args.Yes, "cgleak reclaim will run:\n  sync\n" + string.Join('\n', plan.Actions.Select(a => $"  echo {a.Value} > {a.File}   # {a.Why}"))
             + "\nDropping caches makes every process on this node re-read its files from disk for a while.");
         using var interrupts = new Interrupts();
-        ReclaimResult result = new Reclaim(Lab.Reclaim.LiveDying).Run(plan, TimeSpan.FromSeconds(args.WaitSeconds), interrupts.Token);
+        using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
+        ReclaimResult result = new Reclaim(Lab.Reclaim.LiveDying)
+        {
+            Progress = status is null ? null : (dying, seconds) => status.Update(Messages.Get("progress.reclaim", dying?.ToString(CultureInfo.InvariantCulture) ?? "?", seconds, args.WaitSeconds)),
+        }.Run(plan, TimeSpan.FromSeconds(args.WaitSeconds), interrupts.Token);
+        status?.Dispose();
         Write(args, plan, result, dryRun: false);
         return ExitCodes.Ok;
     }

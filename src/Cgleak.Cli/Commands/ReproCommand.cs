@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Cgleak.Cli.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;
@@ -12,18 +14,18 @@ public static class ReproCommand
 {
     public static Command Create()
     {
-        var runtime = new Option<string?>("--runtime") { Description = "runc (real containers; the default when runc is installed) or none (plain cgroups, a process forked into each).", HelpName = "runc|none" };
+        var runtime = new Option<string?>("--runtime") { Description = Messages.Get("help.repro.runtime"), HelpName = "runc|none" };
         runtime.AcceptOnlyFromAmong("runc", "none");
-        var pods = new Option<int>("--pods") { Description = "How many pods to create and delete.", DefaultValueFactory = _ => 10, HelpName = "K" };
-        var parallel = new Option<int>("--parallel") { Description = "Pods started and deleted at once.", DefaultValueFactory = _ => 4, HelpName = "P" };
-        var keepFiles = new Option<bool>("--keep-files") { Description = "Leave the files the app containers wrote until the end, so their page cache pins the deleted pods' cgroups." };
-        var kmem = new Option<string?>("--kmem") { Description = "A kernel memory limit on the containers, as docker run --kernel-memory (e.g. 100M): what activates the leak on 3.10.", HelpName = "LIMIT" };
-        var probeMax = new Option<int>("--probe-max") { Description = "Bound of the free-slot probe at each step.", DefaultValueFactory = _ => 200, HelpName = "N" };
-        var untilFull = new Option<bool>("--until-full") { Description = "Probe to the wall at each step: exact slots lost per pod, on kernels that hide zombies. Drained nodes only." };
-        var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
+        var pods = new Option<int>("--pods") { Description = Messages.Get("help.repro.pods"), DefaultValueFactory = _ => 10, HelpName = "K" };
+        var parallel = new Option<int>("--parallel") { Description = Messages.Get("help.repro.parallel"), DefaultValueFactory = _ => 4, HelpName = "P" };
+        var keepFiles = new Option<bool>("--keep-files") { Description = Messages.Get("help.repro.keep-files") };
+        var kmem = new Option<string?>("--kmem") { Description = Messages.Get("help.repro.kmem"), HelpName = "LIMIT" };
+        var probeMax = new Option<int>("--probe-max") { Description = Messages.Get("help.repro.probe-max"), DefaultValueFactory = _ => 200, HelpName = "N" };
+        var untilFull = new Option<bool>("--until-full") { Description = Messages.Get("help.repro.until-full") };
+        var yes = new Option<bool>("--yes") { Description = Messages.Get("help.repro.yes") };
         var output = new OutputSwitch();
         var stateDir = LabOptions.StateDir();
-        var command = new Command("repro", "Reproduce the leak safely: create and delete kubelet-shaped pods and show whether their memory cgroup IDs come back (the runbook's experiment).")
+        var command = new Command("repro", Messages.Get("help.repro"))
         {
             runtime, pods, parallel, keepFiles, kmem, probeMax, untilFull, yes, stateDir,
         };
@@ -62,11 +64,13 @@ public static class ReproCommand
         LabOptions.CleanupFirst(args.StateDirectory, cgroups);
         using var interrupts = new Interrupts();
         var request = new ReproRequest(runtime, args.Pods, args.Parallel, args.KeepFiles, kmem, args.ProbeMax, args.UntilFull);
+        using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
         var repro = new Repro(args.StateDirectory, cgroups)
         {
-            Progress = Console.IsErrorRedirected || args.Json ? null : message => Console.Error.WriteLine($"cgleak repro: {message}..."),
+            Progress = status is null ? null : message => status.Update($"cgleak repro: {message}..."),
         };
         ReproResult result = repro.Run(request, interrupts.Token);
+        status?.Dispose();
         if (args.Json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(ToDocument(result), LabJsonContext.Default.ReproDocument));

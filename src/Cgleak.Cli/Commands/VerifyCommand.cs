@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Cgroups;
 using Cgleak.Lab;
@@ -16,12 +17,12 @@ public static class VerifyCommand
 {
     public static Command Create()
     {
-        var canary = new Option<bool>("--canary") { Description = "Also run the canary: memory cgroups with kmem activated as runc does, removed, watched for their ID slots coming back." };
-        var untilFull = new Option<bool>("--until-full") { Description = "Decide at the wall, the runbook's way: fill, cycle the canary, fill again (the only proof where the kernel hides zombies, 3.10). Drained nodes only." };
-        var yes = new Option<bool>("--yes") { Description = "Do not ask before --until-full." };
+        var canary = new Option<bool>("--canary") { Description = Messages.Get("help.verify.canary") };
+        var untilFull = new Option<bool>("--until-full") { Description = Messages.Get("help.verify.until-full") };
+        var yes = new Option<bool>("--yes") { Description = Messages.Get("help.verify.yes") };
         var output = new OutputSwitch();
         var stateDir = LabOptions.StateDir();
-        var command = new Command("verify", "Check that the fix took: the argument on the running command line, kmem accounting off on every container cgroup (the runbook's check), and with --canary that removed cgroups give their ID slots back. Exit 0 only when all verifies.")
+        var command = new Command("verify", Messages.Get("help.verify"))
         {
             canary, untilFull, yes, stateDir,
         };
@@ -66,7 +67,8 @@ public static class VerifyCommand
 
             LabOptions.CleanupFirst(args.StateDirectory, cgroups);
             using var interrupts = new Interrupts();
-            canary = new Canary(args.StateDirectory, cgroups).Run(report.Kernel ?? throw new UserFacingException("the kernel release could not be read", ExitCodes.Unknown), args.UntilFull, interrupts.Token);
+            using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
+            canary = new Canary(args.StateDirectory, cgroups) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }.Run(report.Kernel ?? throw new UserFacingException("the kernel release could not be read", ExitCodes.Unknown), args.UntilFull, interrupts.Token);
             items.Add(new VerifyItem("canary", canary.Leaking switch { false => "pass", true => "fail", null => "skip" }, canary.Conclusion));
         }
 

@@ -1,21 +1,27 @@
 using System.Text;
 using System.Text.Json;
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Rendering;
 
-/// <summary>A fix plan for people (text), for a person to review and run (sh), and for scripts (json).</summary>
+/// <summary>
+/// A fix plan for people (text), for a person to review and run (sh), and for scripts (json, always English). Text
+/// and the script's comments are in the reader's language; commands, paths and identifiers stay as they are.
+/// </summary>
 public static class PlanRenderer
 {
-    public static string Text(FixPlan plan, string hostLabel)
+    public static string Text(FixPlan plan, string hostLabel, Language? language = null)
     {
+        Language l = language ?? Languages.Current;
+        string T(string key, params object?[] args) => new Message(key, args).In(l);
         var o = new StringBuilder();
-        o.AppendLine($"cgleak fix plan: {hostLabel}");
-        o.AppendLine(plan.Summary);
+        o.AppendLine(T("plan.text.header", hostLabel));
+        o.AppendLine(plan.SummarySaid?.In(l) ?? plan.Summary);
         if (plan.Entries.Count > 0)
         {
             o.AppendLine();
-            o.AppendLine("Boot entries (* boots next, + honours cgroup.memory=nokmem, = has it):");
+            o.AppendLine(T("plan.text.entries"));
             foreach (BootEntry e in plan.Entries)
             {
                 o.AppendLine($"  {(e.Index == plan.NextBoot ? '*' : ' ')}{(e.HonoursNokmem ? '+' : ' ')}{(e.HasArgument ? '=' : ' ')} {(e.Number.Length > 0 ? e.Number : e.Index)} : {e.Title}");
@@ -26,28 +32,28 @@ public static class PlanRenderer
         foreach (FixStep step in plan.Steps)
         {
             o.AppendLine();
-            o.AppendLine($"{++n}. {step.Title}{(step.ByApply ? "   [cgleak fix apply does this]" : "")}");
-            o.AppendLine($"   why:   {step.Why}");
+            o.AppendLine($"{++n}. {step.TitleSaid?.In(l) ?? step.Title}{(step.ByApply ? T("plan.text.by-apply") : "")}");
+            o.AppendLine($"   {T("plan.text.why")}{step.WhySaid?.In(l) ?? step.Why}");
             foreach (string c in step.Commands)
             {
-                o.AppendLine($"   run:   {c}");
+                o.AppendLine($"   {T("plan.text.run")}{c}");
             }
 
             foreach (string c in step.Check)
             {
-                o.AppendLine($"   check: {c}");
+                o.AppendLine($"   {T("plan.text.check")}{c}");
             }
 
             foreach (string c in step.Undo)
             {
-                o.AppendLine($"   undo:  {c}");
+                o.AppendLine($"   {T("plan.text.undo")}{c}");
             }
         }
 
         foreach (string p in plan.Problems)
         {
             o.AppendLine();
-            o.AppendLine($"NOTE: {p}");
+            o.AppendLine(T("plan.text.note", p));
         }
 
         return TerminalText.EscapeLines(o.ToString()); // titles and notes come from the host's boot files
@@ -60,14 +66,16 @@ public static class PlanRenderer
     /// single-quoted, and in commands, quoted by the planners (<see cref="FixPlanner.Word"/>); a command with a
     /// control character in it is never written as code (<see cref="Code"/>).
     /// </summary>
-    public static string Shell(FixPlan plan, string hostLabel)
+    public static string Shell(FixPlan plan, string hostLabel, Language? language = null)
     {
+        Language l = language ?? Languages.Current;
+        string T(string key, params object?[] args) => new Message(key, args).In(l);
         var o = new StringBuilder();
         o.Append("#!/usr/bin/env bash\n");
-        o.Append(Comment($"cgleak fix plan for {hostLabel}"));
-        o.Append(Comment(plan.Summary));
-        o.Append("# Review every step before running it. Steps that install packages are left as comments;\n");
-        o.Append("# nothing reboots without asking. Set NODE to this node's Kubernetes name.\n");
+        o.Append(Comment(T("plan.sh.header", hostLabel)));
+        o.Append(Comment(plan.SummarySaid?.In(l) ?? plan.Summary));
+        o.Append(Comment(T("plan.sh.review")));
+        o.Append(Comment(T("plan.sh.review2")));
         o.Append("set -euo pipefail\n");
         o.Append("NODE=\"${NODE:-$(hostname)}\"\n");
         o.Append("step() { printf '\\n== %s\\n' \"$*\"; }\n");
@@ -75,26 +83,27 @@ public static class PlanRenderer
         int n = 0;
         foreach (FixStep step in plan.Steps)
         {
-            o.Append($"\nstep {FixPlanner.Quote(TerminalText.Escape($"{++n}. {step.Title}"))}\n");
-            o.Append(Comment($"why: {step.Why}"));
+            o.Append($"\nstep {FixPlanner.Quote(TerminalText.Escape($"{++n}. {step.TitleSaid?.In(l) ?? step.Title}"))}\n");
+            o.Append(Comment(T("plan.sh.why") + (step.WhySaid?.In(l) ?? step.Why)));
             foreach (string u in step.Undo)
             {
-                o.Append(Comment($"undo: {u}"));
+                o.Append(Comment(T("plan.sh.undo") + u));
             }
 
-            o.Append(Body(plan, step));
+            o.Append(Body(plan, step, l));
         }
 
         return o.ToString();
     }
 
-    private static string Body(FixPlan plan, FixStep step)
+    private static string Body(FixPlan plan, FixStep step, Language l)
     {
+        string T(string key) => Messages.Template(l, key);
         string cmd = step.Commands.Count > 0 ? step.Commands[0] : "";
         var b = new StringBuilder();
         if (cmd.StartsWith("systemctl reboot", StringComparison.Ordinal))
         {
-            b.Append("if confirm \"Reboot $NODE now?\"; then\n  systemctl reboot\nelse\n  echo 'not rebooted: the change takes effect at the next boot'\n  exit 0\nfi\n");
+            b.Append($"if confirm \"{T("plan.sh.reboot-now")}\"; then\n  systemctl reboot\nelse\n  echo '{T("plan.sh.not-rebooted")}'\n  exit 0\nfi\n");
         }
         else if (PackageTools.Any(t => cmd.StartsWith(t, StringComparison.Ordinal)) || cmd.StartsWith('#'))
         {
@@ -103,7 +112,7 @@ public static class PlanRenderer
                 b.Append(Comment(c.TrimStart('#', ' ')));
             }
 
-            b.Append("echo 'package step: run the commands above by hand, then re-run cgleak fix plan' >&2\n");
+            b.Append($"echo '{T("plan.sh.package-step")}' >&2\n");
         }
         else if (step.ByApply && plan.Edit is { } edit && Plain(edit.TargetKernel) && cmd.Contains("--args=", StringComparison.Ordinal))
         {
@@ -128,7 +137,7 @@ public static class PlanRenderer
             foreach (string c in step.Commands)
             {
                 b.Append(c.StartsWith("cgleak verify", StringComparison.Ordinal) || c.StartsWith("grep -o", StringComparison.Ordinal) || c.StartsWith("kubectl uncordon", StringComparison.Ordinal) || c.StartsWith("cgleak doctor", StringComparison.Ordinal)
-                    ? Comment($"after the reboot: {c}")
+                    ? Comment(T("plan.sh.after-reboot") + c)
                     : Code(c));
             }
         }
@@ -156,7 +165,15 @@ public static class PlanRenderer
     public static string Json(FixPlan plan) => JsonSerializer.Serialize(plan, PlanJsonContext.Default.FixPlan);
 }
 
+/// <summary>
+/// The plan's JSON: camelCase names, enum values in kebab case as the rest of cgleak's JSON spells them
+/// ("kernel", "grubby-grub-cfg", "saved-entry").
+/// </summary>
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
-    UseStringEnumConverter = true)]
+    Converters = [typeof(KebabCaseNames<FixMethod>), typeof(KebabCaseNames<BootStyle>), typeof(KebabCaseNames<DefaultIn>)])]
 [System.Text.Json.Serialization.JsonSerializable(typeof(FixPlan))]
 public sealed partial class PlanJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>An enum written in kebab case ("GrubbyGrubCfg" as "grubby-grub-cfg"); reading accepts that spelling.</summary>
+public sealed class KebabCaseNames<T>() : System.Text.Json.Serialization.JsonStringEnumConverter<T>(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)
+    where T : struct, Enum;

@@ -47,10 +47,11 @@ public static class TextWrap
         int used = DisplayWidth(first);
         int prefixWidth = used;
         bool empty = true;
-        foreach (string word in Words(text))
+        foreach ((string word, bool spaced) in Words(text))
         {
             int w = DisplayWidth(word);
-            bool joinsWithoutSpace = !empty && (IsWide(word[0]) || IsWide(line[^1]));
+            // Chinese characters join without a space; a space the text has (between Chinese and Latin words) stays.
+            bool joinsWithoutSpace = !empty && !spaced;
             int needed = empty ? w : w + (joinsWithoutSpace ? 0 : 1);
             if (!empty && used + needed > width)
             {
@@ -93,8 +94,11 @@ public static class TextWrap
         return width;
     }
 
-    /// <summary>Words split at spaces; a run of wide (CJK) characters splits into single characters, which may break anywhere.</summary>
-    private static IEnumerable<string> Words(string text)
+    /// <summary>
+    /// Words split at spaces, each with whether a space came before it; a run of wide (CJK) characters splits
+    /// into single characters, which may break anywhere.
+    /// </summary>
+    private static IEnumerable<(string Word, bool Spaced)> Words(string text)
     {
         foreach (string token in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -103,9 +107,38 @@ public static class TextWrap
             {
                 if (IsWide(token[i]))
                 {
-                    if (i > start)
+                    if (IsOpeningPunctuation(token[i]))
                     {
-                        yield return token[start..i];
+                        // "（C2）" stays one word: a line never ends with opening punctuation.
+                        if (i > start && !IsOpeningPunctuation(token[i - 1]))
+                        {
+                            yield return (token[start..i], start == 0);
+                            start = i;
+                        }
+
+                        continue;
+                    }
+
+                    if (i > start && IsClosingPunctuation(token[i]))
+                    {
+                        // "nokmem）：" stays one word: a line never starts with closing punctuation.
+                        int close = i;
+                        while (close < token.Length && IsClosingPunctuation(token[close]))
+                        {
+                            close++;
+                        }
+
+                        yield return (token[start..close], start == 0);
+                        start = close;
+                        i = close - 1;
+                        continue;
+                    }
+
+                    bool opened = i > start && token[start..i].All(IsOpeningPunctuation);
+                    if (i > start && !opened)
+                    {
+                        yield return (token[start..i], start == 0);
+                        start = i;
                     }
 
                     // Closing punctuation stays with the character before it, as Chinese typesetting keeps it.
@@ -115,7 +148,7 @@ public static class TextWrap
                         end++;
                     }
 
-                    yield return token[i..end];
+                    yield return (token[start..end], start == 0);
                     start = end;
                     i = end - 1;
                 }
@@ -123,10 +156,12 @@ public static class TextWrap
 
             if (start < token.Length)
             {
-                yield return token[start..];
+                yield return (token[start..], start == 0);
             }
         }
     }
+
+    private static bool IsOpeningPunctuation(char c) => c is '（' or '「' or '《' or '“';
 
     private static bool IsClosingPunctuation(char c) => c is '，' or '。' or '；' or '：' or '、' or '）' or '」' or '》' or '！' or '？';
 

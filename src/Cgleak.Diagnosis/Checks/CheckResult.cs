@@ -1,9 +1,17 @@
+using Cgleak.Diagnosis.Text;
+
 namespace Cgleak.Diagnosis.Checks;
 
 /// <summary>A fix for one finding: a sentence and the commands, filled in for this host.</summary>
+/// <param name="Text">the sentence in English (JSON); <see cref="Said"/> in any language.</param>
 public sealed record Remediation(string Text, IReadOnlyList<string> Commands)
 {
+    /// <summary>The sentence as a message, for text in the reader's language; null for a sentence made elsewhere.</summary>
+    public Message? Said { get; init; }
+
     public static Remediation Say(string text, params string[] commands) => new(text, commands);
+
+    public static Remediation Say(Message text, params string[] commands) => new(text.ToString(), commands) { Said = text };
 }
 
 /// <summary>
@@ -25,6 +33,14 @@ public sealed record CheckResult(
     IReadOnlyList<Remediation> Remediation,
     Concern Concern = Concern.None)
 {
+    /// <summary>A result whose summary is a message: <see cref="Summary"/> holds its English (JSON), <see cref="Said"/> the message.</summary>
+    public CheckResult(string id, string title, CheckStatus status, Message summary, IReadOnlyList<string> evidence,
+        IReadOnlyList<Remediation> remediation, Concern concern = Concern.None)
+        : this(id, title, status, summary.ToString(), evidence, remediation, concern) => Said = summary;
+
+    /// <summary>The summary as a message, for text in the reader's language; null for a summary made elsewhere.</summary>
+    public Message? Said { get; init; }
+
     /// <summary>What the check speaks about; set from the check by the doctor.</summary>
     public CheckRole Role { get; init; }
 }

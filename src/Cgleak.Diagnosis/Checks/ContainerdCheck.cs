@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Parsing;
 
@@ -20,7 +21,7 @@ public sealed class ContainerdCheck : ICheck
         if (containerd?.VersionText is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip,
-                containerd?.BinaryPath is null ? "containerd was not found on this host." : "containerd's version could not be read.", [], []);
+                new Message(containerd?.BinaryPath is null ? "containerd.not-found" : "containerd.version-unknown"), [], []);
         }
 
         var evidence = new List<string> { $"{containerd.Source}: {containerd.VersionText}" };
@@ -29,27 +30,26 @@ public sealed class ContainerdCheck : ICheck
         if (version is null || pin is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Info,
-                $"containerd {version?.ToString() ?? containerd.VersionText}: no pinned runc is known for this version (D8).", evidence, []);
+                new Message("containerd.no-pin", version?.ToString() ?? containerd.VersionText), evidence, []);
         }
 
         evidence.Add($"containerd {version} pins runc {pin.Runc} (D8)");
         if (pin.RuncVersion is { } runc && runc >= ComponentRules.SafeRunc)
         {
             return new CheckResult(Id, Title, CheckStatus.Pass,
-                $"containerd {version} pins runc {pin.Runc}, which ignores kmem settings (D9, R8).", evidence, []);
+                new Message("containerd.pins-safe", version, pin.Runc), evidence, []);
         }
 
         bool runcKnown = f.Facts.Component("runc") is { } r && (ComponentVersion.Find(r.VersionText) is not null || r.Build != RuncBuild.Unknown);
-        string sentence = $"containerd {version} pins runc {pin.Runc}, which enables kmem accounting"
-            + (pin.NokmemPossible ? " unless built nokmem (containerd.io el7 packages are, except builds from 2019-07 to 2020-09, D4-D6)." : " and cannot be built without it (before rc6, R5).");
+        var sentence = new Message(pin.NokmemPossible ? "containerd.pins-kmem-nokmem-possible" : "containerd.pins-kmem", version, pin.Runc);
         if (runcKnown)
         {
-            return new CheckResult(Id, Title, CheckStatus.Info, sentence + " runtime.runc judges the runc binary itself.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("containerd.runc-judged")), evidence, []);
         }
 
         return f.KernelExposed
-            ? new CheckResult(Id, Title, CheckStatus.Warn, sentence + " The runc binary could not be judged, and this kernel leaks IDs.", evidence,
+            ? new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", sentence, new Message("containerd.runc-unjudged")), evidence,
                 [Remediations.Runc(f)], Concern.AtRisk)
-            : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
+            : new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")), evidence, []);
     }
 }

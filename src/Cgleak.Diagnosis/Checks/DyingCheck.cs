@@ -1,3 +1,5 @@
+using Cgleak.Diagnosis.Text;
+
 namespace Cgleak.Diagnosis.Checks;
 
 /// <summary>memcg.dying: removed memory cgroups the kernel still keeps, what pins them, how to release them (C1-C5, L6-L10, M1-M4).</summary>
@@ -27,7 +29,7 @@ public sealed class DyingCheck : ICheck
         var evidence = c.Basis.Where(b => b.StartsWith("dying", StringComparison.Ordinal) || b.StartsWith("live", StringComparison.Ordinal)).ToList();
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller mount was found in mountinfo.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("dying.no-mount"), evidence, []);
         }
 
         if (f.Kernel is { } k)
@@ -38,17 +40,17 @@ public sealed class DyingCheck : ICheck
         if (c.Dying is not { } dying)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip,
-                "The number of dying memory cgroups is unknown on this host" + (f.Kernel?.CountsDying == false ? ": this kernel does not count them (C2)." : "."),
+                new Message(f.Kernel?.CountsDying == false ? "dying.unknown-uncounted" : "dying.unknown"),
                 evidence, f.Kernel?.CountsDying == false ? [Release(f)] : []);
         }
 
         long live = c.Live ?? 0;
-        string ratio = live > 0 ? $", {(double)dying / live:0.#} per live one" : "";
-        string sentence = $"{dying} dying memory cgroups{ratio}, holding about {Size(dying * BytesPerDyingMemcg)} of kernel memory.";
+        object ratio = live > 0 ? new Message("dying.per-live", (double)dying / live) : "";
+        var sentence = new Message("dying.count", dying, ratio, Size(dying * BytesPerDyingMemcg));
         bool pilingUp = dying >= WarnAbsolute || (dying >= WarnRelativeFloor && dying >= WarnRatioToLive * live);
         if (pilingUp)
         {
-            return new CheckResult(Id, Title, CheckStatus.Warn, sentence + " They pile up: memory and CPU (reclaim, stat flushing) go to cgroups that no longer exist.",
+            return new CheckResult(Id, Title, CheckStatus.Warn, new Message("dying.piling-up", sentence),
                 evidence, [Release(f)], Concern.AtRisk);
         }
 
@@ -62,18 +64,18 @@ public sealed class DyingCheck : ICheck
     {
         if (f.Facts.MemcgReaperPresent)
         {
-            return Remediation.Say("This kernel has Alibaba Cloud Linux's zombie memcg reaper (M4): let it reclaim in the background.",
+            return Remediation.Say(new Message("dying.fix.reaper"),
                 "echo 1 > /sys/kernel/mm/memcg_reaper/reap_background");
         }
 
         if (f.Kernel?.DropCachesValue is { } value)
         {
-            string what = value == 1 ? "the page cache" : "the page cache and slab";
-            return Remediation.Say($"Dropping {what} releases dying memcgs pinned only by it (M1); it costs a re-read of cached files. On cgroup v1, writing memory.force_empty before removing a cgroup prevents it (M2).",
+            var what = new Message(value == 1 ? "dying.what.page-cache" : "dying.what.page-cache-slab");
+            return Remediation.Say(new Message("dying.fix.drop-caches", what),
                 "cgleak reclaim", $"sync; echo {value} > /proc/sys/vm/drop_caches   # the same by hand");
         }
 
-        return Remediation.Say("On this kernel, memcgs pinned by kernel memory are only released by a reboot (M1); dropping caches frees those pinned by page cache alone.",
+        return Remediation.Say(new Message("dying.fix.reboot"),
             "sync; echo 3 > /proc/sys/vm/drop_caches", "reboot   # after draining the node");
     }
 }

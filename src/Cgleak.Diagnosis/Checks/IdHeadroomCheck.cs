@@ -1,3 +1,5 @@
+using Cgleak.Diagnosis.Text;
+
 namespace Cgleak.Diagnosis.Checks;
 
 /// <summary>memcg.id-headroom: IDs in use against the 65535 limit (I1, I3); unknown where the kernel hides zombies (C2).</summary>
@@ -25,51 +27,49 @@ public sealed class IdHeadroomCheck : ICheck
         evidence.AddRange(c.Basis);
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory controller mount was found in mountinfo: there are no memory cgroup IDs to run out of.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("headroom.no-mount"), evidence, []);
         }
 
         if (c.IdsInUse is null && c.IdsInUseAtMost is { } atMost && (double)atMost / c.Limit < WarnRatio)
         {
             return new CheckResult(Id, Title, CheckStatus.Pass,
-                $"At most {atMost} of {c.Limit} memory cgroup IDs in use ({(double)atMost / c.Limit:P1}): a probe created {c.Limit - atMost} without a refusal.", evidence, []);
+                new Message("headroom.at-most", atMost, c.Limit, (double)atMost / c.Limit, c.Limit - atMost), evidence, []);
         }
 
         if (c.IdsInUse is null && c.IdsInUseAtLeast is { } least && c.IdsInUseAtLeastRatio is { } leastRatio && leastRatio >= WarnRatio
             && f.Kernel?.CountsDying == false)
         {
             // 3.10 at the wall: num_cgroups counts live memcgs only (C2), so IDs in use are at least that; a bound above a threshold decides.
-            string atLeast = $"At least {least} of {c.Limit} memory cgroup IDs in use ({leastRatio:P1}): /proc/cgroups counts live memory cgroups only on this kernel (C2), and zombies hold IDs on top.";
+            var atLeast = new Message("headroom.at-least", least, c.Limit, leastRatio);
             return leastRatio >= FailRatio
-                ? new CheckResult(Id, Title, CheckStatus.Fail, atLeast + " New pods fail or will soon fail with \"cannot allocate memory\" or \"no space left on device\".",
+                ? new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", atLeast, new Message("headroom.pods-fail")),
                     evidence, [Remediations.Reboot()], Concern.Affected)
-                : new CheckResult(Id, Title, CheckStatus.Warn, atLeast + $" Above {WarnRatio:P0}: find what holds them (kmem.active-cgroups).",
+                : new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", atLeast, new Message("headroom.above", WarnRatio, "kmem.active-cgroups")),
                     evidence, [Remediations.Reboot()], Concern.AtRisk);
         }
 
         if (c.IdsInUse is not { } used || c.IdsInUseRatio is not { } ratio)
         {
-            string why = f.Kernel?.CountsDying == false
-                ? "This kernel does not count zombie memory cgroups, which hold IDs (C2): IDs in use are unknown."
-                : "IDs in use could not be worked out from what this host shows.";
+            var why = new Message(f.Kernel?.CountsDying == false ? "headroom.uncounted" : "headroom.unknown");
             return new CheckResult(Id, Title, CheckStatus.Skip, why, evidence,
             [
                 // Bounded only: a node that may be near the wall is never told to fill the ID space (cgleak probe
                 // --until-full is for drained nodes, README).
-                Remediation.Say("Measure the headroom by trying: a bounded probe creates up to 1000 empty memory cgroups under a private parent and removes them, proving at least that many IDs are free.",
+                Remediation.Say(new Message("headroom.fix.probe"),
                     "cgleak doctor --probe"),
             ]);
         }
 
-        string sentence = $"{used} of {c.Limit} memory cgroup IDs in use ({ratio:P1}).";
+        var sentence = new Message("headroom.used", used, c.Limit, ratio);
         if (ratio >= FailRatio)
         {
-            return new CheckResult(Id, Title, CheckStatus.Fail, sentence + " New pods will soon fail with \"cannot allocate memory\" or \"no space left on device\".", evidence,
+            return new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", sentence, new Message("headroom.pods-will-fail")), evidence,
                 [Remediations.Reboot()], Concern.Affected);
         }
 
         if (ratio >= WarnRatio)
         {
-            return new CheckResult(Id, Title, CheckStatus.Warn, sentence + $" Above {WarnRatio:P0}: find what holds them (memcg.dying, kmem.active-cgroups).", evidence,
+            return new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", sentence, new Message("headroom.above", WarnRatio, "memcg.dying, kmem.active-cgroups")), evidence,
                 [Remediations.Reboot()], Concern.AtRisk);
         }
 

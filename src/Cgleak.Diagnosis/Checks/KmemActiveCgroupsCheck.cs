@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Cgroups;
 
 namespace Cgleak.Diagnosis.Checks;
@@ -22,19 +23,19 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         if (f.Facts.Layout.Memory == MemoryHierarchy.V2)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip,
-                "cgroup v2 has no per-cgroup kmem files: kernel memory is accounted for every cgroup unless cgroup.memory=nokmem (L4), and IDs are released at offline (I5).", [], []);
+                new Message("kmem.v2"), [], []);
         }
 
         if (f.Facts.Layout.Memory == MemoryHierarchy.None || f.Facts.Tree is null)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "No memory cgroup hierarchy could be walked.", [], []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kmem.no-tree"), [], []);
         }
 
         IReadOnlyList<ContainerCgroupKmem> all = f.ContainerKmem;
         if (all.Count == 0)
         {
             return new CheckResult(Id, Title, CheckStatus.Info,
-                $"No container cgroups (kubepods*, docker, *containerd*, crio-*) under {f.Facts.Layout.MemoryMountPoint}: nothing to check.", [], []);
+                new Message("kmem.no-containers", f.Facts.Layout.MemoryMountPoint), [], []);
         }
 
         var active = all.Where(c => c.State == KmemState.Active).ToList();
@@ -53,19 +54,17 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         if (active.Count == 0)
         {
             return new CheckResult(Id, Title, unknown > 0 ? CheckStatus.Warn : CheckStatus.Pass,
-                $"Kernel-memory accounting is not active on any of the {all.Count} container cgroups{(unknown > 0 ? $"; {unknown} could not be read" : "")}.", evidence, []);
+                new Message(unknown > 0 ? "kmem.none-active-some-unread" : "kmem.none-active", all.Count, unknown), evidence, []);
         }
 
         if (f.KernelExposed)
         {
             return new CheckResult(Id, Title, CheckStatus.Fail,
-                $"Kernel-memory accounting is active on {active.Count} of {all.Count} container cgroups, on a kernel that loses their IDs when they are removed: the leak is happening.",
+                new Message("kmem.active-leaking", active.Count, all.Count),
                 evidence, [Remediations.KernelArgument(f), Remediations.Runc(f), Remediations.Reboot()], Concern.Affected);
         }
 
-        string why = f.Kernel?.KmemDefaultOn == true
-            ? "this kernel accounts kernel memory for every cgroup (L4) and releases IDs at offline (I5): no ID leak"
-            : "this kernel does not lose their IDs";
-        return new CheckResult(Id, Title, CheckStatus.Info, $"Kernel-memory accounting is active on {active.Count} of {all.Count} container cgroups; {why}.", evidence, []);
+        var why = new Message(f.Kernel?.KmemDefaultOn == true ? "kmem.default-on" : "kmem.kernel-keeps-ids");
+        return new CheckResult(Id, Title, CheckStatus.Info, new Message("kmem.active-harmless", active.Count, all.Count, why), evidence, []);
     }
 }

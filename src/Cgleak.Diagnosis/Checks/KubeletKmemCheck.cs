@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Components;
 using Cgleak.Host.Parsing;
@@ -20,7 +21,7 @@ public sealed class KubeletKmemCheck : ICheck
         ComponentFact? kubelet = f.Facts.Component("kubelet");
         if (kubelet is null || (kubelet.VersionText is null && kubelet.BinaryPath is null))
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "kubelet was not found on this host.", [], []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kubelet.not-found"), [], []);
         }
 
         var evidence = new List<string> { $"{kubelet.Source}: {kubelet.VersionText ?? "version unknown"}" };
@@ -32,7 +33,7 @@ public sealed class KubeletKmemCheck : ICheck
         ComponentVersion? version = ComponentVersion.Find(kubelet.VersionText);
         if (version is null || ComponentRules.KubeletRule(version) is not { } rule)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "kubelet's version could not be read, so whether it enables kmem is unknown.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kubelet.version-unknown"), evidence, []);
         }
 
         evidence.Add($"kubelet {version}: {RuncCheck.Describe(rule.Behaviour)} with the cgroupfs driver ({rule.Rows})");
@@ -40,25 +41,25 @@ public sealed class KubeletKmemCheck : ICheck
         {
             return new CheckResult(Id, Title, CheckStatus.Pass,
                 rule.Behaviour == KmemBehaviour.Ignores
-                    ? $"kubelet {version} vendors a runc that ignores kmem (K7)."
-                    : $"kubelet {version} predates implicit kmem enabling (K3).", evidence, []);
+                    ? new Message("kubelet.ignores", version)
+                    : new Message("kubelet.predates", version), evidence, []);
         }
 
         if (f.Facts.KubeletDriver?.Driver == "systemd")
         {
             return new CheckResult(Id, Title, CheckStatus.Pass,
-                $"kubelet {version} uses the systemd cgroup driver, which does not enable kmem implicitly (K2).", evidence, []);
+                new Message("kubelet.systemd", version), evidence, []);
         }
 
         if (f.Facts.Layout.Memory != MemoryHierarchy.V1)
         {
-            return new CheckResult(Id, Title, CheckStatus.Pass, $"kubelet {version} enables kmem only on cgroup v1; the memory controller here is not on v1 (K9).", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Pass, new Message("kubelet.not-v1", version), evidence, []);
         }
 
-        string sentence = $"kubelet {version} with the cgroupfs driver enables kmem accounting on the kubepods, QoS and pod cgroups it creates, and their children inherit it (K1, K9).";
+        var sentence = new Message("kubelet.enables", version);
         return f.KernelExposed
-            ? new CheckResult(Id, Title, CheckStatus.Fail, sentence + " On this kernel that leaks memory cgroup IDs.", evidence,
+            ? new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", sentence, new Message("leaks-here")), evidence,
                 [Remediations.Kubelet(f, version.ToString()), Remediations.KernelArgument(f)], Concern.AtRisk)
-            : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
+            : new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")), evidence, []);
     }
 }

@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Logs;
 
 namespace Cgleak.Diagnosis.Checks;
@@ -16,12 +17,12 @@ public sealed class LogSymptomCheck : ICheck
     {
         if (f.Facts.Logs is not { } logs)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "Logs were not searched.", [], []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.not-searched"), [], []);
         }
 
         if (logs.LogsRead.Count == 0)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "No log could be read (/var/log/messages, /var/log/syslog, kern.log, the journal).", logs.Problems, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.none-read"), logs.Problems, []);
         }
 
         var evidence = logs.Sightings.Select(s => $"{s.Log}: {s.Count} x {Describe(s.Symptom)}, last {s.LastSeen}: {Shorten(s.LastLine)}").ToList();
@@ -32,18 +33,18 @@ public sealed class LogSymptomCheck : ICheck
         if (mkdir > 0)
         {
             return new CheckResult(Id, Title, CheckStatus.Fail,
-                $"Memory cgroup creation failed {mkdir} times in the logs (\"mkdir /sys/fs/cgroup/memory/...: cannot allocate memory / no space left on device\"): pods cannot start.",
+                new Message("logs.mkdir-failed", mkdir),
                 evidence, [Remediations.Reboot()], Concern.Affected);
         }
 
         if (slub > 0)
         {
             return new CheckResult(Id, Title, CheckStatus.Warn,
-                $"\"SLUB: Unable to allocate memory on node\" appears {slub} times: kernel-memory accounting is failing allocations (runc#1725).",
+                new Message("logs.slub", slub),
                 evidence, [], Concern.AtRisk);
         }
 
-        return new CheckResult(Id, Title, CheckStatus.Pass, "None of the runbook's error lines are in the logs.", evidence, []);
+        return new CheckResult(Id, Title, CheckStatus.Pass, new Message("logs.clean"), evidence, []);
     }
 
     private static string Describe(Symptom s) => s == Symptom.MemcgMkdirFailed ? "memory cgroup mkdir failed" : "SLUB: Unable to allocate memory on node";

@@ -1,3 +1,5 @@
+using Cgleak.Diagnosis.Text;
+
 namespace Cgleak.Diagnosis.Checks;
 
 /// <summary>kernel.nokmem-arg: cgroup.memory=nokmem on the command line, and does this kernel honour it (L3: 4.5+; L5: el7 3.10.0-1062.4.1+).</summary>
@@ -14,27 +16,26 @@ public sealed class NokmemArgumentCheck : ICheck
     {
         if (f.Facts.Cmdline is not { } cmdline)
         {
-            return new CheckResult(Id, Title, CheckStatus.Error, "The kernel command line could not be read.", [], []);
+            return new CheckResult(Id, Title, CheckStatus.Error, new Message("nokmem.cmdline-unreadable"), [], []);
         }
 
         var tokens = cmdline.Value.Tokens.Where(t => t.Key == "cgroup.memory").Select(t => t.Raw).ToList();
         var evidence = new List<string> { $"{cmdline.Source}: " + (tokens.Count > 0 ? string.Join(' ', tokens) : "no cgroup.memory= argument") };
         if (f.Kernel is not { } k)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "The kernel release is unknown, so whether it honours the argument is too.", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("nokmem.kernel-unknown"), evidence, []);
         }
 
         if (!k.NokmemKnown)
         {
             evidence.Add($"{f.KernelRelease!.Text}: whether it honours cgroup.memory=nokmem is unknown ({k.Unknown})");
-            string test = "boot with it and run the runbook's test: memory.kmem.slabinfo of a new container's cgroup must fail with EIO (`cgleak verify --canary`)";
+            var test = new Message("nokmem.test");
             return f.NokmemOnCmdline == true
                 ? new CheckResult(Id, Title, CheckStatus.Warn,
-                    $"cgroup.memory=nokmem is on the command line, but whether this kernel honours it is unknown: {test}.", evidence,
-                    [Remediation.Say("Check that kmem accounting is really off for new containers (runbook section 6).", "cgleak verify --canary")])
+                    new Message("nokmem.on-unknown", test), evidence,
+                    [Remediation.Say(new Message("nokmem.fix.verify"), "cgleak verify --canary")])
                 : new CheckResult(Id, Title, CheckStatus.Warn,
-                    "cgroup.memory=nokmem is not set, and whether this kernel would honour it is unknown (vendor backports): use a kernel known to honour it (4.5+), or "
-                    + test + ".", evidence, [Remediations.KernelArgument(f)]);
+                    new Message("nokmem.off-unknown", test), evidence, [Remediations.KernelArgument(f)]);
         }
 
         evidence.Add(k.HonoursNokmem
@@ -45,21 +46,21 @@ public sealed class NokmemArgumentCheck : ICheck
         if (f.NokmemOnCmdline == true)
         {
             return k.HonoursNokmem
-                ? new CheckResult(Id, Title, CheckStatus.Pass, "cgroup.memory=nokmem is on and this kernel honours it: kmem accounting is off.", evidence, [])
+                ? new CheckResult(Id, Title, CheckStatus.Pass, new Message("nokmem.on-honoured"), evidence, [])
                 : new CheckResult(Id, Title, needed ? CheckStatus.Fail : CheckStatus.Warn,
-                    "cgroup.memory=nokmem is on the command line, but this kernel ignores it: kmem accounting is NOT off.", evidence, [Remediations.KernelArgument(f)]);
+                    new Message("nokmem.on-ignored"), evidence, [Remediations.KernelArgument(f)]);
         }
 
         if (!needed)
         {
             return new CheckResult(Id, Title, CheckStatus.Info,
-                "cgroup.memory=nokmem is not set; this kernel does not need it to keep its memory cgroup IDs (I5).", evidence, []);
+                new Message("nokmem.not-needed"), evidence, []);
         }
 
         return new CheckResult(Id, Title, CheckStatus.Warn,
             k.HonoursNokmem
-                ? "cgroup.memory=nokmem is not set, and this kernel would honour it: the runbook's kernel-side fix is one argument and a reboot away."
-                : "cgroup.memory=nokmem is not set, and this kernel would ignore it: a newer kernel is needed first.",
+                ? new Message("nokmem.off-would-honour")
+                : new Message("nokmem.off-would-ignore"),
             evidence, [Remediations.KernelArgument(f)]);
     }
 }

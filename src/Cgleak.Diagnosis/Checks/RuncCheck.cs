@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
@@ -20,7 +21,7 @@ public sealed class RuncCheck : ICheck
         ComponentFact? runc = f.Facts.Component("runc");
         if (runc is null || (runc.VersionText is null && runc.BinaryPath is null))
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, "runc was not found on this host.", [], []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("runc.not-found"), [], []);
         }
 
         var evidence = new List<string> { $"{runc.Source}: {runc.VersionText ?? "version unknown"}" };
@@ -38,21 +39,21 @@ public sealed class RuncCheck : ICheck
 
         VersionRule? rule = version is null ? null : ComponentRules.RuncRule(version);
         bool enables;
-        string sentence;
+        Message sentence;
         if (runc.Build == RuncBuild.Nokmem)
         {
-            return new CheckResult(Id, Title, CheckStatus.Pass, "This runc was built with the nokmem tag: it never enables kmem accounting (R5, R11).", evidence, []);
+            return new CheckResult(Id, Title, CheckStatus.Pass, new Message("runc.nokmem-build"), evidence, []);
         }
 
         if (rule is null)
         {
             if (runc.Build != RuncBuild.Kmem)
             {
-                return new CheckResult(Id, Title, CheckStatus.Skip, "runc's version could not be read, so whether it enables kmem is unknown.", evidence, []);
+                return new CheckResult(Id, Title, CheckStatus.Skip, new Message("runc.version-unknown"), evidence, []);
             }
 
             enables = true;
-            sentence = "This runc carries the kmem code (R11: rc7-rc93 built without nokmem): it enables kmem accounting on every memory cgroup it creates.";
+            sentence = new Message("runc.kmem-build");
         }
         else
         {
@@ -60,10 +61,9 @@ public sealed class RuncCheck : ICheck
             enables = rule.Behaviour == KmemBehaviour.EnablesImplicitly;
             sentence = rule.Behaviour switch
             {
-                KmemBehaviour.Ignores => $"runc {version} ignores kernel-memory settings (R8).",
-                KmemBehaviour.OnlyWhenAsked => $"runc {version} writes a kmem limit only when one is asked for (R1).",
-                _ => $"runc {version} enables kmem accounting on every memory cgroup it creates with the cgroupfs driver (R2, R9)"
-                    + (version! >= ComponentRules.FirstNokmemCapableRunc ? ", unless built with the nokmem tag, which its strings do not show." : "; it predates the nokmem tag (R5)."),
+                KmemBehaviour.Ignores => new Message("runc.ignores", version),
+                KmemBehaviour.OnlyWhenAsked => new Message("runc.only-when-asked", version),
+                _ => new Message(version! >= ComponentRules.FirstNokmemCapableRunc ? "runc.enables-unless-nokmem" : "runc.enables-pre-nokmem", version),
             };
         }
 
@@ -78,9 +78,9 @@ public sealed class RuncCheck : ICheck
         }
 
         return f.KernelExposed
-            ? new CheckResult(Id, Title, CheckStatus.Fail, sentence + " On this kernel that leaks memory cgroup IDs.", evidence,
+            ? new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", sentence, new Message("leaks-here")), evidence,
                 [Remediations.Runc(f), Remediations.KernelArgument(f)], Concern.AtRisk)
-            : new CheckResult(Id, Title, CheckStatus.Info, sentence + " This kernel does not lose IDs to it.", evidence, []);
+            : new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")), evidence, []);
     }
 
     /// <summary>
@@ -88,7 +88,7 @@ public sealed class RuncCheck : ICheck
     /// that containerd's release pins stands in for it (D8, D10). Pins before rc6 are rc5-era commits.
     /// The report's header shows the same, so header and check agree.
     /// </summary>
-    public static (ComponentVersion Version, string From)? InferFromContainerd(HostFacts facts)
+    public static (ComponentVersion Version, Message From)? InferFromContainerd(HostFacts facts)
     {
         if (facts.Component("containerd")?.VersionText is not { } text
             || ComponentVersion.Find(text) is not { } containerd
@@ -97,7 +97,7 @@ public sealed class RuncCheck : ICheck
             return null;
         }
 
-        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), $"containerd {containerd}, which pins runc {pin.Runc}");
+        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), new Message("runc.inferred-from", containerd, pin.Runc));
     }
 
     internal static string Describe(KmemBehaviour b) => b switch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
@@ -61,15 +62,14 @@ public static class BootPlanner
         }
 
         var step = new FixStep(
-            "List the boot entries and find the one that boots next",
-            "the runbook's 4.2: adding the argument to an entry that does not boot changes nothing",
+            new Message("plan.boot.list"), new Message("plan.boot.list.why"),
             list, check, [], ByApply: false);
         return new BootDecision(entries, next?.Index, next, target, step);
     }
 
     /// <summary>The steps that make the target the default and give it the argument; the edit apply makes.</summary>
     public static (List<FixStep> Steps, BootEdit Edit) Steps(
-        BootConfig boot, BootDecision d, string why, List<string> problems)
+        BootConfig boot, BootDecision d, Message why, List<string> problems)
     {
         BootMenuEntry target = d.Target ?? throw new ArgumentException("no target entry", nameof(d));
         var steps = new List<FixStep>();
@@ -113,7 +113,7 @@ public static class BootPlanner
 
             files.AddRange(canApply ? [boot.GrubEnvFile!.HostPath] : []);
             steps.Add(new FixStep(
-                $"Make entry {target.Number} ({target.Title}) the default",
+                new Message("plan.boot.make-default", target.Number, target.Title),
                 $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
                 + $"GRUB boots saved_entry ({boot.Next.Source}){Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])}",
                 [set],
@@ -142,7 +142,7 @@ public static class BootPlanner
             string updated = old.Length == 0 ? Arg : old.TrimEnd() + " " + Arg;
             files.Add(boot.GrubEnvFile!.HostPath);
             steps.Add(new FixStep(
-                $"Add {Arg} to kernelopts in {boot.GrubEnvFile.HostPath}",
+                new Message("plan.boot.kernelopts", Arg, boot.GrubEnvFile.HostPath),
                 $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
                 + $"{Path.GetFileName(target.File)} reads its arguments from $kernelopts, so the argument goes there, "
                 + "as grubby --update-kernel=ALL does (writing it into the entry would cut the entry off "
@@ -156,9 +156,8 @@ public static class BootPlanner
         {
             files.Add(target.File);
             steps.Add(new FixStep(
-                $"Add {Arg} to {image}",
-                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
-                + $"grubby edits {target.File}{Changes([target.File])}",
+                new Message("plan.boot.add", Arg, image),
+                new Message("plan.boot.add.why", why, target.KernelVersion, family, target.File, Changes([target.File])),
                 [$"grubby --args={Arg} --update-kernel {image}"],
                 [$"grubby --info {image} | grep {Arg}"],
                 [$"grubby --remove-args={Arg} --update-kernel {image}"], ByApply: true));
@@ -182,18 +181,13 @@ public static class BootPlanner
 
             steps.Add(new FixStep(
                 style == BootStyle.DefaultGrub
-                    ? $"Add {Arg} to GRUB_CMDLINE_LINUX and regenerate {menuPath}"
-                    : $"Keep {Arg} in GRUB_CMDLINE_LINUX",
+                    ? new Message("plan.boot.cmdline-regenerate", Arg, menuPath)
+                    : new Message("plan.boot.cmdline-keep", Arg),
                 style == BootStyle.DefaultGrub
-                    ? $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
-                      + $"update-grub writes GRUB_CMDLINE_LINUX into every linux line{Changes([cmdlineFile, menuPath])}"
+                    ? new Message("plan.boot.regenerate.why", why, target.KernelVersion, family, Changes([cmdlineFile, menuPath]))
                     : boot.UsesBls
-                        ? "grub2-mkconfig sets kernelopts from GRUB_CMDLINE_LINUX when grubenv has none, "
-                          + "and kernels installed later take their arguments from it: without it there the "
-                          + $"argument can be lost{Changes([cmdlineFile])}"
-                        : $"{regenerate.Split(' ')[0]} rebuilds the entries from GRUB_CMDLINE_LINUX: "
-                          + "without it there the "
-                          + $"argument is lost when the menu is regenerated{Changes([cmdlineFile])}",
+                        ? new Message("plan.boot.keep-bls.why", Changes([cmdlineFile]))
+                        : new Message("plan.boot.keep.why", regenerate.Split(' ')[0], Changes([cmdlineFile])),
                 commands,
                 [
                     $"grep ^GRUB_CMDLINE_LINUX= {FixPlanner.Word(cmdlineFile)}",
@@ -217,7 +211,7 @@ public static class BootPlanner
             string raw = ShellDoubleQuote(newDefault!);
             files.AddRange([file, menuPath]);
             steps.Add(new FixStep(
-                $"Make entry {target.Number} ({target.Title}) the default",
+                new Message("plan.boot.make-default", target.Number, target.Title),
                 $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
                 + $"{menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
@@ -281,8 +275,8 @@ public static class BootPlanner
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("$", "\\$", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal) + "\"";
 
-    private static string Changes(IEnumerable<string> files) =>
-        $" (changes: {string.Join(", ", files.Distinct(StringComparer.Ordinal))})";
+    private static Message Changes(IEnumerable<string> files) =>
+        new("plan.changes", string.Join(", ", files.Distinct(StringComparer.Ordinal)));
 
     internal static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;
 using Cgleak.Host.Parsing;
@@ -24,12 +25,12 @@ public static partial class ComponentPlanner
         {
             case Verdict.Unknown:
                 problems.AddRange(report.Facts.Problems.Select(p => p.ToString()));
-                return Finish(FixMethod.Auto, $"Cannot plan: the diagnosis is unknown ({report.VerdictReason}). Make those readable "
-                    + "(`cgleak doctor` names each file), then plan again; no plan is safer than one made without them.", [], inputs, problems);
+                return Finish(FixMethod.Auto, new Message("plan.cannot", Reason(report)), [], inputs, problems);
             case Verdict.Ok:
                 var warnings = report.Checks.Where(c => c.Status == CheckStatus.Warn).Select(c => c.Id).ToList();
-                return Finish(FixMethod.Auto, "Nothing to fix: " + report.VerdictReason + "."
-                    + (warnings.Count > 0 ? $" Warnings that are not the leak, in `cgleak doctor`: {string.Join(", ", warnings)}." : ""), [], inputs, problems);
+                return Finish(FixMethod.Auto, warnings.Count > 0
+                    ? new Message("plan.nothing-but-warnings", Reason(report), string.Join(", ", warnings))
+                    : new Message("plan.nothing", Reason(report)), [], inputs, problems);
             default:
                 break;
         }
@@ -40,7 +41,7 @@ public static partial class ComponentPlanner
         if (reclaimable)
         {
             ReclaimPlan reclaim = ReclaimPlan.For(report);
-            steps.Add(new FixStep("Release the dying memory cgroups",
+            steps.Add(new FixStep(new Message("plan.release"),
                 $"memcg.dying: {report.Counts.Dying} dying memcgs, pinned on this kernel by {f.Kernel?.DyingPinnedBy ?? "what they charged"}; "
                     + string.Join("; ", reclaim.Actions.Select(a => a.Why)),
                 ["cgleak reclaim", .. reclaim.Actions.Select(a => $"# by hand: echo {a.Value} > {a.File}")],
@@ -50,9 +51,7 @@ public static partial class ComponentPlanner
                 problems.Add(reboot);
             }
 
-            steps.Add(new FixStep("Keep them from piling up again",
-                "removed cgroups stay dying while page cache they charged is resident (L9) until kernels reparent it at offline (L10, ~7.1): "
-                    + "pod churn brings them back",
+            steps.Add(new FixStep(new Message("plan.keep-low"), new Message("plan.keep-low.why"),
                 ["# run the release periodically, e.g. /etc/cron.d/cgleak-reclaim: */30 * * * * root cgleak reclaim"],
                 ["cgleak metrics   # cgleak_memory_cgroups{state=\"dying\"} stays low"], ["rm /etc/cron.d/cgleak-reclaim"], ByApply: false));
         }
@@ -69,8 +68,7 @@ public static partial class ComponentPlanner
         }
 
         string verdict = VerdictNames.Of(report.Verdict);
-        return Finish(FixMethod.Auto, $"No kernel or component change stops a leak here; the node is {verdict} ({report.VerdictReason}): "
-            + (steps.Count > 0 ? "the steps below remove the risk." : "nothing here removes it, see the notes."), steps, inputs, problems);
+        return Finish(FixMethod.Auto, new Message(steps.Count > 0 ? "plan.no-leak-fix.steps" : "plan.no-leak-fix.none", verdict, Reason(report)), steps, inputs, problems);
     }
 
     /// <summary>The running kernel already boots with cgroup.memory=nokmem and honours it: nothing to change, no reboot.</summary>
@@ -81,8 +79,7 @@ public static partial class ComponentPlanner
             : $"grep -c {Arg} /boot/grub/grub.cfg   # the menu keeps it";
         var steps = new List<FixStep>
         {
-            new("Verify that kmem accounting is off for new containers",
-                $"the running kernel ({f.KernelRelease?.Text}) already boots with {Arg} and honours it (kernel.nokmem-arg): no boot change and no reboot is needed",
+            new(new Message("plan.verify-off"), new Message("plan.verify-off.why", f.KernelRelease?.Text, Arg),
                 [$"grep -o {Arg} /proc/cmdline", "cgleak verify --canary"], ["cgleak verify exits 0", keep], [], ByApply: false),
         };
         if (report.Checks.Any(c => c.Id == "logs.symptom" && c.Concern != Concern.None))
@@ -91,11 +88,11 @@ public static partial class ComponentPlanner
                 + "if they are newer, IDs are being held by something else (memcg.dying, memcg.id-headroom)");
         }
 
-        return Finish(FixMethod.Kernel, $"Nothing to change: {f.KernelRelease?.Text} already runs with {Arg}, which it honours; verify it.", steps, inputs, problems);
+        return Finish(FixMethod.Kernel, new Message("plan.nokmem-on", f.KernelRelease?.Text, Arg), steps, inputs, problems);
     }
 
     /// <summary>The runbook's method 1: runc, docker and kubelet off kmem accounting, in this family's packages.</summary>
-    internal static FixPlan Plan(DoctorReport report, Findings f, PlanRequest request, string? need, List<PlanInput> inputs, List<string> problems)
+    internal static FixPlan Plan(DoctorReport report, Findings f, PlanRequest request, Message? need, List<PlanInput> inputs, List<string> problems)
     {
         DistroFamily? family = f.Family;
         if (family is null)
@@ -124,13 +121,13 @@ public static partial class ComponentPlanner
             problems.Add(Found(f, "runc") || Found(f, "containerd") || Found(f, "kubelet")
                 ? "no component here enables kmem accounting (runtime.runc, runtime.containerd, kubelet.kmem): there is nothing to move"
                 : "runc, containerd and kubelet were not found on this host: there is no component to move off kmem accounting");
-            return Finish(FixMethod.Components, "Components method: nothing to change in the components here; see the notes.", steps, inputs, problems);
+            return Finish(FixMethod.Components, new Message("plan.components.nothing"), steps, inputs, problems);
         }
 
         FixPlanner.AddRebootAndVerify(steps, request, "cgleak doctor   # runtime.runc, kubelet.kmem: PASS", f,
-            "memory cgroups made before the change stay accounted until the reboot; those made after it are not");
-        string why = need is null ? "requested: --method components" : $"to stop {need}";
-        return Finish(FixMethod.Components, $"Components method, {why}: move runc/containerd/kubelet off kmem accounting, drain, reboot (cgroups already accounted stay so until then), verify.",
+            new Message("plan.reboot.why.components"));
+        var why = need is null ? new Message("plan.why.requested", "--method components") : new Message("plan.why.to-stop", need);
+        return Finish(FixMethod.Components, new Message("plan.components", why),
             steps, inputs, problems);
     }
 
@@ -151,7 +148,7 @@ public static partial class ComponentPlanner
             : family?.KernelNote is { } note ? $"# {note}"
             : "# install a kernel of 4.5 or later (or el7 3.10.0-1062.4.1 or later) with this distribution's package manager";
         string query = family?.QueryKernels ?? (rpm ? "rpm -q kernel" : "dpkg-query -W 'linux-image-*'");
-        return new FixStep("Install a kernel that honours cgroup.memory=nokmem", why, [install],
+        return new FixStep(new Message("plan.install-kernel"), why, [install],
             [$"{query}   # or: ls /boot/vmlinuz-*", "then run `cgleak fix plan` again: the next steps depend on the new entry"],
             [rpm ? "rpm -e kernel-<new version>   # after booting back into the old kernel" : "apt-get remove linux-image-<new version>"], ByApply: false);
     }
@@ -170,7 +167,7 @@ public static partial class ComponentPlanner
         string target = package == "containerd.io"
             ? "containerd.io 1.4.5+/1.5.1+ ships runc 1.0.0-rc94 or later (D9)"
             : "runc 1.0.0-rc94 or later ignores kmem (R8)";
-        return new FixStep($"Use a runc that does not enable kmem accounting ({package})",
+        return new FixStep(new Message("plan.runc", package),
             $"runtime.runc / runtime.containerd: {target}; now: runc {runc?.VersionText ?? "unknown"}, containerd {containerd?.VersionText ?? "not found"}",
             [RuncMove(f),
              "# pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)"],
@@ -188,8 +185,7 @@ public static partial class ComponentPlanner
         }
 
         // D2 is about el7's Docker CE packages; runc itself comes from containerd.io from 18.09 on (D3), which the runc step moves.
-        return new FixStep("Upgrade docker-ce to 18.09.1 or later",
-            "docker-ce 18.09.1 ships a runc with kmem accounting off on el7 (D2, runbook 4.1); from 18.09 runc comes from containerd.io (D3)",
+        return new FixStep(new Message("plan.docker"), new Message("plan.docker.why"),
             [Upgrade(family, "docker-ce") + "   # to 18.09.1 or later"], [Query(family, "docker-ce"), "docker version"], [Downgrade(family, "docker-ce")], ByApply: false);
     }
 
@@ -206,8 +202,7 @@ public static partial class ComponentPlanner
             : $"# or patch {k}'s vendored runc (EnableKernelMemoryAccounting and setKernelMemory return nil) and rebuild: the nokmem tag needs 1.14+ (K5)";
         string? package = KubeletPackage(f);
         string move = KubeletMove(f);
-        return new FixStep($"Move kubelet {k} off kmem accounting",
-            "kubelet.kmem: 1.8 to 1.21.1 with the cgroupfs driver enable kmem (K9); 1.21.2 and later do not (K7); the systemd cgroup driver does not either (K2)",
+        return new FixStep(new Message("plan.kubelet", k), new Message("plan.kubelet.why"),
             [move, rebuild], ["kubelet --version"], [package is null ? "reinstall the previous kubelet" : Downgrade(family, package)], ByApply: false);
     }
 
@@ -247,8 +242,10 @@ public static partial class ComponentPlanner
     private static string Downgrade(DistroFamily? family, string package) =>
         family?.Downgrade(package) ?? $"<package manager> downgrade {package}";
 
-    private static FixPlan Finish(FixMethod method, string summary, List<FixStep> steps, List<PlanInput> inputs, List<string> problems) =>
-        new(method, summary, [], null, null, false, steps, inputs, problems);
+    private static FixPlan Finish(FixMethod method, Message summary, List<FixStep> steps, List<PlanInput> inputs, List<string> problems) =>
+        new(method, summary.ToString(), [], null, null, false, steps, inputs, problems) { SummarySaid = summary };
+
+    private static object Reason(DoctorReport report) => (object?)report.VerdictSaid ?? report.VerdictReason;
 
     [GeneratedRegex(@"\(([A-Za-z0-9._+-]+)\)$")]
     private static partial Regex PackageInSource();

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Cgleak.Diagnosis.Text;
+
 namespace Cgleak.Diagnosis.Fix;
 
 /// <summary>The runbook's two repair methods (DIGEST section 5): in the kernel, or in the components.</summary>
@@ -58,7 +61,26 @@ public sealed record BootEdit(BootStyle Style, string TargetKernel, string Targe
 
 /// <summary>One step: why (check id and kmem-facts row), the commands, how to check it worked, how to undo it.</summary>
 /// <param name="ByApply">true when `cgleak fix apply` carries it out; the rest are for a person (packages, drain, reboot).</param>
-public sealed record FixStep(string Title, string Why, IReadOnlyList<string> Commands, IReadOnlyList<string> Check, IReadOnlyList<string> Undo, bool ByApply);
+public sealed record FixStep(string Title, string Why, IReadOnlyList<string> Commands, IReadOnlyList<string> Check, IReadOnlyList<string> Undo, bool ByApply)
+{
+    internal FixStep(Message title, Message why, IReadOnlyList<string> commands, IReadOnlyList<string> check, IReadOnlyList<string> undo, bool ByApply)
+        : this(title.ToString(), why.ToString(), commands, check, undo, ByApply)
+    {
+        TitleSaid = title;
+        WhySaid = why;
+    }
+
+    internal FixStep(Message title, string why, IReadOnlyList<string> commands, IReadOnlyList<string> check, IReadOnlyList<string> undo, bool ByApply)
+        : this(title.ToString(), why, commands, check, undo, ByApply) => TitleSaid = title;
+
+    /// <summary>The title as a message, for text in the reader's language; the JSON keeps <see cref="Title"/>, its English.</summary>
+    [JsonIgnore]
+    public Message? TitleSaid { get; init; }
+
+    /// <summary>Why, as a message; null where it is only written in English.</summary>
+    [JsonIgnore]
+    public Message? WhySaid { get; init; }
+}
 
 /// <summary>A file the plan was made from, with its hash: apply refuses a plan whose inputs changed.</summary>
 public sealed record PlanInput(string Path, string Sha256);
@@ -76,6 +98,10 @@ public sealed record FixPlan(
     IReadOnlyList<string> Problems)
 {
     public const string NokmemArgument = "cgroup.memory=nokmem";
+
+    /// <summary>The summary as a message, for text in the reader's language; the JSON keeps <see cref="Summary"/>.</summary>
+    [JsonIgnore]
+    public Message? SummarySaid { get; init; }
 
     /// <summary>The JSON form's version; `cgleak fix apply --plan` reads this form back.</summary>
     public int SchemaVersion { get; init; } = 1;

@@ -1,5 +1,6 @@
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Parsing;
@@ -24,7 +25,7 @@ public static class FixPlanner
         var problems = boot.Problems.ToList();
         var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256)).OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
         var findings = new Findings(report.Facts);
-        string? need = Need(report, findings);
+        Message? need = Need(report, findings);
         FixMethod method = request.Method;
         if (method == FixMethod.Auto)
         {
@@ -47,17 +48,17 @@ public static class FixPlanner
     }
 
     /// <summary>Why a fix is needed, or null: the ID leak can happen, or dying memcgs pile up pinned by slab.</summary>
-    private static string? Need(DoctorReport report, Findings f)
+    private static Message? Need(DoctorReport report, Findings f)
     {
         var causes = report.Checks.Where(c => c.Concern != Concern.None && c.Id is "kmem.active-cgroups" or "runtime.runc" or "runtime.containerd" or "kubelet.kmem" or "logs.symptom").Select(c => c.Id).ToList();
         if (causes.Count > 0)
         {
-            return $"the memory cgroup ID leak ({string.Join(", ", causes)})";
+            return new Message("plan.need.leak", string.Join(", ", causes));
         }
 
         bool slabPins = report.Checks.Any(c => c.Id == "memcg.dying" && c.Status == CheckStatus.Warn)
             && f.KernelRelease is { } k && !k.AtLeast(5, 3) && !f.NokmemEffective;
-        return slabPins ? "dying memory cgroups piling up, pinned by slab before 5.3 (memcg.dying, L6)" : null;
+        return slabPins ? new Message("plan.need.slab") : null;
     }
 
     private static FixMethod ChooseMethod(DoctorReport report, Findings f, BootConfig boot) =>
@@ -72,15 +73,15 @@ public static class FixPlanner
     private static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;
 
-    private static FixPlan KernelPlan(DoctorReport report, Findings f, BootConfig boot, PlanRequest request, string? need, List<PlanInput> inputs, List<string> problems)
+    private static FixPlan KernelPlan(DoctorReport report, Findings f, BootConfig boot, PlanRequest request, Message? need, List<PlanInput> inputs, List<string> problems)
     {
         BootDecision decision = BootPlanner.Decide(boot, problems);
         var steps = new List<FixStep> { decision.ListStep };
         var entries = decision.Entries.ToList();
-        string why = need is null ? "requested: --method kernel" : $"to stop {need}";
+        var why = need is null ? new Message("plan.why.requested", "--method kernel") : new Message("plan.why.to-stop", need);
         if (decision.Target is null && boot.Unreadable)
         {
-            return Finish(FixMethod.Kernel, $"Kernel method, {why}: the boot files could not be read ({string.Join("; ", boot.Problems)}): run cgleak as root, or on the host itself, and plan again.",
+            return Finish(FixMethod.Kernel, new Message("plan.kernel.unreadable", why, string.Join("; ", boot.Problems)),
                 entries, decision.Next, null, needsKernel: false, steps, inputs, problems);
         }
 
@@ -92,7 +93,7 @@ public static class FixPlanner
         if (decision.Target is null)
         {
             steps.Add(ComponentPlanner.KernelInstallStep(f, request));
-            return Finish(FixMethod.Kernel, $"Kernel method, {why}: no installed kernel honours {Arg}: install one first, then plan again.",
+            return Finish(FixMethod.Kernel, new Message("plan.kernel.none-honours", why, Arg),
                 entries, decision.Next, null, needsKernel: true, steps, inputs, problems);
         }
 
@@ -101,39 +102,34 @@ public static class FixPlanner
         steps.AddRange(bootSteps);
         bool moves = edit.NewDefault is not null || decision.NextEntry != target;
         AddRebootAndVerify(steps, request, $"grep -o {Arg} /proc/cmdline", f,
-            moves ? "the new default entry and the argument take effect at boot" : "the argument takes effect at boot");
+            new Message(moves ? "plan.reboot.why" : "plan.reboot.why.argument"));
         bool running = f.NokmemOnCmdline == true && f.KernelRelease?.Text == target.KernelVersion;
-        string summary = $"Kernel method, {why}: " + (bootSteps.Count == 0
-            ? running
-                ? $"{target.KernelVersion} runs with {Arg} now and boots with it next: no boot change and no reboot needed."
-                : $"{target.KernelVersion} already boots with {Arg}: reboot into it."
-            : $"{(moves ? $"make {target.KernelVersion} (entry {target.Number}) the default, " : "")}add {Arg} to {target.KernelVersion}, drain, reboot, verify. "
-              + $"`cgleak fix apply` changes {string.Join(", ", edit.Files)}.");
+        Message summary = bootSteps.Count == 0
+            ? new Message(running ? "plan.kernel.running" : "plan.kernel.boots", why, target.KernelVersion, Arg)
+            : new Message("plan.kernel.steps", why, moves ? new Message("plan.kernel.make-default", target.KernelVersion, target.Number) : "",
+                Arg, target.KernelVersion, string.Join(", ", edit.Files));
         return Finish(FixMethod.Kernel, summary, entries, decision.Next, edit, needsKernel: false, steps, inputs, problems);
     }
 
     /// <param name="takesEffect">what the reboot brings in, for its why ("the argument takes effect at boot").</param>
     internal static void AddRebootAndVerify(
-        List<FixStep> steps, PlanRequest request, string cmdlineCheck, Findings f, string takesEffect)
+        List<FixStep> steps, PlanRequest request, string cmdlineCheck, Findings f, Message takesEffect)
     {
         // Only where removed memcgs keep their IDs (3.10, I5 missing) is the reboot what gives them back; elsewhere
         // the reboot itself is the reason to move the pods.
-        string drainWhy = f.Kernel?.ReleasesIdAtOffline == true
-            ? "the reboot stops every pod on this node: move them off first"
-            : "memory cgroups already charged with kernel memory keep their IDs until a reboot (runbook 4; M1): move the pods off first";
-        steps.Add(new FixStep("Drain the node", drainWhy,
+        var drainWhy = new Message(f.Kernel?.ReleasesIdAtOffline == true ? "plan.drain.why.reboot" : "plan.drain.why");
+        steps.Add(new FixStep(new Message("plan.drain"), drainWhy,
             [$"kubectl cordon {request.Node}", $"kubectl drain {request.Node} --ignore-daemonsets --delete-emptydir-data"],
             [$"kubectl get node {request.Node}   # SchedulingDisabled"], [$"kubectl uncordon {request.Node}"], ByApply: false));
-        steps.Add(new FixStep("Reboot", takesEffect, ["systemctl reboot"], ["uptime"], [], ByApply: false));
-        steps.Add(new FixStep("Verify, then let pods back",
-            "the runbook's check (section 6): kmem accounting off for every container, and the argument on the running command line",
+        steps.Add(new FixStep(new Message("plan.reboot"), takesEffect, ["systemctl reboot"], ["uptime"], [], ByApply: false));
+        steps.Add(new FixStep(new Message("plan.verify"), new Message("plan.verify.why"),
             [cmdlineCheck, "cgleak verify --canary", $"kubectl uncordon {request.Node}"],
             ["cgleak verify exits 0"], [], ByApply: false));
     }
 
-    private static FixPlan Finish(FixMethod method, string summary, List<BootEntry> entries, int? next, BootEdit? edit, bool needsKernel,
+    private static FixPlan Finish(FixMethod method, Message summary, List<BootEntry> entries, int? next, BootEdit? edit, bool needsKernel,
         List<FixStep> steps, List<PlanInput> inputs, List<string> problems) =>
-        new(method, summary, entries, next, edit, needsKernel, steps, inputs, problems);
+        new(method, summary.ToString(), entries, next, edit, needsKernel, steps, inputs, problems) { SummarySaid = summary };
 
     /// <summary>Single-quotes for the shell: 'it'\''s'.</summary>
     public static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Knowledge;
@@ -30,7 +31,7 @@ public sealed record KernelTraits
     public bool NokmemKnown { get; init; } = true;
 
     /// <summary>What is not known about this family, for people; null when the table's rows cover it.</summary>
-    public string? Unknown { get; init; }
+    public Message? Unknown { get; init; }
 
     /// <summary>memory.kmem.limit_in_bytes is absent on this kernel (L13: 6.1.54, 6.5.4): runc before 1.1.10 and kubelets vendoring it fail (R16, K10).</summary>
     public bool KmemLimitFileGone { get; init; }
@@ -135,9 +136,7 @@ public static class KernelKnowledge
                 HonoursNokmem = false,
                 NokmemKnown = false,
                 DropCachesValue = null,
-                Unknown = $"{k.Text} is upstream 3.10 with unpublished backports: upstream 3.10 loses a memory cgroup ID to every removed "
-                    + "kmem-accounted cgroup (L1, I5 is 4.7) and has no cgroup.memory=nokmem (L3 is 4.5); whether this kernel backported "
-                    + "either fix is unknown",
+                Unknown = new Message("kernel.unknown.upstream-3.10", k.Text),
             };
         }
 
@@ -169,7 +168,7 @@ public static class KernelKnowledge
             KmemLimitWriteNote = KmemLimitWrite(k),
             KmemLimitFileGone = KmemLimitGone(k),
             Unknown = k.Major == 4 && k.Minor is 4 or 6
-                ? "4.4.y and 4.6.y stable kernels lose IDs unless they carry the backport of the 4.7 fix (I5, moby#24559)"
+                ? new Message("kernel.unknown.4.4-4.6")
                 : null,
         };
     }
