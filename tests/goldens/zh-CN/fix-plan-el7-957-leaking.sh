@@ -35,7 +35,7 @@ kubectl cordon "$NODE"
 kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data
 
 step '5. 重启机器'
-# 原因：新的默认启动项和内核参数在启动时生效
+# 原因：改动之前创建的 memory cgroup 在重启前仍会记账；改动之后创建的不会
 if confirm "现在重启 $NODE？"; then
   systemctl reboot
 else
