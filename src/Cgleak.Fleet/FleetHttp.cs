@@ -1,7 +1,7 @@
-using System.Text;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Cgleak.Agent.Kubernetes;
 
 namespace Cgleak.Fleet;

@@ -20,7 +20,7 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     public const string LastSample = "cgleak_last_sample_timestamp_seconds";
 
     /// <summary>The labels the table is made from (<see cref="Row.Label"/>); the others are dropped as answers are read.</summary>
-    private readonly HashSet<string> keep =
+    private readonly HashSet<string> _keep =
         new([options.NodeLabel, "instance", "__name__", "verdict", "check", "status", "state", "kernel", "runc", "kubelet"], StringComparer.Ordinal);
 
     /// <summary>The queries, by what each answers; every metric they name is one the agent exports.</summary>
@@ -104,7 +104,7 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     {
         var url = new Uri(server, "api/v1/query?query=" + Uri.EscapeDataString(query));
         (int status, byte[] body) = await FleetEndpoint.GetAsync(http, url, cancel).ConfigureAwait(false);
-        return ParseAnswer(body, status, url, keep);
+        return ParseAnswer(body, status, url, _keep);
     }
 
     /// <summary>
