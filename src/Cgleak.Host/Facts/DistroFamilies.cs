@@ -91,9 +91,6 @@ public sealed record DistroFamily
 
     /// <summary>Which kernels are installed.</summary>
     public string QueryKernels => Packages == PackageTool.Apt ? "dpkg-query -W 'linux-image-*'" : "rpm -q kernel";
-
-    /// <summary>Rebuilds the GRUB menu from /etc/default/grub.</summary>
-    public string RegenerateMenu(string grubCfg) => BootTools.Regenerate(Boot, grubCfg);
 }
 
 /// <summary>
