@@ -44,6 +44,8 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
             }
         }
 
+        removed.AddRange(JournalEntry.RemoveOrphanLocks(_state));
+
         // Trees without a journal entry (a journal lost with its state directory): found by name, removed when empty.
         foreach (string mount in mounts.Where(Directory.Exists))
         {

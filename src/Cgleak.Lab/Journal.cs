@@ -165,6 +165,40 @@ public sealed class JournalEntry : IDisposable
     }
 
     /// <summary>
+    /// Removes "NAME.lock" files that have no entry beside them, whose run no longer runs and whose lock nobody
+    /// holds: a run killed between creating its lock and writing its entry, or between removing the entry and
+    /// the lock, leaves one. Returns their paths.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveOrphanLocks(string stateDirectory)
+    {
+        string dir = Path.Combine(Path.GetFullPath(stateDirectory), "journal");
+        var removed = new List<string>();
+        if (!Directory.Exists(dir))
+        {
+            return removed;
+        }
+
+        foreach (string lockFile in Directory.GetFiles(dir, "*.lock").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileNameWithoutExtension(lockFile);
+            if (!Scratch.IsScratchName(name) || Scratch.PidOf(name) is not { } pid || pid == Environment.ProcessId
+                || ProcessIdentity.Of(pid) is not null || System.IO.File.Exists(Path.ChangeExtension(lockFile, ".entry")))
+            {
+                continue;
+            }
+
+            using SafeFileHandle? handle = Posix.OpenAt(null, lockFile, Posix.O_RDWR | Posix.O_NOFOLLOW | Posix.O_NONBLOCK, 0, out _);
+            if (handle is not null && Posix.Flock(handle, Posix.LOCK_EX | Posix.LOCK_NB) == 0
+                && !System.IO.File.Exists(Path.ChangeExtension(lockFile, ".entry")) && Posix.UnlinkAt(null, lockFile) == 0)
+            {
+                removed.Add(lockFile);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
     /// Reads an entry without following a link and without blocking on a FIFO, at most 64 KiB. Null with the
     /// reason when it is not an entry cgleak wrote (empty reason: it vanished, a run ended meanwhile).
     /// </summary>

@@ -106,6 +106,25 @@ public sealed class ProbeAndCleanupTests : IDisposable
         Assert.Contains(report.Left, l => l.Contains("cgleak-probe-999996-0000aaaa.entry", StringComparison.Ordinal) && l.Contains("skipped", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_lock_left_without_its_entry_by_a_dead_run_is_removed_and_a_live_runs_lock_is_not()
+    {
+        string journal = Path.Combine(_state, "journal");
+        Directory.CreateDirectory(journal);
+        string dead = Path.Combine(journal, "cgleak-probe-999995-0000aaaa.lock"); // killed between its lock and its entry
+        File.WriteAllText(dead, "");
+        string notOurs = Path.Combine(journal, "notes.lock");
+        File.WriteAllText(notOurs, "");
+        using var alive = JournalEntry.Begin(_state, "probe", $"cgleak-probe-{Environment.ProcessId}-0000beef", [_mount]);
+        File.Delete(alive.File); // the live run between removing its entry and its lock
+
+        CleanupReport report = new Cleanup(new RefusingCgroupFsStandIn(10), _state, [_mount]).Run();
+        Assert.Contains(dead, report.Removed);
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(notOurs));
+        Assert.True(File.Exists(alive.LockFile));
+    }
+
     [Theory]
     [InlineData("cgleak-probe-123-0000abcd", true)]
     [InlineData("cgleak-repro-1-a", true)]

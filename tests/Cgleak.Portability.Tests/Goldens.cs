@@ -32,9 +32,14 @@ internal static class Goldens
     public static void AssertAllMatch(Func<string[], CgleakProcess.Result> run, Func<string, string> fixture)
     {
         var wrong = new List<string>();
+        var verdicts = new Dictionary<string, int>(StringComparer.Ordinal); // the doctor's exit code per fixture
+        int Verdict(string scenario) => verdicts.TryGetValue(scenario, out int v)
+            ? v
+            : verdicts[scenario] = run(["doctor", "--host-root", fixture(scenario), "--json"]).ExitCode;
         foreach (string scenario in Scenarios("doctor"))
         {
             CgleakProcess.Result r = run(["doctor", "--host-root", fixture(scenario), "--json"]);
+            verdicts[scenario] = r.ExitCode;
             if (r.Stderr != "" || !r.Stdout.StartsWith('{') || Doctor(r.Stdout) != Read("doctor", scenario))
             {
                 wrong.Add($"doctor {scenario}: exit {r.ExitCode}, stderr: {r.Stderr.Trim()}");
@@ -48,7 +53,7 @@ internal static class Goldens
             string scenario = kernel ? golden["kernel-".Length..] : golden;
             string[] method = kernel ? ["--method", "kernel"] : [];
             CgleakProcess.Result r = run(["fix", "plan", "--host-root", fixture(scenario), "--format", "json", .. method]);
-            int verdict = run(["doctor", "--host-root", fixture(scenario), "--json"]).ExitCode; // fix plan exits with it
+            int verdict = Verdict(scenario); // fix plan exits with it
             if (r.ExitCode != verdict || r.Stderr != "" || r.Stdout != Read("fix-plan", golden))
             {
                 wrong.Add($"fix plan {golden}: exit {r.ExitCode} (doctor {verdict}), stderr: {r.Stderr.Trim()}");
