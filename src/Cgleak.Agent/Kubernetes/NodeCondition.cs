@@ -20,20 +20,20 @@ public sealed record NodeCondition(bool Problem, string Reason, string Message)
         CheckResult Check(string id) => report.Checks.Single(c => c.Id == id);
         string suffix = forecast is null ? "" : $"; {forecast}";
         string prefix = report.Verdict == Verdict.Ok ? "" : VerdictNames.Of(report.Verdict) + ": ";
-        if (Check("kmem.active-cgroups").Concern == Concern.Affected || Check("logs.symptom").Concern == Concern.Affected)
+        if (Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected || Check(LogSymptomCheck.CheckId).Concern == Concern.Affected)
         {
-            CheckResult c = Check("kmem.active-cgroups").Concern == Concern.Affected ? Check("kmem.active-cgroups") : Check("logs.symptom");
+            CheckResult c = Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected ? Check(KmemActiveCgroupsCheck.CheckId) : Check(LogSymptomCheck.CheckId);
             return new NodeCondition(true, "KmemLeakActive", prefix + c.Summary + suffix);
         }
 
-        if (Check("memcg.id-headroom").Concern != Concern.None)
+        if (Check(IdHeadroomCheck.CheckId).Concern != Concern.None)
         {
-            return new NodeCondition(true, "MemoryCgroupIdsNearLimit", prefix + Check("memcg.id-headroom").Summary + suffix);
+            return new NodeCondition(true, "MemoryCgroupIdsNearLimit", prefix + Check(IdHeadroomCheck.CheckId).Summary + suffix);
         }
 
-        if (Check("memcg.dying").Concern != Concern.None)
+        if (Check(DyingCheck.CheckId).Concern != Concern.None)
         {
-            return new NodeCondition(true, "DyingMemoryCgroupsPileUp", prefix + Check("memcg.dying").Summary + suffix);
+            return new NodeCondition(true, "DyingMemoryCgroupsPileUp", prefix + Check(DyingCheck.CheckId).Summary + suffix);
         }
 
         string risk = report.Verdict == Verdict.Ok ? "" : $"; {report.VerdictReason}";

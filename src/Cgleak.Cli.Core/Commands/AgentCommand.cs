@@ -3,6 +3,7 @@ using Cgleak.Agent;
 using Cgleak.Agent.Kubernetes;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -145,7 +146,7 @@ public static partial class AgentCommand
         // The logs check's evidence quotes log lines ("..., last Mar  3 11:12:17: ... pod4a9c1b2e...: cannot allocate
         // memory"): the file, count and time stay, the line goes.
         string[] quoted = [.. report.Facts.Logs?.Sightings.Select(s => $", last {s.LastSeen}: ") ?? []];
-        var checks = document.Checks.Select(c => c.Id == "logs.symptom" ? c with { Evidence = [.. c.Evidence.Select(e => WithoutLine(e, quoted))] } : c).ToList();
+        var checks = document.Checks.Select(c => c.Id == LogSymptomCheck.CheckId ? c with { Evidence = [.. c.Evidence.Select(e => WithoutLine(e, quoted))] } : c).ToList();
         return document with { Host = document.Host with { Cmdline = null }, Checks = checks };
     }
 

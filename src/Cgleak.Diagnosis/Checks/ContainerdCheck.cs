@@ -8,10 +8,13 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>runtime.containerd: containerd's version and the runc it pins (D8, D9; el7 packaging D4-D6).</summary>
 public sealed class ContainerdCheck : ICheck
 {
-    public string Id => "runtime.containerd";
+    public const string CheckId = "runtime.containerd";
+
+    public string Id => CheckId;
+
+    public string Facts => "D4-D10";
 
     public string Title => "containerd and the runc it pins";
-
 
     public CheckRole Role => CheckRole.LeakCause;
 

@@ -16,10 +16,13 @@ public sealed class DyingCheck : ICheck
     /// <summary>Kernel memory one dying memcg costs on this project's 6.18 machine (O4); the order of magnitude elsewhere.</summary>
     public const long BytesPerDyingMemcg = 25 * 1024;
 
-    public string Id => "memcg.dying";
+    public const string CheckId = "memcg.dying";
+
+    public string Id => CheckId;
+
+    public string Facts => "C1-C5, L6-L10, M1-M4, O4";
 
     public string Title => "dying (zombie) memory cgroups";
-
 
     public CheckRole Role => CheckRole.Dying;
 

@@ -8,10 +8,13 @@ public sealed class IdHeadroomCheck : ICheck
     /// <summary>The usage-versus-limit thresholds node-mixin uses (ecosystem.md): 70 % warn, 90 % fail.</summary>
     public const double WarnRatio = 0.70, FailRatio = 0.90;
 
-    public string Id => "memcg.id-headroom";
+    public const string CheckId = "memcg.id-headroom";
+
+    public string Id => CheckId;
+
+    public string Facts => "I1, I3, I5, C1, C2";
 
     public string Title => "memory cgroup IDs in use against the 65535 limit";
-
 
     public CheckRole Role => CheckRole.Headroom;
 
@@ -44,7 +47,7 @@ public sealed class IdHeadroomCheck : ICheck
             return leastRatio >= FailRatio
                 ? new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", atLeast, new Message("headroom.pods-fail")),
                     evidence, [Remediations.Reboot()], Concern.Affected)
-                : new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", atLeast, new Message("headroom.above", WarnRatio, "kmem.active-cgroups")),
+                : new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", atLeast, new Message("headroom.above", WarnRatio, KmemActiveCgroupsCheck.CheckId)),
                     evidence, [Remediations.Reboot()], Concern.AtRisk);
         }
 
@@ -69,7 +72,7 @@ public sealed class IdHeadroomCheck : ICheck
 
         if (ratio >= WarnRatio)
         {
-            return new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", sentence, new Message("headroom.above", WarnRatio, "memcg.dying, kmem.active-cgroups")), evidence,
+            return new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", sentence, new Message("headroom.above", WarnRatio, $"{DyingCheck.CheckId}, {KmemActiveCgroupsCheck.CheckId}")), evidence,
                 [Remediations.Reboot()], Concern.AtRisk);
         }
 

@@ -5,10 +5,13 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>kernel.kmem-leak: does this kernel family lose IDs to kmem-pinned zombies (L1, L2, I5, C2; 3.10 el7 included).</summary>
 public sealed class KernelKmemLeakCheck : ICheck
 {
-    public string Id => "kernel.kmem-leak";
+    public const string CheckId = "kernel.kmem-leak";
+
+    public string Id => CheckId;
+
+    public string Facts => "L1, L2, I5, C2";
 
     public string Title => "kernel family loses memory cgroup IDs to kmem-pinned zombies";
-
 
     public CheckRole Role => CheckRole.LeakCause;
 

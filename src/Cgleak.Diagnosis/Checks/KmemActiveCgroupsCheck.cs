@@ -11,10 +11,13 @@ public sealed class KmemActiveCgroupsCheck : ICheck
 {
     private const int Examples = 5;
 
-    public string Id => "kmem.active-cgroups";
+    public const string CheckId = "kmem.active-cgroups";
+
+    public string Id => CheckId;
+
+    public string Facts => "C6, L2, L4, O6";
 
     public string Title => "container cgroups with kernel-memory accounting active";
-
 
     public CheckRole Role => CheckRole.LeakCause;
 

@@ -9,10 +9,13 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>kubelet.kmem: kubelet 1.8 to 1.21.1 with the cgroupfs driver on cgroup v1 enables kmem (K1-K9).</summary>
 public sealed class KubeletKmemCheck : ICheck
 {
-    public string Id => "kubelet.kmem";
+    public const string CheckId = "kubelet.kmem";
+
+    public string Id => CheckId;
+
+    public string Facts => "K1-K9";
 
     public string Title => "kubelet enables kernel-memory accounting on pod cgroups";
-
 
     public CheckRole Role => CheckRole.LeakCause;
 

@@ -6,10 +6,13 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>logs.symptom: the runbook's error lines (DIGEST section 1; both errno strings, I7) and SLUB allocation failures.</summary>
 public sealed class LogSymptomCheck : ICheck
 {
-    public string Id => "logs.symptom";
+    public const string CheckId = "logs.symptom";
+
+    public string Id => CheckId;
+
+    public string Facts => "I7";
 
     public string Title => "the runbook's error lines in the logs";
-
 
     public CheckRole Role => CheckRole.Symptom;
 

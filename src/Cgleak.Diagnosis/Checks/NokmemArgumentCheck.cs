@@ -5,10 +5,13 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>kernel.nokmem-arg: cgroup.memory=nokmem on the command line, and does this kernel honour it (L3: 4.5+; L5: el7 3.10.0-1062.4.1+).</summary>
 public sealed class NokmemArgumentCheck : ICheck
 {
-    public string Id => "kernel.nokmem-arg";
+    public const string CheckId = "kernel.nokmem-arg";
+
+    public string Id => CheckId;
+
+    public string Facts => "L3, L5";
 
     public string Title => "cgroup.memory=nokmem on the kernel command line";
-
 
     public CheckRole Role => CheckRole.LeakCause;
 

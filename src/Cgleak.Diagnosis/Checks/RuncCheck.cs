@@ -9,10 +9,13 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>runtime.runc: runc rc2-rc93 enables kmem implicitly unless built nokmem; rc94+ ignores kmem (R1-R11).</summary>
 public sealed class RuncCheck : ICheck
 {
-    public string Id => "runtime.runc";
+    public const string CheckId = "runtime.runc";
+
+    public string Id => CheckId;
+
+    public string Facts => "R1-R11";
 
     public string Title => "runc enables kernel-memory accounting";
-
 
     public CheckRole Role => CheckRole.LeakCause;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
@@ -114,7 +115,7 @@ public static class BootPlanner
             files.AddRange(canApply ? [boot.GrubEnvFile!.HostPath] : []);
             steps.Add(new FixStep(
                 new Message("plan.boot.make-default", target.Number, target.Title),
-                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
+                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} ({NokmemArgumentCheck.CheckId}, L3/L5); "
                 + $"GRUB boots saved_entry ({boot.Next.Source}){Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])}",
                 [set],
                 [
@@ -143,7 +144,7 @@ public static class BootPlanner
             files.Add(boot.GrubEnvFile!.HostPath);
             steps.Add(new FixStep(
                 new Message("plan.boot.kernelopts", Arg, boot.GrubEnvFile.HostPath),
-                $"{why}; {target.KernelVersion} honours it (kernel.nokmem-arg, {family}); "
+                $"{why}; {target.KernelVersion} honours it ({NokmemArgumentCheck.CheckId}, {family}); "
                 + $"{Path.GetFileName(target.File)} reads its arguments from $kernelopts, so the argument goes there, "
                 + "as grubby --update-kernel=ALL does (writing it into the entry would cut the entry off "
                 + "from grubenv); "
@@ -212,7 +213,7 @@ public static class BootPlanner
             files.AddRange([file, menuPath]);
             steps.Add(new FixStep(
                 new Message("plan.boot.make-default", target.Number, target.Title),
-                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} (kernel.nokmem-arg, L3/L5); "
+                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} ({NokmemArgumentCheck.CheckId}, L3/L5); "
                 + $"{menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
                 [$"grep ^GRUB_DEFAULT= {FixPlanner.Word(file)}", $"grep '^set default=' {menu}"],

@@ -37,15 +37,15 @@ public static partial class ComponentPlanner
 
         var steps = new List<FixStep>();
         var concerns = report.Checks.Where(c => c.Concern != Concern.None).ToList();
-        bool reclaimable = concerns.Any(c => c.Id is "memcg.dying" or "memcg.id-headroom") && report.Counts.Dying is > 0;
+        bool reclaimable = concerns.Any(c => c.Id is DyingCheck.CheckId or IdHeadroomCheck.CheckId) && report.Counts.Dying is > 0;
         if (reclaimable)
         {
             ReclaimPlan reclaim = ReclaimPlan.For(report);
             steps.Add(new FixStep(new Message("plan.release"),
-                $"memcg.dying: {report.Counts.Dying} dying memcgs, pinned on this kernel by {f.Kernel?.DyingPinnedBy ?? "what they charged"}; "
+                $"{DyingCheck.CheckId}: {report.Counts.Dying} dying memcgs, pinned on this kernel by {f.Kernel?.DyingPinnedBy ?? "what they charged"}; "
                     + string.Join("; ", reclaim.Actions.Select(a => a.Why)),
                 ["cgleak reclaim", .. reclaim.Actions.Select(a => $"# by hand: echo {a.Value} > {a.File}")],
-                ["cgleak doctor   # memcg.dying: PASS, or far fewer dying"], [], ByApply: false));
+                [$"cgleak doctor   # {DyingCheck.CheckId}: PASS, or far fewer dying"], [], ByApply: false));
             if (reclaim.RebootNote is { } reboot)
             {
                 problems.Add(reboot);
@@ -56,7 +56,7 @@ public static partial class ComponentPlanner
                 ["cgleak metrics   # cgleak_memory_cgroups{state=\"dying\"} stays low"], ["rm /etc/cron.d/cgleak-reclaim"], ByApply: false));
         }
 
-        foreach (CheckResult c in concerns.Where(c => !(reclaimable && c.Id is "memcg.dying" or "memcg.id-headroom")))
+        foreach (CheckResult c in concerns.Where(c => !(reclaimable && c.Id is DyingCheck.CheckId or IdHeadroomCheck.CheckId)))
         {
             steps.Add(new FixStep($"{c.Id}: {c.Title}", c.Summary,
                 c.Remediation.SelectMany(r => r.Commands.Prepend("# " + r.Text)).ToList(), [$"cgleak doctor   # {c.Id}"], [], ByApply: false));
@@ -82,10 +82,10 @@ public static partial class ComponentPlanner
             new(new Message("plan.verify-off"), new Message("plan.verify-off.why", f.KernelRelease?.Text, Arg),
                 [$"grep -o {Arg} /proc/cmdline", "cgleak verify --canary"], ["cgleak verify exits 0", keep], [], ByApply: false),
         };
-        if (report.Checks.Any(c => c.Id == "logs.symptom" && c.Concern != Concern.None))
+        if (report.Checks.Any(c => c.Id == LogSymptomCheck.CheckId && c.Concern != Concern.None))
         {
             problems.Add("the logs still show memory cgroup creation failures: if they are older than this boot they are history; "
-                + "if they are newer, IDs are being held by something else (memcg.dying, memcg.id-headroom)");
+                + $"if they are newer, IDs are being held by something else ({DyingCheck.CheckId}, {IdHeadroomCheck.CheckId})");
         }
 
         return Finish(FixMethod.Kernel, new Message("plan.nokmem-on", f.KernelRelease?.Text, Arg), steps, inputs, problems);
@@ -119,12 +119,12 @@ public static partial class ComponentPlanner
         if (steps.Count == 0)
         {
             problems.Add(Found(f, "runc") || Found(f, "containerd") || Found(f, "kubelet")
-                ? "no component here enables kmem accounting (runtime.runc, runtime.containerd, kubelet.kmem): there is nothing to move"
+                ? $"no component here enables kmem accounting ({RuncCheck.CheckId}, {ContainerdCheck.CheckId}, {KubeletKmemCheck.CheckId}): there is nothing to move"
                 : "runc, containerd and kubelet were not found on this host: there is no component to move off kmem accounting");
             return Finish(FixMethod.Components, new Message("plan.components.nothing"), steps, inputs, problems);
         }
 
-        FixPlanner.AddRebootAndVerify(steps, request, "cgleak doctor   # runtime.runc, kubelet.kmem: PASS", f,
+        FixPlanner.AddRebootAndVerify(steps, request, $"cgleak doctor   # {RuncCheck.CheckId}, {KubeletKmemCheck.CheckId}: PASS", f,
             new Message("plan.reboot.why.components"));
         var why = need is null ? new Message("plan.why.requested", "--method components") : new Message("plan.why.to-stop", need);
         return Finish(FixMethod.Components, new Message("plan.components", why),
@@ -139,8 +139,8 @@ public static partial class ComponentPlanner
         string why = f.Kernel is { NokmemKnown: false } k
             ? $"whether {f.KernelRelease?.Text} honours the argument is unknown ({k.Unknown}): a kernel known to honour it (upstream 4.5+, L3) is the safe way"
             : f.KernelRelease?.IsEl7 == true
-                ? "el7 kernels before 3.10.0-1062.4.1 ignore the argument (kernel.nokmem-arg, L5)"
-                : "kernels before 4.5 ignore the argument (kernel.nokmem-arg, L3)";
+                ? $"el7 kernels before 3.10.0-1062.4.1 ignore the argument ({NokmemArgumentCheck.CheckId}, L5)"
+                : $"kernels before 4.5 ignore the argument ({NokmemArgumentCheck.CheckId}, L3)";
         string install = request.KernelPackages is { } dir
             ? rpm ? $"{(family?.Packages == PackageTool.Dnf ? "dnf install" : "yum localinstall")} {dir.TrimEnd('/')}/kernel-*.rpm"
                 : $"apt-get install {dir.TrimEnd('/')}/linux-image-*.deb"
@@ -155,7 +155,7 @@ public static partial class ComponentPlanner
 
     private static FixStep? RuncStep(DoctorReport report, Findings f, DistroFamily? family)
     {
-        bool concerned = report.Checks.Any(c => c.Id is "runtime.runc" or "runtime.containerd" && c.Concern != Concern.None);
+        bool concerned = report.Checks.Any(c => c.Id is RuncCheck.CheckId or ContainerdCheck.CheckId && c.Concern != Concern.None);
         if (!concerned || !(Found(f, "runc") || Found(f, "containerd")))
         {
             return null;
@@ -168,10 +168,10 @@ public static partial class ComponentPlanner
             ? "containerd.io 1.4.5+/1.5.1+ ships runc 1.0.0-rc94 or later (D9)"
             : "runc 1.0.0-rc94 or later ignores kmem (R8)";
         return new FixStep(new Message("plan.runc", package),
-            $"runtime.runc / runtime.containerd: {target}; now: runc {runc?.VersionText ?? "unknown"}, containerd {containerd?.VersionText ?? "not found"}",
+            $"{RuncCheck.CheckId} / {ContainerdCheck.CheckId}: {target}; now: runc {runc?.VersionText ?? "unknown"}, containerd {containerd?.VersionText ?? "not found"}",
             [RuncMove(f),
              "# pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)"],
-            [Query(family, package), "runc --version   # 1.0.0-rc94 or later, or a nokmem build (cgleak doctor: runtime.runc PASS)"],
+            [Query(family, package), $"runc --version   # 1.0.0-rc94 or later, or a nokmem build (cgleak doctor: {RuncCheck.CheckId} PASS)"],
             [Downgrade(family, package)], ByApply: false);
     }
 
@@ -191,7 +191,7 @@ public static partial class ComponentPlanner
 
     private static FixStep? KubeletStep(DoctorReport report, Findings f, DistroFamily? family)
     {
-        if (!report.Checks.Any(c => c.Id == "kubelet.kmem" && c.Concern != Concern.None)
+        if (!report.Checks.Any(c => c.Id == KubeletKmemCheck.CheckId && c.Concern != Concern.None)
             || f.Facts.Component("kubelet") is not { VersionText: { } kv } kubelet || ComponentVersion.Find(kv) is not { } k)
         {
             return null;

@@ -50,13 +50,13 @@ public static class FixPlanner
     /// <summary>Why a fix is needed, or null: the ID leak can happen, or dying memcgs pile up pinned by slab.</summary>
     private static Message? Need(DoctorReport report, Findings f)
     {
-        var causes = report.Checks.Where(c => c.Concern != Concern.None && c.Id is "kmem.active-cgroups" or "runtime.runc" or "runtime.containerd" or "kubelet.kmem" or "logs.symptom").Select(c => c.Id).ToList();
+        var causes = report.Checks.Where(c => c.Concern != Concern.None && c.Id is KmemActiveCgroupsCheck.CheckId or RuncCheck.CheckId or ContainerdCheck.CheckId or KubeletKmemCheck.CheckId or LogSymptomCheck.CheckId).Select(c => c.Id).ToList();
         if (causes.Count > 0)
         {
             return new Message("plan.need.leak", string.Join(", ", causes));
         }
 
-        bool slabPins = report.Checks.Any(c => c.Id == "memcg.dying" && c.Status == CheckStatus.Warn)
+        bool slabPins = report.Checks.Any(c => c.Id == DyingCheck.CheckId && c.Status == CheckStatus.Warn)
             && f.KernelRelease is { } k && !k.AtLeast(5, 3) && !f.NokmemEffective;
         return slabPins ? new Message("plan.need.slab") : null;
     }
@@ -64,7 +64,7 @@ public static class FixPlanner
     private static FixMethod ChooseMethod(DoctorReport report, Findings f, BootConfig boot) =>
         f.Kernel?.HonoursNokmem == true || Kernels(boot).Any(v => Honours(v)) || f.Facts.Layout.Memory != MemoryHierarchy.V1
             ? FixMethod.Kernel
-            : report.Checks.Any(c => c.Concern != Concern.None && c.Id is "runtime.runc" or "kubelet.kmem" or "runtime.containerd")
+            : report.Checks.Any(c => c.Concern != Concern.None && c.Id is RuncCheck.CheckId or KubeletKmemCheck.CheckId or ContainerdCheck.CheckId)
                 ? FixMethod.Components
                 : FixMethod.Kernel;
 

@@ -47,10 +47,8 @@ public static class ComponentRules
     /// <summary>runc rc6 added the nokmem build tag (R5), so rc6-rc93 can be built without kmem.</summary>
     public static readonly ComponentVersion FirstNokmemCapableRunc = V(1, 0, 0, 6);
 
-    /// <summary>runc versions that ignore kmem (R8), containerd that pins them (D9), kubelet that vendors them (K7).</summary>
+    /// <summary>runc versions that ignore kmem (R8), as containerd pins them (D9) and kubelet vendors them (K7).</summary>
     public static readonly ComponentVersion SafeRunc = V(1, 0, 0, 94);
-
-    public static readonly ComponentVersion SafeKubelet = V(1, 21, 2);
 
     /// <summary>D8: containerd release -> pinned runc.</summary>
     public static readonly IReadOnlyList<ContainerdPin> ContainerdPins =

@@ -39,9 +39,6 @@ public sealed record KernelTraits
     /// <summary>kmem is accounted for every v1 cgroup without a limit write (L4: 4.6).</summary>
     public bool KmemDefaultOn { get; init; }
 
-    /// <summary>The error mkdir gives at the ID wall (I4, I6, I7).</summary>
-    public required string WallErrors { get; init; }
-
     /// <summary>What keeps a removed memcg alive on this family (L6, L7, L9, L10), for people.</summary>
     public required string DyingPinnedBy { get; init; }
 
@@ -116,7 +113,6 @@ public static class KernelKnowledge
                 LeaksIdsViaKmem = true,         // L1, L2, runbook section 3
                 HonoursNokmem = k.BuildAtLeast(El7NokmemBuild), // L5 (unverified row; the runbook's threshold)
                 KmemDefaultOn = false,          // L2: only after a limit write
-                WallErrors = "ENOMEM (cannot allocate memory) or ENOSPC (no space left on device)", // I7
                 DyingPinnedBy = "kernel memory (slab) charged while kmem accounting was active, and page cache",
                 DropCachesValue = null,         // M1: kmem-pinned zombies on 3.10 typically need a reboot
             };
@@ -157,9 +153,6 @@ public static class KernelKnowledge
             LeaksIdsViaKmem = leaks,
             HonoursNokmem = k.AtLeast(4, 5),               // L3
             KmemDefaultOn = k.AtLeast(4, 6),               // L4
-            WallErrors = k.AtLeast(5, 7) ? "ENOSPC (no space left on device)"        // I6
-                : k.AtLeast(4, 7) ? "ENOMEM (cannot allocate memory)"                // I6
-                : "ENOSPC (no space left on device)",                                // I4
             DyingPinnedBy = k.AtLeast(7, 1) ? "little: page cache is reparented at offline (L10)"
                 : k.AtLeast(5, 9) ? "page cache and anonymous pages charged to them, and swap-out records (L7, L9)"
                 : k.AtLeast(5, 3) ? "page cache, and kmem caches emptied but not freed (L6, L9)"
