@@ -17,7 +17,8 @@ public sealed record CanaryResult(string Method, int Canaries, int? Released, lo
 /// cgroups (C1), their leaving the count proves kernel memory does not pin them. Where it does not (3.10, C2),
 /// the only proof is the runbook's: free slots at the wall before and after (--until-full).
 /// </summary>
-public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
+/// <param name="fs">every cgroup the canary makes or removes goes through it (the real kernel, or a stand-in in tests).</param>
+public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs)
 {
     public const int DefaultCanaries = 20;
 
@@ -42,7 +43,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
     {
         var notes = new List<string>();
         long baseline = LiveCgroups.KernelCount() ?? throw new LabException("/proc/cgroups has no memory row");
-        using Scratch scratch = Scratch.Open(LinuxCgroupFs.Instance, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno);
+        using Scratch scratch = Scratch.Open(fs, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno);
         if (errno != 0)
         {
             throw new LabException($"the kernel refused the canary's parent: {Errno.Message(errno)}: the node is at the wall");
@@ -113,14 +114,14 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
     private CanaryResult AtTheWall(CancellationToken cancel)
     {
         var notes = new List<string>();
-        var probe = new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups);
+        var probe = new Probe(fs, stateDirectory, cgroups);
         ProbeResult before = probe.Run(new ProbeRequest(null), cancel);
         if (!before.Exact)
         {
             throw new LabException("the probe did not reach the wall");
         }
 
-        using (Scratch scratch = Scratch.Open(LinuxCgroupFs.Instance, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno))
+        using (Scratch scratch = Scratch.Open(fs, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno))
         {
             if (errno == 0)
             {
@@ -167,9 +168,9 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
     }
 
     /// <summary>One canary: create, activate kmem as runc does, allocate kernel objects and page cache from inside, remove.</summary>
-    private static void Cycle(string cgroup, string files, List<string> notes)
+    private void Cycle(string cgroup, string files, List<string> notes)
     {
-        int errno = LinuxCgroupFs.Instance.MakeDirectory(cgroup);
+        int errno = fs.MakeDirectory(cgroup);
         if (errno != 0)
         {
             throw new LabException($"cannot create canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");
@@ -199,7 +200,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups)
             p.WaitForExit();
         }
 
-        errno = Cleanup.RemoveWithRetry(LinuxCgroupFs.Instance, cgroup);
+        errno = Cleanup.RemoveWithRetry(fs, cgroup);
         if (errno != 0)
         {
             throw new LabException($"cannot remove canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");

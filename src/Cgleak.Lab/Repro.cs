@@ -36,7 +36,8 @@ public sealed record ReproResult(
 /// pause and an app container each: 3 memory cgroups a pod). Everything lives under one journaled scratch
 /// parent and is removed at the end, also when interrupted; `cgleak cleanup` finishes a killed run.
 /// </summary>
-public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
+/// <param name="fs">every cgroup the repro makes or removes goes through it (the real kernel, or a stand-in in tests).</param>
+public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
@@ -45,7 +46,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
     public ReproResult Run(ReproRequest request, CancellationToken cancel)
     {
         RuncBundle? bundle = null;
-        using Scratch scratch = Scratch.Open(LinuxCgroupFs.Instance, stateDirectory, "repro", cgroups.MemoryMount, cgroups.AllMounts, out int errno);
+        using Scratch scratch = Scratch.Open(fs, stateDirectory, "repro", cgroups.MemoryMount, cgroups.AllMounts, out int errno);
         if (errno != 0)
         {
             throw new LabException($"the kernel refused the scratch cgroup: {Errno.Message(errno)} ({Errno.Name(errno)}): the node is at the wall");
@@ -65,11 +66,12 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
             }
 
             // A node has kubepods and its QoS cgroups before any pod: make them first, so "before" counts them.
-            Directory.CreateDirectory(scratch.MemoryPath + "/kubepods/besteffort");
+            MakeCgroup(fs, scratch.MemoryPath + "/kubepods");
+            MakeCgroup(fs, scratch.MemoryPath + "/kubepods/besteffort");
             Settle(cancel); // counts are machine-wide: let releases already under way finish first
             var steps = new List<ReproStep> { Measure("before", request, cancel) };
             Progress?.Invoke($"starting {request.Pods} pods");
-            pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(scratch, work, i)));
+            pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(fs, scratch, work, i)));
             ForEach(pods, request.Parallel, pod => pod.Start(bundle, scratch.Journal), cancel);
             ForEach(pods, request.Parallel, pod => pod.WaitWritten(StartTimeout, cancel), cancel);
             notes.AddRange(pods.SelectMany(p => p.Warnings).Distinct());
@@ -132,7 +134,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
     {
         Progress?.Invoke($"measuring: {name}");
         MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel).Counts;
-        ProbeResult probe = new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups)
+        ProbeResult probe = new Probe(fs, stateDirectory, cgroups)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
         // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.
         for (int i = 0; i < 100 && LiveCgroups.KernelCount() > counts.Reported + 2; i++)
@@ -167,15 +169,27 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
     private static void ForEach(List<Pod> pods, int parallel, Action<Pod> action, CancellationToken cancel) =>
         Parallel.ForEach(pods, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = cancel }, action);
 
+    /// <summary>mkdir of one cgroup; a refusal (at the wall: ENOSPC or ENOMEM) ends the run with the kernel's word for it.</summary>
+    private static void MakeCgroup(ICgroupFs fs, string path)
+    {
+        int errno = fs.MakeDirectory(path);
+        if (errno != 0)
+        {
+            throw new LabException($"mkdir {path}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+        }
+    }
+
     /// <summary>One pod: its cgroup (made as kubelet makes it), a pause and an app container.</summary>
     private sealed class Pod
     {
+        private readonly ICgroupFs _fs;
         private readonly string _data;
         private readonly List<(string Id, string Cgroup, Process? Process)> _containers = [];
         private bool _deleted;
 
-        public Pod(Scratch scratch, string work, int index)
+        public Pod(ICgroupFs fs, Scratch scratch, string work, int index)
         {
+            _fs = fs;
             Uid = Guid.NewGuid().ToString();
             RelativePath = $"/{scratch.Name}/kubepods/besteffort/pod{Uid}";
             MemoryPath = cgroupsRoot(scratch) + RelativePath;
@@ -199,7 +213,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
 
         public void Start(RuncBundle? runc, JournalEntry journal)
         {
-            Directory.CreateDirectory(MemoryPath); // kubelet creates the pod cgroup itself (K1)
+            MakeCgroup(_fs, MemoryPath); // kubelet creates the pod cgroup itself (K1)
             Directory.CreateDirectory(_data);
             foreach (string role in (string[])["pause", "app"])
             {
@@ -217,7 +231,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
                 }
                 else
                 {
-                    Directory.CreateDirectory(cgroup);
+                    MakeCgroup(_fs, cgroup);
                     string shellCommand = command.Replace("/data/", _data + "/", StringComparison.Ordinal);
                     var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
                     start.ArgumentList.Add("-c");
@@ -274,6 +288,6 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups)
             }
         }
 
-        private static void RemoveCgroup(string path) => Cleanup.RemoveWithRetry(LinuxCgroupFs.Instance, path);
+        private void RemoveCgroup(string path) => Cleanup.RemoveWithRetry(_fs, path);
     }
 }

@@ -65,7 +65,7 @@ public static class ReproCommand
         using var interrupts = new Interrupts();
         var request = new ReproRequest(runtime, args.Pods, args.Parallel, args.KeepFiles, kmem, args.ProbeMax, args.UntilFull);
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-        var repro = new Repro(args.StateDirectory, cgroups)
+        var repro = new Repro(args.StateDirectory, cgroups, LinuxCgroupFs.Instance)
         {
             Progress = status is null ? null : message => status.Update($"cgleak repro: {message}..."),
         };

@@ -68,7 +68,7 @@ public static class VerifyCommand
             LabOptions.CleanupFirst(args.StateDirectory, cgroups);
             using var interrupts = new Interrupts();
             using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-            canary = new Canary(args.StateDirectory, cgroups) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }.Run(report.Kernel ?? throw new UserFacingException("the kernel release could not be read", ExitCodes.Unknown), args.UntilFull, interrupts.Token);
+            canary = new Canary(args.StateDirectory, cgroups, LinuxCgroupFs.Instance) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }.Run(report.Kernel ?? throw new UserFacingException("the kernel release could not be read", ExitCodes.Unknown), args.UntilFull, interrupts.Token);
             items.Add(new VerifyItem("canary", canary.Leaking switch { false => "pass", true => "fail", null => "skip" }, canary.Conclusion));
         }
 
