@@ -83,4 +83,12 @@ public class MetricsExporterEdgeTests
         string timed = await MetricsExporter.TextAsync(MetricsExporter.RenderWithoutSample(new SampleExtras(SampledAt: at), "1.2.3"));
         Assert.Contains("\ncgleak_last_sample_timestamp_seconds 1700000000\n", timed, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_node_info_names_the_kernel_and_the_components_as_their_packages_spell_them()
+    {
+        string text = await Text(El7, new SampleExtras());
+        Assert.Contains("\ncgleak_node_info{kernel=\"3.10.0-957.27.2.el7.x86_64\",runc=\"\",containerd=\"1.2.0\",kubelet=\"1.16.4\"} 1\n",
+            text, StringComparison.Ordinal); // no runc binary on this host: an empty label, not a made-up version
+    }
 }
