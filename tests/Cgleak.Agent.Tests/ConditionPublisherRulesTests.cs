@@ -103,6 +103,8 @@ public class ConditionPublisherRulesTests
         ConditionPublisher tainting = Publisher(taint: true);
         await Publish(tainting, Leak, T0);
         Assert.Equal("taint node-a True", _api.Take()[^1]);
+        Assert.True(await Publish(tainting, Leak, T0.AddMinutes(1))); // the taint is where it should be: nothing is due
+        Assert.Empty(_api.Take());
         await Publish(tainting, Leak, T0.AddMinutes(5));
         Assert.DoesNotContain(_api.Take(), c => c.StartsWith("taint", StringComparison.Ordinal));
         await Publish(tainting, Healthy, T0.AddMinutes(6));
