@@ -181,8 +181,8 @@ public sealed class JournalEntry : IDisposable
         foreach (string lockFile in Directory.GetFiles(dir, "*.lock").Order(StringComparer.Ordinal))
         {
             string name = Path.GetFileNameWithoutExtension(lockFile);
-            if (!Scratch.IsScratchName(name) || Scratch.PidOf(name) is not { } pid || pid == Environment.ProcessId
-                || ProcessIdentity.Of(pid) is not null || System.IO.File.Exists(Path.ChangeExtension(lockFile, ".entry")))
+            int pid = Scratch.PidOf(name) ?? 0; // 0: not a scratch name
+            if (pid == 0 || pid == Environment.ProcessId || ProcessIdentity.Of(pid) is not null || System.IO.File.Exists(Path.ChangeExtension(lockFile, ".entry")))
             {
                 continue;
             }

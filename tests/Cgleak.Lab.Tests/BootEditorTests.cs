@@ -68,6 +68,35 @@ public sealed class BootEditorTests : IDisposable
         Assert.Contains("nothing to undo", editor.Undo().Messages.Single(), StringComparison.Ordinal);
     }
 
+    /// <summary>A manifest is evidence, not an order: undo acts only on lines cgleak itself would have written.</summary>
+    [Theory]
+    [InlineData(0, "boot/grub2/grub.cfg")]            // a relative host path
+    [InlineData(0, "/boot/../etc/shadow")]
+    [InlineData(3, "../grub.cfg.orig")]                // a backup outside its directory
+    [InlineData(3, "")]
+    [InlineData(3, ".")]
+    [InlineData(3, "..")]
+    [InlineData(1, "0123")]                            // not a sha256
+    [InlineData(2, "**")]
+    [InlineData(4, "extra")]                           // a fifth field
+    public void Undo_refuses_a_manifest_line_cgleak_would_not_write(int field, string value)
+    {
+        string root = Copy("boot-el7-bios");
+        var editor = new BootEditor(HostRoot.At(root), root + "/state");
+        BootChangeResult applied = editor.Apply(Plan(root));
+        string manifest = Path.Combine(applied.BackupDirectory!, BootEditor.ManifestName);
+        string[] lines = File.ReadAllLines(manifest);
+        string[] fields = [.. lines[0].Split('\t'), .. field == 4 ? [""] : Array.Empty<string>()];
+        fields[field] = value;
+        lines[0] = string.Join('\t', fields);
+        File.WriteAllLines(manifest, lines);
+        var after = Snapshot(root);
+
+        var e = Assert.Throws<LabException>(editor.Undo);
+        Assert.Contains("malformed line", e.Message, StringComparison.Ordinal);
+        Assert.All(after, kv => Assert.Equal(kv.Value, File.ReadAllBytes(root + kv.Key)));
+    }
+
     [Fact]
     public void On_el7_bios_the_default_moves_to_the_kernel_that_honours_nokmem_and_only_it_gets_the_argument()
     {

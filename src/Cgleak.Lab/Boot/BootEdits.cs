@@ -142,7 +142,8 @@ public static partial class BootEdits
         return string.Join('\n', lines);
     }
 
-    private static string EditAssignment(string text, string key, Func<string, string> edit, bool quote = true)
+    /// <summary>KEY="VALUE" with VALUE edited (written double-quoted, as the runbook's sed leaves it); appended when no line assigns KEY.</summary>
+    private static string EditAssignment(string text, string key, Func<string, string> edit)
     {
         string[] lines = text.Split('\n');
         bool found = false;
@@ -157,13 +158,13 @@ public static partial class BootEdits
             string raw = lines[i][(key.Length + 1)..];
             string value = raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' ? raw[1..^1] : raw;
             string edited = edit(value);
-            lines[i] = quote || raw.StartsWith('"') ? $"{key}=\"{edited}\"" : $"{key}={edited}";
+            lines[i] = $"{key}=\"{edited}\"";
         }
 
         if (!found)
         {
             string edited = edit("");
-            return text.TrimEnd('\n') + "\n" + (quote ? $"{key}=\"{edited}\"" : $"{key}={edited}") + "\n";
+            return text.TrimEnd('\n') + $"\n{key}=\"{edited}\"\n";
         }
 
         return string.Join('\n', lines);
