@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis.Text;
 
@@ -12,10 +13,11 @@ public static class CommandLine
     public static int Run(RootCommand root, string[] args, string program, Func<Exception, int?>? expected = null)
     {
         root.Options.Add(LanguageOption.Create());
+        HelpText.Describe(root);
         if (args.Length == 0)
         {
             // The program alone: what it can do, as git and kubectl answer.
-            return root.Parse(["--help"]).Invoke();
+            return HelpText.Invoke(root.Parse(["--help"]), Console.Out, Languages.Current);
         }
 
         ParseResult parsed = root.Parse(args);
@@ -28,6 +30,11 @@ public static class CommandLine
 
             Console.Error.WriteLine(Messages.Get("error.see-help", ParseErrors.CommandPath(parsed, program)));
             return ExitCodes.Usage;
+        }
+
+        if (parsed.Action is HelpAction)
+        {
+            return HelpText.Invoke(parsed, Console.Out, Languages.Current);
         }
 
         try

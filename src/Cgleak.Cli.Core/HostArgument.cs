@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 
 namespace Cgleak.Cli;
@@ -14,7 +15,7 @@ public static class HostArgument
 
         if (!Directory.Exists(directory))
         {
-            throw new UserFacingException($"--host-root {directory}: no such directory", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.not-a-directory", "--host-root", directory), ExitCodes.Usage);
         }
 
         return HostRoot.At(directory);

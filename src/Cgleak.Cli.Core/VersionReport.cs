@@ -39,7 +39,7 @@ public static partial class VersionReport
                 && parent.Children.Any(c => c is not OptionResult { Option: VersionOption }
                     && (c as OptionResult)?.Option != verbose))
             {
-                result.AddError("--version takes no other argument than --verbose.");
+                result.AddError(Messages.Get("error.version-args"));
             }
         });
         version.Action = new Print(verbose);

@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Facts;
 
@@ -10,6 +11,9 @@ namespace Cgleak.Diagnosis;
 /// </summary>
 public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? Dying, long? IdsInUse, IReadOnlyList<string> Basis)
 {
+    /// <summary>The basis as messages (keys basis.live.*, basis.dying.*, basis.ids.*, basis.probe.*), for text in the reader's language; <see cref="Basis"/> is their English.</summary>
+    public IReadOnlyList<Message> BasisSaid { get; init; } = [];
+
     /// <summary>The ID limit: MEM_CGROUP_ID_MAX = 65535, v1 and v2 alike, the root included (I1, I3).</summary>
     public const long IdLimit = 65535;
 
@@ -28,7 +32,7 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
 
     public static MemcgCounts From(HostFacts facts, KernelTraits? kernel)
     {
-        var basis = new List<string>();
+        var basis = new List<Message>();
         long? reported = facts.MemoryRow?.Value.NumCgroups;
         long? live = null, dying = null, ids = null;
         CgroupLayout layout = facts.Layout;
@@ -38,16 +42,16 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
             if (layout.Memory == MemoryHierarchy.V2)
             {
                 live = tree.MemoryEnabled;
-                basis.Add($"live: {live} cgroups with the memory controller under {layout.MemoryMountPoint}, the root included");
+                basis.Add(new Message("basis.live.v2", live, layout.MemoryMountPoint));
             }
             else if (layout.MemoryMountShowsWholeHierarchy)
             {
                 live = tree.Directories;
-                basis.Add($"live: {live} directories under {layout.MemoryMountPoint}, the root included");
+                basis.Add(new Message("basis.live.v1", live, layout.MemoryMountPoint));
             }
             else
             {
-                basis.Add($"live: unknown: {layout.MemoryMountPoint} shows only the subtree {layout.MemoryMountRoot} of the hierarchy");
+                basis.Add(new Message("basis.live.subtree", layout.MemoryMountPoint, layout.MemoryMountRoot));
             }
         }
 
@@ -57,30 +61,30 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
             if (stat is not null && stat.TryGetValue("nr_dying_subsys_memory", out long memoryDying))
             {
                 dying = memoryDying;
-                basis.Add($"dying: {facts.RootCgroupStat!.Source} nr_dying_subsys_memory={memoryDying} (C5)");
+                basis.Add(new Message("basis.dying.subsys", facts.RootCgroupStat!.Source, memoryDying));
             }
             else if (stat is not null && stat.TryGetValue("nr_dying_descendants", out long allDying))
             {
                 dying = allDying;
-                basis.Add($"dying: {facts.RootCgroupStat!.Source} nr_dying_descendants={allDying}, dying cgroups of every controller (C4)");
+                basis.Add(new Message("basis.dying.descendants", facts.RootCgroupStat!.Source, allDying));
             }
             else
             {
-                basis.Add("dying: unknown: the root cgroup.stat has no nr_dying_descendants (kernels before 4.14, C4)");
+                basis.Add(new Message("basis.dying.no-stat"));
             }
         }
         else if (kernel?.CountsDying == true && reported is { } r && live is { } l)
         {
             dying = Math.Max(0, r - l);
-            basis.Add($"dying: /proc/cgroups num_cgroups {r} - live {l}: this kernel counts dying cgroups (C1)");
+            basis.Add(new Message("basis.dying.counted", r, l));
         }
         else if (kernel?.CountsDying == false)
         {
-            basis.Add("dying: unknown: this kernel does not count zombie memory cgroups in /proc/cgroups (C2)");
+            basis.Add(new Message("basis.dying.uncounted"));
         }
         else if (kernel is not null && reported is not null && live is not null)
         {
-            basis.Add("dying: unknown: whether this kernel counts dying cgroups in /proc/cgroups is not known (C1)");
+            basis.Add(new Message("basis.dying.unknown"));
         }
 
         long? upperBoundOnly = null; // set where ids is an upper bound: the lower bound is then the live count
@@ -90,27 +94,27 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
                 if (facts.SwapActive?.Value == false)
                 {
                     ids = l;
-                    basis.Add($"IDs in use: the live count; IDs are released at offline and no swap area holds them (I5, {facts.SwapActive.Source})");
+                    basis.Add(new Message("basis.ids.live-no-swap", facts.SwapActive.Source));
                 }
                 else if (dying is { } d)
                 {
                     ids = l + d;
                     upperBoundOnly = l;
-                    basis.Add("IDs in use: live + dying, an upper bound: with swap on, a dying memcg keeps its ID while swap records name it (I5)");
+                    basis.Add(new Message("basis.ids.upper-bound"));
                 }
                 else
                 {
                     ids = l;
-                    basis.Add("IDs in use: the live count, a lower bound: swap may hold IDs of dying memcgs (I5)");
+                    basis.Add(new Message("basis.ids.lower-bound"));
                 }
 
                 break;
             case false when layout.Memory == MemoryHierarchy.V1 && kernel.CountsDying == true && reported is { } r:
                 ids = r;
-                basis.Add("IDs in use: /proc/cgroups num_cgroups: dying memcgs keep their IDs on this kernel and are counted (C1, I5)");
+                basis.Add(new Message("basis.ids.counted"));
                 break;
             case false when kernel.CountsDying == false:
-                basis.Add("IDs in use: unknown: zombie memcgs hold IDs but this kernel does not count them (C2); only a headroom probe can tell");
+                basis.Add(new Message("basis.ids.unknown"));
                 break;
             default:
                 break;
@@ -121,11 +125,11 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
             if (probe.Exact)
             {
                 ids = IdLimit - probe.FreeSlots;
-                basis.Add($"IDs in use: {IdLimit} - {probe.FreeSlots} free slots a probe found before the kernel refused ({probe.Refusal}); kernels before ~5.18 allow one ID fewer (I2)");
+                basis.Add(new Message("basis.ids.probe", IdLimit, probe.FreeSlots, probe.Refusal));
             }
             else
             {
-                basis.Add($"probe: at least {probe.FreeSlots} free slots (stopped at its bound after {probe.Created} cgroups): at most {IdLimit - probe.FreeSlots} IDs in use");
+                basis.Add(new Message("basis.probe.bounded", probe.FreeSlots, probe.Created, IdLimit - probe.FreeSlots));
             }
         }
 
@@ -133,15 +137,16 @@ public sealed record MemcgCounts(long Limit, long? Reported, long? Live, long? D
         if (atLeast is null && kernel?.CountsDying == false && layout.Memory == MemoryHierarchy.V1 && reported is { } counted)
         {
             atLeast = Math.Max(counted, live ?? 0);
-            basis.Add($"IDs in use: at least {atLeast}, /proc/cgroups num_cgroups: this kernel counts live memcgs only and zombies hold IDs on top (C2)");
+            basis.Add(new Message("basis.ids.at-least", atLeast));
         }
         else if (atLeast is null && live is { } l)
         {
             atLeast = l;
         }
 
-        return new MemcgCounts(IdLimit, reported, live, dying, ids, basis)
+        return new MemcgCounts(IdLimit, reported, live, dying, ids, [.. basis.Select(b => b.ToString())])
         {
+            BasisSaid = basis,
             IdsInUseAtMost = ids ?? (facts.Probe is { Exact: false } p ? IdLimit - p.FreeSlots : null),
             IdsInUseAtLeast = atLeast,
         };

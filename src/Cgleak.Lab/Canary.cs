@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Lab;
@@ -8,7 +9,13 @@ namespace Cgleak.Lab;
 /// <summary>What the canary found.</summary>
 /// <param name="Method">"count" (watched the canaries leave /proc/cgroups) or "wall" (free slots at the wall before and after).</param>
 /// <param name="Leaking">true: slots did not come back; false: they did; null: undecided.</param>
-public sealed record CanaryResult(string Method, int Canaries, int? Released, long? SlotsLost, bool? Leaking, string Conclusion, IReadOnlyList<string> Notes);
+/// <param name="Said">the conclusion, for text in the reader's language; <see cref="Conclusion"/> is its English (JSON).</param>
+public sealed record CanaryResult(string Method, int Canaries, int? Released, long? SlotsLost, bool? Leaking, Message Said, IReadOnlyList<Message> NotesSaid)
+{
+    public string Conclusion => Said.ToString();
+
+    public IReadOnlyList<string> Notes => NotesSaid.Select(n => n.ToString()).ToList();
+}
 
 /// <summary>
 /// The deterministic reproducer, scaled down: memory cgroups with kmem accounting activated as runc does it
@@ -36,17 +43,17 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         return kernel.CountsDying == true
             ? ByCount(kernel, cancel)
             : new CanaryResult("none", 0, null, null, null,
-                "undecided: this kernel does not count zombie memory cgroups (C2), so only filling the ID space can tell: run `cgleak verify --canary --until-full --yes` on a drained node", []);
+                new Message("canary.undecided"), []);
     }
 
     private CanaryResult ByCount(KernelTraits kernel, CancellationToken cancel)
     {
-        var notes = new List<string>();
-        long baseline = LiveCgroups.KernelCount() ?? throw new LabException("/proc/cgroups has no memory row");
+        var notes = new List<Message>();
+        long baseline = LiveCgroups.KernelCount() ?? throw new LabException(Messages.Get("lab.no-memory-row"));
         using Scratch scratch = Scratch.Open(fs, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno);
         if (errno != 0)
         {
-            throw new LabException($"the kernel refused the canary's parent: {Errno.Message(errno)}: the node is at the wall");
+            throw new LabException(Messages.Get("lab.canary-refused", Errno.Message(errno)));
         }
 
         string files = FilesDirectory(scratch.Name, notes);
@@ -57,7 +64,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             for (int i = 0; i < DefaultCanaries; i++)
             {
                 cancel.ThrowIfCancellationRequested();
-                Progress?.Invoke($"canary {i + 1}/{DefaultCanaries}: a memory cgroup with kmem activated, removed");
+                Progress?.Invoke(Messages.Get("progress.canary", i + 1, DefaultCanaries));
                 Cycle(scratch.MemoryPath + "/" + i.ToString(CultureInfo.InvariantCulture), Path.Combine(files, i.ToString(CultureInfo.InvariantCulture)), notes);
             }
 
@@ -70,7 +77,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             {
                 cancel.WaitHandle.WaitOne(200);
                 cancel.ThrowIfCancellationRequested();
-                Progress?.Invoke($"waiting for the canaries' IDs to come back: {withDying - now} of {DefaultCanaries}, {clock.Elapsed.TotalSeconds:0}s");
+                Progress?.Invoke(Messages.Get("progress.canary-wait", withDying - now, DefaultCanaries, clock.Elapsed.TotalSeconds));
                 long count = LiveCgroups.KernelCount() ?? now;
                 if (count != now)
                 {
@@ -97,28 +104,24 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
     /// whatever pins them; elsewhere a canary that stays counted after losing its page cache is pinned by
     /// kernel memory, and keeps its ID (3.19-4.6, C1 without I5).
     /// </summary>
-    internal static CanaryResult Decide(KernelTraits kernel, int released, double seconds, IReadOnlyList<string> notes)
+    internal static CanaryResult Decide(KernelTraits kernel, int released, double seconds, IReadOnlyList<Message> notes)
     {
         bool freed = released >= DefaultCanaries * 9 / 10;
-        string conclusion = kernel.ReleasesIdAtOffline == true
-            ? $"not leaking: IDs are released when a memory cgroup goes offline (I5), and {released} of {DefaultCanaries} canaries with kmem accounting activated "
-                + (freed ? $"left the kernel's count within {seconds:0.#} s of losing their page cache: kernel memory does not pin them"
-                         : $"were freed within {seconds:0.#} s; the rest stay dying a while longer, a cost in memory, not an ID leak")
-            : freed
-                ? $"not leaking: {released} of {DefaultCanaries} canaries with kmem accounting activated left the kernel's count within {seconds:0.#} s of losing their page cache: kernel memory does not pin them"
-                : $"leaking: only {released} of {DefaultCanaries} canaries were freed within {seconds:0.#} s of losing their page cache: kernel memory pins them, and on this kernel their IDs stay taken";
+        var conclusion = new Message(kernel.ReleasesIdAtOffline == true
+            ? freed ? "canary.offline-freed" : "canary.offline-some-freed"
+            : freed ? "canary.freed" : "canary.leaking", released, DefaultCanaries, seconds);
         bool leaking = kernel.ReleasesIdAtOffline != true && !freed;
         return new CanaryResult("count", DefaultCanaries, released, leaking ? DefaultCanaries - released : 0, leaking, conclusion, notes);
     }
 
     private CanaryResult AtTheWall(CancellationToken cancel)
     {
-        var notes = new List<string>();
+        var notes = new List<Message>();
         var probe = new Probe(fs, stateDirectory, cgroups);
         ProbeResult before = probe.Run(new ProbeRequest(null), cancel);
         if (!before.Exact)
         {
-            throw new LabException("the probe did not reach the wall");
+            throw new LabException(Messages.Get("lab.probe-not-at-wall"));
         }
 
         using (Scratch scratch = Scratch.Open(fs, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno))
@@ -136,9 +139,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(5)); // RCU-delayed frees (O3)
         ProbeResult after = probe.Run(new ProbeRequest(null), cancel);
         long lost = before.FreeSlots - after.FreeSlots;
-        string conclusion = lost > 0
-            ? $"leaking: {before.FreeSlots} free slots before the canary, {after.FreeSlots} after: its ID slot did not come back (the runbook's test)"
-            : $"not leaking: {before.FreeSlots} free slots before the canary and {after.FreeSlots} after: its ID slot came back";
+        var conclusion = new Message(lost > 0 ? "canary.wall-leaking" : "canary.wall-freed", before.FreeSlots, after.FreeSlots);
         return new CanaryResult("wall", 1, lost > 0 ? 0 : 1, lost, lost > 0, conclusion, notes);
     }
 
@@ -147,7 +148,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
     /// that goes with the files, but no block-device buffer cache (a disk filesystem's inode tables and bitmaps
     /// would be charged to the canaries and pin them as page cache, which is not what the canary tests).
     /// </summary>
-    private static string FilesDirectory(string scratchName, List<string> notes)
+    private static string FilesDirectory(string scratchName, List<Message> notes)
     {
         KernelRead mountinfo = KernelFile.Read("/proc/self/mountinfo");
         var tmpfs = mountinfo.IsOk
@@ -163,17 +164,17 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             }
         }
 
-        notes.Add("no tmpfs at /dev/shm, /run or /tmp: canary files on disk, whose metadata page cache may pin them");
+        notes.Add(new Message("canary.note.no-tmpfs"));
         return Path.Combine("/tmp", name);
     }
 
     /// <summary>One canary: create, activate kmem as runc does, allocate kernel objects and page cache from inside, remove.</summary>
-    private void Cycle(string cgroup, string files, List<string> notes)
+    private void Cycle(string cgroup, string files, List<Message> notes)
     {
         int errno = fs.MakeDirectory(cgroup);
         if (errno != 0)
         {
-            throw new LabException($"cannot create canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+            throw new LabException(Messages.Get("lab.canary-create", cgroup, Errno.Message(errno), Errno.Name(errno)));
         }
 
         foreach (string value in (string[])["1", "-1"])
@@ -184,8 +185,8 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             }
             catch (IOException e)
             {
-                string note = $"writing {value} to memory.kmem.limit_in_bytes failed: {e.Message} (5.16+ refuse it, L12)";
-                if (!notes.Contains(note))
+                var note = new Message("canary.note.limit-refused", value, e.Message);
+                if (!notes.Any(n => n.ToString() == note.ToString()))
                 {
                     notes.Add(note);
                 }
@@ -203,7 +204,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         errno = Cleanup.RemoveWithRetry(fs, cgroup);
         if (errno != 0)
         {
-            throw new LabException($"cannot remove canary {cgroup}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+            throw new LabException(Messages.Get("lab.canary-remove", cgroup, Errno.Message(errno), Errno.Name(errno)));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Cgleak.Diagnosis.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cgleak.Lab;
@@ -53,12 +54,12 @@ public sealed class JournalEntry : IDisposable
         Directory.CreateDirectory(dir);
         var entry = new JournalEntry(Path.Combine(dir, parentName + ".entry"), kind, ProcessIdentity.Current, parentName, mounts);
         entry._lock = Posix.OpenAt(null, entry.LockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out int errno)
-            ?? throw new LabException($"cannot create {entry.LockFile}: {Posix.Describe(errno)}");
+            ?? throw new LabException(Messages.Get("lab.cannot-create-file", entry.LockFile, Posix.Describe(errno)));
         errno = Posix.Flock(entry._lock, Posix.LOCK_EX | Posix.LOCK_NB);
         if (errno != 0)
         {
             entry.Dispose();
-            throw new LabException($"cannot lock {entry.LockFile}: {Posix.Describe(errno)}");
+            throw new LabException(Messages.Get("lab.cannot-lock", entry.LockFile, Posix.Describe(errno)));
         }
 
         entry.Save();

@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Kernel;
@@ -14,14 +15,14 @@ public sealed record LiveCgroups(string MemoryMount, MemoryHierarchy Memory, IRe
         KernelRead mountinfo = KernelFile.Read("/proc/self/mountinfo");
         if (!mountinfo.IsOk)
         {
-            throw new LabException($"/proc/self/mountinfo: {mountinfo.ErrorText}");
+            throw new LabException(Messages.Get("lab.mountinfo", mountinfo.ErrorText));
         }
 
         IReadOnlyList<MountInfoEntry> mounts = MountInfo.Parse(mountinfo.Text).Value;
         CgroupLayout layout = CgroupLayout.From(mounts, p => HostRoot.Live.Read(p.TrimEnd('/') + "/cgroup.controllers") is { IsOk: true } r ? r.Text : null);
         if (layout.MemoryMountPoint is not { } memory || !layout.MemoryMountShowsWholeHierarchy)
         {
-            throw new LabException("no memory cgroup hierarchy is mounted here (whole, at its root): nothing to experiment on");
+            throw new LabException(Messages.Get("lab.no-memory-mount"));
         }
 
         var all = mounts.Where(m => m.FsType is "cgroup" or "cgroup2" && m.Root == "/").Select(m => m.MountPoint).Distinct().ToList();

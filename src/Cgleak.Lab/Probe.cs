@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Lab;
@@ -71,7 +72,7 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
 
                     if (errno != 0)
                     {
-                        throw new LabException($"mkdir under {scratch.MemoryPath} failed: {Errno.Message(errno)} ({Errno.Name(errno)})");
+                        throw new LabException(Messages.Get("lab.mkdir-failed", scratch.MemoryPath, Errno.Message(errno), Errno.Name(errno)));
                     }
 
                     created++;

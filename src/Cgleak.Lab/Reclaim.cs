@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 
@@ -44,7 +45,7 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new LabException($"{action.File}: cannot write: {e.Message}");
+                throw new LabException(Messages.Get("lab.cannot-write", action.File, e.Message));
             }
         }
 

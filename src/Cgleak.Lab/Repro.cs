@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Facts;
 using Cgleak.Host.Kernel;
@@ -27,8 +28,14 @@ public sealed record ReproResult(
     double? CgroupsPerPod,
     double? SlotsLostPerPod,
     double? LeftDyingPerPod,
-    string Conclusion,
-    IReadOnlyList<string> Notes);
+    Message Said,
+    IReadOnlyList<Message> NotesSaid)
+{
+    /// <summary>The conclusion's English (JSON); <see cref="Said"/> for text in the reader's language.</summary>
+    public string Conclusion => Said.ToString();
+
+    public IReadOnlyList<string> Notes => NotesSaid.Select(n => n.ToString()).ToList();
+}
 
 /// <summary>
 /// The runbook's experiment (section 3), automated: counts and probed free slots before, with and after a
@@ -49,20 +56,20 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         using Scratch scratch = Scratch.Open(fs, stateDirectory, "repro", cgroups.MemoryMount, cgroups.AllMounts, out int errno);
         if (errno != 0)
         {
-            throw new LabException($"the kernel refused the scratch cgroup: {Errno.Message(errno)} ({Errno.Name(errno)}): the node is at the wall");
+            throw new LabException(Messages.Get("lab.scratch-refused", Errno.Message(errno), Errno.Name(errno)));
         }
 
         string work = Path.Combine(Path.GetFullPath(stateDirectory), "bundles", scratch.Name);
         scratch.Journal.AddBundle(work);
         var pods = new List<Pod>();
-        var notes = new List<string>();
+        var notes = new List<Message>();
         try
         {
             Directory.CreateDirectory(work);
             if (request.Runtime == ReproRuntime.Runc)
             {
                 bundle = RuncBundle.Build(work, request.KmemLimitBytes);
-                notes.Add($"runc: {bundle.RuncVersion}");
+                notes.Add(new Message("repro.note.runc", bundle.RuncVersion));
             }
 
             // A node has kubepods and its QoS cgroups before any pod: make them first, so "before" counts them.
@@ -70,14 +77,14 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             MakeCgroup(fs, scratch.MemoryPath + "/kubepods/besteffort");
             Settle(cancel); // counts are machine-wide: let releases already under way finish first
             var steps = new List<ReproStep> { Measure("before", request, cancel) };
-            Progress?.Invoke($"starting {request.Pods} pods");
+            Progress?.Invoke(Messages.Get("progress.repro.starting", request.Pods));
             pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(fs, scratch, work, i)));
             ForEach(pods, request.Parallel, pod => pod.Start(bundle, scratch.Journal), cancel);
             ForEach(pods, request.Parallel, pod => pod.WaitWritten(StartTimeout, cancel), cancel);
-            notes.AddRange(pods.SelectMany(p => p.Warnings).Distinct());
+            notes.AddRange(pods.SelectMany(p => p.Warnings).Distinct().Select(w => new Message("text.verbatim", w)));
             steps.Add(Measure("with pods", request, cancel));
 
-            Progress?.Invoke($"deleting {request.Pods} pods");
+            Progress?.Invoke(Messages.Get("progress.repro.deleting", request.Pods));
             ForEach(pods, request.Parallel, pod => pod.Delete(bundle, deleteFiles: !request.KeepFiles), cancel);
             Settle(cancel);
             steps.Add(Measure("after delete", request, cancel));
@@ -99,7 +106,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         }
     }
 
-    internal static ReproResult Conclude(ReproRequest request, IReadOnlyList<ReproStep> steps, List<string> notes)
+    internal static ReproResult Conclude(ReproRequest request, IReadOnlyList<ReproStep> steps, List<Message> notes)
     {
         ReproStep before = steps[0], with = steps[1], after = steps[2];
         double k = request.Pods;
@@ -108,31 +115,29 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         if (before.FreeExact && after.FreeExact)
         {
             lost = (before.FreeSlots - after.FreeSlots) / k;
-            notes.Add("slots lost measured at the wall: free slots before minus after");
+            notes.Add(new Message("repro.note.at-the-wall"));
         }
         else if (before.IdsInUse is { } b && after.IdsInUse is { } a)
         {
             lost = Math.Max(0, a - b) / k;
-            notes.Add("slots lost from the IDs in use this kernel reports (IDs released at offline, kmem-facts I5)");
+            notes.Add(new Message("repro.note.reported"));
         }
 
         double? leftDying = after.Dying - before.Dying is { } d ? Math.Max(0, d) / k : null;
-        string pinned = request.KeepFiles
-            ? ", pinned by the page cache their files left (kmem-facts L9)"
-            : ", pinned by page cache they were charged for (binaries, files; kmem-facts L9)";
-        string conclusion = lost switch
+        var pinned = new Message(request.KeepFiles ? "repro.pinned.files" : "repro.pinned.charged");
+        Message conclusion = lost switch
         {
-            null => "cannot tell whether ID slots are lost: this kernel hides zombie memcgs (kmem-facts C2); run with --until-full on a drained node to measure at the wall",
-            > 0.05 => $"{lost:0.##} ID slots lost per pod: deleted pods do not give their memory cgroup IDs back",
-            _ when leftDying > 0.05 => $"no ID slot lost; {leftDying:0.##} cgroups per pod left dying{pinned}",
-            _ => "no ID slot lost; deleted pods left no dying cgroups",
+            null => new Message("repro.cannot-tell"),
+            > 0.05 => new Message("repro.lost", lost),
+            _ when leftDying > 0.05 => new Message("repro.left-dying", leftDying, pinned),
+            _ => new Message("repro.clean"),
         };
         return new ReproResult(request, steps, cgroupsPerPod, lost, leftDying, conclusion, notes);
     }
 
     private ReproStep Measure(string name, ReproRequest request, CancellationToken cancel)
     {
-        Progress?.Invoke($"measuring: {name}");
+        Progress?.Invoke(Messages.Get("progress.repro.measuring", Messages.Get("repro.step." + name)));
         MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel).Counts;
         ProbeResult probe = new Probe(fs, stateDirectory, cgroups)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
@@ -175,7 +180,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         int errno = fs.MakeDirectory(path);
         if (errno != 0)
         {
-            throw new LabException($"mkdir {path}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+            throw new LabException(Messages.Get("lab.cgroup-create", path, Errno.Message(errno), Errno.Name(errno)));
         }
     }
 
@@ -248,7 +253,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             {
                 if (clock.Elapsed > timeout)
                 {
-                    throw new LabException($"pod {Index}'s app container did not write its files within {timeout.TotalSeconds:0} s");
+                    throw new LabException(Messages.Get("lab.pod-timeout", Index, timeout.TotalSeconds));
                 }
 
                 cancel.WaitHandle.WaitOne(20);

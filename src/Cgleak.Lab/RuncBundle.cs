@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 
 namespace Cgleak.Lab;
@@ -36,11 +37,11 @@ public sealed class RuncBundle
 
     public static RuncBundle Build(string work, long? kmemLimit)
     {
-        string runc = FindRunc() ?? throw new LabException("runc is not installed: install it (apt-get install runc) or use --runtime none");
-        string busybox = FindBusybox() ?? throw new LabException("busybox is not installed: apt-get install busybox-static");
+        string runc = FindRunc() ?? throw new LabException(Messages.Get("lab.no-runc"));
+        string busybox = FindBusybox() ?? throw new LabException(Messages.Get("lab.no-busybox"));
         if (HasInterpreter(File.ReadAllBytes(busybox)))
         {
-            throw new LabException($"{busybox} is dynamically linked and cannot run in an empty rootfs: apt-get install busybox-static");
+            throw new LabException(Messages.Get("lab.busybox-dynamic", busybox));
         }
 
         string rootfs = Path.Combine(work, "rootfs");
@@ -65,7 +66,7 @@ public sealed class RuncBundle
         (int code, _, string err) = Run(runc, ["spec", "--bundle", spec]);
         if (code != 0)
         {
-            throw new LabException($"runc spec failed: {err.Trim()}");
+            throw new LabException(Messages.Get("lab.runc-spec", err.Trim()));
         }
 
         JsonNode template = JsonNode.Parse(File.ReadAllText(Path.Combine(spec, "config.json")))!;
@@ -109,7 +110,7 @@ public sealed class RuncBundle
         string stderr = File.Exists(log) ? File.ReadAllText(log) : "";
         if (code != 0)
         {
-            throw new LabException($"runc run {id} failed: {stderr.Trim()}");
+            throw new LabException(Messages.Get("lab.runc-run", id, stderr.Trim()));
         }
 
         return stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Lab;
@@ -48,7 +49,7 @@ public sealed partial class Scratch : IDisposable
         if (errno != 0 && errno != Errno.ENOSPC && errno != Errno.ENOMEM)
         {
             journal.End();
-            throw new LabException($"cannot create {scratch.MemoryPath}: {Errno.Message(errno)} ({Errno.Name(errno)})");
+            throw new LabException(Messages.Get("lab.cannot-create", scratch.MemoryPath, Errno.Message(errno), Errno.Name(errno)));
         }
 
         return scratch;

@@ -8,7 +8,8 @@ namespace Cgleak.Agent.Kubernetes;
 /// Feeds each sample's condition to the publisher, and ticks it between samples for retries and heartbeats.
 /// Says when the API server stops taking the condition (once, with why) and when it takes it again.
 /// </summary>
-public sealed partial class ConditionService(Sampler sampler, ConditionPublisher publisher, TimeProvider clock, ILogger<ConditionService> log) : BackgroundService
+public sealed partial class ConditionService(Sampler sampler, ConditionPublisher publisher, AgentOptions options, TimeProvider clock, ILogger<ConditionService> log)
+    : BackgroundService
 {
     private volatile NodeCondition? _desired;
 
@@ -18,7 +19,7 @@ public sealed partial class ConditionService(Sampler sampler, ConditionPublisher
         {
             if (report is not null)
             {
-                _desired = NodeCondition.From(report, sampler.IdsForecast(report));
+                _desired = NodeCondition.From(report, sampler.IdsForecast(report), options.ConditionLanguage);
             }
         };
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);

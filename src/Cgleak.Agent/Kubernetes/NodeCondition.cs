@@ -1,5 +1,6 @@
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Agent.Kubernetes;
 
@@ -14,30 +15,35 @@ public sealed record NodeCondition(bool Problem, string Reason, string Message)
     public const string Type = "MemoryCgroupPressure";
     public const string TaintKey = "cgleak.io/memcg-exhausted";
 
-    /// <summary>The condition a report (and the IDs forecast, when there is one) calls for.</summary>
-    public static NodeCondition From(DoctorReport report, string? forecast)
+    /// <summary>
+    /// The condition a report (and the IDs forecast, when there is one) calls for; its message in
+    /// <paramref name="language"/> after the verdict word, which stays English for the readers that parse it.
+    /// </summary>
+    public static NodeCondition From(DoctorReport report, string? forecast, Language language = Language.En)
     {
+        string Summary(CheckResult c) => c.Said?.In(language) ?? c.Summary;
         CheckResult Check(string id) => report.Checks.Single(c => c.Id == id);
         string suffix = forecast is null ? "" : $"; {forecast}";
         string prefix = report.Verdict == Verdict.Ok ? "" : VerdictNames.Of(report.Verdict) + ": ";
         if (Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected || Check(LogSymptomCheck.CheckId).Concern == Concern.Affected)
         {
             CheckResult c = Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected ? Check(KmemActiveCgroupsCheck.CheckId) : Check(LogSymptomCheck.CheckId);
-            return new NodeCondition(true, "KmemLeakActive", prefix + c.Summary + suffix);
+            return new NodeCondition(true, "KmemLeakActive", prefix + Summary(c) + suffix);
         }
 
         if (Check(IdHeadroomCheck.CheckId).Concern != Concern.None)
         {
-            return new NodeCondition(true, "MemoryCgroupIdsNearLimit", prefix + Check(IdHeadroomCheck.CheckId).Summary + suffix);
+            return new NodeCondition(true, "MemoryCgroupIdsNearLimit", prefix + Summary(Check(IdHeadroomCheck.CheckId)) + suffix);
         }
 
         if (Check(DyingCheck.CheckId).Concern != Concern.None)
         {
-            return new NodeCondition(true, "DyingMemoryCgroupsPileUp", prefix + Check(DyingCheck.CheckId).Summary + suffix);
+            return new NodeCondition(true, "DyingMemoryCgroupsPileUp", prefix + Summary(Check(DyingCheck.CheckId)) + suffix);
         }
 
-        string risk = report.Verdict == Verdict.Ok ? "" : $"; {report.VerdictReason}";
-        return new NodeCondition(false, "NoMemoryCgroupPressure", $"{prefix}memory cgroups: {report.Counts.IdsInUse?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"} IDs in use of {report.Counts.Limit}{risk}{suffix}");
+        string risk = report.Verdict == Verdict.Ok ? "" : $"; {report.VerdictSaid?.In(language) ?? report.VerdictReason}";
+        string used = report.Counts.IdsInUse?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? new Message("doctor.unknown").In(language);
+        return new NodeCondition(false, "NoMemoryCgroupPressure", prefix + new Message("condition.ids", used, report.Counts.Limit).In(language) + risk + suffix);
     }
 
     /// <summary>

@@ -77,7 +77,10 @@ public static partial class AgentCommand
         var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), listen,
             TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion,
             report => System.Text.Json.JsonSerializer.Serialize(StatusDocument(report, args.StatusRedact), ReportJsonContext.Default.DoctorDocument),
-            args.StatusRedact);
+            args.StatusRedact)
+        {
+            ConditionLanguage = Languages.Choose(Environment.GetCommandLineArgs()[1..], _ => null), // --language only, not LANG
+        };
 
         // Bound before the host starts: a port in use is one line and exit 69, not a host that logs a stack trace.
         System.Net.Sockets.Socket socket;

@@ -25,7 +25,7 @@ public static class CheckCommand
         };
         command.SetAction(p => p.GetValue(npd)
             ? Run(p.GetValue(hostRoot))
-            : throw new UserFacingException("check: say which protocol: --npd", ExitCodes.Usage));
+            : throw new UserFacingException(Messages.Get("error.check-protocol"), ExitCodes.Usage));
         return command;
     }
 

@@ -32,20 +32,17 @@ public static class CleanupCommand
         }
         else
         {
-            Console.Out.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0 ? "cgleak cleanup: nothing left behind." : $"cgleak cleanup: removed {report.Removed.Count}.");
-            foreach (string r in report.Removed)
+            Console.Out.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0
+                ? Messages.Get("cleanup.nothing")
+                : Messages.Get("cleanup.removed-count", report.Removed.Count));
+            (string Key, IReadOnlyList<string> Paths)[] groups =
+                [("cleanup.removed", report.Removed), ("cleanup.left", report.Left), ("cleanup.skipped", report.Skipped)];
+            foreach ((string key, IReadOnlyList<string> paths) in groups)
             {
-                Console.Out.WriteLine($"removed  {TerminalText.Escape(r)}");
-            }
-
-            foreach (string l in report.Left)
-            {
-                Console.Out.WriteLine($"LEFT     {TerminalText.Escape(l)}");
-            }
-
-            foreach (string s in report.Skipped)
-            {
-                Console.Out.WriteLine($"skipped  {TerminalText.Escape(s)}");
+                foreach (string path in paths)
+                {
+                    Console.Out.WriteLine(Messages.Get(key, TerminalText.Escape(path)));
+                }
             }
         }
 

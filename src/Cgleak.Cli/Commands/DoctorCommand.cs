@@ -45,12 +45,12 @@ public static class DoctorCommand
         HostRoot host = HostArgument.Resolve(args.HostRoot);
         if (args.ProbeMax < 1)
         {
-            throw new UserFacingException($"--probe-max {args.ProbeMax}: must be at least 1", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.at-least-1", "--probe-max", args.ProbeMax), ExitCodes.Usage);
         }
 
         if (args.Probe && !host.IsLive)
         {
-            throw new UserFacingException("--probe creates cgroups on this machine: it cannot be combined with --host-root", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.probe-host-root"), ExitCodes.Usage);
         }
 
         HeadroomProbe? probe = null;

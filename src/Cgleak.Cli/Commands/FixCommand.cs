@@ -171,15 +171,15 @@ public static class FixCommand
         try
         {
             return System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(file), PlanJsonContext.Default.FixPlan)
-                ?? throw new UserFacingException($"--plan {file}: empty", ExitCodes.Usage);
+                ?? throw new UserFacingException(Messages.Get("error.plan-empty", file), ExitCodes.Usage);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserFacingException($"--plan {file}: {e.Message}", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.plan-unreadable", file, e.Message), ExitCodes.Usage);
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw new UserFacingException($"--plan {file}: not a plan saved by `cgleak fix plan --format json` ({e.Message})", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.plan-not-a-plan", file, e.Message), ExitCodes.Usage);
         }
     }
 

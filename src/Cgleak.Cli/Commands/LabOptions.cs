@@ -42,13 +42,13 @@ public static class LabOptions
 
         if (Console.IsInputRedirected)
         {
-            throw new UserFacingException($"{what}: add --yes to confirm when not on a terminal", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("confirm.not-a-terminal", what), ExitCodes.Usage);
         }
 
-        Console.Error.Write($"{what}\nType yes to go on: ");
+        Console.Error.Write($"{what}\n{Messages.Get("confirm.ask")}");
         if (!string.Equals(Console.ReadLine()?.Trim(), "yes", StringComparison.Ordinal))
         {
-            throw new UserFacingException("not confirmed; nothing was done", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("confirm.refused"), ExitCodes.Usage);
         }
     }
 }

@@ -25,7 +25,7 @@ public static class ManCommand
     {
         if (!Directory.Exists(directory))
         {
-            throw new UserFacingException($"--out {directory}: not a directory", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.out-not-a-directory", directory), ExitCodes.Usage);
         }
 
         foreach ((string file, string text) in ManPages.Write(CommandDoc.Read(root), "cgleak", VersionReport.Version))

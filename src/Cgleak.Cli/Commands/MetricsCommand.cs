@@ -31,12 +31,12 @@ public static class MetricsCommand
     {
         if (textfile is not null && !textfile.EndsWith(".prom", StringComparison.Ordinal))
         {
-            throw new UserFacingException($"--textfile {textfile}: node_exporter reads only files ending in .prom", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.textfile-prom", textfile), ExitCodes.Usage);
         }
 
         if (textfile is not null && Path.GetDirectoryName(Path.GetFullPath(textfile)) is { } dir && !Directory.Exists(dir))
         {
-            throw new UserFacingException($"--textfile {textfile}: no such directory {dir}", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.textfile-no-dir", textfile, dir), ExitCodes.Usage);
         }
 
         HostRoot host = HostArgument.Resolve(hostRoot);

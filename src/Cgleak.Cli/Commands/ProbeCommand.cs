@@ -35,13 +35,15 @@ public static class ProbeCommand
     {
         if (args.Max < 1 || args.HoldSeconds < 0)
         {
-            throw new UserFacingException(args.Max < 1 ? $"--max {args.Max}: must be at least 1" : $"--hold {args.HoldSeconds}: must not be negative", ExitCodes.Usage);
+            throw new UserFacingException(args.Max < 1
+                ? Messages.Get("error.at-least-1", "--max", args.Max)
+                : Messages.Get("error.not-negative", "--hold", args.HoldSeconds), ExitCodes.Usage);
         }
 
         LiveCgroups cgroups = LabOptions.Cgroups();
         if (args.UntilFull)
         {
-            LabOptions.Confirm(args.Yes, "--until-full takes every free memory cgroup slot until the kernel refuses: while they are held (a second or two), no pod on this node can start.");
+            LabOptions.Confirm(args.Yes, Messages.Get("probe.confirm-until-full"));
         }
 
         LabOptions.CleanupFirst(args.StateDirectory, cgroups);
@@ -80,7 +82,7 @@ public static class ProbeCommand
         ProbeResult? result = null;
         err.Progress().AutoClear(true).Start(ctx =>
         {
-            ProgressTask task = ctx.AddTask("creating memory cgroups", maxValue: args.UntilFull ? ProbeResult.IdLimit : args.Max);
+            ProgressTask task = ctx.AddTask(Messages.Get("progress.probe"), maxValue: args.UntilFull ? ProbeResult.IdLimit : args.Max);
             var probe = new Probe(LinuxCgroupFs.Instance, args.StateDirectory, cgroups) { Progress = n => task.Value = n };
             result = probe.Run(request, cancel);
         });
@@ -90,27 +92,27 @@ public static class ProbeCommand
     private static void WriteText(ProbeResult r, ProbeArgs args, LiveCgroups cgroups)
     {
         TextWriter o = Console.Out;
-        o.WriteLine($"cgleak probe: created {r.Created} empty memory cgroups under {cgroups.MemoryMount}/cgleak-probe-*, then removed them.");
+        o.WriteLine(Messages.Get("probe.created", r.Created, cgroups.MemoryMount));
         o.WriteLine(r.Exact
-            ? $"Free slots      {r.FreeSlots} (exact: the kernel refused the next one with {r.Refusal})"
-            : $"Free slots      at least {r.FreeSlots} (stopped at --max {args.Max}; the kernel did not refuse)");
+            ? Messages.Get("probe.free.exact", r.FreeSlots, r.Refusal)
+            : Messages.Get("probe.free.at-least", r.FreeSlots, args.Max));
         o.WriteLine(r.IdsInUse is { } used
-            ? $"IDs in use      {used} of {ProbeResult.IdLimit} ({(double)used / ProbeResult.IdLimit:P1})"
-            : $"IDs in use      at most {ProbeResult.IdLimit - r.FreeSlots} of {ProbeResult.IdLimit}");
+            ? Messages.Get("probe.ids", used, ProbeResult.IdLimit, (double)used / ProbeResult.IdLimit)
+            : Messages.Get("probe.ids.at-most", ProbeResult.IdLimit - r.FreeSlots, ProbeResult.IdLimit));
         if (r.HiddenIds is { } hidden)
         {
-            o.WriteLine($"Hidden          {hidden} IDs held beyond the {r.KernelCountBefore} that /proc/cgroups counts (zombies a 3.10 kernel does not count, kmem-facts C2)");
+            o.WriteLine(Messages.Get("probe.hidden", hidden, r.KernelCountBefore));
         }
 
-        o.WriteLine($"Kernel count    /proc/cgroups memory {N(r.KernelCountBefore)} before, {N(r.KernelCountAfter)} right after (removed empty cgroups leave the count within seconds, O3)");
-        o.WriteLine($"Speed           created {r.CreatePerSecond:N0}/s ({r.CreateSeconds * 1000:N1} ms), removed in {r.RemoveSeconds * 1000:N1} ms");
+        o.WriteLine(Messages.Get("probe.kernel-count", N(r.KernelCountBefore), N(r.KernelCountAfter)));
+        o.WriteLine(Messages.Get("probe.speed", r.CreatePerSecond, r.CreateSeconds * 1000, r.RemoveSeconds * 1000));
         foreach (string left in r.Left)
         {
-            o.WriteLine($"LEFT BEHIND     {left} (run `cgleak cleanup`)");
+            o.WriteLine(Messages.Get("probe.left", left));
         }
     }
 
-    private static string N(long? v) => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
+    private static string N(long? v) => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
 
     public static ProbeDocument ToDocument(ProbeResult r, LiveCgroups cgroups) => new(
         1, cgroups.MemoryMount, r.Created, r.FreeSlots, r.Exact, r.Refusal, r.IdsInUse, r.HiddenIds,

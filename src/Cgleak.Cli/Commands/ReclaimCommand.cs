@@ -34,13 +34,13 @@ public static class ReclaimCommand
     {
         if (args.WaitSeconds < 0)
         {
-            throw new UserFacingException($"--wait {args.WaitSeconds}: must not be negative", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("error.not-negative", "--wait", args.WaitSeconds), ExitCodes.Usage);
         }
 
         DoctorReport report = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly);
         if (report.Facts.Layout.MemoryMountPoint is null)
         {
-            throw new UserFacingException("no memory cgroup hierarchy is mounted here: there is nothing to reclaim", ExitCodes.Unavailable);
+            throw new UserFacingException(Messages.Get("reclaim.no-memory-mount"), ExitCodes.Unavailable);
         }
 
         ReclaimPlan plan = ReclaimPlan.For(report);
@@ -50,8 +50,7 @@ public static class ReclaimCommand
             return ExitCodes.Ok;
         }
 
-        LabOptions.Confirm(args.Yes, "cgleak reclaim will run:\n  sync\n" + string.Join('\n', plan.Actions.Select(a => $"  echo {a.Value} > {a.File}   # {a.Why}"))
-            + "\nDropping caches makes every process on this node re-read its files from disk for a while.");
+        LabOptions.Confirm(args.Yes, string.Join('\n', Commands(plan).Prepend(Messages.Get("reclaim.will-run")).Append(Messages.Get("reclaim.confirm"))));
         using var interrupts = new Interrupts();
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
         ReclaimResult result = new Reclaim(Lab.Reclaim.LiveDying)
@@ -74,27 +73,30 @@ public static class ReclaimCommand
         }
 
         TextWriter o = Console.Out;
-        o.WriteLine(dryRun ? "cgleak reclaim (dry run): would run" : "cgleak reclaim: ran");
-        o.WriteLine("  sync   # write dirty pages back first: drop_caches drops clean ones only");
-        foreach (ReclaimAction a in plan.Actions)
+        o.WriteLine(Messages.Get(dryRun ? "reclaim.would-run" : "reclaim.ran"));
+        foreach (string command in Commands(plan))
         {
-            o.WriteLine($"  echo {a.Value} > {a.File}   # {a.Why}");
+            o.WriteLine(command);
         }
 
-        if (plan.RebootNote is { } note)
+        if (plan.RebootSaid is { } note)
         {
-            o.WriteLine(note);
+            o.WriteLine(note.In(Languages.Current));
         }
 
-        static string N(long? v) => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
+        static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
         o.WriteLine(dryRun
-            ? $"Dying now       {N(r.DyingBefore)}"
-            : $"Dying           {N(r.DyingBefore)} before, {N(r.DyingAfter)} after: {N(r.Released)} released in {r.Seconds:N1} s");
+            ? Messages.Get("reclaim.dying-now", N(r.DyingBefore))
+            : Messages.Get("reclaim.dying", N(r.DyingBefore), N(r.DyingAfter), N(r.Released), r.Seconds));
         if (!plan.CanMeasure)
         {
-            o.WriteLine("This kernel does not count dying memory cgroups (kmem-facts C2): the effect cannot be measured here; `cgleak probe --until-full` on a drained node can.");
+            o.WriteLine(Messages.Get("reclaim.cannot-measure"));
         }
     }
+
+    /// <summary>What reclaim runs, as shell lines with their reasons as comments.</summary>
+    private static IEnumerable<string> Commands(ReclaimPlan plan) =>
+        [$"  sync   # {Messages.Get("reclaim.why.sync")}", .. plan.Actions.Select(a => $"  echo {a.Value} > {a.File}   # {a.Said.In(Languages.Current)}")];
 }
 
 public sealed record ReclaimActionInfo(string File, string Value, string Why);

@@ -39,8 +39,9 @@ public static class ReproCommand
     {
         if (args.Pods is < 1 or > 1000 || args.Parallel < 1 || args.ProbeMax < 1)
         {
-            throw new UserFacingException(args.Pods is < 1 or > 1000 ? $"--pods {args.Pods}: must be 1 to 1000 (3 cgroups each)"
-                : args.Parallel < 1 ? $"--parallel {args.Parallel}: must be at least 1" : $"--probe-max {args.ProbeMax}: must be at least 1", ExitCodes.Usage);
+            throw new UserFacingException(args.Pods is < 1 or > 1000 ? Messages.Get("repro.error.pods", args.Pods)
+                : args.Parallel < 1 ? Messages.Get("error.at-least-1", "--parallel", args.Parallel)
+                : Messages.Get("error.at-least-1", "--probe-max", args.ProbeMax), ExitCodes.Usage);
         }
 
         long? kmem = args.Kmem is null ? null : ParseSize(args.Kmem);
@@ -52,13 +53,13 @@ public static class ReproCommand
         };
         if (kmem is not null && runtime == ReproRuntime.None)
         {
-            throw new UserFacingException("--kmem needs --runtime runc: it is runc that writes the kernel memory limit", ExitCodes.Usage);
+            throw new UserFacingException(Messages.Get("repro.error.kmem-runtime"), ExitCodes.Usage);
         }
 
         LiveCgroups cgroups = LabOptions.Cgroups();
         if (args.UntilFull)
         {
-            LabOptions.Confirm(args.Yes, "--until-full probes to the wall three times: each time, for a second or two, no pod on this node can start.");
+            LabOptions.Confirm(args.Yes, Messages.Get("repro.confirm-until-full"));
         }
 
         LabOptions.CleanupFirst(args.StateDirectory, cgroups);
@@ -90,37 +91,47 @@ public static class ReproCommand
         string digits = unit == 1 ? t : t[..^1];
         return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 && n <= long.MaxValue / unit
             ? n * unit
-            : throw new UserFacingException($"--kmem {text}: not a size (e.g. 100M, 1G, 65536)", ExitCodes.Usage);
+            : throw new UserFacingException(Messages.Get("repro.error.size", text), ExitCodes.Usage);
     }
 
     private static void WriteText(ReproResult r)
     {
         TextWriter o = Console.Out;
-        o.WriteLine($"cgleak repro: {r.Request.Pods} pods through {(r.Request.Runtime == ReproRuntime.Runc ? "runc" : "plain cgroups")}, "
-            + $"kubepods/besteffort/pod<uid>/<container>{(r.Request.KeepFiles ? ", files kept" : "")}{(r.Request.KmemLimitBytes is { } k ? $", kmem limit {k} bytes" : "")}");
+        string extras = (r.Request.KeepFiles ? Messages.Get("repro.files-kept") : "")
+            + (r.Request.KmemLimitBytes is { } k ? Messages.Get("repro.kmem-limit", k) : "");
+        o.WriteLine(Messages.Get(r.Request.Runtime == ReproRuntime.Runc ? "repro.title.runc" : "repro.title.cgroups", r.Request.Pods, extras));
         o.WriteLine();
-        o.WriteLine($"{"step",-14} {"kernel count",12} {"live",8} {"dying",8} {"IDs in use",11} {"free slots",12} {"delta IDs",10}");
+        string[] heading = ["step", "kernel-count", "live", "dying", "ids", "free", "delta"];
+        Row(o, heading.Select(h => Messages.Get("repro.column." + h)).ToArray());
         long? first = r.Steps[0].IdsInUse;
         foreach (ReproStep s in r.Steps)
         {
             string free = s.FreeExact ? N(s.FreeSlots) : $">= {s.FreeSlots}";
-            string delta = s.IdsInUse - first is { } d ? d.ToString("+0;-0;0", CultureInfo.InvariantCulture) : "unknown";
-            o.WriteLine($"{s.Name,-14} {N(s.KernelCount),12} {N(s.Live),8} {N(s.Dying),8} {N(s.IdsInUse),11} {free,12} {delta,10}");
+            string delta = s.IdsInUse - first is { } d ? d.ToString("+0;-0;0", CultureInfo.InvariantCulture) : Messages.Get("doctor.unknown");
+            Row(o, [Messages.Get("repro.step." + s.Name), N(s.KernelCount), N(s.Live), N(s.Dying), N(s.IdsInUse), free, delta]);
         }
 
         o.WriteLine();
-        o.WriteLine($"Per pod         {F(r.CgroupsPerPod)} memory cgroups created; {F(r.SlotsLostPerPod)} ID slots lost; {F(r.LeftDyingPerPod)} left dying");
-        foreach (string note in r.Notes)
+        o.WriteLine(Messages.Get("repro.per-pod", F(r.CgroupsPerPod), F(r.SlotsLostPerPod), F(r.LeftDyingPerPod)));
+        foreach (Message note in r.NotesSaid)
         {
-            o.WriteLine($"Note            {note}");
+            o.WriteLine(Messages.Get("repro.note", note.In(Languages.Current)));
         }
 
-        o.WriteLine($"Conclusion      {r.Conclusion}");
+        o.WriteLine(Messages.Get("repro.conclusion", r.Said.In(Languages.Current)));
     }
 
-    private static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "unknown";
+    /// <summary>One row of the table: the step left-aligned, the numbers right-aligned, by display width (Chinese headings are two columns a character).</summary>
+    private static void Row(TextWriter o, string[] cells)
+    {
+        int[] widths = [14, 12, 8, 8, 11, 12, 10];
+        string Pad(string s, int w) => new(' ', Math.Max(0, w - TextWrap.DisplayWidth(s)));
+        o.WriteLine(string.Join(' ', cells.Select((c, i) => i == 0 ? c + Pad(c, widths[i]) : Pad(c, widths[i]) + c)));
+    }
 
-    private static string F(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? "unknown";
+    private static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
+
+    private static string F(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
 
     private static ReproDocument ToDocument(ReproResult r) => new(
         1, r.Request.Runtime.ToString().ToLowerInvariant(), r.Request.Pods, r.Request.KeepFiles, r.Request.KmemLimitBytes,

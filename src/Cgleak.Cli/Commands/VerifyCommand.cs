@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
-using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Checks;
+using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Cgroups;
@@ -35,26 +36,7 @@ public static class VerifyCommand
     {
         DoctorReport report = Doctor.Examine(HostRoot.Live, new Host.Facts.SurveyOptions { Logs = false });
         var findings = new Findings(report.Facts);
-        var items = new List<VerifyItem>();
-
         bool applied = Lab.Boot.BootEditor.HasApplied(args.StateDirectory);
-        bool onCmdline = findings.NokmemOnCmdline == true;
-        items.Add(applied
-            ? new VerifyItem("cmdline", onCmdline ? "pass" : "fail", onCmdline
-                ? $"/proc/cmdline carries {FixPlan.NokmemArgument}, which cgleak fix apply added"
-                : $"/proc/cmdline lacks {FixPlan.NokmemArgument}, which cgleak fix apply added: the node has not rebooted into the fixed entry yet, or another entry booted")
-            : new VerifyItem("cmdline", "info", $"no fix applied by cgleak under {args.StateDirectory}; {FixPlan.NokmemArgument} is {(onCmdline ? "" : "not ")}on /proc/cmdline"));
-
-        IReadOnlyList<ContainerCgroupKmem> containers = report.Facts.Tree?.Containers ?? [];
-        int active = containers.Count(c => c.State == KmemState.Active);
-        bool mustBeOff = findings.KernelExposed || (onCmdline && findings.Kernel?.HonoursNokmem == true);
-        items.Add(containers.Count == 0
-            ? new VerifyItem("kmem", "info", "no container cgroups under the memory mount to check (start a pod and run verify again for the runbook's check)")
-            : active == 0
-                ? new VerifyItem("kmem", "pass", $"kmem accounting is not active on any of {containers.Count} container cgroups")
-                : new VerifyItem("kmem", mustBeOff ? "fail" : "info", mustBeOff
-                    ? $"kmem accounting is active on {active} of {containers.Count} container cgroups: the fix has not taken for them"
-                    : $"kmem accounting is active on {active} of {containers.Count} container cgroups; this kernel accounts kmem by default and releases IDs at offline (L4, I5): harmless"));
 
         CanaryResult? canary = null;
         if (args.Canary)
@@ -62,64 +44,91 @@ public static class VerifyCommand
             LiveCgroups cgroups = LabOptions.Cgroups();
             if (args.UntilFull)
             {
-                LabOptions.Confirm(args.Yes, "--until-full fills every free memory cgroup slot twice: meanwhile no pod on this node can start.");
+                LabOptions.Confirm(args.Yes, Messages.Get("verify.confirm-until-full"));
             }
 
             LabOptions.CleanupFirst(args.StateDirectory, cgroups);
             using var interrupts = new Interrupts();
             using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-            canary = new Canary(args.StateDirectory, cgroups, LinuxCgroupFs.Instance) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }.Run(report.Kernel ?? throw new UserFacingException("the kernel release could not be read", ExitCodes.Unknown), args.UntilFull, interrupts.Token);
-            items.Add(new VerifyItem("canary", canary.Leaking switch { false => "pass", true => "fail", null => "skip" }, canary.Conclusion));
+            KernelTraits kernel = report.Kernel ?? throw new UserFacingException(Messages.Get("verify.no-kernel"), ExitCodes.Unknown);
+            canary = new Canary(args.StateDirectory, cgroups, LinuxCgroupFs.Instance) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }
+                .Run(kernel, args.UntilFull, interrupts.Token);
         }
 
-        string verdict = items.Any(i => i.Status == "fail") ? "not-verified" : items.Any(i => i.Status == "skip") ? "undecided" : "verified";
+        VerificationReport verification = Verification.Of(findings, applied, args.StateDirectory,
+            canary is null ? null : new CanaryOutcome(canary.Leaking, canary.Said));
+        IReadOnlyList<ContainerCgroupKmem> containers = report.Facts.Tree?.Containers ?? [];
         if (args.Json)
         {
-            var doc = new VerifyDocument(1, verdict, items, containers.Select(c => new VerifyContainer(c.HostPath, c.State.ToString().ToLowerInvariant(), c.Evidence)).ToList(),
-                canary is null ? null : new VerifyCanary(canary.Method, canary.Canaries, canary.Released, canary.SlotsLost, canary.Conclusion, canary.Notes));
-            Console.Out.WriteLine(JsonSerializer.Serialize(doc, LabJsonContext.Default.VerifyDocument));
+            Console.Out.WriteLine(JsonSerializer.Serialize(ToDocument(verification, containers, canary), LabJsonContext.Default.VerifyDocument));
         }
         else
         {
-            Write(items, containers, canary, verdict);
+            Write(Console.Out, verification, containers, canary, Languages.Current);
         }
 
-        return verdict switch { "verified" => ExitCodes.Ok, "undecided" => ExitCodes.Unknown, _ => ExitCodes.AtRisk };
+        return verification.Verdict switch
+        {
+            VerificationVerdict.Verified => ExitCodes.Ok,
+            VerificationVerdict.Undecided => ExitCodes.Unknown,
+            _ => ExitCodes.AtRisk,
+        };
     }
 
-    private static void Write(List<VerifyItem> items, IReadOnlyList<ContainerCgroupKmem> containers, CanaryResult? canary, string verdict)
+    public static VerifyDocument ToDocument(VerificationReport v, IReadOnlyList<ContainerCgroupKmem> containers, CanaryResult? canary) => new(
+        1,
+        VerdictName(v.Verdict),
+        v.Items.Select(i => new VerifyItem(i.Id, Names.Of(i.Status), i.Summary)).ToList(),
+        containers.Select(c => new VerifyContainer(c.HostPath, StateName(c.State), c.Evidence)).ToList(),
+        canary is null ? null : new VerifyCanary(canary.Method, canary.Canaries, canary.Released, canary.SlotsLost, canary.Conclusion, canary.Notes));
+
+    /// <summary>The text for people, in <paramref name="language"/>; statuses, ids and paths as the JSON has them.</summary>
+    public static void Write(TextWriter o, VerificationReport v, IReadOnlyList<ContainerCgroupKmem> containers, CanaryResult? canary, Language language)
     {
-        TextWriter o = Console.Out;
-        o.WriteLine("cgleak verify: this host");
+        string T(string key, params object?[] a) => new Message(key, a).In(language);
+        o.WriteLine(T("verify.title"));
         if (containers.Count > 0)
         {
+            string[] states = containers.Take(50).Select(c => T("verify.kmem-state." + StateName(c.State))).ToArray();
+            string heading = T("verify.kmem-column");
+            int column = Math.Max(9, states.Append(heading).Max(s => TextWrap.DisplayWidth(s))) + 1; // 9: the English states, as before
+            string Padded(string s) => s + new string(' ', column - TextWrap.DisplayWidth(s));
             o.WriteLine();
-            o.WriteLine($"{"kmem",-9} container cgroup (memory.kmem.slabinfo: Input/output error = off)");
-            foreach (ContainerCgroupKmem c in containers.Take(50))
+            o.WriteLine($"{Padded(heading)}{T("verify.containers")}");
+            foreach ((ContainerCgroupKmem c, string state) in containers.Zip(states))
             {
-                o.WriteLine($"{c.State.ToString().ToLowerInvariant(),-9} {TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(c.Evidence)})"); // cgroup names are the host's
+                o.WriteLine($"{Padded(state)}{TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(c.Evidence)})"); // cgroup names are the host's
             }
 
             if (containers.Count > 50)
             {
-                o.WriteLine($"... and {containers.Count - 50} more (--json lists all)");
+                o.WriteLine(T("verify.more", containers.Count - 50));
             }
         }
 
         o.WriteLine();
-        foreach (VerifyItem i in items)
+        foreach (CheckResult i in v.Items)
         {
-            o.WriteLine($"[{i.Status.ToUpperInvariant()}] {i.Id}: {TerminalText.Escape(i.Summary)}");
+            o.WriteLine($"{T("doctor.tag." + Names.Of(i.Status))} {i.Id}: {TerminalText.Escape(i.Said?.In(language) ?? i.Summary)}");
         }
 
-        foreach (string note in canary?.Notes ?? [])
+        foreach (Message note in canary?.NotesSaid ?? [])
         {
-            o.WriteLine($"       note: {TerminalText.Escape(note)}");
+            o.WriteLine(T("verify.note", TerminalText.Escape(note.In(language))));
         }
 
         o.WriteLine();
-        o.WriteLine($"Verdict: {verdict.ToUpperInvariant()}");
+        o.WriteLine(T("verify.verdict", T("verify.verdict-word." + VerdictName(v.Verdict))));
     }
+
+    private static string VerdictName(VerificationVerdict v) => v switch
+    {
+        VerificationVerdict.Verified => "verified",
+        VerificationVerdict.NotVerified => "not-verified",
+        _ => "undecided",
+    };
+
+    private static string StateName(KmemState s) => s.ToString().ToLowerInvariant();
 }
 
 public sealed record VerifyItem(string Id, string Status, string Summary);

@@ -53,7 +53,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
             Paragraph($"{check.Id}: {check.Said?.In(_language) ?? check.Summary}", tag + " ", new string(' ', 7));
             if (verbose)
             {
-                foreach (string e in check.Evidence)
+                foreach (string e in check.EvidenceSaid?.Select(x => x.In(_language)) ?? check.Evidence)
                 {
                     Paragraph(e, "       ", "         ", dim: true);
                 }
@@ -88,7 +88,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
             output.WriteLine(Bold(T("doctor.heading.problems")));
             foreach (HostProblem p in f.Problems)
             {
-                Paragraph(p.ToString(), "", "  ");
+                Paragraph(p.Key is { } key ? T("doctor.problem", p.Path, new Message(key, [.. p.Args])) : p.ToString(), "", "  ");
             }
         }
 

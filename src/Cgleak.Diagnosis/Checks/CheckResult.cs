@@ -33,13 +33,23 @@ public sealed record CheckResult(
     IReadOnlyList<Remediation> Remediation,
     Concern Concern = Concern.None)
 {
-    /// <summary>A result whose summary is a message: <see cref="Summary"/> holds its English (JSON), <see cref="Said"/> the message.</summary>
-    public CheckResult(string id, string title, CheckStatus status, Message summary, IReadOnlyList<string> evidence,
+    /// <summary>
+    /// A result whose summary and evidence are messages: <see cref="Summary"/> and <see cref="Evidence"/> hold their
+    /// English (JSON), <see cref="Said"/> and <see cref="EvidenceSaid"/> the messages.
+    /// </summary>
+    public CheckResult(string id, string title, CheckStatus status, Message summary, IReadOnlyList<Message> evidence,
         IReadOnlyList<Remediation> remediation, Concern concern = Concern.None)
-        : this(id, title, status, summary.ToString(), evidence, remediation, concern) => Said = summary;
+        : this(id, title, status, summary.ToString(), [.. evidence.Select(e => e.ToString())], remediation, concern)
+    {
+        Said = summary;
+        EvidenceSaid = evidence;
+    }
 
     /// <summary>The summary as a message, for text in the reader's language; null for a summary made elsewhere.</summary>
     public Message? Said { get; init; }
+
+    /// <summary>The evidence as messages, for text in the reader's language; null for evidence made elsewhere.</summary>
+    public IReadOnlyList<Message>? EvidenceSaid { get; init; }
 
     /// <summary>What the check speaks about; set from the check by the doctor.</summary>
     public CheckRole Role { get; init; }

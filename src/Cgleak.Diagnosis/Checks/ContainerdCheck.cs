@@ -27,7 +27,7 @@ public sealed class ContainerdCheck : ICheck
                 new Message(containerd?.BinaryPath is null ? "containerd.not-found" : "containerd.version-unknown"), [], []);
         }
 
-        var evidence = new List<string> { $"{containerd.Source}: {containerd.VersionText}" };
+        var evidence = new List<Message> { new("evidence.read", containerd.Source, containerd.VersionText) };
         ComponentVersion? version = ComponentVersion.Find(containerd.VersionText);
         ContainerdPin? pin = version is null ? null : ComponentRules.ContainerdPin(version);
         if (version is null || pin is null)
@@ -36,7 +36,7 @@ public sealed class ContainerdCheck : ICheck
                 new Message("containerd.no-pin", version?.ToString() ?? containerd.VersionText), evidence, []);
         }
 
-        evidence.Add($"containerd {version} pins runc {pin.Runc} (D8)");
+        evidence.Add(new Message("evidence.containerd-pins", version, pin.Runc));
         if (pin.RuncVersion is { } runc && runc >= ComponentRules.SafeRunc)
         {
             return new CheckResult(Id, Title, CheckStatus.Pass,

@@ -29,7 +29,7 @@ public sealed class DyingCheck : ICheck
     public CheckResult Run(Findings f)
     {
         MemcgCounts c = f.Counts;
-        var evidence = c.Basis.Where(b => b.StartsWith("dying", StringComparison.Ordinal) || b.StartsWith("live", StringComparison.Ordinal)).ToList();
+        var evidence = c.BasisSaid.Where(b => b.Key.StartsWith("basis.dying.", StringComparison.Ordinal) || b.Key.StartsWith("basis.live.", StringComparison.Ordinal)).ToList();
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("dying.no-mount"), evidence, []);
@@ -37,7 +37,7 @@ public sealed class DyingCheck : ICheck
 
         if (f.Kernel is { } k)
         {
-            evidence.Add($"{k.Family}: dying memcgs are pinned by {k.DyingPinnedBy}");
+            evidence.Add(new Message("evidence.dying-pinned", k.Family, k.DyingPinnedBySaid));
         }
 
         if (c.Dying is not { } dying)

@@ -21,13 +21,13 @@ public sealed class IdHeadroomCheck : ICheck
     public CheckResult Run(Findings f)
     {
         MemcgCounts c = f.Counts;
-        var evidence = new List<string>();
+        var evidence = new List<Message>();
         if (f.Facts.MemoryRow is { } row)
         {
-            evidence.Add($"{row.Source}: memory num_cgroups={row.Value.NumCgroups}");
+            evidence.Add(new Message("evidence.num-cgroups", row.Source, row.Value.NumCgroups));
         }
 
-        evidence.AddRange(c.Basis);
+        evidence.AddRange(c.BasisSaid);
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("headroom.no-mount"), evidence, []);

@@ -22,15 +22,15 @@ public sealed class KernelKmemLeakCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Error, new Message("kernel.unreadable"), [], []);
         }
 
-        var evidence = new List<string> { $"{release.Source}: {release.Value.Text}", $"family: {k.Family}" };
+        var evidence = new List<Message> { new("evidence.read", release.Source, release.Value.Text), new("evidence.family", k.Family) };
         if (f.Facts.Layout.Memory == Host.Cgroups.MemoryHierarchy.V2)
         {
-            evidence.Add("memory controller on cgroup v2: kmem is accounted per object and IDs are released at offline");
+            evidence.Add(new Message("evidence.v2"));
         }
 
         if (k.KmemLimitFileGone && k.LeaksIdsViaKmem == false)
         {
-            evidence.Add($"{release.Value.Text}: {k.KmemLimitWriteNote}");
+            evidence.Add(new Message("evidence.read", release.Value.Text, k.KmemLimitWriteSaid));
             return new CheckResult(Id, Title, CheckStatus.Warn,
                 new Message("kernel.kmem-file-gone"),
                 evidence,

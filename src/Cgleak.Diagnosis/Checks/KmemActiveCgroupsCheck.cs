@@ -45,14 +45,14 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         int off = all.Count(c => c.State == KmemState.Off);
         int inactive = all.Count(c => c.State == KmemState.Inactive);
         int unknown = all.Count(c => c.State == KmemState.Unknown);
-        var evidence = new List<string> { $"{all.Count} container cgroups checked: {active.Count} active, {inactive} inactive, {off} off (EIO), {unknown} unreadable" };
-        evidence.AddRange(active.Take(Examples).Select(c => $"{c.HostPath}: {c.Evidence}"));
+        var evidence = new List<Message> { new("evidence.kmem-counts", all.Count, active.Count, inactive, off, unknown) };
+        evidence.AddRange(active.Take(Examples).Select(c => new Message("evidence.read", c.HostPath, c.Evidence)));
         if (active.Count > Examples)
         {
-            evidence.Add($"... and {active.Count - Examples} more with kmem accounting active");
+            evidence.Add(new Message("evidence.kmem-more", active.Count - Examples));
         }
 
-        evidence.AddRange(all.Where(c => c.State == KmemState.Unknown).Take(Examples).Select(c => $"{c.HostPath}: {c.Evidence}"));
+        evidence.AddRange(all.Where(c => c.State == KmemState.Unknown).Take(Examples).Select(c => new Message("evidence.read", c.HostPath, c.Evidence)));
 
         if (active.Count == 0)
         {

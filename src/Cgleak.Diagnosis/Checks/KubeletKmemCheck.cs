@@ -27,10 +27,10 @@ public sealed class KubeletKmemCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kubelet.not-found"), [], []);
         }
 
-        var evidence = new List<string> { $"{kubelet.Source}: {kubelet.VersionText ?? "version unknown"}" };
+        var evidence = new List<Message> { new("evidence.read", kubelet.Source, (object?)kubelet.VersionText ?? new Message("evidence.version-unknown")) };
         if (f.Facts.KubeletDriver is { } driver)
         {
-            evidence.Add($"cgroup driver: {driver.Source}");
+            evidence.Add(new Message("evidence.cgroup-driver", driver.Source));
         }
 
         ComponentVersion? version = ComponentVersion.Find(kubelet.VersionText);
@@ -39,7 +39,7 @@ public sealed class KubeletKmemCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kubelet.version-unknown"), evidence, []);
         }
 
-        evidence.Add($"kubelet {version}: {RuncCheck.Describe(rule.Behaviour)} with the cgroupfs driver ({rule.Rows})");
+        evidence.Add(new Message("evidence.kubelet-rule", version, RuncCheck.Describe(rule.Behaviour), rule.Rows));
         if (rule.Behaviour != KmemBehaviour.EnablesImplicitly)
         {
             return new CheckResult(Id, Title, CheckStatus.Pass,

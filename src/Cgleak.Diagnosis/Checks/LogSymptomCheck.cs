@@ -25,14 +25,13 @@ public sealed class LogSymptomCheck : ICheck
 
         if (logs.LogsRead.Count == 0)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.none-read"), logs.Problems, []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.none-read"), [.. logs.Problems.Select(p => new Message("text.verbatim", p))], []);
         }
 
-        var evidence = logs.Sightings.Select(s => $"{s.Log}: {s.Count} x {Describe(s.Symptom)}, last {s.LastSeen}: {Shorten(s.LastLine)}").ToList();
+        var evidence = logs.Sightings.Select(s => new Message("evidence.sighting", s.Log, s.Count, Describe(s.Symptom), s.LastSeen, Shorten(s.LastLine))).ToList();
         int mkdir = logs.Sightings.Where(s => s.Symptom == Symptom.MemcgMkdirFailed).Sum(s => s.Count);
         int slub = logs.Sightings.Where(s => s.Symptom == Symptom.SlubUnableToAllocate).Sum(s => s.Count);
-        string searched = "searched: " + string.Join(", ", logs.LogsRead);
-        evidence.Add(searched);
+        evidence.Add(new Message("evidence.searched", string.Join(", ", logs.LogsRead)));
         if (mkdir > 0)
         {
             return new CheckResult(Id, Title, CheckStatus.Fail,
@@ -50,7 +49,7 @@ public sealed class LogSymptomCheck : ICheck
         return new CheckResult(Id, Title, CheckStatus.Pass, new Message("logs.clean"), evidence, []);
     }
 
-    private static string Describe(Symptom s) => s == Symptom.MemcgMkdirFailed ? "memory cgroup mkdir failed" : "SLUB: Unable to allocate memory on node";
+    private static Message Describe(Symptom s) => new(s == Symptom.MemcgMkdirFailed ? "evidence.symptom.mkdir" : "evidence.symptom.slub");
 
     private static string Shorten(string line) => line.Length <= 200 ? line : line[..197] + "...";
 }

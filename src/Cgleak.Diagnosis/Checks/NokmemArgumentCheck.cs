@@ -23,7 +23,7 @@ public sealed class NokmemArgumentCheck : ICheck
         }
 
         var tokens = cmdline.Value.Tokens.Where(t => t.Key == "cgroup.memory").Select(t => t.Raw).ToList();
-        var evidence = new List<string> { $"{cmdline.Source}: " + (tokens.Count > 0 ? string.Join(' ', tokens) : "no cgroup.memory= argument") };
+        var evidence = new List<Message> { new("evidence.read", cmdline.Source, tokens.Count > 0 ? (object)string.Join(' ', tokens) : new Message("evidence.no-memory-argument")) };
         if (f.Kernel is not { } k)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("nokmem.kernel-unknown"), evidence, []);
@@ -31,7 +31,7 @@ public sealed class NokmemArgumentCheck : ICheck
 
         if (!k.NokmemKnown)
         {
-            evidence.Add($"{f.KernelRelease!.Text}: whether it honours cgroup.memory=nokmem is unknown ({k.Unknown})");
+            evidence.Add(new Message("evidence.nokmem-unknown", f.KernelRelease!.Text, k.Unknown));
             var test = new Message("nokmem.test");
             return f.NokmemOnCmdline == true
                 ? new CheckResult(Id, Title, CheckStatus.Warn,
@@ -41,9 +41,8 @@ public sealed class NokmemArgumentCheck : ICheck
                     new Message("nokmem.off-unknown", test), evidence, [Remediations.KernelArgument(f)]);
         }
 
-        evidence.Add(k.HonoursNokmem
-            ? $"{f.KernelRelease!.Text} honours cgroup.memory=nokmem ({(f.KernelRelease.IsEl7 ? "el7 3.10.0-1062.4.1+, L5" : "4.5+, L3")})"
-            : $"{f.KernelRelease!.Text} ignores cgroup.memory=nokmem ({(f.KernelRelease.IsEl7 ? "el7 before 3.10.0-1062.4.1, L5" : "before 4.5, L3")})");
+        evidence.Add(new Message((k.HonoursNokmem ? "evidence.nokmem-honoured" : "evidence.nokmem-ignored") + (f.KernelRelease!.IsEl7 ? ".el7" : ""),
+            f.KernelRelease.Text));
         bool needed = k.LeaksIdsViaKmem != false;
 
         if (f.NokmemOnCmdline == true)

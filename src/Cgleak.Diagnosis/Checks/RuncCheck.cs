@@ -27,16 +27,16 @@ public sealed class RuncCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("runc.not-found"), [], []);
         }
 
-        var evidence = new List<string> { $"{runc.Source}: {runc.VersionText ?? "version unknown"}" };
+        var evidence = new List<Message> { new("evidence.read", runc.Source, (object?)runc.VersionText ?? new Message("evidence.version-unknown")) };
         if (runc.BinaryPath is not null)
         {
-            evidence.Add($"{runc.BinaryPath}: build fingerprint {Fingerprint(runc.Build)} (R11)");
+            evidence.Add(new Message("evidence.runc-fingerprint", runc.BinaryPath, Fingerprint(runc.Build)));
         }
 
         ComponentVersion? version = ComponentVersion.Find(runc.VersionText);
         if (version is null && InferFromContainerd(f.Facts) is { } inferred)
         {
-            evidence.Add($"runc's version inferred from {inferred.From} (D8, D10)");
+            evidence.Add(new Message("evidence.runc-inferred", inferred.From));
             version = inferred.Version;
         }
 
@@ -60,7 +60,7 @@ public sealed class RuncCheck : ICheck
         }
         else
         {
-            evidence.Add($"runc {version}: {Describe(rule.Behaviour)} ({rule.Rows})");
+            evidence.Add(new Message("evidence.runc-rule", version, Describe(rule.Behaviour), rule.Rows));
             enables = rule.Behaviour == KmemBehaviour.EnablesImplicitly;
             sentence = rule.Behaviour switch
             {
@@ -75,9 +75,9 @@ public sealed class RuncCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Pass, sentence, evidence, []);
         }
 
-        if (f.Kernel?.KmemLimitWriteNote is { } note)
+        if (f.Kernel?.KmemLimitWriteSaid is { } note)
         {
-            evidence.Add($"{f.KernelRelease!.Text}: {note}");
+            evidence.Add(new Message("evidence.read", f.KernelRelease!.Text, note));
         }
 
         return f.KernelExposed
@@ -103,17 +103,17 @@ public sealed class RuncCheck : ICheck
         return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), new Message("runc.inferred-from", containerd, pin.Runc));
     }
 
-    internal static string Describe(KmemBehaviour b) => b switch
+    internal static Message Describe(KmemBehaviour b) => new(b switch
     {
-        KmemBehaviour.Ignores => "ignores kmem",
-        KmemBehaviour.OnlyWhenAsked => "kmem only when asked",
-        _ => "enables kmem implicitly",
-    };
+        KmemBehaviour.Ignores => "evidence.behaviour.ignores",
+        KmemBehaviour.OnlyWhenAsked => "evidence.behaviour.when-asked",
+        _ => "evidence.behaviour.implicit",
+    });
 
-    private static string Fingerprint(RuncBuild b) => b switch
+    private static Message Fingerprint(RuncBuild b) => new(b switch
     {
-        RuncBuild.Nokmem => "nokmem (\"kernel memory accounting disabled in this runc build\")",
-        RuncBuild.Kmem => "kmem (\"kernel memory accounting not supported by this kernel\")",
-        _ => "none found",
-    };
+        RuncBuild.Nokmem => "evidence.fingerprint.nokmem",
+        RuncBuild.Kmem => "evidence.fingerprint.kmem",
+        _ => "evidence.fingerprint.none",
+    });
 }

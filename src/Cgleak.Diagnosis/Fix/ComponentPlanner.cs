@@ -42,8 +42,9 @@ public static partial class ComponentPlanner
         {
             ReclaimPlan reclaim = ReclaimPlan.For(report);
             steps.Add(new FixStep(new Message("plan.release"),
-                $"{DyingCheck.CheckId}: {report.Counts.Dying} dying memcgs, pinned on this kernel by {f.Kernel?.DyingPinnedBy ?? "what they charged"}; "
-                    + string.Join("; ", reclaim.Actions.Select(a => a.Why)),
+                new Message("plan.release.why", DyingCheck.CheckId, report.Counts.Dying,
+                    (object?)f.Kernel?.DyingPinnedBySaid ?? new Message("plan.release.what-they-charged"),
+                    Message.Joined("list.semicolon", reclaim.Actions.Select(a => a.Said))),
                 ["cgleak reclaim", .. reclaim.Actions.Select(a => $"# by hand: echo {a.Value} > {a.File}")],
                 [$"cgleak doctor   # {DyingCheck.CheckId}: PASS, or far fewer dying"], [], ByApply: false));
             if (reclaim.RebootNote is { } reboot)
@@ -59,7 +60,11 @@ public static partial class ComponentPlanner
         foreach (CheckResult c in concerns.Where(c => !(reclaimable && c.Id is DyingCheck.CheckId or IdHeadroomCheck.CheckId)))
         {
             steps.Add(new FixStep($"{c.Id}: {c.Title}", c.Summary,
-                c.Remediation.SelectMany(r => r.Commands.Prepend("# " + r.Text)).ToList(), [$"cgleak doctor   # {c.Id}"], [], ByApply: false));
+                c.Remediation.SelectMany(r => r.Commands.Prepend("# " + r.Text)).ToList(), [$"cgleak doctor   # {c.Id}"], [], ByApply: false)
+            {
+                TitleSaid = new Message("check.title.with-id", c.Id, new Message("check.title." + c.Id)),
+                WhySaid = c.Said,
+            });
         }
 
         if (steps.Count == 0)
@@ -136,11 +141,9 @@ public static partial class ComponentPlanner
     {
         DistroFamily? family = f.Family;
         bool rpm = family?.IsRpm ?? f.UsesGrubby;
-        string why = f.Kernel is { NokmemKnown: false } k
-            ? $"whether {f.KernelRelease?.Text} honours the argument is unknown ({k.Unknown}): a kernel known to honour it (upstream 4.5+, L3) is the safe way"
-            : f.KernelRelease?.IsEl7 == true
-                ? $"el7 kernels before 3.10.0-1062.4.1 ignore the argument ({NokmemArgumentCheck.CheckId}, L5)"
-                : $"kernels before 4.5 ignore the argument ({NokmemArgumentCheck.CheckId}, L3)";
+        Message why = f.Kernel is { NokmemKnown: false } k
+            ? new Message("plan.install-kernel.why.unknown", f.KernelRelease?.Text, k.Unknown)
+            : new Message(f.KernelRelease?.IsEl7 == true ? "plan.install-kernel.why.el7" : "plan.install-kernel.why.upstream", NokmemArgumentCheck.CheckId);
         string install = request.KernelPackages is { } dir
             ? rpm ? $"{(family?.Packages == PackageTool.Dnf ? "dnf install" : "yum localinstall")} {dir.TrimEnd('/')}/kernel-*.rpm"
                 : $"apt-get install {dir.TrimEnd('/')}/linux-image-*.deb"
@@ -164,11 +167,10 @@ public static partial class ComponentPlanner
         ComponentFact? runc = f.Facts.Component("runc");
         ComponentFact? containerd = f.Facts.Component("containerd");
         string package = RuncPackage(f);
-        string target = package == "containerd.io"
-            ? "containerd.io 1.4.5+/1.5.1+ ships runc 1.0.0-rc94 or later (D9)"
-            : "runc 1.0.0-rc94 or later ignores kmem (R8)";
+        var target = new Message(package == "containerd.io" ? "plan.runc.target.containerd" : "plan.runc.target.runc");
         return new FixStep(new Message("plan.runc", package),
-            $"{RuncCheck.CheckId} / {ContainerdCheck.CheckId}: {target}; now: runc {runc?.VersionText ?? "unknown"}, containerd {containerd?.VersionText ?? "not found"}",
+            new Message("plan.runc.why", RuncCheck.CheckId, ContainerdCheck.CheckId, target,
+                (object?)runc?.VersionText ?? new Message("doctor.unknown"), (object?)containerd?.VersionText ?? new Message("plan.not-found")),
             [RuncMove(f),
              "# pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)"],
             [Query(family, package), $"runc --version   # 1.0.0-rc94 or later, or a nokmem build (cgleak doctor: {RuncCheck.CheckId} PASS)"],

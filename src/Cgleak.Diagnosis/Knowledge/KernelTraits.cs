@@ -40,13 +40,17 @@ public sealed record KernelTraits
     public bool KmemDefaultOn { get; init; }
 
     /// <summary>What keeps a removed memcg alive on this family (L6, L7, L9, L10), for people.</summary>
-    public required string DyingPinnedBy { get; init; }
+    public required Message DyingPinnedBySaid { get; init; }
+
+    public string DyingPinnedBy => DyingPinnedBySaid.ToString();
 
     /// <summary>The drop_caches value that releases what pins them (M1), or null where nothing short of a reboot does.</summary>
     public int? DropCachesValue { get; init; }
 
     /// <summary>A note on memory.kmem.limit_in_bytes writes (L12-L14), where the family has one.</summary>
-    public string? KmemLimitWriteNote { get; init; }
+    public Message? KmemLimitWriteSaid { get; init; }
+
+    public string? KmemLimitWriteNote => KmemLimitWriteSaid?.ToString();
 }
 
 /// <summary>What a kernel release's own version says about its family, and where that comes from.</summary>
@@ -113,7 +117,7 @@ public static class KernelKnowledge
                 LeaksIdsViaKmem = true,         // L1, L2, runbook section 3
                 HonoursNokmem = k.BuildAtLeast(El7NokmemBuild), // L5 (unverified row; the runbook's threshold)
                 KmemDefaultOn = false,          // L2: only after a limit write
-                DyingPinnedBy = "kernel memory (slab) charged while kmem accounting was active, and page cache",
+                DyingPinnedBySaid = new Message("pinned.el7"),
                 DropCachesValue = null,         // M1: kmem-pinned zombies on 3.10 typically need a reboot
             };
         }
@@ -153,12 +157,9 @@ public static class KernelKnowledge
             LeaksIdsViaKmem = leaks,
             HonoursNokmem = k.AtLeast(4, 5),               // L3
             KmemDefaultOn = k.AtLeast(4, 6),               // L4
-            DyingPinnedBy = k.AtLeast(7, 1) ? "little: page cache is reparented at offline (L10)"
-                : k.AtLeast(5, 9) ? "page cache and anonymous pages charged to them, and swap-out records (L7, L9)"
-                : k.AtLeast(5, 3) ? "page cache, and kmem caches emptied but not freed (L6, L9)"
-                : "slab objects and page cache charged to them (L6, L9)",
+            DyingPinnedBySaid = new Message(k.AtLeast(7, 1) ? "pinned.7.1" : k.AtLeast(5, 9) ? "pinned.5.9" : k.AtLeast(5, 3) ? "pinned.5.3" : "pinned.upstream"),
             DropCachesValue = k.AtLeast(5, 9) ? 1 : 3,    // M1: 1 page cache; 3 page cache and slab
-            KmemLimitWriteNote = KmemLimitWrite(k),
+            KmemLimitWriteSaid = KmemLimitWrite(k),
             KmemLimitFileGone = KmemLimitGone(k),
             Unknown = k.Major == 4 && k.Minor is 4 or 6
                 ? new Message("kernel.unknown.4.4-4.6")
@@ -173,22 +174,18 @@ public static class KernelKnowledge
     private static bool KmemLimitGone(KernelRelease k) =>
         (k.Major, k.Minor, k.Patch) is (6, 1, 54) or (6, 5, 4);
 
-    private static string? KmemLimitWrite(KernelRelease k)
+    private static Message? KmemLimitWrite(KernelRelease k)
     {
-        const string NoOp = "writes to memory.kmem.limit_in_bytes succeed and do nothing (L14)";
         if (KmemLimitGone(k))
         {
-            return "memory.kmem.limit_in_bytes is removed (L13): runc before 1.1.10 cannot read cgroup stats (R16), so kubelets "
-                + "vendoring it do not start (K10, kubernetes#120813, #120837), and runc rc93 and older fail to start containers";
+            return new Message("kmem-limit.removed");
         }
 
         if (k.AtLeast(6, 6) || (k.Major == 6 && k.Minor == 1 && k.Patch >= 55) || (k.Major == 6 && k.Minor == 5 && k.Patch >= 5))
         {
-            return NoOp;
+            return new Message("kmem-limit.no-op");
         }
 
-        return k.AtLeast(5, 16)
-            ? "writes to memory.kmem.limit_in_bytes fail with EOPNOTSUPP (L12): runc rc93 and older, and kubelet 1.21.1 and older, fail here (K10)"
-            : null;
+        return k.AtLeast(5, 16) ? new Message("kmem-limit.eopnotsupp") : null;
     }
 }

@@ -11,7 +11,19 @@ public sealed record Sourced<T>(T Value, string Source);
 /// <summary>A problem met while reading the host: the file, and one line saying what was wrong.</summary>
 public sealed record HostProblem(string Path, string Message)
 {
+    /// <summary>
+    /// The message as a key of cgleak's message catalog (Cgleak.Diagnosis.Text, above this project) and its
+    /// arguments, for text in the reader's language; null for a line a reader wrote. <see cref="Message"/> stays
+    /// the English (JSON); a test keeps it equal to the catalog's English for the key.
+    /// </summary>
+    public string? Key { get; init; }
+
+    public IReadOnlyList<object?> Args { get; init; } = [];
+
     public override string ToString() => $"{Path}: {Message}";
+
+    internal static HostProblem Said(string path, string key, string english, params object?[] args) =>
+        new(path, english) { Key = key, Args = args };
 }
 
 /// <summary>The distribution, from /etc/os-release and /etc/centos-release (or redhat-release).</summary>

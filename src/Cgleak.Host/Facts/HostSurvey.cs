@@ -53,22 +53,22 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             if (type == HostEntryType.Directory)
             {
                 tree = new CgroupTreeWalker(host).Walk(mount, _options.ContainerKmem ? layout.Memory : MemoryHierarchy.V2, cancel);
-                _problems.AddRange(tree.Unreadable.Select(p => new HostProblem(p, "cannot list this cgroup directory")));
+                _problems.AddRange(tree.Unreadable.Select(p => HostProblem.Said(p, "problem.cannot-list", "cannot list this cgroup directory")));
                 if (tree.NonUtf8Names > 0)
                 {
-                    _problems.Add(new HostProblem(mount, $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes"));
+                    _problems.Add(HostProblem.Said(mount, "problem.non-utf8", $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes", tree.NonUtf8Names));
                 }
 
                 if (tree.StoppedAtBound)
                 {
-                    _problems.Add(new HostProblem(mount, $"the walk stopped after {CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds"));
+                    _problems.Add(HostProblem.Said(mount, "problem.walk-bound", $"the walk stopped after {CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds", CgroupTreeWalker.MaxDirectories));
                 }
             }
             else
             {
-                _problems.Add(new HostProblem(mount, type == HostEntryType.Missing
-                    ? "the memory controller's mount point named in mountinfo is missing"
-                    : "the memory controller's mount point named in mountinfo cannot be reached (a link loop, or no permission)"));
+                _problems.Add(type == HostEntryType.Missing
+                    ? HostProblem.Said(mount, "problem.mount-missing", "the memory controller's mount point named in mountinfo is missing")
+                    : HostProblem.Said(mount, "problem.mount-unreachable", "the memory controller's mount point named in mountinfo cannot be reached (a link loop, or no permission)"));
             }
         }
 
@@ -136,7 +136,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             return new(release, File);
         }
 
-        _problems.Add(new HostProblem(File, $"not a kernel release: \"{text.Trim()}\""));
+        _problems.Add(HostProblem.Said(File, "problem.not-a-release", $"not a kernel release: \"{text.Trim()}\"", text.Trim()));
         return null;
     }
 
@@ -164,7 +164,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
 
         if (osRelease is null && releaseFile is null)
         {
-            _problems.Add(new HostProblem("/etc/os-release", "missing: the distribution is unknown"));
+            _problems.Add(HostProblem.Said("/etc/os-release", "problem.no-os-release", "missing: the distribution is unknown"));
             return null;
         }
 
@@ -189,7 +189,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             return (CgroupLayout.From(mounts, mountPoint => ReadText(mountPoint.TrimEnd('/') + "/cgroup.controllers")), file);
         }
 
-        _problems.Add(new HostProblem("/proc/1/mountinfo", "missing, and no /proc/self/mountinfo: the cgroup layout is unknown"));
+        _problems.Add(HostProblem.Said("/proc/1/mountinfo", "problem.no-mountinfo", "missing, and no /proc/self/mountinfo: the cgroup layout is unknown"));
         return (CgroupLayout.None, null);
     }
 
@@ -208,7 +208,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             // A clean file without a memory row: the kernel has no memory controller (or it is disabled).
             if (parsed.Problems.Count > 0 || parsed.Value.Count == 0)
             {
-                _problems.Add(new HostProblem(File, "no usable memory row: the file is truncated or malformed"));
+                _problems.Add(HostProblem.Said(File, "problem.no-memory-row", "no usable memory row: the file is truncated or malformed"));
             }
 
             return null;
@@ -219,7 +219,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
 
     private T Parse<T>(string file, Parsed<T> parsed)
     {
-        _problems.AddRange(parsed.Problems.Select(p => new HostProblem(file, $"malformed {p}")));
+        _problems.AddRange(parsed.Problems.Select(p => HostProblem.Said(file, "problem.malformed", $"malformed {p}", p.ToString())));
         return parsed.Value;
     }
 
@@ -234,10 +234,10 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             case ReadOutcome.Gone when !required:
                 return null;
             case ReadOutcome.Gone:
-                _problems.Add(new HostProblem(hostPath, "missing"));
+                _problems.Add(HostProblem.Said(hostPath, "problem.missing", "missing"));
                 return null;
             default:
-                _problems.Add(new HostProblem(hostPath, $"cannot read: {r.ErrorText}"));
+                _problems.Add(HostProblem.Said(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorText));
                 return null;
         }
     }

@@ -9,7 +9,7 @@ step() { printf '\n== %s\n' "$*"; }
 confirm() { local answer; read -r -p "$1 [y/N] " answer; [[ "$answer" == y || "$answer" == yes ]]; }
 
 step '1. 换用不开启 kmem 记账的 runc（containerd.io）'
-# 原因：runtime.runc / runtime.containerd: containerd.io 1.4.5+/1.5.1+ ships runc 1.0.0-rc94 or later (D9); now: runc unknown, containerd 1.2.0-3.el7
+# 原因：runtime.runc / runtime.containerd：containerd.io 1.4.5+/1.5.1+ 自带 runc 1.0.0-rc94 或更新版本（D9）；当前：runc 未知，containerd 1.2.0-3.el7
 # 撤销：yum downgrade containerd.io
 # yum update containerd.io   # to 1.4.5+/1.5.1+ (D9)
 # pinned to runc rc6-rc93? rebuild it without kmem (R5): make BUILDTAGS='seccomp nokmem' && install -m 0755 runc $(command -v runc)

@@ -9,7 +9,7 @@ step() { printf '\n== %s\n' "$*"; }
 confirm() { local answer; read -r -p "$1 [y/N] " answer; [[ "$answer" == y || "$answer" == yes ]]; }
 
 step '1. 释放僵尸 memory cgroup'
-# 原因：memcg.dying: 41873 dying memcgs, pinned on this kernel by page cache, and kmem caches emptied but not freed (L6, L9); drop the page cache and reclaimable slab, both of which pin dying memcgs on this kernel (M1, L6)
+# 原因：memcg.dying：41873 个僵尸 memcg，在此内核上被以下内容钉住：页缓存，以及已清空但未释放的 kmem 缓存（L6、L9）；释放页缓存和可回收的 slab：在此内核上两者都会钉住僵尸 memcg（M1、L6）
 cgleak reclaim
 # by hand: echo 3 > /proc/sys/vm/drop_caches
 
