@@ -311,7 +311,8 @@ public sealed record BootConfig
             .ToList();
         foreach (string key in (string[])["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"])
         {
-            if (defaults[key] is not { } s)
+            GrubSetting? s = defaults[key]; // declared before the test, so mutation testing can change each part of it
+            if (s is null)
             {
                 continue;
             }

@@ -59,6 +59,7 @@ internal static class GrubScript
             }
             else if (c == '\\' && i + 1 < line.Length)
             {
+                quoted = true; // \{ is a brace character, not a block
                 word.Append(line[++i]);
             }
             else if (c == '$' && i + 1 < line.Length && line[i + 1] == '{')

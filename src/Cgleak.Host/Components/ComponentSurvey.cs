@@ -191,10 +191,15 @@ public sealed partial class ComponentSurvey(HostRoot host)
         byte[] buffer = new byte[64 * 1024 + overlap]; // not pooled: a pool would keep 128 KiB per thread in the agent
         bool kmem = false;
         int kept = 0;
-        int n;
         long total = 0;
-        while (total < MaxBinaryBytes && (n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
+        while (total < MaxBinaryBytes)
         {
+            int n = stream.Read(buffer, kept, buffer.Length - kept);
+            if (n <= 0)
+            {
+                break;
+            }
+
             ReadOnlySpan<byte> window = buffer.AsSpan(0, kept + n);
             if (window.IndexOf(NokmemMark) >= 0)
             {
