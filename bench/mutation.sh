@@ -11,6 +11,17 @@
 # reports/mutation-report.{html,json}. The last line prints each project's score.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Mutants break, on purpose, the code that decides where cgleak reads and writes (HostRoot, the boot editor):
+# a mutant that dropped the host root once made Host's tests overwrite /var/lib/dpkg/status and /usr/sbin/runc.
+# So Stryker runs in a private mount namespace where the system's directories are read-only; the repository,
+# /tmp and ~/.nuget stay writable.
+if [[ -z "${CGLEAK_MUTATION_CONFINED:-}" ]]; then
+    exec unshare --mount --propagation private env CGLEAK_MUTATION_CONFINED=1 bash -c '
+        for d in /etc /usr /boot /opt /srv /home /var/lib /var/log /var/cache; do
+            if [[ -d $d ]]; then mount --bind "$d" "$d" && mount -o remount,bind,ro "$d"; fi
+        done
+        exec "$0" "$@"' "$0" "$@"
+fi
 root=$PWD
 all=(Cgleak.Diagnosis Cgleak.Host Cgleak.Agent Cgleak.Lab)
 if (($# > 1)); then

@@ -94,14 +94,14 @@ public sealed class HostSurveyEdgeTests : IDisposable
     public void Without_pid_1s_mountinfo_the_survey_reads_its_own_and_says_where_it_read_it()
     {
         Essentials();
-        File.Delete(_tree.Host.Path("/proc/1/mountinfo"));
+        File.Delete(_tree.Local("/proc/1/mountinfo"));
         _tree.Write("/proc/self/mountinfo", V1Mounts);
         HostFacts facts = Survey();
         Assert.Equal("/proc/self/mountinfo", facts.LayoutSource);
         Assert.Equal(MemoryHierarchy.V1, facts.Layout.Memory);
         Assert.Empty(facts.Problems);
 
-        File.Delete(_tree.Host.Path("/proc/self/mountinfo"));
+        File.Delete(_tree.Local("/proc/self/mountinfo"));
         HostFacts none = Survey();
         Assert.Same(CgroupLayout.None, none.Layout);
         Assert.Null(none.LayoutSource);
@@ -153,19 +153,19 @@ public sealed class HostSurveyEdgeTests : IDisposable
     public void The_distribution_comes_from_os_release_then_usr_lib_then_the_release_file()
     {
         Essentials();
-        File.Delete(_tree.Host.Path("/etc/os-release"));
+        File.Delete(_tree.Local("/etc/os-release"));
         _tree.Write("/usr/lib/os-release", "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nID_LIKE=debian\n");
         Distribution usr = Survey().Distribution!;
         Assert.Equal(("ubuntu", "22.04", "debian", "Ubuntu 22.04.4 LTS"), (usr.Id, usr.VersionId, usr.IdLike, usr.Display));
 
-        File.Delete(_tree.Host.Path("/usr/lib/os-release"));
+        File.Delete(_tree.Local("/usr/lib/os-release"));
         _tree.Write("/etc/centos-release", "  \n").Write("/etc/redhat-release", "CentOS Linux release 7.9.2009 (Core)\n");
         HostFacts release = Survey();
         Assert.Null(release.Distribution!.Id);
         Assert.Equal("CentOS Linux release 7.9.2009 (Core)", release.Distribution.Display);
         Assert.Empty(About(release, "/etc/os-release"));
 
-        File.Delete(_tree.Host.Path("/etc/redhat-release"));
+        File.Delete(_tree.Local("/etc/redhat-release"));
         HostFacts none = Survey();
         Assert.Null(none.Distribution);
         Assert.Single(About(none, "/etc/os-release"));
@@ -184,8 +184,8 @@ public sealed class HostSurveyEdgeTests : IDisposable
     public void Missing_and_unreadable_files_are_told_apart()
     {
         Essentials().Fails("/proc/cmdline", "EACCES"); // the captured host could not read it: no file, its error beside
-        File.Delete(_tree.Host.Path("/proc/cmdline"));
-        File.Delete(_tree.Host.Path("/proc/swaps"));
+        File.Delete(_tree.Local("/proc/cmdline"));
+        File.Delete(_tree.Local("/proc/swaps"));
         HostFacts facts = Survey();
         Assert.Null(facts.Cmdline);
         Assert.Null(facts.SwapActive);

@@ -15,9 +15,24 @@ public sealed class SmallHostTree : IDisposable
 
     public HostRoot Host { get; }
 
+    /// <summary>
+    /// Where a host path is in this tree, worked out here and not by <see cref="HostRoot.Path"/>: under mutation
+    /// testing HostRoot is the code being broken on purpose, and a mutant that drops the root made these tests
+    /// write, and delete, the real /var/lib/dpkg/status, /usr/sbin/runc and /etc files.
+    /// </summary>
+    public string Local(string hostPath)
+    {
+        if (!hostPath.StartsWith('/') || hostPath.Split('/').Contains(".."))
+        {
+            throw new ArgumentException($"not a plain host path: {hostPath}", nameof(hostPath));
+        }
+
+        return Directory + hostPath;
+    }
+
     public SmallHostTree Write(string hostPath, string text)
     {
-        string local = Host.Path(hostPath);
+        string local = Local(hostPath);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(local)!);
         File.WriteAllText(local, text);
         return this;
@@ -38,7 +53,7 @@ public sealed class KmemProbeTests : IDisposable
 
     private (KmemState, string) Read(KmemProbe probe, string cgroup)
     {
-        KmemState state = probe.Read(_tree.Host.Path(cgroup), out string evidence);
+        KmemState state = probe.Read(_tree.Local(cgroup), out string evidence);
         return (state, evidence);
     }
 
@@ -77,7 +92,7 @@ public sealed class KmemProbeTests : IDisposable
     [Fact]
     public void No_kmem_files_at_all_is_unknown()
     {
-        System.IO.Directory.CreateDirectory(_tree.Host.Path("/cg/gone"));
+        System.IO.Directory.CreateDirectory(_tree.Local("/cg/gone"));
         (KmemState state, string evidence) = Read(new KmemProbe(_tree.Host), "/cg/gone");
         Assert.Equal(KmemState.Unknown, state);
         Assert.StartsWith("no memory.kmem files", evidence, StringComparison.Ordinal);
