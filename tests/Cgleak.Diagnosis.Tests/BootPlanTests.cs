@@ -1,6 +1,7 @@
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
+using static Cgleak.Diagnosis.Tests.SmallBoot;
 
 namespace Cgleak.Diagnosis.Tests;
 
@@ -8,21 +9,6 @@ namespace Cgleak.Diagnosis.Tests;
 public class BootPlanTests
 {
     private const string Arg = FixPlan.NokmemArgument;
-    private const string OsCentos = "ID=\"centos\"\nID_LIKE=\"rhel fedora\"\n";
-    private const string OsUbuntu = "ID=ubuntu\nID_LIKE=debian\n";
-
-    private static string Env(params (string Key, string Value)[] values) =>
-        values.Aggregate(GrubEnv.Parse("# GRUB Environment Block\n")!, (e, kv) => e.With(kv.Key, kv.Value)).Format();
-
-    private static BootConfig Model(string os, params (string Path, string Text)[] files) =>
-        BootConfig.From(new BootRead(false, null, os, new Dictionary<string, string>(), files.Select(f => BootFile.Of(f.Path, f.Text)).ToList(), [], []));
-
-    private static string El7Menu(string @default, params string[] versions) =>
-        $"### BEGIN /etc/grub.d/00_header ###\nset default=\"{@default}\"\n### BEGIN /etc/grub.d/10_linux ###\n" + string.Concat(versions.Select(v =>
-            $"menuentry 'CentOS Linux ({v}) 7 (Core)' --class centos $menuentry_id_option 'gnulinux-{v}-advanced-8e3d' {{\n"
-            + $"\tlinux16 /vmlinuz-{v} root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet\n}}\n"));
-
-    private const string El7Defaults = "GRUB_TIMEOUT=5\nGRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet\"\n";
 
     private static (BootDecision Decision, List<FixStep> Steps, BootEdit Edit, List<string> Problems) Plan(BootConfig boot)
     {
@@ -180,13 +166,16 @@ public class BootPlanTests
         Assert.Equal(["/boot/grub2/grubenv", "/etc/default/grub"], edit.Files);
     }
 
+    /// <summary>An el9 node with inline BLS options whose saved entry is a kernel that ignores nokmem, plus <paramref name="more"/> files.</summary>
+    private static BootConfig AlmaSavedOld(params (string Path, string Text)[] more) => Model("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n",
+        [("/boot/grub2/grub.cfg", "set default=\"${saved_entry}\"\nblscfg\n"),
+            ("/boot/grub2/grubenv", Env(("saved_entry", "6fa2-4.4.0-1.el9.x86_64"))),
+            Bls("5.14.0-70.13.1.el9_0.x86_64", "root=/dev/vda1 ro"), Bls("4.4.0-1.el9.x86_64", "root=/dev/vda1 ro"), .. more]);
+
     [Fact]
     public void Bls_with_arguments_inline_edits_the_entry_with_grubby_and_sets_the_default_by_id()
     {
-        BootConfig boot = Model("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n",
-            ("/boot/grub2/grub.cfg", "set default=\"${saved_entry}\"\nblscfg\n"),
-            ("/boot/grub2/grubenv", Env(("saved_entry", "6fa2-4.4.0-1.el9.x86_64"))),
-            Bls("5.14.0-70.13.1.el9_0.x86_64", "root=/dev/vda1 ro"), Bls("4.4.0-1.el9.x86_64", "root=/dev/vda1 ro"));
+        BootConfig boot = AlmaSavedOld();
         var (_, steps, edit, problems) = Plan(boot);
         Assert.Equal("6fa2-5.14.0-70.13.1.el9_0.x86_64", edit.NewDefault);
         Assert.Contains("grubby --set-default /boot/vmlinuz-5.14.0-70.13.1.el9_0.x86_64", Commands(steps));
@@ -241,4 +230,157 @@ public class BootPlanTests
     [InlineData("Bob's \"best\" $kernel", "\"Bob's \\\"best\\\" \\$kernel\"")]
     public void Values_written_into_default_grub_are_quoted_for_the_shell_that_sources_it(string value, string written) =>
         Assert.Equal(written, BootPlanner.ShellDoubleQuote(value));
+
+    private const string El7New = "3.10.0-1160.el7.x86_64";
+    private const string El7Old = "3.10.0-957.27.2.el7.x86_64";
+
+    private static FixStep StepTitled(IEnumerable<FixStep> steps, string key) => steps.Single(s => s.TitleSaid?.Key == key);
+
+    [Fact]
+    public void On_el7_each_step_says_what_it_changes_checks_and_undoes()
+    {
+        var (d, steps, edit, problems) = Plan(El7(El7Old, El7New, El7Old));
+        Assert.Equal(["awk", "grub2-editenv"], d.ListStep.Commands.Select(c => c.Split(' ')[0]));
+        Assert.Equal("grub2-editenv list", d.ListStep.Commands[1]);
+        Assert.DoesNotContain(d.ListStep.Check, c => c.StartsWith("GRUB reads", StringComparison.Ordinal));
+        Assert.False(d.ListStep.ByApply);
+
+        FixStep makeDefault = StepTitled(steps, "plan.boot.make-default");
+        Assert.True(makeDefault.ByApply);
+        Assert.Equal($"grub2-editenv list | grep -Fx 'saved_entry=CentOS Linux ({El7New}) 7 (Core)'", makeDefault.Check[1]);
+        Assert.Equal([$"grub2-editenv - set 'saved_entry=CentOS Linux ({El7Old}) 7 (Core)'"], makeDefault.Undo);
+        Assert.Equal($"CentOS Linux ({El7Old}) 7 (Core)", edit.OldDefault);
+
+        FixStep add = StepTitled(steps, "plan.boot.add");
+        Assert.True(add.ByApply);
+        Assert.Contains("(kernel.nokmem-arg, L5)", add.Why, StringComparison.Ordinal);
+
+        FixStep keep = StepTitled(steps, "plan.boot.cmdline-keep");
+        Assert.Equal(("plan.boot.keep.why", true), (keep.WhySaid!.Key, keep.ByApply));
+        Assert.Equal(["sed -i 's/^GRUB_CMDLINE_LINUX=\"/&cgroup.memory=nokmem /' /etc/default/grub"], keep.Commands);
+        Assert.Equal("grep -c cgroup.memory=nokmem /etc/default/grub", keep.Check[1]);
+        Assert.Equal(["sed -i 's/cgroup.memory=nokmem //' /etc/default/grub"], keep.Undo);
+
+        Assert.Equal((BootStyle.GrubbyGrubCfg, $"CentOS Linux ({El7New}) 7 (Core)", "/boot/grub2/grub.cfg", false),
+            (edit.Style, edit.TargetEntry, edit.ConfigFile, edit.Kernelopts));
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void A_saved_default_without_grubenv_is_left_to_a_person()
+    {
+        BootConfig boot = Model(OsCentos, ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", El7Old, El7New)), ("/etc/default/grub", El7Defaults));
+        var (d, steps, edit, problems) = Plan(boot);
+        Assert.Equal(El7New, d.Target!.KernelVersion);
+        FixStep makeDefault = StepTitled(steps, "plan.boot.make-default");
+        Assert.False(makeDefault.ByApply);
+        Assert.Equal(["grub2-editenv - unset saved_entry"], makeDefault.Undo);
+        Assert.Null(edit.NewDefault);
+        Assert.DoesNotContain(edit.Files, f => f.EndsWith("grubenv", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("no grubenv beside /boot/grub2/grub.cfg", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_grubenv_that_is_no_environment_block_is_a_problem_of_the_plan()
+    {
+        BootConfig boot = Model(OsCentos, ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", El7New)), ("/boot/grub2/grubenv", "saved_entry=x\n"),
+            ("/etc/default/grub", El7Defaults));
+        Assert.Contains(Plan(boot).Problems, p => p.StartsWith("/boot/grub2/grubenv: not a GRUB environment block", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(OsCentos, "/boot/grub2/grub.cfg", "a regenerated menu will not keep the argument")]
+    [InlineData(OsUbuntu, "/boot/grub/grub.cfg", "update-grub has nothing to take the argument from")]
+    public void Without_etc_default_grub_the_plan_says_what_is_lost(string os, string menu, string lost)
+    {
+        var (_, _, edit, problems) = Plan(Model(os, (menu, El7Menu("0", El7New))));
+        Assert.Contains("no /etc/default/grub: " + lost, problems);
+        Assert.Null(edit.CmdlineFile);
+    }
+
+    [Theory]
+    [InlineData("GRUB_DEFAULT=0\n", "echo 'GRUB_CMDLINE_LINUX=\"cgroup.memory=nokmem\"' >> /etc/default/grub")]
+    [InlineData("GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=quiet\n", "sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"cgroup.memory=nokmem quiet\"/' /etc/default/grub")]
+    public void Grub_cmdline_linux_gets_the_argument_whether_absent_quoted_or_bare(string defaults, string command)
+    {
+        var (_, steps, _, _) = Plan(Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("0")), ("/etc/default/grub", defaults)));
+        Assert.Equal(command, StepTitled(steps, "plan.boot.cmdline-regenerate").Commands[0]);
+    }
+
+    [Fact]
+    public void On_debian_grub_cmdline_linux_is_changed_and_the_menu_regenerated_and_both_undone()
+    {
+        var (d, steps, edit, _) = Plan(Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("0")), ("/etc/default/grub", "GRUB_DEFAULT=0\n" + UbuntuDefaults)));
+        Assert.Equal("grep ^GRUB_DEFAULT= /etc/default/grub", d.ListStep.Commands[1]);
+        FixStep step = StepTitled(steps, "plan.boot.cmdline-regenerate");
+        Assert.Equal(["sed -i 's/^GRUB_CMDLINE_LINUX=\"/&cgroup.memory=nokmem /' /etc/default/grub", "update-grub"], step.Commands);
+        Assert.Equal(["sed -i 's/cgroup.memory=nokmem //' /etc/default/grub", "update-grub"], step.Undo);
+        Assert.Equal("grep -c cgroup.memory=nokmem /boot/grub/grub.cfg", step.Check[1]);
+        Assert.Equal("plan.boot.regenerate.why", step.WhySaid!.Key);
+        Assert.Equal(["/boot/grub/grub.cfg", "/etc/default/grub"], edit.Files);
+        Assert.Equal(("/etc/default/grub", "Ubuntu"), (edit.CmdlineFile, edit.TargetEntry));
+        Assert.Single(steps);
+    }
+
+    [Fact]
+    public void Grub_cmdline_linux_set_in_grub_d_is_changed_where_it_is_set()
+    {
+        var (_, steps, edit, _) = Plan(Model(OsUbuntu, ("/boot/grub/grub.cfg", UbuntuMenu("0")), ("/etc/default/grub", "GRUB_DEFAULT=0\n" + UbuntuDefaults),
+            ("/etc/default/grub.d/50-cloudimg-settings.cfg", "GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n")));
+        Assert.Equal("/etc/default/grub.d/50-cloudimg-settings.cfg", edit.CmdlineFile);
+        Assert.EndsWith(" /etc/default/grub.d/50-cloudimg-settings.cfg", StepTitled(steps, "plan.boot.cmdline-regenerate").Commands[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_literal_default_moves_in_the_file_that_sets_it_and_says_the_old_one()
+    {
+        BootConfig boot = Model(OsCentos,
+            ("/boot/grub2/grub.cfg", El7Menu("0", El7Old, El7New)),
+            ("/etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet\"\n"));
+        var (_, steps, edit, _) = Plan(boot);
+        Assert.Equal("0", edit.OldDefault);
+        Assert.True(StepTitled(steps, "plan.boot.make-default").ByApply);
+        Assert.Equal(["/boot/grub2/grub.cfg", "/etc/default/grub"], edit.Files);
+    }
+
+    [Fact]
+    public void Bls_lists_with_grubby_and_checks_the_default_with_it()
+    {
+        BootConfig boot = AlmaSavedOld(("/etc/default/grub", "GRUB_CMDLINE_LINUX=\"ro\"\nGRUB_ENABLE_BLSCFG=true\n"));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.StartsWith("grubby --info=ALL", d.ListStep.Commands[0], StringComparison.Ordinal);
+        Assert.Equal("grub2-editenv list", d.ListStep.Commands[1]);
+        Assert.Equal("grubby --default-kernel", StepTitled(steps, "plan.boot.make-default").Check[1]);
+        Assert.Contains("(kernel.nokmem-arg, L3)", StepTitled(steps, "plan.boot.add").Why, StringComparison.Ordinal);
+        Assert.Equal("plan.boot.keep-bls.why", StepTitled(steps, "plan.boot.cmdline-keep").WhySaid!.Key);
+        Assert.Equal(("6fa2-5.14.0-70.13.1.el9_0.x86_64", "/boot/loader/entries", BootStyle.GrubbyBls), (edit.TargetEntry, edit.ConfigFile, edit.Style));
+    }
+
+    [Fact]
+    public void Bls_entries_that_read_an_empty_kernelopts_get_the_argument_alone()
+    {
+        BootConfig boot = Model("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
+            ("/boot/grub2/grub.cfg", "set default=\"${saved_entry}\"\nblscfg\n"),
+            ("/boot/grub2/grubenv", Env(("saved_entry", "6fa2-4.18.0-305.el8.x86_64"))),
+            Bls("4.18.0-305.el8.x86_64", "$kernelopts"));
+        var (_, steps, edit, _) = Plan(boot);
+        FixStep kernelopts = StepTitled(steps, "plan.boot.kernelopts");
+        Assert.Equal(["grub2-editenv - set 'kernelopts=cgroup.memory=nokmem'"], kernelopts.Commands);
+        Assert.True(kernelopts.ByApply);
+        Assert.True(edit.Kernelopts);
+    }
+
+    [Fact]
+    public void An_entry_and_settings_that_have_the_argument_already_change_nothing()
+    {
+        BootConfig boot = Model(OsCentos,
+            ("/boot/grub2/grub.cfg", El7MenuWith(" cgroup.memory=nokmem", "${saved_entry}", El7New)),
+            ("/boot/grub2/grubenv", Env(("saved_entry", $"CentOS Linux ({El7New}) 7 (Core)"))),
+            ("/etc/default/grub", "GRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX=\"rhgb quiet cgroup.memory=nokmem\"\n"));
+        var (d, steps, edit, _) = Plan(boot);
+        Assert.Empty(steps);
+        Assert.Equal((false, (string?)null), (edit.Kernelopts, edit.CmdlineFile));
+        Assert.Empty(edit.Files);
+        Assert.True(d.Entries.Single().HasArgument);
+    }
 }

@@ -107,6 +107,11 @@ public class RuncCheckTests
         Assert.DoesNotContain(On("5.16.0", Runc("runc version 1.0.0-rc94")).Evidence,
             e => e.StartsWith("5.16.0: ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_binary_without_a_readable_version_says_so_in_the_evidence() =>
+        Assert.Equal("binary found, version not readable without running it: version unknown",
+            On(El7Old, Runc(null, RuncBuild.Kmem)).Evidence[0]);
 }
 
 /// <summary>runtime.containerd: the runc each containerd release pins (D8, D9).</summary>
@@ -179,6 +184,21 @@ public class ContainerdCheckTests
         Assert.NotEqual(absent.Summary, unreadable.Summary);
         Assert.Equal(CheckStatus.Skip, On(El7Old).Status);
     }
+
+    [Fact]
+    public void Absent_and_unreadable_containerd_say_which()
+    {
+        Assert.Equal("containerd.not-found", On(El7Old, Containerd(null, binary: null)).Said!.Key);
+        Assert.Equal("containerd.version-unknown", On(El7Old, Containerd(null)).Said!.Key);
+    }
+
+    [Fact]
+    public void A_release_without_a_pin_is_named_by_its_version_not_the_whole_line()
+    {
+        CheckResult r = On(El7Old, Containerd("containerd github.com/containerd/containerd v1.0.3 773c489c9c1b21a6d78b5c538cd395416ec50f88"));
+        Assert.Equal((CheckStatus.Info, "containerd.no-pin"), (r.Status, r.Said!.Key));
+        Assert.Equal("1.0.3", r.Said.Args[0]!.ToString());
+    }
 }
 
 /// <summary>kubelet.kmem: 1.8 to 1.21.1 with the cgroupfs driver on cgroup v1 enables kmem (K1-K9).</summary>
@@ -247,6 +267,21 @@ public class KubeletKmemCheckTests
         Assert.Equal(CheckStatus.Skip, unversioned.Status);
         Assert.Contains("/var/log/yum.log (kubelet): version unknown", unversioned.Evidence);
     }
+
+    [Fact]
+    public void The_rule_and_its_rows_are_evidence_and_an_unversioned_binary_says_so()
+    {
+        CheckResult r = On(Running(El7Old).With(Kubelet("Kubernetes v1.19.3")));
+        Assert.Contains("kubelet 1.19.3: enables kmem implicitly with the cgroupfs driver (K3, K6, K8, K9)", r.Evidence);
+        Assert.Equal("/var/log/yum.log (kubelet): version unknown", On(Running(El7Old).With(Kubelet(null))).Evidence[0]);
+    }
+
+    [Fact]
+    public void The_kubelet_remedy_names_the_version_to_move_from()
+    {
+        CheckResult r = On(Running(El7Old).With(Kubelet("Kubernetes v1.19.3")));
+        Assert.Contains(" 1.19.3", r.Remediation[0].Text, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>kmem.active-cgroups: the runbook's slabinfo check, for every container cgroup (C6, L2, L4).</summary>
@@ -276,7 +311,7 @@ public class KmemActiveCgroupsCheckTests
     public void Names_five_active_cgroups_and_counts_the_rest(int active, bool more)
     {
         CheckResult r = On(El7Old, "ro", Enumerable.Repeat(KmemState.Active, active).ToArray());
-        Assert.Equal(more, r.Evidence.Contains("... and 1 more with kmem accounting active"));
+        Assert.Equal(more ? ["... and 1 more with kmem accounting active"] : [], r.Evidence.Where(e => e.StartsWith("... and", StringComparison.Ordinal)));
         Assert.Equal(5, r.Evidence.Count(e => e.Contains("/kubepods/pod", StringComparison.Ordinal)));
     }
 

@@ -133,4 +133,13 @@ public class DoctorVerdictTests
             Diagnose(Running(Ubuntu54).WithCounts(10, 5_000).With(Runc("runc version 1.0.0-rc93"))).Verdict);
         Assert.Equal("at risk from memcg.dying", Diagnose(Running(Ubuntu54).WithCounts(10, 5_000)).VerdictReason);
     }
+
+    [Fact]
+    public void The_verdict_and_every_result_carry_their_message_and_role()
+    {
+        DoctorReport r = Diagnose(Quiet with { Logs = new SymptomScan([new SymptomSighting(Symptom.SlubUnableToAllocate, "/var/log/messages", 1, null!, "")], ["/var/log/messages"], []) });
+        Assert.Equal("verdict.could-not-read", r.VerdictSaid!.Key);
+        Assert.Equal(CheckCatalog.All.Select(c => c.Role), r.Checks.Select(c => c.Role));
+        Assert.Equal(CheckRole.Symptom, r.Checks.Single(c => c.Status == CheckStatus.Error).Role);
+    }
 }

@@ -94,4 +94,13 @@ public class DyingCheckTests
         Assert.Equal((CheckStatus.Skip, Concern.None), (r.Status, r.Concern));
         Assert.Empty(r.Remediation);
     }
+
+    [Theory]
+    [InlineData("6.1.0-18-amd64", "dying.what.page-cache")]    // 5.9+: slab no longer pins them (L7)
+    [InlineData(Ubuntu54, "dying.what.page-cache-slab")]
+    public void The_drop_caches_remedy_says_what_it_drops(string release, string what)
+    {
+        Remediation fix = With(10, 6_000, release).Remediation.Single();
+        Assert.Equal(what, ((Text.Message)fix.Said!.Args[0]!).Key);
+    }
 }

@@ -81,6 +81,16 @@ public class DistroFamiliesTests
     }
 
     [Fact]
+    public void Os_release_names_the_family_and_an_el7_kernel_stands_in_without_it()
+    {
+        HostFacts el7 = SmallHost.Running(SmallHost.El7Old);
+        Assert.Same(DistroFamilies.El7, new Findings(el7).Family);
+        Assert.Equal("Ubuntu", new Findings(el7 with { Distribution = new Distribution("ubuntu", "18.04", null, null) }).Family!.Name);
+        Assert.Null(new Findings(SmallHost.Running(SmallHost.Ubuntu54)).Family);
+        Assert.Empty(new Findings(el7 with { Tree = null }).ContainerKmem);
+    }
+
+    [Fact]
     public void Amazon_linux_has_no_kubelet_package_and_tencentos_2_no_known_kernel_package()
     {
         Assert.Null(Of("amzn", "2")!.KubeletPackage);

@@ -85,4 +85,24 @@ public class IdHeadroomCheckTests
         Assert.DoesNotContain("C2", r.Summary, StringComparison.Ordinal);
         Assert.Contains("cgleak doctor --probe", r.Commands());
     }
+
+    [Fact]
+    public void How_each_count_was_got_is_evidence() =>
+        Assert.Contains("IDs in use: the live count; IDs are released at offline and no swap area holds them (I5, /proc/swaps)",
+            WithLive(100).Evidence);
+
+    [Fact]
+    public void A_bounded_probe_reports_the_share_of_the_limit_it_proves()
+    {
+        HostFacts facts = Running("3.12.0") with { Probe = new HeadroomProbe(1000, 45_535, Exact: false, Refusal: null) };
+        CheckResult r = Check<IdHeadroomCheck>(facts);
+        Assert.Equal(("headroom.at-most", 20_000L), (r.Said!.Key, r.Said.Args[0]));
+        Assert.Equal(20_000 / 65_535.0, r.Said.Args[2]);
+    }
+
+    [Theory]
+    [InlineData(El7Old, "headroom.uncounted")]   // 3.10 hides zombies (C2): only a probe can tell
+    [InlineData("3.12.0", "headroom.unknown")]
+    public void Unknown_ids_say_why(string release, string key) =>
+        Assert.Equal(key, Check<IdHeadroomCheck>(Running(release)).Said!.Key);
 }

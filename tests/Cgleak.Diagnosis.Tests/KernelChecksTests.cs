@@ -96,6 +96,20 @@ public class NokmemArgumentCheckTests
         Assert.Equal(CheckStatus.Skip, r.Status);
         Assert.Contains("/proc/cmdline: cgroup.memory=nokmem", r.Evidence);
     }
+
+    /// <summary>TencentOS 3.10 may or may not have the nokmem backport: set, it is verified; unset, it is added.</summary>
+    [Fact]
+    public void On_a_kernel_not_known_to_honour_it_nokmem_is_verified_or_added()
+    {
+        const string Tlinux = "3.10.107-1-tlinux2_kvm_guest-0052";
+        CheckResult set = Check<NokmemArgumentCheck>(Running(Tlinux, Nokmem));
+        CheckResult unset = Check<NokmemArgumentCheck>(Running(Tlinux));
+        Assert.Equal((CheckStatus.Warn, "nokmem.on-unknown"), (set.Status, set.Said!.Key));
+        Assert.Equal(["cgleak verify --canary"], set.Commands());
+        Assert.Equal((CheckStatus.Warn, "nokmem.off-unknown"), (unset.Status, unset.Said!.Key));
+        Assert.Contains("cgleak fix plan", unset.Commands());
+        Assert.Contains(set.Evidence, e => e.StartsWith(Tlinux + ": whether it honours", StringComparison.Ordinal));
+    }
 }
 
 /// <summary>kernel.kmem-leak: does this kernel family lose IDs to kmem-pinned zombies (L1, L2, I5).</summary>
@@ -150,6 +164,14 @@ public class KernelKmemLeakCheckTests
     [Fact]
     public void Without_the_kernel_release_it_errs() =>
         Assert.Equal(CheckStatus.Error, Check<KernelKmemLeakCheck>(Running(El7Old) with { Kernel = null }).Status);
+
+    [Fact]
+    public void Where_the_kmem_limit_file_is_gone_the_note_is_evidence()
+    {
+        CheckResult r = Check<KernelKmemLeakCheck>(Running("6.5.4"));
+        Assert.Equal(CheckStatus.Warn, r.Status);
+        Assert.Contains(r.Evidence, e => e.StartsWith("6.5.4: memory.kmem.limit_in_bytes is removed (L13)", StringComparison.Ordinal));
+    }
 }
 
 /// <summary>The kernel-side fix, written for the host's boot tooling (runbook 4.2).</summary>
@@ -203,5 +225,17 @@ public class KernelArgumentRemedyTests
             Distribution = new Distribution("centos", "7", null, null)
         });
         Assert.Equal("grubby --args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-$(uname -r)", commands[0]);
+    }
+
+    [Theory]
+    [InlineData("4.4.0-21-generic", "fix.kernel-ignores")]
+    [InlineData("3.10.107-1-tlinux2_kvm_guest-0052", "fix.kernel-unknown")]
+    public void A_kernel_that_ignores_or_may_ignore_nokmem_gets_a_kernel_to_install_and_its_check(string release, string key)
+    {
+        Findings f = new(Running(release));
+        Remediation r = Remediations.KernelArgument(f);
+        Assert.Equal(key, r.Said!.Key);
+        Fix.FixStep install = Fix.ComponentPlanner.KernelInstallStep(f, new Fix.PlanRequest(Fix.FixMethod.Kernel));
+        Assert.Equal([.. install.Commands, install.Check[0], "cgleak fix plan"], r.Commands);
     }
 }

@@ -45,6 +45,84 @@ public class KernelKnowledgeTests
 
     [Fact]
     public void Older_kernels_have_no_kmem_limit_note() => Assert.Null(Of("5.4.0-150-generic").KmemLimitWriteNote);
+
+    [Theory]
+    [InlineData("5.1.60", null)]             // before 5.16: the write works
+    [InlineData("5.4.249", null)]
+    [InlineData("5.15.160", null)]
+    [InlineData("6.2.60", "EOPNOTSUPP")]     // L12: 6.2.y never got L13 or L14
+    [InlineData("6.5.3", "EOPNOTSUPP")]
+    [InlineData("6.5.4", "removed")]         // L13
+    [InlineData("6.5.5", "do nothing")]      // L14
+    [InlineData("6.6.0", "do nothing")]
+    public void The_kmem_limit_note_follows_each_stable_series(string release, string? expected)
+    {
+        string? note = Of(release).KmemLimitWriteNote;
+        if (expected is null)
+        {
+            Assert.Null(note);
+        }
+        else
+        {
+            Assert.Contains(expected, note, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("4.6.7", "ENOSPC")]     // I4: before the 4.7 ID rework
+    [InlineData("4.7.0", "ENOMEM")]     // I6
+    [InlineData("5.6.19", "ENOMEM")]
+    [InlineData("5.7.0", "ENOSPC")]     // I6
+    public void The_wall_error_changes_at_4_7_and_5_7(string release, string errno)
+    {
+        Assert.StartsWith(errno, Of(release).WallErrors, StringComparison.Ordinal);
+        Assert.DoesNotContain(errno == "ENOSPC" ? "ENOMEM" : "ENOSPC", Of(release).WallErrors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("5.2.21", "(L6, L9)", "slab objects")]
+    [InlineData("5.3.0", "(L6, L9)", "kmem caches")]
+    [InlineData("5.8.18", "(L6, L9)", "kmem caches")]
+    [InlineData("5.9.0", "(L7, L9)", "swap-out")]
+    [InlineData("7.0.9", "(L7, L9)", "swap-out")]
+    [InlineData("7.1.0", "(L10)", "reparented")]
+    public void What_pins_dying_memcgs_changes_at_5_3_5_9_and_7_1(string release, string rows, string what)
+    {
+        string pinnedBy = Of(release).DyingPinnedBy;
+        Assert.EndsWith(rows, pinnedBy, StringComparison.Ordinal);
+        Assert.Contains(what, pinnedBy, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("4.4.0-21-generic", null, true)]  // I5 may be backported: unknown, and said so
+    [InlineData("4.6.7", null, true)]
+    [InlineData("4.5.7", false, false)]           // a 4.x that is neither
+    [InlineData("4.9.0", true, false)]
+    [InlineData("5.4.0-150-generic", true, false)]
+    [InlineData("5.6.0", true, false)]            // minor 6 of another major
+    public void Only_4_4_and_4_6_are_unknown_about_releasing_ids(string release, bool? releases, bool unknown)
+    {
+        KernelTraits t = Of(release);
+        Assert.Equal(releases, t.ReleasesIdAtOffline);
+        Assert.Equal(unknown, t.Unknown is not null);
+    }
+
+    [Fact]
+    public void Upstream_3_10_counts_live_memcgs_only_and_is_no_vendor_kernel()
+    {
+        KernelTraits t = Of("3.10.108");
+        Assert.Equal("upstream 3.10", t.Family);
+        Assert.Equal(false, t.CountsDying); // C2
+        Assert.True(t.NokmemKnown);
+    }
+
+    [Fact]
+    public void A_tencentos_kernel_of_another_version_follows_upstream()
+    {
+        KernelTraits t = Of("4.14.105-1-tlinux3-0013");
+        Assert.Equal("upstream 4.14 (TencentOS)", t.Family);
+        Assert.True(t.NokmemKnown);
+    }
 }
 
 public class ComponentRulesTests
@@ -76,6 +154,12 @@ public class ComponentRulesTests
     [InlineData("1.6.20", "1.1.0")]
     public void Containerd_pins(string containerd, string? runc) =>
         Assert.Equal(runc, ComponentRules.ContainerdPin(ComponentVersion.Find(containerd)!)!.RuncVersion?.ToString());
+
+    /// <summary>R5: the nokmem build tag exists from rc6 on, so only a pin of rc6 or later can be rebuilt without kmem.</summary>
+    [Fact]
+    public void A_pinned_runc_can_be_built_without_kmem_exactly_from_rc6() =>
+        Assert.All(ComponentRules.ContainerdPins, p =>
+            Assert.Equal(p.RuncVersion is { } v && v >= ComponentRules.FirstNokmemCapableRunc, p.NokmemPossible));
 
     [Fact]
     public void Containerd_pin_ranges_do_not_overlap()

@@ -53,6 +53,20 @@ public class LanguagesTests
     public void The_option_wins_over_the_environment(string[] args, Language expected) =>
         Assert.Equal(expected, Languages.Choose(args, Env(("LANG", "zh_CN.UTF-8"))));
 
+    [Theory]
+    [InlineData(new[] { "doctor", "--language=zh-CN" }, Language.ZhCN)]
+    [InlineData(new[] { "doctor", "zh-CN" }, Language.En)]        // a value without the option is no choice
+    [InlineData(new[] { "doctor", "--language" }, Language.En)]   // the option without its value
+    public void Only_the_option_chooses_when_the_environment_does_not(string[] args, Language expected) =>
+        Assert.Equal(expected, Languages.Choose(args, Env()));
+
+    [Fact]
+    public void Each_language_has_its_own_catalog()
+    {
+        Assert.Equal("no leak and no risk found", Messages.All(Language.En)["verdict.no-leak"]);
+        Assert.NotEqual(Messages.All(Language.En)["verdict.no-leak"], Messages.All(Language.ZhCN)["verdict.no-leak"]);
+    }
+
     private static Func<string, string?> Env(params (string Name, string Value)[] vars) =>
         name => vars.FirstOrDefault(v => v.Name == name).Value;
 }

@@ -141,4 +141,47 @@ public class MemcgCountsTests
         Assert.Null(Of(Running(El7Old)).IdsInUseAtMost);
         Assert.Equal(10, Of(Running(Ubuntu54)).IdsInUseAtMost);
     }
+
+    [Fact]
+    public void Each_count_says_how_it_was_got()
+    {
+        Assert.Contains(Of(V2Host(null)).Basis, b => b.StartsWith("live: 61 cgroups with the memory controller under /sys/fs/cgroup", StringComparison.Ordinal));
+        MemcgCounts el7 = Of(Running(El7Old).WithCounts(42, 3));
+        Assert.Contains(el7.Basis, b => b.StartsWith("dying: unknown: this kernel does not count", StringComparison.Ordinal));
+        Assert.Contains(el7.Basis, b => b.StartsWith("IDs in use: unknown: zombie memcgs hold IDs", StringComparison.Ordinal));
+        Assert.Contains(el7.Basis, b => b.StartsWith("IDs in use: at least 45, /proc/cgroups num_cgroups", StringComparison.Ordinal));
+        MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps") });
+        Assert.Equal((110L, 10L), (swap.IdsInUse, swap.IdsInUseAtLeast));
+        Assert.Contains(swap.Basis, b => b.StartsWith("IDs in use: live + dying, an upper bound", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Before_4_7_on_a_kernel_that_counts_dying_ones_num_cgroups_is_the_ids_in_use_and_its_lower_bound()
+    {
+        MemcgCounts c = Of(Running("3.19.0").WithCounts(10, 90));
+        Assert.Equal((100L, 100L), (c.IdsInUse, c.IdsInUseAtLeast));
+        Assert.Contains(c.Basis, b => b.StartsWith("IDs in use: /proc/cgroups num_cgroups: dying memcgs keep their IDs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_bounded_probe_says_the_upper_bound_it_proves() =>
+        Assert.Contains(Of(Running("3.12.0") with { Probe = new HeadroomProbe(1_000, 45_535, Exact: false, Refusal: null) }).Basis,
+            b => b.EndsWith("at most 20000 IDs in use", StringComparison.Ordinal));
+
+    [Fact]
+    public void An_exact_probe_is_the_lower_bound_too()
+    {
+        var probe = new HeadroomProbe(65_000, 65_000, Exact: true, Refusal: "ENOSPC");
+        MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps"), Probe = probe });
+        Assert.Equal((535L, 535L), (swap.IdsInUse, swap.IdsInUseAtLeast));
+        Assert.Equal(535, Of(Running(El7Old) with { Probe = probe }).IdsInUseAtLeast);
+    }
+
+    [Fact]
+    public void Where_nothing_else_bounds_the_ids_in_use_the_live_ones_do()
+    {
+        Assert.Equal(10, Of(Running("3.12.0")).IdsInUseAtLeast);
+        // 3.10 after the tree grew past /proc/cgroups: the live directories are the larger bound.
+        Assert.Equal(12, Of(Running(El7Old) with { MemoryRow = Row(5), Tree = Tree(12) }).IdsInUseAtLeast);
+    }
 }

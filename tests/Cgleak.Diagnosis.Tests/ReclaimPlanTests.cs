@@ -35,4 +35,11 @@ public class ReclaimPlanTests
         ReclaimPlan plan = ReclaimPlan.For(Doctor.Diagnose(report.Facts with { MemcgReaperPresent = true }));
         Assert.Equal("/sys/kernel/mm/memcg_reaper/reap_background", plan.Actions[0].File);
     }
+
+    [Fact]
+    public void The_reason_names_slab_only_where_dropping_it_is_needed()
+    {
+        Assert.DoesNotContain("reclaimable slab", PlanFor("cgroup-v2").Actions.Single().Why, StringComparison.Ordinal);
+        Assert.Contains("reclaimable slab", PlanFor("ubuntu-5.4-dying").Actions.Single().Why, StringComparison.Ordinal);
+    }
 }
