@@ -69,17 +69,6 @@ public class KernelKnowledgeTests
     }
 
     [Theory]
-    [InlineData("4.6.7", "ENOSPC")]     // I4: before the 4.7 ID rework
-    [InlineData("4.7.0", "ENOMEM")]     // I6
-    [InlineData("5.6.19", "ENOMEM")]
-    [InlineData("5.7.0", "ENOSPC")]     // I6
-    public void The_wall_error_changes_at_4_7_and_5_7(string release, string errno)
-    {
-        Assert.StartsWith(errno, Of(release).WallErrors, StringComparison.Ordinal);
-        Assert.DoesNotContain(errno == "ENOSPC" ? "ENOMEM" : "ENOSPC", Of(release).WallErrors, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData("5.2.21", "(L6, L9)", "slab objects")]
     [InlineData("5.3.0", "(L6, L9)", "kmem caches")]
     [InlineData("5.8.18", "(L6, L9)", "kmem caches")]
