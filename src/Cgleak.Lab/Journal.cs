@@ -50,7 +50,7 @@ public sealed class JournalEntry : IDisposable
     /// <summary>Takes the entry's lock (created new, held until <see cref="End"/>), then writes the entry.</summary>
     public static JournalEntry Begin(string stateDirectory, string kind, string parentName, IReadOnlyList<string> mounts)
     {
-        string dir = Path.Combine(Path.GetFullPath(stateDirectory), "journal");
+        string dir = DirectoryOf(stateDirectory);
         Directory.CreateDirectory(dir);
         var entry = new JournalEntry(Path.Combine(dir, parentName + ".entry"), kind, ProcessIdentity.Current, parentName, mounts);
         entry._lock = Posix.OpenAt(null, entry.LockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out int errno)
@@ -141,7 +141,7 @@ public sealed class JournalEntry : IDisposable
     /// <summary>Every "*.entry" under the state directory: parsed entries, and one line for each that is not one.</summary>
     public static (IReadOnlyList<JournalEntry> Entries, IReadOnlyList<string> Unparsable) ReadAll(string stateDirectory)
     {
-        string dir = Path.Combine(Path.GetFullPath(stateDirectory), "journal");
+        string dir = DirectoryOf(stateDirectory);
         var entries = new List<JournalEntry>();
         var unparsable = new List<string>();
         if (!Directory.Exists(dir))
@@ -172,7 +172,7 @@ public sealed class JournalEntry : IDisposable
     /// </summary>
     public static IReadOnlyList<string> RemoveOrphanLocks(string stateDirectory)
     {
-        string dir = Path.Combine(Path.GetFullPath(stateDirectory), "journal");
+        string dir = DirectoryOf(stateDirectory);
         var removed = new List<string>();
         if (!Directory.Exists(dir))
         {
@@ -183,14 +183,15 @@ public sealed class JournalEntry : IDisposable
         {
             string name = Path.GetFileNameWithoutExtension(lockFile);
             int pid = Scratch.PidOf(name) ?? 0; // 0: not a scratch name
-            if (pid == 0 || pid == Environment.ProcessId || ProcessIdentity.Of(pid) is not null || System.IO.File.Exists(Path.ChangeExtension(lockFile, ".entry")))
+            string entry = Path.ChangeExtension(lockFile, ".entry");
+            if (pid == 0 || pid == Environment.ProcessId || ProcessIdentity.Of(pid) is not null || System.IO.File.Exists(entry))
             {
                 continue;
             }
 
             using SafeFileHandle? handle = Posix.OpenAt(null, lockFile, Posix.O_RDWR | Posix.O_NOFOLLOW | Posix.O_NONBLOCK, 0, out _);
             if (handle is not null && Posix.Flock(handle, Posix.LOCK_EX | Posix.LOCK_NB) == 0
-                && !System.IO.File.Exists(Path.ChangeExtension(lockFile, ".entry")) && Posix.UnlinkAt(null, lockFile) == 0)
+                && !System.IO.File.Exists(entry) && Posix.UnlinkAt(null, lockFile) == 0)
             {
                 removed.Add(lockFile);
             }
@@ -275,6 +276,9 @@ public sealed class JournalEntry : IDisposable
         string.Concat(text.Take(200).Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
 
     private static string LockFileOf(string entryFile) => Path.ChangeExtension(entryFile, ".lock");
+
+    /// <summary>Where a state directory keeps its journal.</summary>
+    private static string DirectoryOf(string stateDirectory) => Path.Combine(Path.GetFullPath(stateDirectory), "journal");
 
     private void Save()
     {

@@ -64,14 +64,14 @@ public partial class CheckCatalogTests
                     continue;
                 }
 
-                spelled.AddRange(ids.Where(id => QuotedOrInText(line, id)).Select(id => $"{Path.GetRelativePath(Repo.Root, file)}:{number}: {id}"));
+                spelled.AddRange(ids.Where(id => InsideStringLiteral(line, id)).Select(id => $"{Path.GetRelativePath(Repo.Root, file)}:{number}: {id}"));
             }
         }
 
         Assert.Empty(spelled);
     }
 
-    private static bool QuotedOrInText(string line, string id)
+    private static bool InsideStringLiteral(string line, string id)
     {
         // Inside a string literal: after an odd number of quotes on the line (good enough for this code base's one-line literals).
         for (int at = line.IndexOf(id, StringComparison.Ordinal); at >= 0; at = line.IndexOf(id, at + 1, StringComparison.Ordinal))
