@@ -7,7 +7,8 @@
 # tests run (never the real-kernel, VM, runc or process-level tests: the Agent and Lab configs name their
 # pure test classes; the Diagnosis and Host test projects hold nothing else), string literals left alone
 # (message texts are not the target). Minutes per project on two cores; not part of ./test or CI.
-# STRYKER_CONCURRENCY overrides the configs' 2 test sessions at once. Reports: StrykerOutput/<Project>/
+# STRYKER_CONCURRENCY overrides the configs' 2 test sessions at once; STRYKER_MUTATE='**/Parsing/*.cs' mutates
+# only the files it matches (a quick run while writing tests; the score to quote is a whole run's). Reports: StrykerOutput/<Project>/
 # reports/mutation-report.{html,json}. The last line prints each project's score.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,7 +45,10 @@ for p in "${projects[@]}"; do
     echo "== $p" >&2
     extra=()
     if [[ -n "${STRYKER_CONCURRENCY:-}" ]]; then
-        extra=(--concurrency "$STRYKER_CONCURRENCY")
+        extra+=(--concurrency "$STRYKER_CONCURRENCY")
+    fi
+    if [[ -n "${STRYKER_MUTATE:-}" ]]; then
+        extra+=(--mutate "$STRYKER_MUTATE")
     fi
     (cd "tests/$p.Tests" && dotnet dotnet-stryker --skip-version-check --output "$out" "${extra[@]}") >&2
     report="$out/reports/mutation-report.json"
