@@ -9,20 +9,26 @@ namespace Cgleak.Diagnosis;
 /// <summary>Reads a host, runs every check of the catalog and decides the verdict.</summary>
 public static class Doctor
 {
-    public static DoctorReport Examine(HostRoot host, SurveyOptions? options = null, CancellationToken cancel = default)
+    /// <summary>Reads the host and diagnoses it; <paramref name="probe"/> is a headroom probe's result, when one ran.</summary>
+    public static DoctorReport Examine(
+        HostRoot host, SurveyOptions? options = null, HeadroomProbe? probe = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
         HostFacts facts = new HostSurvey(host, options).Read(cancel);
-        DoctorReport report = Diagnose(facts);
+        DoctorReport report = Diagnose(facts, probe);
         return report with { Elapsed = clock.Elapsed };
     }
 
-    public static DoctorReport Diagnose(HostFacts facts)
+    public static DoctorReport Diagnose(HostFacts facts, HeadroomProbe? probe = null)
     {
-        var findings = new Findings(facts);
+        var findings = new Findings(facts, probe);
         var results = CheckCatalog.All.Select(c => RunSafely(c, findings)).ToList();
         (Verdict verdict, Message reason) = Decide(findings, results);
-        return new DoctorReport(facts, findings.Kernel, findings.Counts, results, verdict, reason.ToString(), TimeSpan.Zero) { VerdictSaid = reason };
+        return new DoctorReport(facts, findings.Kernel, findings.Counts, results, verdict, reason.ToString(), TimeSpan.Zero)
+        {
+            VerdictSaid = reason,
+            Probe = probe,
+        };
     }
 
     /// <summary>

@@ -8,11 +8,13 @@ namespace Cgleak.Diagnosis;
 /// <summary>The host's facts with what the knowledge tables derive from them, computed once for every check.</summary>
 public sealed class Findings
 {
-    public Findings(HostFacts facts)
+    /// <param name="facts">what the host said.</param>
+    /// <param name="probe">a headroom probe's result, when one ran: the counts use it.</param>
+    public Findings(HostFacts facts, HeadroomProbe? probe = null)
     {
         Facts = facts;
         Kernel = facts.Kernel is { } k ? KernelKnowledge.Of(k.Value) : null;
-        Counts = MemcgCounts.From(facts, Kernel);
+        Counts = MemcgCounts.From(facts, Kernel, probe);
         NokmemOnCmdline = facts.Cmdline?.Value.HasListOption("cgroup.memory", "nokmem");
         Family = DistroFamilies.Of(facts.Distribution)
             ?? (facts.Kernel?.Value is { IsEl7: true } ? DistroFamilies.El7 : null);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Host.Cgroups;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Lab;
@@ -24,10 +26,8 @@ public sealed record ProbeResult(
     double RemoveSeconds,
     IReadOnlyList<string> Left)
 {
-    public const long IdLimit = 65535;
-
     /// <summary>IDs in use = 65535 - free, when the wall was reached.</summary>
-    public long? IdsInUse => Exact ? IdLimit - FreeSlots : null;
+    public long? IdsInUse => Exact ? MemcgIdSpace.Limit - FreeSlots : null;
 
     /// <summary>IDs in use beyond what /proc/cgroups shows: zombies a 3.10 kernel does not count (C2).</summary>
     public long? HiddenIds => IdsInUse is { } used && KernelCountBefore is { } counted ? Math.Max(0, used - counted) : null;
@@ -35,6 +35,9 @@ public sealed record ProbeResult(
     public double CreatePerSecond => CreateSeconds > 0 ? Created / CreateSeconds : 0;
 
     public string? Refusal => RefusedErrno is { } e ? $"{Errno.Message(e)} ({Errno.Name(e)})" : null;
+
+    /// <summary>What the doctor counts with (cgleak doctor --probe).</summary>
+    public HeadroomProbe Headroom => new(Created, FreeSlots, Exact, Refusal);
 }
 
 /// <summary>

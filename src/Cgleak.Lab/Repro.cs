@@ -138,7 +138,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     private ReproStep Measure(string name, ReproRequest request, CancellationToken cancel)
     {
         Progress?.Invoke(Messages.Get("progress.repro.measuring", Messages.Get("repro.step." + name)));
-        MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel).Counts;
+        MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel: cancel).Counts;
         ProbeResult probe = new Probe(fs, stateDirectory, cgroups)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
         // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.

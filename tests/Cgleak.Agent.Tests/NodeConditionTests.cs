@@ -1,6 +1,7 @@
 using Cgleak.Agent.Kubernetes;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Host.Cgroups;
 using Cgleak.Host.Facts;
 
 namespace Cgleak.Agent.Tests;
@@ -17,7 +18,7 @@ public class NodeConditionTests
                 $"summary of {c.Id}", [], [], concern);
         }).ToList();
         var facts = new HostFacts { RootDirectory = "/small-host", IsLive = false };
-        var counts = new MemcgCounts(MemcgCounts.IdLimit, null, null, null, idsInUse, []);
+        var counts = new MemcgCounts(MemcgIdSpace.Limit, null, null, null, idsInUse, []);
         return new DoctorReport(facts, null, counts, checks, verdict, "at risk from runtime.runc", TimeSpan.Zero);
     }
 

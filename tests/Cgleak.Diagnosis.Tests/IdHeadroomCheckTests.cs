@@ -50,12 +50,8 @@ public class IdHeadroomCheckTests
     public void A_bounded_probe_proves_headroom_only_under_70_percent(long freeSlots, CheckStatus status)
     {
         // 3.12: IDs in use cannot be worked out from the counts (neither C1 nor C2 is known there).
-        HostFacts facts = Running("3.12.0") with
-        {
-            Probe = new HeadroomProbe(1000, freeSlots, Exact: false,
-            Refusal: null)
-        };
-        CheckResult r = Check<IdHeadroomCheck>(facts);
+        var probe = new HeadroomProbe(1000, freeSlots, Exact: false, Refusal: null);
+        CheckResult r = Check<IdHeadroomCheck>(Running("3.12.0"), probe);
         Assert.Equal(status, r.Status);
         if (status == CheckStatus.Pass)
         {
@@ -67,12 +63,8 @@ public class IdHeadroomCheckTests
     [Fact]
     public void An_exact_probe_gives_the_ids_in_use()
     {
-        HostFacts facts = Running("3.12.0") with
-        {
-            Probe = new HeadroomProbe(6_000, 6_000, Exact: true,
-            Refusal: "ENOSPC")
-        };
-        CheckResult r = Check<IdHeadroomCheck>(facts);
+        var probe = new HeadroomProbe(6_000, 6_000, Exact: true, Refusal: "ENOSPC");
+        CheckResult r = Check<IdHeadroomCheck>(Running("3.12.0"), probe);
         Assert.Equal((CheckStatus.Fail, Concern.Affected), (r.Status, r.Concern));
         Assert.Contains("59535 of 65535", r.Summary, StringComparison.Ordinal);
     }
@@ -94,8 +86,8 @@ public class IdHeadroomCheckTests
     [Fact]
     public void A_bounded_probe_reports_the_share_of_the_limit_it_proves()
     {
-        HostFacts facts = Running("3.12.0") with { Probe = new HeadroomProbe(1000, 45_535, Exact: false, Refusal: null) };
-        CheckResult r = Check<IdHeadroomCheck>(facts);
+        var probe = new HeadroomProbe(1000, 45_535, Exact: false, Refusal: null);
+        CheckResult r = Check<IdHeadroomCheck>(Running("3.12.0"), probe);
         Assert.Equal(("headroom.at-most", 20_000L), (r.Said!.Key, r.Said.Args[0]));
         Assert.Equal(20_000 / 65_535.0, r.Said.Args[2]);
     }

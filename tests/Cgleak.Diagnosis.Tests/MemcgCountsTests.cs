@@ -9,7 +9,9 @@ namespace Cgleak.Diagnosis.Tests;
 /// </summary>
 public class MemcgCountsTests
 {
-    private static MemcgCounts Of(HostFacts facts) => new Findings(facts).Counts;
+    private static MemcgCounts Of(HostFacts facts, HeadroomProbe? probe = null) => new Findings(facts, probe).Counts;
+
+    private static IEnumerable<string> English(MemcgCounts c) => c.Basis.Select(b => b.ToString());
 
     private static HostFacts V2Host(IReadOnlyDictionary<string, long>? stat, bool swap = false) =>
         Running("6.1.0-18-amd64") with
@@ -26,7 +28,7 @@ public class MemcgCountsTests
     {
         MemcgCounts c = Of(Running(Ubuntu54).WithCounts(96, 41_873));
         Assert.Equal((41_969L, 96L, 41_873L, 96L), (c.Reported, c.Live, c.Dying, c.IdsInUse));
-        Assert.Contains(c.Basis,
+        Assert.Contains(English(c),
             b => b.StartsWith("live: 96 directories under /sys/fs/cgroup/memory", StringComparison.Ordinal));
         Assert.Equal(96.0 / 65_535, c.IdsInUseRatio);
         Assert.Equal(65_535, c.Limit);
@@ -43,7 +45,7 @@ public class MemcgCountsTests
         MemcgCounts c = Of(facts);
         Assert.Null(c.Live);
         Assert.Null(c.Dying);
-        Assert.Contains(c.Basis, b => b.StartsWith("live: unknown", StringComparison.Ordinal)
+        Assert.Contains(English(c), b => b.StartsWith("live: unknown", StringComparison.Ordinal)
             && b.Contains("/kubepods", StringComparison.Ordinal));
     }
 
@@ -52,7 +54,7 @@ public class MemcgCountsTests
     {
         MemcgCounts c = Of(V2Host(new Dictionary<string, long> { ["nr_dying_descendants"] = 120 }));
         Assert.Equal((61L, 120L, 61L), (c.Live, c.Dying, c.IdsInUse));
-        Assert.Contains(c.Basis, b => b.Contains("nr_dying_descendants=120", StringComparison.Ordinal));
+        Assert.Contains(English(c), b => b.Contains("nr_dying_descendants=120", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -62,7 +64,7 @@ public class MemcgCountsTests
             long>
         { ["nr_dying_descendants"] = 120, ["nr_dying_subsys_memory"] = 40 }));
         Assert.Equal(40, c.Dying);
-        Assert.Contains(c.Basis, b => b.Contains("nr_dying_subsys_memory=40 (C5)", StringComparison.Ordinal));
+        Assert.Contains(English(c), b => b.Contains("nr_dying_subsys_memory=40 (C5)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,7 +73,7 @@ public class MemcgCountsTests
         Assert.Null(Of(V2Host(new Dictionary<string, long> { ["nr_descendants"] = 60 })).Dying);
         MemcgCounts c = Of(V2Host(null));
         Assert.Null(c.Dying);
-        Assert.Contains(c.Basis, b => b.StartsWith("dying: unknown", StringComparison.Ordinal));
+        Assert.Contains(English(c), b => b.StartsWith("dying: unknown", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -87,7 +89,7 @@ public class MemcgCountsTests
             { SwapActive = null }).IdsInUse);
         MemcgCounts lower = Of(V2Host(null, swap: true));
         Assert.Equal(61, lower.IdsInUse);
-        Assert.Contains(lower.Basis, b => b.Contains("a lower bound", StringComparison.Ordinal));
+        Assert.Contains(English(lower), b => b.Contains("a lower bound", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -105,7 +107,7 @@ public class MemcgCountsTests
         Assert.Equal((45L, 42L), (c.Reported, c.Live));
         Assert.Null(c.Dying);
         Assert.Null(c.IdsInUse);
-        Assert.Contains(c.Basis, b => b.Contains("(C2)", StringComparison.Ordinal));
+        Assert.Contains(English(c), b => b.Contains("(C2)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -113,30 +115,22 @@ public class MemcgCountsTests
     {
         MemcgCounts c = Of(Running("3.12.0"));
         Assert.Null(c.Dying);
-        Assert.Contains(c.Basis, b => b.StartsWith("dying: unknown", StringComparison.Ordinal)
+        Assert.Contains(English(c), b => b.StartsWith("dying: unknown", StringComparison.Ordinal)
             && b.Contains("(C1)", StringComparison.Ordinal));
-        Assert.DoesNotContain(Of(Running("3.12.0") with { MemoryRow = null }).Basis,
+        Assert.DoesNotContain(English(Of(Running("3.12.0") with { MemoryRow = null })),
             b => b.StartsWith("dying", StringComparison.Ordinal));
     }
 
     [Fact]
     public void An_exact_probe_gives_the_ids_in_use_and_a_bounded_one_an_upper_bound()
     {
-        MemcgCounts exact = Of(Running(El7Old) with
-        {
-            Probe = new HeadroomProbe(20_000, 20_000, Exact: true,
-            Refusal: "ENOMEM")
-        });
+        MemcgCounts exact = Of(Running(El7Old), new HeadroomProbe(20_000, 20_000, Exact: true, Refusal: "ENOMEM"));
         Assert.Equal((45_535L, 45_535L), (exact.IdsInUse, exact.IdsInUseAtMost));
 
-        MemcgCounts bounded = Of(Running(El7Old) with
-        {
-            Probe = new HeadroomProbe(1_000, 1_000, Exact: false,
-            Refusal: null)
-        });
+        MemcgCounts bounded = Of(Running(El7Old), new HeadroomProbe(1_000, 1_000, Exact: false, Refusal: null));
         Assert.Null(bounded.IdsInUse);
         Assert.Equal(64_535, bounded.IdsInUseAtMost);
-        Assert.Contains(bounded.Basis, b => b.StartsWith("probe: at least 1000 free slots", StringComparison.Ordinal));
+        Assert.Contains(English(bounded), b => b.StartsWith("probe: at least 1000 free slots", StringComparison.Ordinal));
 
         Assert.Null(Of(Running(El7Old)).IdsInUseAtMost);
         Assert.Equal(10, Of(Running(Ubuntu54)).IdsInUseAtMost);
@@ -145,14 +139,14 @@ public class MemcgCountsTests
     [Fact]
     public void Each_count_says_how_it_was_got()
     {
-        Assert.Contains(Of(V2Host(null)).Basis, b => b.StartsWith("live: 61 cgroups with the memory controller under /sys/fs/cgroup", StringComparison.Ordinal));
+        Assert.Contains(English(Of(V2Host(null))), b => b.StartsWith("live: 61 cgroups with the memory controller under /sys/fs/cgroup", StringComparison.Ordinal));
         MemcgCounts el7 = Of(Running(El7Old).WithCounts(42, 3));
-        Assert.Contains(el7.Basis, b => b.StartsWith("dying: unknown: this kernel does not count", StringComparison.Ordinal));
-        Assert.Contains(el7.Basis, b => b.StartsWith("IDs in use: unknown: zombie memcgs hold IDs", StringComparison.Ordinal));
-        Assert.Contains(el7.Basis, b => b.StartsWith("IDs in use: at least 45, /proc/cgroups num_cgroups", StringComparison.Ordinal));
+        Assert.Contains(English(el7), b => b.StartsWith("dying: unknown: this kernel does not count", StringComparison.Ordinal));
+        Assert.Contains(English(el7), b => b.StartsWith("IDs in use: unknown: zombie memcgs hold IDs", StringComparison.Ordinal));
+        Assert.Contains(English(el7), b => b.StartsWith("IDs in use: at least 45, /proc/cgroups num_cgroups", StringComparison.Ordinal));
         MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps") });
         Assert.Equal((110L, 10L), (swap.IdsInUse, swap.IdsInUseAtLeast));
-        Assert.Contains(swap.Basis, b => b.StartsWith("IDs in use: live + dying, an upper bound", StringComparison.Ordinal));
+        Assert.Contains(English(swap), b => b.StartsWith("IDs in use: live + dying, an upper bound", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -160,21 +154,21 @@ public class MemcgCountsTests
     {
         MemcgCounts c = Of(Running("3.19.0").WithCounts(10, 90));
         Assert.Equal((100L, 100L), (c.IdsInUse, c.IdsInUseAtLeast));
-        Assert.Contains(c.Basis, b => b.StartsWith("IDs in use: /proc/cgroups num_cgroups: dying memcgs keep their IDs", StringComparison.Ordinal));
+        Assert.Contains(English(c), b => b.StartsWith("IDs in use: /proc/cgroups num_cgroups: dying memcgs keep their IDs", StringComparison.Ordinal));
     }
 
     [Fact]
     public void A_bounded_probe_says_the_upper_bound_it_proves() =>
-        Assert.Contains(Of(Running("3.12.0") with { Probe = new HeadroomProbe(1_000, 45_535, Exact: false, Refusal: null) }).Basis,
+        Assert.Contains(English(Of(Running("3.12.0"), new HeadroomProbe(1_000, 45_535, Exact: false, Refusal: null))),
             b => b.EndsWith("at most 20000 IDs in use", StringComparison.Ordinal));
 
     [Fact]
     public void An_exact_probe_is_the_lower_bound_too()
     {
         var probe = new HeadroomProbe(65_000, 65_000, Exact: true, Refusal: "ENOSPC");
-        MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps"), Probe = probe });
+        MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps") }, probe);
         Assert.Equal((535L, 535L), (swap.IdsInUse, swap.IdsInUseAtLeast));
-        Assert.Equal(535, Of(Running(El7Old) with { Probe = probe }).IdsInUseAtLeast);
+        Assert.Equal(535, Of(Running(El7Old), probe).IdsInUseAtLeast);
     }
 
     [Fact]
@@ -183,5 +177,23 @@ public class MemcgCountsTests
         Assert.Equal(10, Of(Running("3.12.0")).IdsInUseAtLeast);
         // 3.10 after the tree grew past /proc/cgroups: the live directories are the larger bound.
         Assert.Equal(12, Of(Running(El7Old) with { MemoryRow = Row(5), Tree = Tree(12) }).IdsInUseAtLeast);
+    }
+
+    [Fact]
+    public void Each_line_of_the_basis_names_the_count_it_explains()
+    {
+        var probe = new HeadroomProbe(1_000, 45_535, Exact: false, Refusal: null);
+        MemcgCounts[] hosts =
+        [
+            Of(V2Host(null)), Of(V2Host(new Dictionary<string, long> { ["nr_dying_descendants"] = 120 })),
+            Of(Running(El7Old).WithCounts(42, 3)), Of(Running(Ubuntu54).WithCounts(10, 100)),
+            Of(Running("3.19.0").WithCounts(10, 90)), Of(Running("3.12.0"), probe),
+        ];
+        var lines = hosts.SelectMany(c => c.Basis).ToList();
+        Assert.Equal(
+            [CountOf.Live, CountOf.Dying, CountOf.Ids, CountOf.Probe],
+            lines.Select(b => b.Of).Distinct().Order());
+        Assert.All(lines, b => Assert.StartsWith(
+            $"basis.{b.Of.ToString().ToLowerInvariant()}.", b.Said.Key, StringComparison.Ordinal));
     }
 }

@@ -72,8 +72,8 @@ internal static class SmallHost
 
     public static SymptomScan Logs(params SymptomSighting[] sightings) => new(sightings, ["/var/log/messages"], []);
 
-    public static CheckResult Check<T>(HostFacts facts)
-        where T : ICheck, new() => new T().Run(new Findings(facts));
+    public static CheckResult Check<T>(HostFacts facts, HeadroomProbe? probe = null)
+        where T : ICheck, new() => new T().Run(new Findings(facts, probe));
 
     public static IEnumerable<string> Commands(this CheckResult r) => r.Remediation.SelectMany(x => x.Commands);
 }

@@ -39,7 +39,7 @@ public static class JsonReport
                 f.Layout.MemoryMountPoint,
                 f.Cmdline?.Value.Text),
             new MemoryCgroupsInfo(r.Counts.Limit, r.Counts.Reported, r.Counts.Live, r.Counts.Dying, r.Counts.IdsInUse,
-                r.Counts.IdsInUseRatio is { } ratio ? Math.Round(ratio, 6) : null, r.Counts.Basis),
+                r.Counts.IdsInUseRatio is { } ratio ? Math.Round(ratio, 6) : null, [.. r.Counts.Basis.Select(b => b.ToString())]),
             new KmemInfo(kmem?.Checked, kmem?.Active, kmem?.Inactive, kmem?.Off, kmem?.Unknown),
             f.Components.Select(c => new ComponentInfo(c.Name, c.VersionText, c.Source, c.BinaryPath,
                 c.Name == "runc" ? c.Build.ToString().ToLowerInvariant() : null)).ToList(),

@@ -53,14 +53,8 @@ public static class DoctorCommand
             throw new UserFacingException(Messages.Get("error.probe-host-root"), ExitCodes.Usage);
         }
 
-        HeadroomProbe? probe = null;
-        if (args.Probe)
-        {
-            Lab.ProbeResult p = ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory);
-            probe = new HeadroomProbe(p.Created, p.FreeSlots, p.Exact, p.Refusal);
-        }
-
-        DoctorReport report = Doctor.Examine(host, new SurveyOptions { Probe = probe });
+        HeadroomProbe? probe = args.Probe ? ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory).Headroom : null;
+        DoctorReport report = Doctor.Examine(host, probe: probe);
         if (args.Json)
         {
             JsonReport.Write(report, output);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Host.Cgroups;
 using Cgleak.Lab;
 using Spectre.Console;
 
@@ -82,7 +83,7 @@ public static class ProbeCommand
         ProbeResult? result = null;
         err.Progress().AutoClear(true).Start(ctx =>
         {
-            ProgressTask task = ctx.AddTask(Messages.Get("progress.probe"), maxValue: args.UntilFull ? ProbeResult.IdLimit : args.Max);
+            ProgressTask task = ctx.AddTask(Messages.Get("progress.probe"), maxValue: args.UntilFull ? MemcgIdSpace.Limit : args.Max);
             var probe = new Probe(LinuxCgroupFs.Instance, args.StateDirectory, cgroups) { Progress = n => task.Value = n };
             result = probe.Run(request, cancel);
         });
@@ -97,8 +98,8 @@ public static class ProbeCommand
             ? Messages.Get("probe.free.exact", r.FreeSlots, r.Refusal)
             : Messages.Get("probe.free.at-least", r.FreeSlots, args.Max));
         o.WriteLine(r.IdsInUse is { } used
-            ? Messages.Get("probe.ids", used, ProbeResult.IdLimit, (double)used / ProbeResult.IdLimit)
-            : Messages.Get("probe.ids.at-most", ProbeResult.IdLimit - r.FreeSlots, ProbeResult.IdLimit));
+            ? Messages.Get("probe.ids", used, MemcgIdSpace.Limit, (double)used / MemcgIdSpace.Limit)
+            : Messages.Get("probe.ids.at-most", MemcgIdSpace.Limit - r.FreeSlots, MemcgIdSpace.Limit));
         if (r.HiddenIds is { } hidden)
         {
             o.WriteLine(Messages.Get("probe.hidden", hidden, r.KernelCountBefore));

@@ -35,7 +35,7 @@ public static class VerifyCommand
     public static int Run(VerifyArgs args)
     {
         DoctorReport report = Doctor.Examine(HostRoot.Live, new Host.Facts.SurveyOptions { Logs = false });
-        var findings = new Findings(report.Facts);
+        var findings = new Findings(report.Facts, report.Probe);
         bool applied = Lab.Boot.BootEditor.HasApplied(args.StateDirectory);
 
         CanaryResult? canary = null;

@@ -29,7 +29,7 @@ public sealed class DyingCheck : ICheck
     public CheckResult Run(Findings f)
     {
         MemcgCounts c = f.Counts;
-        var evidence = c.BasisSaid.Where(b => b.Key.StartsWith("basis.dying.", StringComparison.Ordinal) || b.Key.StartsWith("basis.live.", StringComparison.Ordinal)).ToList();
+        var evidence = c.Basis.Where(b => b.Of is CountOf.Dying or CountOf.Live).Select(b => b.Said).ToList();
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("dying.no-mount"), evidence, []);

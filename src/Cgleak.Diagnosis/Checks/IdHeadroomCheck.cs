@@ -27,7 +27,7 @@ public sealed class IdHeadroomCheck : ICheck
             evidence.Add(new Message("evidence.num-cgroups", row.Source, row.Value.NumCgroups));
         }
 
-        evidence.AddRange(c.BasisSaid);
+        evidence.AddRange(c.Basis.Select(b => b.Said));
         if (f.Facts.Layout.MemoryMountPoint is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("headroom.no-mount"), evidence, []);

@@ -24,7 +24,7 @@ public static class FixPlanner
     {
         var problems = boot.Problems.ToList();
         var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256)).OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
-        var findings = new Findings(report.Facts);
+        var findings = new Findings(report.Facts, report.Probe);
         Message? need = Need(report, findings);
         FixMethod method = request.Method;
         if (method == FixMethod.Auto)

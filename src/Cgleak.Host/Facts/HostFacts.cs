@@ -38,12 +38,6 @@ public sealed record Distribution(string? Id, string? VersionId, string? PrettyN
 /// <summary>The memory row of /proc/cgroups.</summary>
 public sealed record MemoryControllerRow(int Hierarchy, long NumCgroups, bool Enabled);
 
-/// <summary>
-/// A headroom probe's finding, when one was run with the doctor: free memory cgroup slots found by trying,
-/// exact when the kernel refused (the wall), else a lower bound.
-/// </summary>
-public sealed record HeadroomProbe(int Created, long FreeSlots, bool Exact, string? Refusal);
-
 /// <summary>Everything cgleak read from one host. Absent means the host did not say; never a made-up 0.</summary>
 public sealed record HostFacts
 {
@@ -82,9 +76,6 @@ public sealed record HostFacts
     public SymptomScan? Logs { get; init; }
 
     public IReadOnlyList<HostProblem> Problems { get; init; } = [];
-
-    /// <summary>A headroom probe run with the doctor (cgleak doctor --probe), else null.</summary>
-    public HeadroomProbe? Probe { get; init; }
 
     public ComponentFact? Component(string name) => Components.FirstOrDefault(c => c.Name == name);
 }

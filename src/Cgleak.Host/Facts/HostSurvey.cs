@@ -17,9 +17,6 @@ public sealed record SurveyOptions
     public bool Logs { get; init; } = true;
 
     public bool ContainerKmem { get; init; } = true;
-
-    /// <summary>A headroom probe's result to report with the facts (the probe itself writes; the survey only reads).</summary>
-    public HeadroomProbe? Probe { get; init; }
 }
 
 /// <summary>
@@ -113,7 +110,6 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             KubeletDriver = driver,
             Logs = logs,
             Problems = _problems.ToList(),
-            Probe = _options.Probe,
         };
     }
 
