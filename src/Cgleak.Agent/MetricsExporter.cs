@@ -11,7 +11,7 @@ public sealed record SampleExtras(Trend? IdsTrend = null, Trend? DyingTrend = nu
     DateTimeOffset? SampledAt = null);
 
 /// <summary>
-/// The doctor's report as Prometheus metrics (names under cgleak_, base units, ratios 0-1; ecosystem.md).
+/// The doctor's report as Prometheus metrics (names under cgleak_, base units, ratios 0-1: prometheus.io/docs/practices/naming).
 /// Unknown values are absent, never 0. Each sample renders into a fresh registry, so a scrape serves the
 /// last sample whole and never walks the cgroup tree.
 /// </summary>

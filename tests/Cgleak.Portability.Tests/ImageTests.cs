@@ -10,7 +10,7 @@ namespace Cgleak.Portability.Tests;
 /// The OCI archive packaging/build makes, run by podman with the DaemonSet's own security settings, read from
 /// deploy/kubernetes/20-daemonset.yaml: read-only root, its user, all capabilities dropped, no new privileges,
 /// the host mounts read-only under /host. A private image store, lower rlimits (this sandbox refuses podman's
-/// defaults), and a cgroup parent of the test's own, removed after (containers-here.md); under the kernel lock.
+/// defaults), and a cgroup parent of the test's own, removed after (podman leaves libpod_parent/ in every hierarchy); under the kernel lock.
 /// </summary>
 [Collection(SharedArtifacts.Name)]
 public sealed class ImageTests(Artifacts artifacts) : IDisposable

@@ -7,7 +7,7 @@ using Cgleak.Diagnosis.Text;
 namespace Cgleak.Cli.Commands;
 
 /// <summary>
-/// cgleak check --npd: node-problem-detector's custom-plugin protocol (pkg/custompluginmonitor; ecosystem.md):
+/// cgleak check --npd: node-problem-detector's custom-plugin protocol (kubernetes/node-problem-detector, pkg/custompluginmonitor):
 /// exit 0 OK (condition False), 1 NonOK (condition True), anything else Unknown; stdout is the condition
 /// message, at most 80 bytes.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Cgleak.Diagnosis.Checks;
 /// <summary>memcg.id-headroom: IDs in use against the 65535 limit (I1, I3); unknown where the kernel hides zombies (C2).</summary>
 public sealed class IdHeadroomCheck : ICheck
 {
-    /// <summary>The usage-versus-limit thresholds node-mixin uses (ecosystem.md): 70 % warn, 90 % fail.</summary>
+    /// <summary>The usage-versus-limit thresholds node-mixin uses (NodeFileDescriptorLimit, prometheus/node_exporter docs/node-mixin): 70 % warn, 90 % fail.</summary>
     public const double WarnRatio = 0.70, FailRatio = 0.90;
 
     public const string CheckId = "memcg.id-headroom";
