@@ -1,5 +1,5 @@
-using Cgleak.Cli;
-using Cgleak.Cli.Commands;
+using Cgleak.Agent;
+using Cgleak.Cli.Core;
 
 LanguageOption.Choose(args);
 var root = AgentCommand.CreateRoot();

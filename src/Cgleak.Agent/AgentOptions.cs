@@ -4,7 +4,7 @@ using Cgleak.Host;
 
 namespace Cgleak.Agent;
 
-/// <summary>How the agent runs: what it reads, how often, where it serves, what it renders /status with.</summary>
+/// <summary>How the agent runs: what it reads, how often, where it serves, whether /status is redacted.</summary>
 /// <param name="StatusRedacted">/status leaves out the kernel command line and log lines (--status-redact).</param>
 public sealed record AgentOptions(
     HostRoot Host,
@@ -12,7 +12,6 @@ public sealed record AgentOptions(
     ListenAddress Listen,
     TimeSpan Window,
     string Version,
-    Func<DoctorReport, string> StatusJson,
     bool StatusRedacted = false)
 {
     public const string DefaultListen = "127.0.0.1:9739";

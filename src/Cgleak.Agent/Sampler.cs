@@ -72,7 +72,7 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         var extras = new SampleExtras(_ids.Trend(), _dying.Trend(), clock.Elapsed.TotalSeconds, _errors, now);
         Prometheus.CollectorRegistry registry = _last is { } r ? MetricsExporter.Render(r, extras, options.Version) : MetricsExporter.RenderWithoutSample(extras, options.Version);
         string text = MetricsExporter.TextAsync(registry, cancel).GetAwaiter().GetResult();
-        string status = _last is { } l ? options.StatusJson(l) : "{}";
+        string status = _last is { } l ? StatusJson.Of(l, options.StatusRedacted) : "{}";
         state.Publish(new AgentState.Snapshot(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(status), _last, _last is not null, _errors));
         state.SampleEnded();
         Sampled?.Invoke(report);

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using Cgleak.Cli.Rendering;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Diagnosis.Text;
 
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>Runs a parsed command line with cgleak's conventions: usage errors exit 64, expected failures one line, bugs one line and 70.</summary>
 public static class CommandLine

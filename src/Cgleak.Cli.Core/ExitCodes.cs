@@ -1,4 +1,4 @@
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>
 /// Exit codes, documented in the README. 0-3 are the doctor's verdicts (ok, at-risk, affected, unknown);

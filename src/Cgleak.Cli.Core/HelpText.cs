@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Cgleak.Diagnosis.Text;
 
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>
 /// The words System.CommandLine writes into help itself ("Description:", "Usage:", "[options]", the help and

@@ -1,7 +1,7 @@
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>--host-root DIR, as every command reads it: this machine when absent, a usage error when DIR is not a directory.</summary>
 public static class HostArgument

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Cgleak.Diagnosis.Text;
 
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>
 /// --language en|zh-CN on every command. The language itself is chosen before the command line is parsed

@@ -4,7 +4,7 @@ using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Text;
 
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>
 /// The parser's errors as one line each, in words a person uses: a mistyped command with the library's own

@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
-namespace Cgleak.Cli;
+namespace Cgleak.Cli.Core;
 
 /// <summary>
 /// `--version --verbose`: besides the version, what is frozen into the static binary (glibc, OpenSSL, the .NET

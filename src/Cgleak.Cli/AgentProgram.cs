@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
+using Cgleak.Cli.Core;
 
 namespace Cgleak.Cli;
 
 /// <summary>
 /// `cgleak agent` runs cgleak-agent when it is installed beside cgleak: the same agent and options
-/// (<see cref="Commands.AgentCommand"/>), without the rest of cgleak mapped into memory on every node.
+/// (<see cref="Cgleak.Agent.AgentCommand"/>), without the rest of cgleak mapped into memory on every node.
 /// Without it (a build run with `dotnet cgleak.dll`), the agent runs in this process.
 /// </summary>
 internal static partial class AgentProgram

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Cgleak.Agent;
 using Cgleak.Cli;
 using Cgleak.Cli.Commands;
+using Cgleak.Cli.Core;
 using Cgleak.Diagnosis.Text;
 
 // Program only assembles commands; each command binds its arguments into one record and calls its handler.

@@ -34,7 +34,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
     }
 
     private static AgentOptions Options(TimeSpan interval) =>
-        new(HostRoot.At(Repo.Fixture("el7-957-leaking")), interval, new ListenAddress(IPAddress.Loopback, 0), TimeSpan.FromHours(1), "0.1.0", _ => "{}");
+        new(HostRoot.At(Repo.Fixture("el7-957-leaking")), interval, new ListenAddress(IPAddress.Loopback, 0), TimeSpan.FromHours(1), "0.1.0");
 
     private async Task Serve(AgentOptions options, HttpLimits limits)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cgleak.Cli.Commands;
+using Cgleak.Cli.Core;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;

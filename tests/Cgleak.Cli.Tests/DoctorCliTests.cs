@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cgleak.Cli.Core;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;

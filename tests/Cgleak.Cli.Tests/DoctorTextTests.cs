@@ -1,3 +1,4 @@
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Host;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Cgleak.Cli.Core;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;

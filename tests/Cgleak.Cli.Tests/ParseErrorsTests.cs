@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cgleak.Cli.Core;
 
 namespace Cgleak.Cli.Tests;
 

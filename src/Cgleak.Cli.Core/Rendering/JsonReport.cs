@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Cgleak.Diagnosis;
 using Cgleak.Host.Cgroups;
 
-namespace Cgleak.Cli.Rendering;
+namespace Cgleak.Cli.Core.Rendering;
 
 /// <summary>The doctor's report as JSON; the schema is docs/doctor-json.md. Unknown numbers are null, never 0.</summary>
 public static class JsonReport

@@ -2,7 +2,7 @@ using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Host.Cgroups;
 
-namespace Cgleak.Cli.Rendering;
+namespace Cgleak.Cli.Core.Rendering;
 
 /// <summary>The words reports use for enum values; the same in text and JSON.</summary>
 public static class Names

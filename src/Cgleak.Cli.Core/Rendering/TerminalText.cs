@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Cgleak.Cli.Rendering;
+namespace Cgleak.Cli.Core.Rendering;
 
 /// <summary>
 /// Text read from a host (log lines, boot entry titles, cgroup names, file contents) made safe to print: a raw

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text;
+using Cgleak.Cli.Core;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Text;
@@ -50,9 +52,9 @@ public static class CheckCommand
         {
             Verdict.Ok => "ok" + (ids.Length > 0 ? $": {ids}" : ""),
             Verdict.Unknown => "unknown: " + report.VerdictReason,
-            _ => $"{Rendering.Names.Of(report.Verdict)}: {string.Join(", ", problems)}" + (ids.Length > 0 ? $"; {ids}" : ""),
+            _ => $"{Names.Of(report.Verdict)}: {string.Join(", ", problems)}" + (ids.Length > 0 ? $"; {ids}" : ""),
         };
-        return Cut(Rendering.TerminalText.Escape(text), MaxMessageBytes);
+        return Cut(TerminalText.Escape(text), MaxMessageBytes);
     }
 
     internal static string Cut(string text, int maxBytes)

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Cgleak.Cli.Core;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Fix;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cgleak.Cli.Core;
 using Cgleak.Cli.Docs;
 using Cgleak.Diagnosis.Text;
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Cgleak.Agent;
+using Cgleak.Cli.Core;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;

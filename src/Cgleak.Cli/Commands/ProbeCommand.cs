@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cgleak.Cli.Core;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Cgroups;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Cgleak.Cli.Core;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cgleak.Cli.Core;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;

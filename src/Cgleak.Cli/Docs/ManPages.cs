@@ -1,4 +1,5 @@
 using System.Text;
+using Cgleak.Cli.Core;
 
 namespace Cgleak.Cli.Docs;
 

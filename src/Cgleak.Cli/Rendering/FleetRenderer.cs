@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Fleet;
 
 namespace Cgleak.Cli.Rendering;

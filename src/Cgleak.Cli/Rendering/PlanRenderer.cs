@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Text;
 

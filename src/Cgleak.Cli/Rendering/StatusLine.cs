@@ -1,3 +1,5 @@
+using Cgleak.Cli.Core.Rendering;
+
 namespace Cgleak.Cli.Rendering;
 
 /// <summary>

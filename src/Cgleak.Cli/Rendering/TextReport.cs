@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Text;

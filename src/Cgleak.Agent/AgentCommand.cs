@@ -1,15 +1,13 @@
 using System.CommandLine;
-using Cgleak.Agent;
 using Cgleak.Agent.Kubernetes;
-using Cgleak.Cli.Rendering;
-using Cgleak.Diagnosis;
-using Cgleak.Diagnosis.Checks;
+using Cgleak.Cli.Core;
+using Cgleak.Cli.Core.Rendering;
 using Cgleak.Diagnosis.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Cgleak.Cli.Commands;
+namespace Cgleak.Agent;
 
 public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null,
     bool StatusRedact = false);
@@ -75,9 +73,7 @@ public static partial class AgentCommand
         }
 
         var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), listen,
-            TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion,
-            report => System.Text.Json.JsonSerializer.Serialize(StatusDocument(report, args.StatusRedact), ReportJsonContext.Default.DoctorDocument),
-            args.StatusRedact)
+            TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion, args.StatusRedact)
         {
             ConditionLanguage = Languages.Choose(Environment.GetCommandLineArgs()[1..], _ => null), // --language only, not LANG
         };
@@ -135,35 +131,6 @@ public static partial class AgentCommand
         });
         host.Run(); // SIGINT/SIGTERM stop it
         return ExitCodes.Ok;
-    }
-
-    /// <summary>/status: the doctor's JSON; with --status-redact without the kernel command line and the log lines.</summary>
-    public static DoctorDocument StatusDocument(DoctorReport report, bool redact)
-    {
-        DoctorDocument document = JsonReport.ToDocument(report);
-        if (!redact)
-        {
-            return document;
-        }
-
-        // The logs check's evidence quotes log lines ("..., last Mar  3 11:12:17: ... pod4a9c1b2e...: cannot allocate
-        // memory"): the file, count and time stay, the line goes.
-        string[] quoted = [.. report.Facts.Logs?.Sightings.Select(s => $", last {s.LastSeen}: ") ?? []];
-        var checks = document.Checks.Select(c => c.Id == LogSymptomCheck.CheckId ? c with { Evidence = [.. c.Evidence.Select(e => WithoutLine(e, quoted))] } : c).ToList();
-        return document with { Host = document.Host with { Cmdline = null }, Checks = checks };
-    }
-
-    private static string WithoutLine(string evidence, string[] quoted)
-    {
-        foreach (string q in quoted)
-        {
-            if (evidence.IndexOf(q, StringComparison.Ordinal) is >= 0 and int at)
-            {
-                return evidence[..(at + q.Length - 2)] + " (line left out: --status-redact)";
-            }
-        }
-
-        return evidence;
     }
 
     private static string BindError(System.Net.Sockets.SocketException e) => e.SocketErrorCode switch
