@@ -6,7 +6,9 @@ using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
+using Cgleak.Host.Boot;
 using Cgleak.Host.Facts;
+using Cgleak.Host.Logs;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
@@ -45,13 +47,12 @@ public partial class ChineseCoverageTests
     [MemberData(nameof(Scenarios))]
     public void Doctor_fix_plan_and_verify_on_each_fixture_have_no_English_sentence(string scenario)
     {
-        DoctorReport report = Doctor.Examine(HostRoot.At(Repo.Fixture(scenario)));
-        // Not yet in Chinese, and left out here until they are: problems the host's readers report as lines of text
-        // (components, logs, boot files) rather than as catalog keys (issue #17's typed problems).
-        // Remediation commands, their comments included, are pasted into a shell and stay as written (as in plans).
+        HostFacts facts = Doctor.Examine(HostRoot.At(Repo.Fixture(scenario))).Facts;
+        // The log lines the symptom check quotes are the host's own words; remediation commands, their comments
+        // included, are pasted into a shell and stay as written (as in plans).
+        DoctorReport report = Doctor.Diagnose(facts with { Logs = WithoutQuotedLines(facts.Logs) });
         report = report with
         {
-            Facts = report.Facts with { Problems = [.. report.Facts.Problems.Where(p => p.Key is not null)] },
             Checks = [.. report.Checks.Select(c => c with { Remediation = [.. c.Remediation.Select(r => r with { Commands = [] })] })],
         };
         var doctor = new StringWriter();
@@ -70,29 +71,25 @@ public partial class ChineseCoverageTests
 
         AssertNoEnglish($"{scenario}: doctor", WithoutHostText(doctor.ToString()));
         AssertNoEnglish($"{scenario}: fix plan", PlanRenderer.Text(Prose(plan), "x", Language.ZhCN));
-        // Verify's per-container lines quote the same Host evidence in parentheses: left out with it.
-        AssertNoEnglish($"{scenario}: verify", string.Join('\n', verify.ToString().Split('\n').Where(l => !l.Contains("/sys/fs/cgroup/", StringComparison.Ordinal))));
+        AssertNoEnglish($"{scenario}: verify", verify.ToString());
     }
 
-    /// <summary>
-    /// The doctor's text without what it quotes from the host (the kernel command line) and without the evidence
-    /// lines under each check (indented by 6 or more): the evidence the Host readers write (kmem files, how a version was
-    /// found, kubelet's driver), the parsers' reasons for a malformed line (after 格式错误) and the log lines they quote are still English strings, not catalog keys (issue #14,
-    /// still open for them), so the guard leaves them out rather than pass an allowlist of today's sentences.
-    /// </summary>
+    /// <summary>The doctor's text without the kernel command line, which it quotes from the host as it is.</summary>
     private static string WithoutHostText(string doctor) =>
-        string.Join('\n', doctor.Split('\n').Where(l => l.Length - l.TrimStart().Length < 6 && !l.StartsWith("内核命令行", StringComparison.Ordinal) && !l.Contains("格式错误：", StringComparison.Ordinal)));
+        string.Join('\n', doctor.Split('\n').Where(l => !l.StartsWith("内核命令行", StringComparison.Ordinal)));
+
+    /// <summary>The scan with the log lines it quotes left out: they are the host's own words, in its language.</summary>
+    private static SymptomScan? WithoutQuotedLines(SymptomScan? logs) =>
+        logs is null ? null : logs with { Sightings = [.. logs.Sightings.Select(s => s with { LastLine = "" })] };
 
     /// <summary>
-    /// A plan's prose: its summary, entries, and each step's title and reason. Commands, with their comments, and
-    /// the lines to check and undo are what a person pastes into a shell and stay as written. Not yet in Chinese,
-    /// and left out here until they are: the plan's notes and the reasons written without a message (the boot
-    /// planner's, issue #14), which the planners' tests pin in English.
+    /// A plan's prose: its summary, entries, notes, and each step's title, reason and the check lines that are
+    /// sentences. Commands, with their comments, and the lines to check and undo that are commands are what a
+    /// person pastes into a shell and stay as written.
     /// </summary>
     private static FixPlan Prose(FixPlan plan) => plan with
     {
-        Problems = [],
-        Steps = [.. plan.Steps.Select(s => s with { Commands = [], Check = [], Undo = [], Why = s.WhySaid is null ? "" : s.Why })],
+        Steps = [.. plan.Steps.Select(s => s with { Commands = [], Check = s.CheckSaid is null ? [] : s.Check, Undo = [] })],
     };
 
     [Fact]
@@ -104,14 +101,29 @@ public partial class ChineseCoverageTests
         }
     }
 
-    /// <summary>The host survey writes its problems in English (JSON) and as catalog keys (text): the two agree.</summary>
+    /// <summary>
+    /// The host's readers say their problems and evidence in English (JSON) and as catalog keys (text): the two
+    /// agree, for every problem, component source, kubelet driver, container's kmem evidence and boot problem
+    /// and note read from each fixture.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public void Host_problems_with_a_key_say_in_English_what_the_catalog_says(string scenario)
+    public void What_the_host_readers_say_in_English_is_what_the_catalog_says(string scenario)
     {
-        foreach (HostProblem p in Doctor.Examine(HostRoot.At(Repo.Fixture(scenario))).Facts.Problems.Where(p => p.Key is not null))
+        HostRoot host = HostRoot.At(Repo.Fixture(scenario));
+        HostFacts facts = Doctor.Examine(host).Facts;
+        BootConfig boot = BootConfig.Read(host);
+        HostMessage[] said =
+        [
+            .. facts.Problems.Select(p => p.Said), .. facts.Components.Select(c => c.Said),
+            .. facts.KubeletDriver is { } d ? [d.Said] : Array.Empty<HostMessage>(),
+            .. facts.Tree?.Containers.Select(c => c.Said) ?? [], .. facts.Logs?.Problems.Select(p => p.Said) ?? [],
+            .. boot.ProblemsSaid, .. boot.NotesSaid, .. boot.StaleSaid, boot.Next.SourceSaid,
+        ];
+        Assert.NotEmpty(said);
+        foreach (HostMessage s in said)
         {
-            Assert.Equal(p.Message, new Message(p.Key!, [.. p.Args]).ToString());
+            Assert.Equal(s.English, Message.Of(s).ToString());
         }
     }
 

@@ -12,16 +12,16 @@ public class BootPlanTests
 
     private static (BootDecision Decision, List<FixStep> Steps, BootEdit Edit, List<string> Problems) Plan(BootConfig boot)
     {
-        var problems = new List<string>();
+        var problems = new List<Message>();
         BootDecision d = BootPlanner.Decide(boot, problems);
         if (d.Target is null)
         {
-            return (d, [], null!, problems);
+            return (d, [], null!, [.. problems.Select(p => p.ToString())]);
         }
 
         var why = new Message("plan.why.to-stop", "the leak");
         (List<FixStep> steps, BootEdit edit) = BootPlanner.Steps(boot, d, why, problems);
-        return (d, steps, edit, problems);
+        return (d, steps, edit, [.. problems.Select(p => p.ToString())]);
     }
 
     private static IEnumerable<string> Commands(IEnumerable<FixStep> steps) => steps.SelectMany(s => s.Commands);

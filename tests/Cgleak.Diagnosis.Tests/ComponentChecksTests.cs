@@ -1,3 +1,4 @@
+using Cgleak.Host;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Components;
@@ -229,8 +230,8 @@ public class KubeletKmemCheckTests
     {
         CheckResult r = On(Running(El7Old).With(Kubelet("1.16.4")) with
         {
-            KubeletDriver = new("systemd",
-            "/var/lib/kubelet/config.yaml: cgroupDriver: systemd")
+            KubeletDriver = new("systemd", HostMessage.Say("driver.config",
+            "/var/lib/kubelet/config.yaml: cgroupDriver: systemd", "/var/lib/kubelet/config.yaml", "systemd"))
         });
         Assert.Equal(CheckStatus.Pass, r.Status);
         Assert.Contains("K2", r.Summary, StringComparison.Ordinal);
@@ -242,8 +243,8 @@ public class KubeletKmemCheckTests
     {
         HostFacts facts = Running(El7Old).With(Kubelet("1.16.4")) with
         {
-            KubeletDriver = new("cgroupfs",
-            "/etc/sysconfig/kubelet: --cgroup-driver=cgroupfs")
+            KubeletDriver = new("cgroupfs", HostMessage.Say("driver.flag",
+            "/etc/sysconfig/kubelet: --cgroup-driver=cgroupfs", "/etc/sysconfig/kubelet", "cgroupfs"))
         };
         Assert.Equal(CheckStatus.Fail, On(facts).Status);
     }

@@ -44,7 +44,7 @@ public class ComponentPlannerTests
     [Fact]
     public void An_unknown_node_gets_the_problems_that_made_it_unknown()
     {
-        FixPlan plan = Plan(Running(Ubuntu54) with { MemoryRow = null, Problems = [new HostProblem("/proc/cgroups", "cannot read: Permission denied (EACCES)")] });
+        FixPlan plan = Plan(Running(Ubuntu54) with { MemoryRow = null, Problems = [SmallHost.Problem("/proc/cgroups", "cannot read: Permission denied (EACCES)")] });
         Assert.Equal("plan.cannot", plan.SummarySaid!.Key);
         Assert.Contains(plan.Problems, p => p.Contains("/proc/cgroups", StringComparison.Ordinal));
     }
@@ -97,7 +97,7 @@ public class ComponentPlannerTests
     [Fact]
     public void Components_on_el7_move_containerd_io_then_drain_reboot_and_verify()
     {
-        HostFacts facts = Running(El7Old).With(Runc(null, RuncBuild.Kmem), new ComponentFact("containerd", "1.2.6-3.3.el7", "/var/log/yum.log (containerd.io)", "/usr/bin/containerd"))
+        HostFacts facts = Running(El7Old).With(Runc(null, RuncBuild.Kmem), new ComponentFact("containerd", "1.2.6-3.3.el7", SmallHost.Source("/var/log/yum.log (containerd.io)"), "/usr/bin/containerd"))
             with
         { Distribution = Centos7 };
         FixPlan plan = Plan(facts);
@@ -120,7 +120,7 @@ public class ComponentPlannerTests
     [Fact]
     public void Runc_from_its_own_package_is_moved_with_it_and_an_unknown_distribution_is_said()
     {
-        FixPlan plan = Plan(Running(El7Old).With(new ComponentFact("runc", "runc version 1.0.0-rc93", "/var/log/yum.log (runc)", "/usr/bin/runc")));
+        FixPlan plan = Plan(Running(El7Old).With(new ComponentFact("runc", "runc version 1.0.0-rc93", SmallHost.Source("/var/log/yum.log (runc)"), "/usr/bin/runc")));
         FixStep runc = plan.Steps[0];
         Assert.Contains("now: runc runc version 1.0.0-rc93, containerd not found", runc.Why, StringComparison.Ordinal);
         Assert.Contains("(R8)", runc.Why, StringComparison.Ordinal);
@@ -130,7 +130,7 @@ public class ComponentPlannerTests
     [Fact]
     public void Without_a_family_package_commands_name_the_package_manager_for_a_person_to_fill_in()
     {
-        FixPlan plan = Plan(Running("4.4.0-21-generic").With(Runc("runc version 1.0.0-rc93"), Kubelet("Kubernetes v1.19.3", binary: "/usr/bin/kubelet") with { Source = "kubelet --version" }));
+        FixPlan plan = Plan(Running("4.4.0-21-generic").With(Runc("runc version 1.0.0-rc93"), Kubelet("Kubernetes v1.19.3", binary: "/usr/bin/kubelet") with { Said = SmallHost.Source("kubelet --version") }));
         Assert.Contains(plan.Problems, p => p.StartsWith("the distribution is unknown", StringComparison.Ordinal));
         FixStep runc = plan.Steps.Single(s => s.TitleSaid?.Key == "plan.runc");
         Assert.Equal("<package manager> upgrade runc   # to runc 1.0.0-rc94 or later (R8)", runc.Commands[0]);
@@ -148,7 +148,7 @@ public class ComponentPlannerTests
     [InlineData("ubuntu", "", "apt-get install --only-upgrade runc")]
     public void Runc_is_moved_in_the_package_the_host_names_or_else_its_familys(string id, string package, string move)
     {
-        var runc = new ComponentFact("runc", "runc version 1.0.0-rc93", ("runc --version " + package).Trim(), "/usr/bin/runc");
+        var runc = new ComponentFact("runc", "runc version 1.0.0-rc93", SmallHost.Source(("runc --version " + package).Trim()), "/usr/bin/runc");
         FixPlan plan = Plan(Running(El7Old).With(runc) with { Distribution = new Distribution(id, "22.03", null, null) }, FixMethod.Components);
         Assert.StartsWith(move + "   #", plan.Steps[0].Commands[0], StringComparison.Ordinal);
     }
@@ -173,7 +173,7 @@ public class ComponentPlannerTests
     [InlineData("amzn", "kubelet --version", "# Amazon Linux 2 has no kubelet package")]
     public void Kubelet_is_moved_in_the_package_the_host_names_or_else_its_familys(string id, string source, string move)
     {
-        HostFacts facts = Running(El7Old).With(new ComponentFact("kubelet", "Kubernetes v1.19.3", source, "/usr/bin/kubelet"))
+        HostFacts facts = Running(El7Old).With(new ComponentFact("kubelet", "Kubernetes v1.19.3", SmallHost.Source(source), "/usr/bin/kubelet"))
             with
         { Distribution = new Distribution(id, "2", null, null) };
         Assert.StartsWith(move, Plan(facts).Steps.Single(s => s.TitleSaid?.Key == "plan.kubelet").Commands[0], StringComparison.Ordinal);
@@ -202,7 +202,7 @@ public class ComponentPlannerTests
     [Fact]
     public void A_components_plan_asked_for_without_a_leak_says_it_was_asked_for()
     {
-        HostFacts facts = Running(El7Fixed, "ro cgroup.memory=nokmem").With(new ComponentFact("docker", "18.06.3-ce", "/var/log/yum.log (docker-ce)", "/usr/bin/docker"))
+        HostFacts facts = Running(El7Fixed, "ro cgroup.memory=nokmem").With(new ComponentFact("docker", "18.06.3-ce", SmallHost.Source("/var/log/yum.log (docker-ce)"), "/usr/bin/docker"))
             with
         { Distribution = Centos7 };
         FixPlan plan = Plan(facts, FixMethod.Components);
@@ -218,7 +218,7 @@ public class ComponentPlannerTests
     [InlineData("18.06.3-ce", "docker version", true)]               // no package named: the family's (el7: docker-ce)
     public void Docker_ce_before_18_09_1_on_el7_is_upgraded(string version, string source, bool upgraded)
     {
-        HostFacts facts = Running(El7Old).With(Runc("runc version 1.0.0-rc93"), new ComponentFact("docker", version, source, "/usr/bin/docker"))
+        HostFacts facts = Running(El7Old).With(Runc("runc version 1.0.0-rc93"), new ComponentFact("docker", version, SmallHost.Source(source), "/usr/bin/docker"))
             with
         { Distribution = Centos7 };
         FixStep? docker = Plan(facts).Steps.SingleOrDefault(s => s.TitleSaid?.Key == "plan.docker");

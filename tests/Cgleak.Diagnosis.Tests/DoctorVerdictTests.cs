@@ -61,11 +61,11 @@ public class DoctorVerdictTests
             Layout = CgroupLayout.None,
             MemoryRow = null,
             Tree = null,
-            Problems = [new HostProblem("/proc/cgroups", "cannot read: Permission denied (EACCES)")],
+            Problems = [SmallHost.Problem("/proc/cgroups", "cannot read: Permission denied (EACCES)")],
         };
         Assert.Equal(Verdict.Unknown, Diagnose(facts).Verdict);
         Assert.Equal(Verdict.Ok,
-            Diagnose(facts with { Problems = [new HostProblem("/proc/swaps", "missing")] }).Verdict);
+            Diagnose(facts with { Problems = [SmallHost.Problem("/proc/swaps", "missing")] }).Verdict);
     }
 
     [Fact]

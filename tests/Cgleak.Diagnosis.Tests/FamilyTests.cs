@@ -1,3 +1,4 @@
+using Cgleak.Host;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Knowledge;
@@ -290,7 +291,8 @@ public class PlanWithoutLeakTests
     {
         HostFacts f = Facts("3.10.0-1062.9.1.el7.x86_64", "ro", new Distribution("centos", "7", null, null));
         var unreadable = Host.Boot.BootConfig.From(new Host.Boot.BootRead(false, null, "ID=centos\nVERSION_ID=7\n",
-            new Dictionary<string, string>(), [], [], ["/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)"]));
+            new Dictionary<string, string>(), [], [], [HostMessage.Say("boot.cannot-read", "/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)",
+                "/boot/grub2/grub.cfg", "Permission denied (EACCES)")]));
         FixPlan plan = FixPlanner.Plan(Doctor.Diagnose(f), unreadable, new PlanRequest(FixMethod.Kernel));
         Assert.Contains("the boot files could not be read (/boot/grub2/grub.cfg: cannot read", plan.Summary, StringComparison.Ordinal);
         Assert.False(plan.NeedsKernelFirst);
@@ -301,7 +303,7 @@ public class PlanWithoutLeakTests
     public void Components_plan_on_a_node_without_runc_or_containerd_does_not_install_containerd_io()
     {
         HostFacts f = Facts("3.10.0-957.el7.x86_64", "ro", new Distribution("centos", "7", null, null),
-            [new ComponentFact("runc", null, "not found", null), new ComponentFact("containerd", null, "not found", null)]);
+            [new ComponentFact("runc", null, SmallHost.Source("not found"), null), new ComponentFact("containerd", null, SmallHost.Source("not found"), null)]);
         FixPlan plan = Plan(f, FixMethod.Components);
         Assert.DoesNotContain(plan.Steps.SelectMany(s => s.Commands), c => c.Contains("containerd.io", StringComparison.Ordinal));
         Assert.Contains(plan.Problems, p => p.Contains("were not found", StringComparison.Ordinal));
@@ -312,7 +314,7 @@ public class PlanWithoutLeakTests
     {
         var d = new Distribution("tlinux", "2.2", null, null) { IdLike = "rhel fedora centos" };
         HostFacts f = Facts("3.10.107-1-tlinux2_kvm_guest-0052", "ro", d,
-            [new ComponentFact("containerd", "1.2.6-3.3.el7", "/var/log/yum.log (containerd.io)", null)]);
+            [new ComponentFact("containerd", "1.2.6-3.3.el7", SmallHost.Source("/var/log/yum.log (containerd.io)"), null)]);
         FixPlan components = Plan(f);
         Assert.Equal(FixMethod.Components, components.Method);
         Assert.Contains(components.Steps.SelectMany(s => s.Commands), c => c.StartsWith("yum update containerd.io", StringComparison.Ordinal));

@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Host;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;
@@ -46,7 +47,7 @@ internal static class SmallHost
     /// <summary>Container cgroups in the given kmem states, named pod0, pod1, ...</summary>
     public static ContainerCgroupKmem[] Containers(params KmemState[] states) =>
         states.Select((s, i) => new ContainerCgroupKmem($"/sys/fs/cgroup/memory/kubepods/pod{i}", s,
-            $"evidence {i}")).ToArray();
+            HostMessage.Say("text.verbatim", $"evidence {i}", $"evidence {i}"))).ToArray();
 
     /// <summary>
     /// On a kernel that counts dying memcgs (3.19+, C1): <paramref name="live"/> directories and
@@ -61,14 +62,39 @@ internal static class SmallHost
     public static ComponentFact Runc(string? version, RuncBuild build = RuncBuild.Unknown,
         string? binary = "/usr/bin/runc") =>
         new("runc", version,
-            version is null ? "binary found, version not readable without running it" : "runc --version",
+            Source(version is null ? "binary found, version not readable without running it" : "runc --version"),
             binary, build);
 
     public static ComponentFact Containerd(string? version, string? binary = "/usr/bin/containerd") =>
-        new("containerd", version, "/var/log/yum.log (containerd.io)", binary);
+        new("containerd", version, Source("/var/log/yum.log (containerd.io)"), binary);
 
     public static ComponentFact Kubelet(string? version, string? binary = "/usr/bin/kubelet") =>
-        new("kubelet", version, "/var/log/yum.log (kubelet)", binary);
+        new("kubelet", version, Source("/var/log/yum.log (kubelet)"), binary);
+
+    /// <summary>
+    /// A component's source as the survey says it, from its English: "FILE (PACKAGE)", "BINARY --version",
+    /// "not found", or "binary found, version not readable without running it".
+    /// </summary>
+    public static HostMessage Source(string english)
+    {
+        int open = english.LastIndexOf(" (", StringComparison.Ordinal);
+        return english switch
+        {
+            "not found" => HostMessage.Say("source.not-found", english),
+            "binary found, version not readable without running it" => HostMessage.Say("source.binary-only", english),
+            _ when open > 0 && english.EndsWith(')') =>
+                HostMessage.Say("source.package", english, english[..open], english[(open + 2)..^1]),
+            _ when english.EndsWith(" --version", StringComparison.Ordinal) =>
+                HostMessage.Say("source.run", english, english[..^" --version".Length]),
+            _ => throw new ArgumentException($"not a source the survey says: {english}", nameof(english)),
+        };
+    }
+
+    /// <summary>A host problem as the survey says it: "cannot read: ERROR" or "missing".</summary>
+    public static HostProblem Problem(string path, string english) =>
+        english.StartsWith("cannot read: ", StringComparison.Ordinal)
+            ? HostProblem.At(path, "problem.cannot-read", english, english["cannot read: ".Length..])
+            : HostProblem.At(path, "problem." + english, english);
 
     public static SymptomScan Logs(params SymptomSighting[] sightings) => new(sightings, ["/var/log/messages"], []);
 

@@ -190,7 +190,7 @@ public class BootModelTests
         Assert.Null(boot.Next.Entry);
         Assert.Equal("no grub.cfg menu could be read", boot.Next.Problem);
         Assert.False(boot.Unreadable);
-        BootConfig unreadable = BootConfig.From(new BootRead(false, null, null, new Dictionary<string, string>(), [], [], ["/boot/grub2/grub.cfg: cannot read: Permission denied"]));
+        BootConfig unreadable = BootConfig.From(new BootRead(false, null, null, new Dictionary<string, string>(), [], [], [HostMessage.Say("boot.cannot-read", "/boot/grub2/grub.cfg: cannot read: Permission denied", "/boot/grub2/grub.cfg", "Permission denied")]));
         Assert.True(unreadable.Unreadable);
     }
 }

@@ -53,8 +53,8 @@ public sealed class KmemProbeTests : IDisposable
 
     private (KmemState, string) Read(KmemProbe probe, string cgroup)
     {
-        KmemState state = probe.Read(_tree.Local(cgroup), out string evidence);
-        return (state, evidence);
+        KmemState state = probe.Read(_tree.Local(cgroup), out HostMessage evidence);
+        return (state, evidence.English);
     }
 
     [Fact]
@@ -297,7 +297,7 @@ public sealed class ComponentSurveyTreeTests : IDisposable
         _tree.Fails("/var/lib/dpkg/status", "EACCES");
         var survey = new ComponentSurvey(_tree.Host);
         survey.Survey();
-        Assert.Equal(["/var/lib/dpkg/status: Permission denied (EACCES)"], survey.Problems);
+        Assert.Equal(["/var/lib/dpkg/status: Permission denied (EACCES)"], survey.Problems.Select(p => p.ToString()));
     }
 
     [Theory]

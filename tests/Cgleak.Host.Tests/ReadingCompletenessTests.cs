@@ -27,7 +27,7 @@ public class ReadingCompletenessTests
     public void The_kubelet_config_is_the_one_its_units_config_flag_names()
     {
         KubeletCgroupDriver? driver = new ComponentSurvey(Rotated).KubeletDriver(kubeletPresent: true);
-        Assert.Equal(new KubeletCgroupDriver("systemd", "/etc/kubernetes/kubelet-conf.yml: cgroupDriver: systemd"), driver);
+        Assert.Equal(("systemd", "/etc/kubernetes/kubelet-conf.yml: cgroupDriver: systemd"), (driver?.Driver, driver?.Source));
     }
 
     [Fact]

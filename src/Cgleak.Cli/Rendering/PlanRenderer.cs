@@ -40,7 +40,7 @@ public static class PlanRenderer
                 o.AppendLine($"   {T("plan.text.run")}{c}");
             }
 
-            foreach (string c in step.Check)
+            foreach (string c in step.CheckSaid?.Select(m => m.In(l)) ?? step.Check)
             {
                 o.AppendLine($"   {T("plan.text.check")}{c}");
             }
@@ -51,7 +51,7 @@ public static class PlanRenderer
             }
         }
 
-        foreach (string p in plan.Problems)
+        foreach (string p in plan.ProblemsSaid?.Select(m => m.In(l)) ?? plan.Problems)
         {
             o.AppendLine();
             o.AppendLine(T("plan.text.note", p));

@@ -89,7 +89,7 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
             output.WriteLine(Bold(T("doctor.heading.problems")));
             foreach (HostProblem p in f.Problems)
             {
-                Paragraph(p.Key is { } key ? T("doctor.problem", p.Path, new Message(key, [.. p.Args])) : p.ToString(), "", "  ");
+                Paragraph(Message.Of(p).In(_language), "", "  ");
             }
         }
 

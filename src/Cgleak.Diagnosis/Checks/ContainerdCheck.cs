@@ -27,7 +27,7 @@ public sealed class ContainerdCheck : ICheck
                 new Message(containerd?.BinaryPath is null ? "containerd.not-found" : "containerd.version-unknown"), [], []);
         }
 
-        var evidence = new List<Message> { new("evidence.read", containerd.Source, containerd.VersionText) };
+        var evidence = new List<Message> { new("evidence.read", Message.Of(containerd.Said), containerd.VersionText) };
         ComponentVersion? version = ComponentVersion.Find(containerd.VersionText);
         ContainerdPin? pin = version is null ? null : ComponentRules.ContainerdPin(version);
         if (version is null || pin is null)

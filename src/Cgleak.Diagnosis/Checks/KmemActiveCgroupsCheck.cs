@@ -46,13 +46,13 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         int inactive = all.Count(c => c.State == KmemState.Inactive);
         int unknown = all.Count(c => c.State == KmemState.Unknown);
         var evidence = new List<Message> { new("evidence.kmem-counts", all.Count, active.Count, inactive, off, unknown) };
-        evidence.AddRange(active.Take(Examples).Select(c => new Message("evidence.read", c.HostPath, c.Evidence)));
+        evidence.AddRange(active.Take(Examples).Select(c => new Message("evidence.read", c.HostPath, Message.Of(c.Said))));
         if (active.Count > Examples)
         {
             evidence.Add(new Message("evidence.kmem-more", active.Count - Examples));
         }
 
-        evidence.AddRange(all.Where(c => c.State == KmemState.Unknown).Take(Examples).Select(c => new Message("evidence.read", c.HostPath, c.Evidence)));
+        evidence.AddRange(all.Where(c => c.State == KmemState.Unknown).Take(Examples).Select(c => new Message("evidence.read", c.HostPath, Message.Of(c.Said))));
 
         if (active.Count == 0)
         {

@@ -27,10 +27,10 @@ public sealed class KubeletKmemCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kubelet.not-found"), [], []);
         }
 
-        var evidence = new List<Message> { new("evidence.read", kubelet.Source, (object?)kubelet.VersionText ?? new Message("evidence.version-unknown")) };
+        var evidence = new List<Message> { new("evidence.read", Message.Of(kubelet.Said), (object?)kubelet.VersionText ?? new Message("evidence.version-unknown")) };
         if (f.Facts.KubeletDriver is { } driver)
         {
-            evidence.Add(new Message("evidence.cgroup-driver", driver.Source));
+            evidence.Add(new Message("evidence.cgroup-driver", Message.Of(driver.Said)));
         }
 
         ComponentVersion? version = ComponentVersion.Find(kubelet.VersionText);

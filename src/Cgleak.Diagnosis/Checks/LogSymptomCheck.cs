@@ -25,7 +25,7 @@ public sealed class LogSymptomCheck : ICheck
 
         if (logs.LogsRead.Count == 0)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.none-read"), [.. logs.Problems.Select(p => new Message("text.verbatim", p))], []);
+            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.none-read"), [.. logs.Problems.Select(Message.Of)], []);
         }
 
         var evidence = logs.Sightings.Select(s => new Message("evidence.sighting", s.Log, s.Count, Describe(s.Symptom), s.LastSeen, Shorten(s.LastLine))).ToList();

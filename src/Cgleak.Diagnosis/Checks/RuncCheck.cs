@@ -27,7 +27,7 @@ public sealed class RuncCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("runc.not-found"), [], []);
         }
 
-        var evidence = new List<Message> { new("evidence.read", runc.Source, (object?)runc.VersionText ?? new Message("evidence.version-unknown")) };
+        var evidence = new List<Message> { new("evidence.read", Message.Of(runc.Said), (object?)runc.VersionText ?? new Message("evidence.version-unknown")) };
         if (runc.BinaryPath is not null)
         {
             evidence.Add(new Message("evidence.runc-fingerprint", runc.BinaryPath, Fingerprint(runc.Build)));

@@ -27,10 +27,11 @@ public static class BootPlanner
 {
     private const string Arg = FixPlan.NokmemArgument;
 
-    public static BootDecision Decide(BootConfig boot, List<string> problems)
+    public static BootDecision Decide(BootConfig boot, List<Message> problems)
     {
-        problems.AddRange(boot.Problems.Except(problems, StringComparer.Ordinal));
-        problems.AddRange(boot.Notes);
+        var said = problems.Select(p => p.ToString()).ToHashSet(StringComparer.Ordinal);
+        problems.AddRange(boot.ProblemsSaid.Where(p => !said.Contains(p.English)).Select(Message.Of));
+        problems.AddRange(boot.NotesSaid.Select(Message.Of));
         var entries = boot.Entries.Select(e => new BootEntry(
             e.Index, e.Title, e.KernelVersion, !e.IsOtherSystem && Honours(e.KernelVersion),
             KernelCmdline.Parse(e.Arguments).HasListOption("cgroup.memory", "nokmem"))
@@ -40,10 +41,9 @@ public static class BootPlanner
             : boot.Entries.Where(e => !e.IsRecovery && !e.IsOtherSystem && Honours(e.KernelVersion))
                 .OrderByDescending(e => e.KernelVersion, KernelVersionOrder.Instance).ThenBy(e => e.Index)
                 .FirstOrDefault();
-        if (boot.Next.Source.StartsWith("next_entry", StringComparison.Ordinal) && boot.Next.Entry is { } once)
+        if (boot.Next.Once && boot.Next.Entry is { } once)
         {
-            problems.Add($"{boot.Next.Source}: the next boot runs entry {once.Number} ({once.Title}) once, "
-                + "then the default");
+            problems.Add(new Message("plan.note.next-once", Message.Of(boot.Next.SourceSaid), once.Number, once.Title));
         }
 
         string tools = BootTools.EditEnv(boot.Tooling ?? BootTooling.Grubby);
@@ -51,26 +51,32 @@ public static class BootPlanner
         string defaultsFile = boot.Defaults?["GRUB_DEFAULT"]?.File ?? "/etc/default/grub";
         bool saved = boot.UsesBls || boot.Menu?.Default == "${saved_entry}";
         list.Add(saved ? $"{tools} list" : $"grep ^GRUB_DEFAULT= {FixPlanner.Word(defaultsFile)}");
-        var check = new List<string>
+        var check = new List<Message>
         {
-            next is null
-                ? $"the entry that boots next could not be determined{(boot.Next.Problem is { } p ? ": " + p : "")}"
-                : $"boots next: {next.Number} : {next.Title} ({boot.Next.Source})",
+            next is not null
+                ? new Message("plan.check.boots-next", next.Number, next.Title, Message.Of(boot.Next.SourceSaid))
+                : boot.Next.ProblemSaid is { } p
+                ? new Message("plan.check.next-unknown.why", Message.Of(p))
+                : new Message("plan.check.next-unknown"),
         };
         if (boot.Chain.Count > 1)
         {
-            check.Add($"GRUB reads {string.Join(", then ", boot.Chain)} (the first hands over with configfile)");
+            check.Add(new Message("plan.check.chain",
+                Message.Joined("plan.check.chain.then", boot.Chain.Select(c => new Message("text.verbatim", c)))));
         }
 
         var step = new FixStep(
             new Message("plan.boot.list"), new Message("plan.boot.list.why"),
-            list, check, [], ByApply: false);
+            list, [.. check.Select(c => c.ToString())], [], ByApply: false)
+        {
+            CheckSaid = check,
+        };
         return new BootDecision(entries, next?.Index, next, target, step);
     }
 
     /// <summary>The steps that make the target the default and give it the argument; the edit apply makes.</summary>
     public static (List<FixStep> Steps, BootEdit Edit) Steps(
-        BootConfig boot, BootDecision d, Message why, List<string> problems)
+        BootConfig boot, BootDecision d, Message why, List<Message> problems)
     {
         BootMenuEntry target = d.Target ?? throw new ArgumentException("no target entry", nameof(d));
         var steps = new List<FixStep>();
@@ -96,9 +102,9 @@ public static class BootPlanner
         string? oldDefault = defaultIn == DefaultIn.SavedEntry
             ? boot.Env?["saved_entry"]
             : boot.Defaults?["GRUB_DEFAULT"]?.Raw;
-        string nextText = d.NextEntry is { } n
-            ? $"{n.Number} ({n.Title}, {n.KernelVersion ?? "no kernel"})"
-            : "unknown";
+        Message nextText = d.NextEntry is { } n
+            ? new Message("plan.boot.next-entry", n.Number, n.Title, (object?)n.KernelVersion ?? new Message("plan.boot.no-kernel"))
+            : new Message("plan.boot.next-unknown");
         if (moves && defaultIn == DefaultIn.SavedEntry)
         {
             string setDefault = BootTools.SetDefault(tooling);
@@ -108,15 +114,14 @@ public static class BootPlanner
             bool canApply = boot.GrubEnvFile is not null;
             if (!canApply)
             {
-                problems.Add($"no grubenv beside {menuPath}: `{set}` creates one; `cgleak fix apply` does not create "
-                    + "files, so run that step by hand");
+                problems.Add(new Message("plan.note.no-grubenv", menuPath, set));
             }
 
             files.AddRange(canApply ? [boot.GrubEnvFile!.HostPath] : []);
             steps.Add(new FixStep(
                 new Message("plan.boot.make-default", target.Number, target.Title),
-                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} ({NokmemArgumentCheck.CheckId}, L3/L5); "
-                + $"GRUB boots saved_entry ({boot.Next.Source}){Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])}",
+                new Message("plan.boot.make-default.saved.why", nextText, Arg, NokmemArgumentCheck.CheckId,
+                    Message.Of(boot.Next.SourceSaid), Changes(canApply ? [boot.GrubEnvFile!.HostPath] : [])),
                 [set],
                 [
                     $"{editenv} list",
@@ -144,11 +149,8 @@ public static class BootPlanner
             files.Add(boot.GrubEnvFile!.HostPath);
             steps.Add(new FixStep(
                 new Message("plan.boot.kernelopts", Arg, boot.GrubEnvFile.HostPath),
-                $"{why}; {target.KernelVersion} honours it ({NokmemArgumentCheck.CheckId}, {family}); "
-                + $"{Path.GetFileName(target.File)} reads its arguments from $kernelopts, so the argument goes there, "
-                + "as grubby --update-kernel=ALL does (writing it into the entry would cut the entry off "
-                + "from grubenv); "
-                + $"every entry that reads $kernelopts gets it{Changes([boot.GrubEnvFile.HostPath])}",
+                new Message("plan.boot.kernelopts.why", why, target.KernelVersion, NokmemArgumentCheck.CheckId, family,
+                    Path.GetFileName(target.File), Changes([boot.GrubEnvFile.HostPath])),
                 [$"grub2-editenv - set {FixPlanner.Quote("kernelopts=" + updated)}"],
                 ["grub2-editenv list | grep ^kernelopts=", $"grubby --info {image} | grep {Arg}"],
                 [$"grub2-editenv - set {FixPlanner.Quote("kernelopts=" + old)}"], ByApply: true));
@@ -198,9 +200,9 @@ public static class BootPlanner
         }
         else if (cmdlineFile is null && style != BootStyle.GrubbyBls)
         {
-            problems.Add("no /etc/default/grub: " + (style == BootStyle.DefaultGrub
-                ? "update-grub has nothing to take the argument from"
-                : "a regenerated menu will not keep the argument"));
+            problems.Add(new Message(style == BootStyle.DefaultGrub
+                ? "plan.note.no-default-grub.update"
+                : "plan.note.no-default-grub.regenerate"));
         }
 
         // A literal default: GRUB_DEFAULT, quoted (so "1>2" is no shell redirection when grub-mkconfig sources
@@ -213,8 +215,8 @@ public static class BootPlanner
             files.AddRange([file, menuPath]);
             steps.Add(new FixStep(
                 new Message("plan.boot.make-default", target.Number, target.Title),
-                $"the entry that boots next, {nextText}, runs a kernel that ignores {Arg} ({NokmemArgumentCheck.CheckId}, L3/L5); "
-                + $"{menuPath} sets default=\"{boot.Menu?.Default}\" from GRUB_DEFAULT{Changes([file, menuPath])}",
+                new Message("plan.boot.make-default.literal.why", nextText, Arg, NokmemArgumentCheck.CheckId, menuPath,
+                    boot.Menu?.Default, Changes([file, menuPath])),
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
                 [$"grep ^GRUB_DEFAULT= {FixPlanner.Word(file)}", $"grep '^set default=' {menu}"],
                 [
@@ -226,9 +228,8 @@ public static class BootPlanner
 
         if (boot.Stale.Count > 0)
         {
-            problems.Add($"{menuPath} is older than the settings it is made from ({string.Join("; ", boot.Stale)}): "
-                + $"{regenerate} would apply those changes too. Review them, regenerate the menu, then plan again; "
-                + "`cgleak fix apply` refuses until then");
+            problems.Add(new Message("plan.note.stale", menuPath,
+                Message.Joined("list.semicolon", boot.StaleSaid.Select(Message.Of)), regenerate));
         }
 
         string targetEntry = boot.UsesBls ? target.Id ?? target.Title : target.TitlePath;

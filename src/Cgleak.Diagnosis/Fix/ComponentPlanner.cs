@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Diagnosis.Text;
@@ -14,17 +13,17 @@ namespace Cgleak.Diagnosis.Fix;
 /// manager and package names come from the host's distribution family (DistroFamilies), or from the package
 /// the host's own history names.
 /// </summary>
-public static partial class ComponentPlanner
+public static class ComponentPlanner
 {
     private const string Arg = FixPlan.NokmemArgument;
 
     /// <summary>A plan where the leak itself needs no fix: unknown, ok, or at risk from something else.</summary>
-    internal static FixPlan WithoutLeak(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<string> problems)
+    internal static FixPlan WithoutLeak(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<Message> problems)
     {
         switch (report.Verdict)
         {
             case Verdict.Unknown:
-                problems.AddRange(report.Facts.Problems.Select(p => p.ToString()));
+                problems.AddRange(report.Facts.Problems.Select(Message.Of));
                 return Finish(FixMethod.Auto, new Message("plan.cannot", Reason(report)), [], inputs, problems);
             case Verdict.Ok:
                 var warnings = report.Checks.Where(c => c.Status == CheckStatus.Warn).Select(c => c.Id).ToList();
@@ -47,7 +46,7 @@ public static partial class ComponentPlanner
                     Message.Joined("list.semicolon", reclaim.Actions.Select(a => a.Said))),
                 ["cgleak reclaim", .. reclaim.Actions.Select(a => $"# by hand: echo {a.Value} > {a.File}")],
                 [$"cgleak doctor   # {DyingCheck.CheckId}: PASS, or far fewer dying"], [], ByApply: false));
-            if (reclaim.RebootNote is { } reboot)
+            if (reclaim.RebootSaid is { } reboot)
             {
                 problems.Add(reboot);
             }
@@ -69,7 +68,7 @@ public static partial class ComponentPlanner
 
         if (steps.Count == 0)
         {
-            problems.Add("nothing on this host can be changed to remove the risk: " + report.VerdictReason);
+            problems.Add(new Message("plan.note.nothing-to-change", (object?)report.VerdictSaid ?? report.VerdictReason));
         }
 
         string verdict = VerdictNames.Of(report.Verdict);
@@ -77,7 +76,7 @@ public static partial class ComponentPlanner
     }
 
     /// <summary>The running kernel already boots with cgroup.memory=nokmem and honours it: nothing to change, no reboot.</summary>
-    internal static FixPlan NokmemAlreadyOn(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<string> problems)
+    internal static FixPlan NokmemAlreadyOn(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<Message> problems)
     {
         string keep = f.UsesGrubby
             ? $"grubby --info \"$(grubby --default-kernel)\" | grep -c {Arg}   # the default entry keeps it"
@@ -89,20 +88,19 @@ public static partial class ComponentPlanner
         };
         if (report.Checks.Any(c => c.Id == LogSymptomCheck.CheckId && c.Concern != Concern.None))
         {
-            problems.Add("the logs still show memory cgroup creation failures: if they are older than this boot they are history; "
-                + $"if they are newer, IDs are being held by something else ({DyingCheck.CheckId}, {IdHeadroomCheck.CheckId})");
+            problems.Add(new Message("plan.note.logs-still", DyingCheck.CheckId, IdHeadroomCheck.CheckId));
         }
 
         return Finish(FixMethod.Kernel, new Message("plan.nokmem-on", f.KernelRelease?.Text, Arg), steps, inputs, problems);
     }
 
     /// <summary>The runbook's method 1: runc, docker and kubelet off kmem accounting, in this family's packages.</summary>
-    internal static FixPlan Plan(DoctorReport report, Findings f, PlanRequest request, Message? need, List<PlanInput> inputs, List<string> problems)
+    internal static FixPlan Plan(DoctorReport report, Findings f, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
     {
         DistroFamily? family = f.Family;
         if (family is null)
         {
-            problems.Add("the distribution is unknown (/etc/os-release): package commands are given as `<package manager>`; use this host's own");
+            problems.Add(new Message("plan.note.no-distribution"));
         }
 
         var steps = new List<FixStep>();
@@ -124,8 +122,8 @@ public static partial class ComponentPlanner
         if (steps.Count == 0)
         {
             problems.Add(Found(f, "runc") || Found(f, "containerd") || Found(f, "kubelet")
-                ? $"no component here enables kmem accounting ({RuncCheck.CheckId}, {ContainerdCheck.CheckId}, {KubeletKmemCheck.CheckId}): there is nothing to move"
-                : "runc, containerd and kubelet were not found on this host: there is no component to move off kmem accounting");
+                ? new Message("plan.note.no-component-enables", RuncCheck.CheckId, ContainerdCheck.CheckId, KubeletKmemCheck.CheckId)
+                : new Message("plan.note.no-components"));
             return Finish(FixMethod.Components, new Message("plan.components.nothing"), steps, inputs, problems);
         }
 
@@ -233,7 +231,7 @@ public static partial class ComponentPlanner
 
     /// <summary>The package a component fact names ("/var/log/yum.log (containerd.io)" -> containerd.io), or null.</summary>
     internal static string? PackageOf(ComponentFact? c) =>
-        c is null ? null : PackageInSource().Match(c.Source) is { Success: true } m ? m.Groups[1].Value : null;
+        c?.Said is { Key: "source.package", Args: [_, string package] } ? package : null;
 
     private static string Upgrade(DistroFamily? family, string package) =>
         family?.Upgrade(package) ?? $"<package manager> upgrade {package}";
@@ -244,11 +242,12 @@ public static partial class ComponentPlanner
     private static string Downgrade(DistroFamily? family, string package) =>
         family?.Downgrade(package) ?? $"<package manager> downgrade {package}";
 
-    private static FixPlan Finish(FixMethod method, Message summary, List<FixStep> steps, List<PlanInput> inputs, List<string> problems) =>
-        new(method, summary.ToString(), [], null, null, false, steps, inputs, problems) { SummarySaid = summary };
+    private static FixPlan Finish(FixMethod method, Message summary, List<FixStep> steps, List<PlanInput> inputs, List<Message> problems) =>
+        new(method, summary.ToString(), [], null, null, false, steps, inputs, [.. problems.Select(p => p.ToString())])
+        {
+            SummarySaid = summary,
+            ProblemsSaid = problems,
+        };
 
     private static object Reason(DoctorReport report) => (object?)report.VerdictSaid ?? report.VerdictReason;
-
-    [GeneratedRegex(@"\(([A-Za-z0-9._+-]+)\)$")]
-    private static partial Regex PackageInSource();
 }

@@ -80,6 +80,13 @@ public sealed record FixStep(string Title, string Why, IReadOnlyList<string> Com
     /// <summary>Why, as a message; null where it is only written in English.</summary>
     [JsonIgnore]
     public Message? WhySaid { get; init; }
+
+    /// <summary>
+    /// The check lines as messages, one for each of <see cref="Check"/>, where some are sentences rather than
+    /// commands (the boot list's "boots next: ..."); null where every line is a command.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<Message>? CheckSaid { get; init; }
 }
 
 /// <summary>A file the plan was made from, with its hash: apply refuses a plan whose inputs changed.</summary>
@@ -102,6 +109,10 @@ public sealed record FixPlan(
     /// <summary>The summary as a message, for text in the reader's language; the JSON keeps <see cref="Summary"/>.</summary>
     [JsonIgnore]
     public Message? SummarySaid { get; init; }
+
+    /// <summary>The notes (<see cref="Problems"/>) as messages, for text in the reader's language; null when read back from JSON.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Message>? ProblemsSaid { get; init; }
 
     /// <summary>The JSON form's version; `cgleak fix apply --plan` reads this form back.</summary>
     public int SchemaVersion { get; init; } = 1;

@@ -22,7 +22,7 @@ public static class FixPlanner
 
     public static FixPlan Plan(DoctorReport report, BootConfig boot, PlanRequest request)
     {
-        var problems = boot.Problems.ToList();
+        var problems = boot.ProblemsSaid.Select(Message.Of).ToList();
         var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256)).OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
         var findings = new Findings(report.Facts, report.Probe);
         Message? need = Need(report, findings);
@@ -73,7 +73,7 @@ public static class FixPlanner
     private static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;
 
-    private static FixPlan KernelPlan(DoctorReport report, Findings f, BootConfig boot, PlanRequest request, Message? need, List<PlanInput> inputs, List<string> problems)
+    private static FixPlan KernelPlan(DoctorReport report, Findings f, BootConfig boot, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
     {
         BootDecision decision = BootPlanner.Decide(boot, problems);
         var steps = new List<FixStep> { decision.ListStep };
@@ -81,13 +81,13 @@ public static class FixPlanner
         var why = need is null ? new Message("plan.why.requested", "--method kernel") : new Message("plan.why.to-stop", need);
         if (decision.Target is null && boot.Unreadable)
         {
-            return Finish(FixMethod.Kernel, new Message("plan.kernel.unreadable", why, string.Join("; ", boot.Problems)),
+            return Finish(FixMethod.Kernel, new Message("plan.kernel.unreadable", why, Message.Joined("list.semicolon", boot.ProblemsSaid.Select(Message.Of))),
                 entries, decision.Next, null, needsKernel: false, steps, inputs, problems);
         }
 
         if (entries.Count == 0)
         {
-            problems.Add("no boot entries found: no grub.cfg menuentries or BLS entries under this host's /boot and /etc");
+            problems.Add(new Message("plan.note.no-entries"));
         }
 
         if (decision.Target is null)
@@ -128,8 +128,12 @@ public static class FixPlanner
     }
 
     private static FixPlan Finish(FixMethod method, Message summary, List<BootEntry> entries, int? next, BootEdit? edit, bool needsKernel,
-        List<FixStep> steps, List<PlanInput> inputs, List<string> problems) =>
-        new(method, summary.ToString(), entries, next, edit, needsKernel, steps, inputs, problems) { SummarySaid = summary };
+        List<FixStep> steps, List<PlanInput> inputs, List<Message> problems) =>
+        new(method, summary.ToString(), entries, next, edit, needsKernel, steps, inputs, [.. problems.Select(p => p.ToString())])
+        {
+            SummarySaid = summary,
+            ProblemsSaid = problems,
+        };
 
     /// <summary>Single-quotes for the shell: 'it'\''s'.</summary>
     public static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Cgleak.Host;
+using Cgleak.Host.Facts;
 
 namespace Cgleak.Diagnosis.Text;
 
@@ -18,6 +20,13 @@ public sealed class Message(string key, params object?[] args)
 
     /// <summary>Messages joined by the separator a key holds ("; " in English, "；" in Chinese).</summary>
     public static Message Joined(string separatorKey, IEnumerable<Message> parts) => new(separatorKey) { _parts = parts.ToList() };
+
+    /// <summary>What a host reader said (Cgleak.Host names the key, below this catalog), its own messages in it too.</summary>
+    public static Message Of(HostMessage said) =>
+        new(said.Key, [.. said.Args.Select(a => a is HostMessage inner ? Of(inner) : a)]);
+
+    /// <summary>A host problem as the doctor lists it: "path: what was wrong".</summary>
+    public static Message Of(HostProblem problem) => new("doctor.problem", problem.Path, Of(problem.Said));
 
     public string In(Language language)
     {

@@ -23,13 +23,21 @@ public sealed record BootRead(
     IReadOnlyDictionary<string, string> Links,
     IReadOnlyList<BootFile> Files,
     IReadOnlyList<string> InstalledKernels,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<HostMessage> Problems);
 
 /// <summary>What boots next, and why: the default's text as GRUB reads it, and where that came from.</summary>
 /// <param name="Selector">"0", "1>2", a title, an id or an id path, as GRUB looks it up.</param>
 /// <param name="Source">"saved_entry in /boot/grub2/grubenv", "set default in /boot/grub/grub.cfg", ...</param>
 /// <param name="Problem">set when the selector names no entry (GRUB then boots entry 0), or nothing was read.</param>
-public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, string Source, string? Problem);
+public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, HostMessage SourceSaid, HostMessage? ProblemSaid)
+{
+    public string Source => SourceSaid.English;
+
+    public string? Problem => ProblemSaid?.English;
+
+    /// <summary>A one-shot next_entry boots next, once.</summary>
+    public bool Once => SourceSaid.Key == "boot.source.next-entry";
+}
 
 /// <summary>
 /// The boot loader of one host as GRUB sees it, parsed once: the menu (through the configfile chain from
@@ -85,18 +93,24 @@ public sealed record BootConfig
     public required NextBoot Next { get; init; }
 
     /// <summary>Why the menu is older than its settings (update-grub would change more than the plan's edit).</summary>
-    public required IReadOnlyList<string> Stale { get; init; }
+    public required IReadOnlyList<HostMessage> StaleSaid { get; init; }
+
+    public IReadOnlyList<string> Stale => [.. StaleSaid.Select(s => s.English)];
 
     /// <summary>Facts worth telling that change nothing (a second grub.cfg the firmware does not read).</summary>
-    public required IReadOnlyList<string> Notes { get; init; }
+    public required IReadOnlyList<HostMessage> NotesSaid { get; init; }
+
+    public IReadOnlyList<string> Notes => [.. NotesSaid.Select(n => n.English)];
 
     public required IReadOnlyList<string> InstalledKernels { get; init; }
 
-    public required IReadOnlyList<string> Problems { get; init; }
+    public required IReadOnlyList<HostMessage> ProblemsSaid { get; init; }
+
+    /// <summary>The problems in English.</summary>
+    public IReadOnlyList<string> Problems => [.. ProblemsSaid.Select(p => p.English)];
 
     /// <summary>The boot files could not be read (as opposed to: there is no boot entry).</summary>
-    public bool Unreadable =>
-        Entries.Count == 0 && Problems.Any(p => p.Contains("cannot read", StringComparison.Ordinal));
+    public bool Unreadable => Entries.Count == 0 && ProblemsSaid.Any(p => p.Key == "boot.cannot-read");
 
     /// <summary>Reads a host's boot files (the only disk access of the boot model), then builds the model.</summary>
     public static BootConfig Read(HostRoot host) => From(BootReader.Read(host));
@@ -106,7 +120,7 @@ public sealed record BootConfig
     {
         var files = read.Files.ToDictionary(f => f.HostPath, StringComparer.Ordinal);
         var problems = read.Problems.ToList();
-        var notes = new List<string>();
+        var notes = new List<HostMessage>();
         string Resolve(string p) => read.Links.TryGetValue(p, out string? t) ? t : p;
         BootFile? File(string p) => files.GetValueOrDefault(Resolve(p));
 
@@ -144,8 +158,10 @@ public sealed record BootConfig
                     .FirstOrDefault(f => f is not null && !chain.Contains(f.HostPath, StringComparer.Ordinal));
             if (handedTo is null)
             {
-                problems.Add($"{menuFile.HostPath} hands over to {menu.ConfigFile} (prefix {menu.Prefix ?? "unset"}), "
-                    + "which is not readable on this host");
+                problems.Add(HostMessage.Say("boot.hands-over",
+                    $"{menuFile.HostPath} hands over to {menu.ConfigFile} (prefix {menu.Prefix ?? "unset"}), "
+                    + "which is not readable on this host",
+                    menuFile.HostPath, menu.ConfigFile, (object?)menu.Prefix ?? HostMessage.Say("boot.unset", "unset")));
                 break;
             }
 
@@ -158,13 +174,14 @@ public sealed record BootConfig
             menu = null;
         }
 
-        problems.AddRange(menu?.Problems ?? []);
+        problems.AddRange(menu?.ProblemsSaid ?? []);
         BootFile? envFile = menuFile is null ? null : File(Path.GetDirectoryName(menuFile.HostPath) + "/grubenv");
         envFile ??= EnvFallbacks.Select(File).FirstOrDefault(f => f is not null);
         GrubEnv? env = envFile is null ? null : GrubEnv.Parse(envFile.Text);
         if (envFile is not null && env is null)
         {
-            problems.Add($"{envFile.HostPath}: not a GRUB environment block (no \"# GRUB Environment Block\" header)");
+            problems.Add(HostMessage.Say("boot.not-grubenv",
+                $"{envFile.HostPath}: not a GRUB environment block (no \"# GRUB Environment Block\" header)", envFile.HostPath));
         }
 
         var blsFiles = read.Files
@@ -200,8 +217,10 @@ public sealed record BootConfig
             items = entries.Select(e => new GrubMenuItem(e.Title, e.Id, e, [])).ToList();
             if (entries.Any(e => e.UsesKernelopts) && env?["kernelopts"] is null)
             {
-                problems.Add($"BLS entries use $kernelopts but {envFile?.HostPath ?? "no grubenv"} has no kernelopts: "
-                    + "they boot without arguments");
+                problems.Add(HostMessage.Say("boot.no-kernelopts",
+                    $"BLS entries use $kernelopts but {envFile?.HostPath ?? "no grubenv"} has no kernelopts: "
+                    + "they boot without arguments",
+                    (object?)envFile?.HostPath ?? HostMessage.Say("boot.no-grubenv", "no grubenv")));
             }
         }
         else
@@ -220,9 +239,12 @@ public sealed record BootConfig
             && GrubMenu.Parse(other.Text, other.HostPath) is { IsStub: false, Entries.Count: > 0 } otherMenu
             && !otherMenu.Entries.Select(e => e.KernelVersion).SequenceEqual(entries.Select(e => e.KernelVersion)))
         {
-            notes.Add($"{other.HostPath} lists other kernels than {menuFile.HostPath}; this host boots with "
-                + $"{(read.Efi ? "UEFI" : "BIOS")}, so GRUB reads {string.Join(" then ", chain)}: "
-                + "cgleak reads and edits only that");
+            string bootsWith = read.Efi ? "UEFI" : "BIOS";
+            notes.Add(HostMessage.Say("boot.other-menu",
+                $"{other.HostPath} lists other kernels than {menuFile.HostPath}; this host boots with "
+                + $"{bootsWith}, so GRUB reads {string.Join(" then ", chain)}: "
+                + "cgleak reads and edits only that",
+                other.HostPath, menuFile.HostPath, bootsWith, Then(chain)));
         }
 
         DistroFamily? family = DistroFamilies.Of(os.Count == 0 ? null
@@ -249,49 +271,54 @@ public sealed record BootConfig
             Defaults = defaults,
             Entries = entries,
             Next = next,
-            Stale = usesBls || menu is null || defaults is null ? [] : StaleOf(menuFile!, menu, defaults),
-            Notes = notes,
+            StaleSaid = usesBls || menu is null || defaults is null ? [] : StaleOf(menuFile!, menu, defaults),
+            NotesSaid = notes,
             InstalledKernels = read.InstalledKernels,
-            Problems = problems,
+            ProblemsSaid = problems,
         };
     }
 
     private static NextBoot NextOf(BootFile? menuFile, GrubMenu? menu, bool usesBls, GrubEnv? env, BootFile? envFile,
-        IReadOnlyList<GrubMenuItem> items, IReadOnlyList<BootMenuEntry> entries, List<string> problems)
+        IReadOnlyList<GrubMenuItem> items, IReadOnlyList<BootMenuEntry> entries, List<HostMessage> problems)
     {
         if (entries.Count == 0)
         {
-            return new NextBoot(null, null, "no boot entry",
-                menuFile is null && !usesBls ? "no grub.cfg menu could be read" : "the menu has no entry");
+            return new NextBoot(null, null, HostMessage.Say("boot.source.none", "no boot entry"),
+                menuFile is null && !usesBls
+                    ? HostMessage.Say("boot.no-menu", "no grub.cfg menu could be read")
+                    : HostMessage.Say("boot.menu-empty", "the menu has no entry"));
         }
 
         string envName = envFile?.HostPath ?? "grubenv";
         bool oneShot = menu?.HonoursNextEntry ?? usesBls;
-        (string selector, string source) = oneShot && env?["next_entry"] is { Length: > 0 } once
-            ? (once, $"next_entry in {envName} (one boot only)")
+        string menuName = menuFile?.HostPath ?? "grub.cfg";
+        (string selector, HostMessage source) = oneShot && env?["next_entry"] is { Length: > 0 } once
+            ? (once, HostMessage.Say("boot.source.next-entry", $"next_entry in {envName} (one boot only)", envName))
             : (menu?.Default ?? (usesBls ? "${saved_entry}" : null)) switch
             {
-                null => ("0", $"{menuFile?.HostPath ?? "grub.cfg"} sets no default: the first entry"),
+                null => ("0", HostMessage.Say("boot.source.no-default", $"{menuName} sets no default: the first entry", menuName)),
                 "${saved_entry}" when env?["saved_entry"] is { Length: > 0 } saved =>
-                    (saved, $"saved_entry in {envName}"),
-                "${saved_entry}" => ("0", $"no saved_entry in {envName}: the first entry"),
-                var literal => (literal, $"set default in {menuFile!.HostPath}"),
+                    (saved, HostMessage.Say("boot.source.saved", $"saved_entry in {envName}", envName)),
+                "${saved_entry}" => ("0", HostMessage.Say("boot.source.no-saved", $"no saved_entry in {envName}: the first entry", envName)),
+                var literal => (literal, HostMessage.Say("boot.source.literal", $"set default in {menuFile!.HostPath}", menuFile.HostPath)),
             };
         if (GrubMenu.Find(items, selector) is { } entry)
         {
             return new NextBoot(entry, selector, source, null);
         }
 
-        string problem = $"the default \"{selector}\" ({source}) names no entry of "
-            + $"{menuFile?.HostPath ?? "the BLS entries"}: GRUB falls back to entry 0";
+        var problem = HostMessage.Say("boot.default-missing",
+            $"the default \"{selector}\" ({source}) names no entry of "
+            + $"{menuFile?.HostPath ?? "the BLS entries"}: GRUB falls back to entry 0",
+            selector, source, (object?)menuFile?.HostPath ?? HostMessage.Say("boot.bls-entries", "the BLS entries"));
         problems.Add(problem);
         return new NextBoot(GrubMenu.Find(items, "0"), selector, source, problem);
     }
 
     /// <summary>What grub-mkconfig would write differently now: GRUB_DEFAULT, GRUB_CMDLINE_LINUX*.</summary>
-    private static List<string> StaleOf(BootFile menuFile, GrubMenu menu, GrubDefaults defaults)
+    private static List<HostMessage> StaleOf(BootFile menuFile, GrubMenu menu, GrubDefaults defaults)
     {
-        var stale = new List<string>();
+        var stale = new List<HostMessage>();
         if (!menuFile.Text.Contains("### BEGIN /etc/grub.d/10_linux ###", StringComparison.Ordinal))
         {
             return stale; // not made by grub-mkconfig: nothing to compare with
@@ -302,7 +329,9 @@ public sealed record BootConfig
             string expected = d.Value == "saved" ? "${saved_entry}" : d.Value;
             if ((menu.Default ?? "0") != expected)
             {
-                stale.Add($"{d.File} has GRUB_DEFAULT={d.Raw} but {menuFile.HostPath} sets default=\"{menu.Default}\"");
+                stale.Add(HostMessage.Say("boot.stale.default",
+                    $"{d.File} has GRUB_DEFAULT={d.Raw} but {menuFile.HostPath} sets default=\"{menu.Default}\"",
+                    d.File, d.Raw, menuFile.HostPath, menu.Default));
             }
         }
 
@@ -323,8 +352,10 @@ public sealed record BootConfig
                 wanted.All(KernelCmdline.Parse(e.Arguments).Tokens.Select(t => t.Raw).Contains);
             if (checkedEntries.FirstOrDefault(e => !Carries(e)) is { } missing)
             {
-                stale.Add($"{s.File} has {key}={s.Raw} but entry {missing.Number} of {menuFile.HostPath} "
-                    + $"boots with \"{missing.Arguments}\"");
+                stale.Add(HostMessage.Say("boot.stale.cmdline",
+                    $"{s.File} has {key}={s.Raw} but entry {missing.Number} of {menuFile.HostPath} "
+                    + $"boots with \"{missing.Arguments}\"",
+                    s.File, key, s.Raw, missing.Number, menuFile.HostPath, missing.Arguments));
             }
         }
 
@@ -358,4 +389,10 @@ public sealed record BootConfig
         : null;
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>"a then b then c", as a message whose "then" is said in the reader's language.</summary>
+    private static object Then(List<string> files) =>
+        files.Count <= 1
+            ? string.Join("", files)
+            : HostMessage.Say("boot.then", string.Join(" then ", files), files[0], Then(files.Skip(1).ToList()));
 }

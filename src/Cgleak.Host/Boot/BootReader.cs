@@ -15,9 +15,13 @@ internal static class BootReader
         "/boot/grub2/grubenv", "/boot/grub/grubenv", "/etc/default/grub", "/etc/os-release",
     ];
 
+    /// <summary>"/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)".</summary>
+    public static HostMessage CannotRead(string hostPath, string error) =>
+        HostMessage.Say("boot.cannot-read", $"{hostPath}: cannot read: {error}", hostPath, error);
+
     public static BootRead Read(HostRoot host)
     {
-        var problems = new List<string>();
+        var problems = new List<HostMessage>();
         var links = new Dictionary<string, string>(StringComparer.Ordinal);
         var files = new Dictionary<string, BootFile>(StringComparer.Ordinal);
         void Load(string hostPath)
@@ -45,7 +49,7 @@ internal static class BootReader
             }
             else if (r.Outcome == ReadOutcome.NotReadable)
             {
-                problems.Add($"{resolved}: cannot read: {r.ErrorText}");
+                problems.Add(CannotRead(resolved, r.ErrorText));
             }
         }
 
@@ -100,12 +104,12 @@ internal static class BootReader
     /// Lists a host directory inside the host root (links to directories followed inside it); a directory that
     /// cannot be listed (/boot 0700 read by another user) is a problem, a missing one is not.
     /// </summary>
-    private static List<string> List(HostRoot host, string hostDir, bool directories, List<string>? problems = null)
+    private static List<string> List(HostRoot host, string hostDir, bool directories, List<HostMessage>? problems = null)
     {
         HostDirectory listed = host.List(hostDir);
         if (!listed.IsOk && !listed.IsGone)
         {
-            problems?.Add($"{hostDir}: cannot read: {listed.ErrorText}");
+            problems?.Add(CannotRead(hostDir, listed.ErrorText));
         }
 
         return listed.Entries

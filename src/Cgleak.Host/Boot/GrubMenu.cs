@@ -74,8 +74,11 @@ public sealed record GrubMenu(
     string? Prefix,
     string? ConfigFile,
     bool UsesBls,
-    IReadOnlyList<string> Problems)
+    IReadOnlyList<HostMessage> ProblemsSaid)
 {
+    /// <summary>The problems in English: "/boot/grub2/grub.cfg line 12: '}' closes no block".</summary>
+    public IReadOnlyList<string> Problems => [.. ProblemsSaid.Select(p => p.English)];
+
     /// <summary>A stub: no entry of its own, it hands over to another file (Ubuntu's ESP grub.cfg).</summary>
     public bool IsStub => Entries.Count == 0 && ConfigFile is not null && !UsesBls;
 
@@ -87,7 +90,7 @@ public sealed record GrubMenu(
 
     public static GrubMenu Parse(string text, string file)
     {
-        var problems = new List<string>();
+        var problems = new List<HostMessage>();
         var defaults = new List<string>();
         var top = new List<GrubMenuItem>();
         var entries = new List<BootMenuEntry>();
@@ -115,7 +118,8 @@ public sealed record GrubMenu(
                 string? id = IdOf(words);
                 if (entry is not null)
                 {
-                    problems.Add($"{file} line {i + 1}: menuentry inside menuentry \"{entry.Title}\"");
+                    problems.Add(HostMessage.Say("boot.nested-entry",
+                        $"{file} line {i + 1}: menuentry inside menuentry \"{entry.Title}\"", file, i + 1, entry.Title));
                 }
 
                 stack.Add(new Block(words[0] == "submenu" ? BlockKind.Submenu : BlockKind.Entry, title, id, i));
@@ -170,7 +174,7 @@ public sealed record GrubMenu(
             {
                 if (stack.Count == 0)
                 {
-                    problems.Add($"{file} line {i + 1}: '}}' closes no block");
+                    problems.Add(HostMessage.Say("boot.stray-brace", $"{file} line {i + 1}: '}}' closes no block", file, i + 1));
                     break;
                 }
 
@@ -195,12 +199,14 @@ public sealed record GrubMenu(
 
         foreach (Block open in stack.Where(b => b.Kind != BlockKind.Other))
         {
-            problems.Add($"{file} line {open.Line + 1}: {(open.Kind == BlockKind.Submenu ? "submenu" : "menuentry")} \"{open.Title}\" is not closed");
+            string kind = open.Kind == BlockKind.Submenu ? "submenu" : "menuentry";
+            problems.Add(HostMessage.Say("boot.not-closed",
+                $"{file} line {open.Line + 1}: {kind} \"{open.Title}\" is not closed", file, open.Line + 1, kind, open.Title));
         }
 
         if (stack.Count > 0 && stack.All(b => b.Kind == BlockKind.Other))
         {
-            problems.Add($"{file}: unbalanced braces: the file ends inside a block");
+            problems.Add(HostMessage.Say("boot.unbalanced", $"{file}: unbalanced braces: the file ends inside a block", file));
         }
 
         var numbered = Number(top, "", [], [], entries);

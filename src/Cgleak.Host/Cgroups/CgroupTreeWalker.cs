@@ -228,7 +228,7 @@ public sealed class CgroupTreeWalker(HostRoot host)
             Interlocked.Increment(ref directories);
             if (readKmem && node.InContainers)
             {
-                KmemState state = kmem.ReadAt(fd, onCgroupfs, out string evidence);
+                KmemState state = kmem.ReadAt(fd, onCgroupfs, out HostMessage evidence);
                 containers.Enqueue(new ContainerCgroupKmem(HostPath(node), state, evidence));
             }
 

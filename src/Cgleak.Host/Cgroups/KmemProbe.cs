@@ -19,7 +19,7 @@ public sealed class KmemProbe(HostRoot host)
     private static readonly byte[] UsageInBytes = "memory.kmem.usage_in_bytes"u8.ToArray();
 
     /// <summary>The kmem state of the cgroup directory at a local path.</summary>
-    public KmemState Read(string directory, out string evidence) =>
+    public KmemState Read(string directory, out HostMessage evidence) =>
         Decide(() => host.ReadLocal(directory + "/memory.kmem.slabinfo"), () => host.ReadLocal(directory + "/memory.kmem.usage_in_bytes"), out evidence);
 
     /// <summary>The kmem state of the cgroup directory open as <paramref name="directoryFd"/> (the walk's).</summary>
@@ -29,7 +29,7 @@ public sealed class KmemProbe(HostRoot host)
     /// read once, without the probe and the fstat that a host tree's files need; a value shorter than the buffer is
     /// whole after one read (seq_file fills the reader's buffer). The uncommon outcomes take the general path.
     /// </param>
-    internal KmemState ReadAt(int directoryFd, bool onCgroupfs, out string evidence)
+    internal KmemState ReadAt(int directoryFd, bool onCgroupfs, out HostMessage evidence)
     {
         if (onCgroupfs && ReadOnCgroupfs(directoryFd, out evidence) is { } state)
         {
@@ -41,25 +41,32 @@ public sealed class KmemProbe(HostRoot host)
     }
 
     private const int ValueBytes = 256;
-    private const string UsageZero = "memory.kmem.usage_in_bytes=0";
+    private static readonly HostMessage UsageZero = Usage(0);
+    private static readonly HostMessage SlabinfoEio =
+        HostMessage.Say("evidence.kmem.eio", "memory.kmem.slabinfo: Input/output error");
+    private static readonly HostMessage SlabinfoReadable =
+        HostMessage.Say("evidence.kmem.slabinfo", "memory.kmem.slabinfo readable");
+
+    private static HostMessage Usage(long bytes) =>
+        HostMessage.Say("evidence.kmem.usage", $"memory.kmem.usage_in_bytes={bytes}", bytes);
 
     /// <summary>The common outcomes, one open and one read a file (no allocation when inactive), else null.</summary>
-    private unsafe KmemState? ReadOnCgroupfs(int directoryFd, out string evidence)
+    private unsafe KmemState? ReadOnCgroupfs(int directoryFd, out HostMessage evidence)
     {
         byte* buffer = stackalloc byte[ValueBytes];
-        evidence = "";
+        evidence = UsageZero;
         if (!_slabinfoAlwaysEmpty)
         {
             int n = ReadOnce(directoryFd, SlabInfo, buffer, out int errno);
             if (n < 0 && errno == Errno.EIO)
             {
-                evidence = "memory.kmem.slabinfo: Input/output error";
+                evidence = SlabinfoEio;
                 return KmemState.Off;
             }
 
             if (n > 0)
             {
-                evidence = "memory.kmem.slabinfo readable";
+                evidence = SlabinfoReadable;
                 return KmemState.Active;
             }
 
@@ -82,7 +89,7 @@ public sealed class KmemProbe(HostRoot host)
             return null;
         }
 
-        evidence = bytes == 0 ? UsageZero : $"memory.kmem.usage_in_bytes={bytes}";
+        evidence = bytes == 0 ? UsageZero : Usage(bytes);
         return bytes > 0 ? KmemState.Active : KmemState.Inactive;
     }
 
@@ -109,7 +116,7 @@ public sealed class KmemProbe(HostRoot host)
         return (int)n;
     }
 
-    private KmemState Decide(Func<KernelRead> readSlabinfo, Func<KernelRead> readUsage, out string evidence)
+    private KmemState Decide(Func<KernelRead> readSlabinfo, Func<KernelRead> readUsage, out HostMessage evidence)
     {
         string? slabError = null;
         bool slabGone = false;
@@ -118,13 +125,13 @@ public sealed class KmemProbe(HostRoot host)
             KernelRead slab = readSlabinfo();
             if (slab.Outcome == ReadOutcome.NotReadable && slab.Errno == Errno.EIO)
             {
-                evidence = "memory.kmem.slabinfo: Input/output error";
+                evidence = SlabinfoEio;
                 return KmemState.Off;
             }
 
             if (slab.IsOk && slab.Text.Length > 0)
             {
-                evidence = "memory.kmem.slabinfo readable";
+                evidence = SlabinfoReadable;
                 return KmemState.Active;
             }
 
@@ -136,19 +143,22 @@ public sealed class KmemProbe(HostRoot host)
         KernelRead usage = readUsage();
         if (usage.IsOk && long.TryParse(usage.Text.AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
         {
-            evidence = $"memory.kmem.usage_in_bytes={bytes}";
+            evidence = bytes == 0 ? UsageZero : Usage(bytes);
             return bytes > 0 ? KmemState.Active : KmemState.Inactive;
         }
 
         if (slabGone && usage.Outcome == ReadOutcome.Gone)
         {
-            evidence = "no memory.kmem files (the cgroup went away, or the kernel has no kmem accounting files)";
+            evidence = HostMessage.Say("evidence.kmem.no-files",
+                "no memory.kmem files (the cgroup went away, or the kernel has no kmem accounting files)");
             return KmemState.Unknown;
         }
 
-        evidence = slabError is null || usage.Outcome == ReadOutcome.NotReadable
-            ? $"memory.kmem.usage_in_bytes: {(usage.IsOk ? "not a number" : usage.ErrorText)}"
-            : $"memory.kmem.slabinfo: {slabError}";
+        evidence = slabError is not null && usage.Outcome != ReadOutcome.NotReadable
+            ? HostMessage.Say("evidence.kmem.slabinfo-error", $"memory.kmem.slabinfo: {slabError}", slabError)
+            : usage.IsOk
+            ? HostMessage.Say("evidence.kmem.usage-nan", "memory.kmem.usage_in_bytes: not a number")
+            : HostMessage.Say("evidence.kmem.usage-error", $"memory.kmem.usage_in_bytes: {usage.ErrorText}", usage.ErrorText);
         return KmemState.Unknown;
     }
 }

@@ -17,4 +17,8 @@ public enum KmemState
 }
 
 /// <summary>One container cgroup's kmem state with the evidence that decided it.</summary>
-public sealed record ContainerCgroupKmem(string HostPath, KmemState State, string Evidence);
+public sealed record ContainerCgroupKmem(string HostPath, KmemState State, HostMessage Said)
+{
+    /// <summary>The evidence in English (JSON): "memory.kmem.slabinfo readable".</summary>
+    public string Evidence => Said.English;
+}

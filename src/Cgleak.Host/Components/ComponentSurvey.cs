@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Kernel;
 using Cgleak.Host.Parsing;
 
@@ -27,8 +28,8 @@ public sealed partial class ComponentSurvey(HostRoot host)
     private static readonly byte[] NokmemMark = "kernel memory accounting disabled in this runc build"u8.ToArray();
     private static readonly byte[] KmemMark = "kernel memory accounting not supported by this kernel"u8.ToArray();
 
-    /// <summary>Problems met while reading (a file that exists but cannot be read), one line each.</summary>
-    public List<string> Problems { get; } = [];
+    /// <summary>Problems met while reading (a file that exists but cannot be read), in the order met.</summary>
+    public List<HostProblem> Problems { get; } = [];
 
     public IReadOnlyList<ComponentFact> Survey()
     {
@@ -63,7 +64,8 @@ public sealed partial class ComponentSurvey(HostRoot host)
             string flags = StripComments(r.Text);
             if (DriverFlag().Match(flags) is { Success: true } m)
             {
-                return new KubeletCgroupDriver(m.Groups[1].Value, $"{file}: --cgroup-driver={m.Groups[1].Value}");
+                string flag = m.Groups[1].Value;
+                return new KubeletCgroupDriver(flag, HostMessage.Say("driver.flag", $"{file}: --cgroup-driver={flag}", file, flag));
             }
 
             if (!configNamed && ConfigFlag().Match(flags) is { Success: true } c)
@@ -77,21 +79,24 @@ public sealed partial class ComponentSurvey(HostRoot host)
         {
             if (DriverKey().Match(config.Text) is { Success: true } m)
             {
-                return new KubeletCgroupDriver(m.Groups[1].Value, $"{configFile}: cgroupDriver: {m.Groups[1].Value}");
+                string key = m.Groups[1].Value;
+                return new KubeletCgroupDriver(key, HostMessage.Say("driver.config", $"{configFile}: cgroupDriver: {key}", configFile, key));
             }
 
-            return new KubeletCgroupDriver("cgroupfs", $"{configFile} sets no cgroupDriver: kubelet's default, cgroupfs");
+            return new KubeletCgroupDriver("cgroupfs",
+                HostMessage.Say("driver.config-default", $"{configFile} sets no cgroupDriver: kubelet's default, cgroupfs", configFile));
         }
 
         if (configNamed && config.Outcome == ReadOutcome.NotReadable)
         {
-            lock (Problems)
-            {
-                Problems.Add($"{configFile}: cannot read the kubelet config --config names: {config.ErrorText}");
-            }
+            Add(HostProblem.At(configFile, "problem.kubelet-config",
+                $"cannot read the kubelet config --config names: {config.ErrorText}", config.ErrorText));
         }
 
-        return kubeletPresent ? new KubeletCgroupDriver("cgroupfs", "no --cgroup-driver flag or config.yaml found: kubelet's default, cgroupfs") : null;
+        return kubeletPresent
+            ? new KubeletCgroupDriver("cgroupfs",
+                HostMessage.Say("driver.default", "no --cgroup-driver flag or config.yaml found: kubelet's default, cgroupfs"))
+            : null;
     }
 
     private string[] DropIns(string directory)
@@ -99,10 +104,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
         HostDirectory listed = host.List(directory);
         if (!listed.IsOk && !listed.IsGone)
         {
-            lock (Problems)
-            {
-                Problems.Add($"{directory}: cannot list: {listed.ErrorText}");
-            }
+            Add(HostProblem.At(directory, "problem.cannot-list-dir", $"cannot list: {listed.ErrorText}", listed.ErrorText));
         }
 
         return listed.Entries
@@ -124,31 +126,45 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
         if (host.IsLive && binary is not null && RunVersion(binary) is { } printed)
         {
-            return new ComponentFact(name, printed, $"{binary} --version", binary, build);
+            return new ComponentFact(name, printed, HostMessage.Say("source.run", $"{binary} --version", binary), binary, build);
         }
 
         foreach (string package in packages)
         {
             if (dpkg.TryGetValue(package, out string? v))
             {
-                return new ComponentFact(name, v, $"/var/lib/dpkg/status ({package})", binary, build);
+                return new ComponentFact(name, v, Package("/var/lib/dpkg/status", package), binary, build);
             }
 
             foreach (PackageLog log in logs)
             {
                 if (log.Versions.TryGetValue(package, out v))
                 {
-                    return new ComponentFact(name, v, $"{log.SourceOf(package)} ({package})", binary, build);
+                    return new ComponentFact(name, v, Package(log.SourceOf(package), package), binary, build);
                 }
             }
         }
 
-        return new ComponentFact(name, null, binary is null ? "not found" : "binary found, version not readable without running it", binary, build);
+        return new ComponentFact(name, null, binary is null
+            ? HostMessage.Say("source.not-found", "not found")
+            : HostMessage.Say("source.binary-only", "binary found, version not readable without running it"), binary, build);
+    }
+
+    private static HostMessage Package(string file, string package) =>
+        HostMessage.Say("source.package", $"{file} ({package})", file, package);
+
+    /// <summary>Adds a problem: the components are read in parallel.</summary>
+    private void Add(HostProblem problem)
+    {
+        lock (Problems)
+        {
+            Problems.Add(problem);
+        }
     }
 
     private RuncBuild Fingerprint(string binary)
     {
-        string? problem;
+        object? problem;
         RuncBuild build = RuncBuild.Unknown;
         using (FileStream? stream = host.OpenRead(binary, out KernelRead failure, bufferSize: 1))
         {
@@ -161,7 +177,9 @@ public sealed partial class ComponentSurvey(HostRoot host)
                 try
                 {
                     build = Fingerprint(stream);
-                    problem = stream.Position >= MaxBinaryBytes ? $"larger than {MaxBinaryBytes >> 20} MiB: searched its start only" : null;
+                    problem = stream.Position >= MaxBinaryBytes
+                        ? HostMessage.Say("problem.binary-large", $"larger than {MaxBinaryBytes >> 20} MiB: searched its start only", MaxBinaryBytes >> 20)
+                        : null;
                 }
                 catch (IOException e)
                 {
@@ -172,10 +190,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
         if (problem is not null)
         {
-            lock (Problems)
-            {
-                Problems.Add($"{binary}: cannot read for its build fingerprint: {problem}");
-            }
+            Add(HostProblem.At(binary, "problem.fingerprint", $"cannot read for its build fingerprint: {problem}", problem));
         }
 
         return build;
@@ -227,7 +242,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
         KernelRead r = host.Read(file);
         if (r.Outcome == ReadOutcome.NotReadable)
         {
-            Problems.Add($"{file}: {r.ErrorText}");
+            Add(HostProblem.At(file, "problem.error", r.ErrorText, r.ErrorText));
         }
 
         return r.IsOk ? parse(r.Text) : new Dictionary<string, string>();
@@ -264,10 +279,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
             }
             else if (r.Outcome == ReadOutcome.NotReadable)
             {
-                lock (Problems)
-                {
-                    Problems.Add($"{file}: {r.ErrorText}");
-                }
+                Add(HostProblem.At(file, "problem.error", r.ErrorText, r.ErrorText));
             }
         }
 

@@ -8,22 +8,16 @@ namespace Cgleak.Host.Facts;
 /// <summary>A value with the host file (or command) it was read from, for evidence.</summary>
 public sealed record Sourced<T>(T Value, string Source);
 
-/// <summary>A problem met while reading the host: the file, and one line saying what was wrong.</summary>
-public sealed record HostProblem(string Path, string Message)
+/// <summary>A problem met while reading the host: the file, and what was wrong with it.</summary>
+public sealed record HostProblem(string Path, HostMessage Said)
 {
-    /// <summary>
-    /// The message as a key of cgleak's message catalog (Cgleak.Diagnosis.Text, above this project) and its
-    /// arguments, for text in the reader's language; null for a line a reader wrote. <see cref="Message"/> stays
-    /// the English (JSON); a test keeps it equal to the catalog's English for the key.
-    /// </summary>
-    public string? Key { get; init; }
-
-    public IReadOnlyList<object?> Args { get; init; } = [];
+    /// <summary>What was wrong, in English (JSON, logs).</summary>
+    public string Message => Said.English;
 
     public override string ToString() => $"{Path}: {Message}";
 
-    internal static HostProblem Said(string path, string key, string english, params object?[] args) =>
-        new(path, english) { Key = key, Args = args };
+    public static HostProblem At(string path, string key, string english, params object?[] args) =>
+        new(path, HostMessage.Say(key, english, args));
 }
 
 /// <summary>The distribution, from /etc/os-release and /etc/centos-release (or redhat-release).</summary>

@@ -50,22 +50,22 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             if (type == HostEntryType.Directory)
             {
                 tree = new CgroupTreeWalker(host).Walk(mount, _options.ContainerKmem ? layout.Memory : MemoryHierarchy.V2, cancel);
-                _problems.AddRange(tree.Unreadable.Select(p => HostProblem.Said(p, "problem.cannot-list", "cannot list this cgroup directory")));
+                _problems.AddRange(tree.Unreadable.Select(p => HostProblem.At(p, "problem.cannot-list", "cannot list this cgroup directory")));
                 if (tree.NonUtf8Names > 0)
                 {
-                    _problems.Add(HostProblem.Said(mount, "problem.non-utf8", $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes", tree.NonUtf8Names));
+                    _problems.Add(HostProblem.At(mount, "problem.non-utf8", $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes", tree.NonUtf8Names));
                 }
 
                 if (tree.StoppedAtBound)
                 {
-                    _problems.Add(HostProblem.Said(mount, "problem.walk-bound", $"the walk stopped after {CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds", CgroupTreeWalker.MaxDirectories));
+                    _problems.Add(HostProblem.At(mount, "problem.walk-bound", $"the walk stopped after {CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds", CgroupTreeWalker.MaxDirectories));
                 }
             }
             else
             {
                 _problems.Add(type == HostEntryType.Missing
-                    ? HostProblem.Said(mount, "problem.mount-missing", "the memory controller's mount point named in mountinfo is missing")
-                    : HostProblem.Said(mount, "problem.mount-unreachable", "the memory controller's mount point named in mountinfo cannot be reached (a link loop, or no permission)"));
+                    ? HostProblem.At(mount, "problem.mount-missing", "the memory controller's mount point named in mountinfo is missing")
+                    : HostProblem.At(mount, "problem.mount-unreachable", "the memory controller's mount point named in mountinfo cannot be reached (a link loop, or no permission)"));
             }
         }
 
@@ -83,11 +83,11 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
         KubeletCgroupDriver? driver = _options.Components
             ? components.KubeletDriver(found.Any(f => f.Name == "kubelet" && (f.VersionText is not null || f.BinaryPath is not null)))
             : null;
-        _problems.AddRange(components.Problems.Select(ProblemFromLine));
+        _problems.AddRange(components.Problems);
         SymptomScan? logs = logsTask.Result;
         if (logs is not null)
         {
-            _problems.AddRange(logs.Problems.Select(ProblemFromLine));
+            _problems.AddRange(logs.Problems);
         }
 
         return new HostFacts
@@ -113,12 +113,6 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
         };
     }
 
-    private static HostProblem ProblemFromLine(string line)
-    {
-        int colon = line.IndexOf(": ", StringComparison.Ordinal);
-        return colon > 0 ? new HostProblem(line[..colon], line[(colon + 2)..]) : new HostProblem("", line);
-    }
-
     private Sourced<KernelRelease>? ReadKernel()
     {
         const string File = "/proc/sys/kernel/osrelease";
@@ -132,7 +126,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             return new(release, File);
         }
 
-        _problems.Add(HostProblem.Said(File, "problem.not-a-release", $"not a kernel release: \"{text.Trim()}\"", text.Trim()));
+        _problems.Add(HostProblem.At(File, "problem.not-a-release", $"not a kernel release: \"{text.Trim()}\"", text.Trim()));
         return null;
     }
 
@@ -160,7 +154,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
 
         if (osRelease is null && releaseFile is null)
         {
-            _problems.Add(HostProblem.Said("/etc/os-release", "problem.no-os-release", "missing: the distribution is unknown"));
+            _problems.Add(HostProblem.At("/etc/os-release", "problem.no-os-release", "missing: the distribution is unknown"));
             return null;
         }
 
@@ -186,7 +180,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             return (CgroupLayout.From(mounts, mountPoint => ReadText(mountPoint.TrimEnd('/') + "/cgroup.controllers")), file);
         }
 
-        _problems.Add(HostProblem.Said("/proc/1/mountinfo", "problem.no-mountinfo", "missing, and no /proc/self/mountinfo: the cgroup layout is unknown"));
+        _problems.Add(HostProblem.At("/proc/1/mountinfo", "problem.no-mountinfo", "missing, and no /proc/self/mountinfo: the cgroup layout is unknown"));
         return (CgroupLayout.None, null);
     }
 
@@ -205,7 +199,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             // A clean file without a memory row: the kernel has no memory controller (or it is disabled).
             if (parsed.Problems.Count > 0 || parsed.Value.Count == 0)
             {
-                _problems.Add(HostProblem.Said(File, "problem.no-memory-row", "no usable memory row: the file is truncated or malformed"));
+                _problems.Add(HostProblem.At(File, "problem.no-memory-row", "no usable memory row: the file is truncated or malformed"));
             }
 
             return null;
@@ -216,7 +210,8 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
 
     private T Parse<T>(string file, Parsed<T> parsed)
     {
-        _problems.AddRange(parsed.Problems.Select(p => HostProblem.Said(file, "problem.malformed", $"malformed {p}", p.ToString())));
+        _problems.AddRange(parsed.Problems.Select(p =>
+            HostProblem.At(file, "problem.malformed", $"malformed {p}", p.LineNumber, p.Said, p.Shown)));
         return parsed.Value;
     }
 
@@ -231,10 +226,10 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             case ReadOutcome.Gone when !required:
                 return null;
             case ReadOutcome.Gone:
-                _problems.Add(HostProblem.Said(hostPath, "problem.missing", "missing"));
+                _problems.Add(HostProblem.At(hostPath, "problem.missing", "missing"));
                 return null;
             default:
-                _problems.Add(HostProblem.Said(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorText));
+                _problems.Add(HostProblem.At(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorText));
                 return null;
         }
     }

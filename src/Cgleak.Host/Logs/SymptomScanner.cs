@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using Cgleak.Host.Facts;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Host.Logs;
@@ -19,7 +20,8 @@ public enum Symptom
 public sealed record SymptomSighting(Symptom Symptom, string Log, int Count, string LastLine, string LastSeen);
 
 /// <summary>What the scan read and found.</summary>
-public sealed record SymptomScan(IReadOnlyList<SymptomSighting> Sightings, IReadOnlyList<string> LogsRead, IReadOnlyList<string> Problems);
+public sealed record SymptomScan(
+    IReadOnlyList<SymptomSighting> Sightings, IReadOnlyList<string> LogsRead, IReadOnlyList<HostProblem> Problems);
 
 /// <summary>
 /// Searches the host's text logs (/var/log/messages, /var/log/syslog, kern.log and their rotations, gzip-compressed
@@ -44,13 +46,14 @@ public sealed class SymptomScanner(HostRoot host)
     {
         var sightings = new List<SymptomSighting>();
         var read = new List<string>();
-        var problems = new List<string>();
+        var problems = new List<HostProblem>();
         long budget = MaxBytesPerScan;
         foreach (string log in LogFiles(problems))
         {
             if (budget <= 0)
             {
-                problems.Add($"{log}: not read: the scan's {MaxBytesPerScan >> 20} MiB were spent on newer logs");
+                problems.Add(HostProblem.At(log, "problem.log-budget",
+                    $"not read: the scan's {MaxBytesPerScan >> 20} MiB were spent on newer logs", MaxBytesPerScan >> 20));
                 continue;
             }
 
@@ -59,7 +62,7 @@ public sealed class SymptomScanner(HostRoot host)
             {
                 if (failure.Outcome != ReadOutcome.Gone)
                 {
-                    problems.Add($"{log}: cannot read: {failure.ErrorText}");
+                    problems.Add(HostProblem.At(log, "problem.cannot-read", $"cannot read: {failure.ErrorText}", failure.ErrorText));
                 }
 
                 continue;
@@ -74,7 +77,8 @@ public sealed class SymptomScanner(HostRoot host)
                     lines.Read(gzip, fromLineStart: true);
                     if (lines.StoppedAtBudget)
                     {
-                        problems.Add($"{log}: more than {lines.Budget >> 20} MiB once decompressed: searched its start only");
+                        problems.Add(HostProblem.At(log, "problem.log-large",
+                            $"more than {lines.Budget >> 20} MiB once decompressed: searched its start only", lines.Budget >> 20));
                     }
                 }
                 else
@@ -94,7 +98,7 @@ public sealed class SymptomScanner(HostRoot host)
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
-                problems.Add($"{log}: cannot read: {e.Message}");
+                problems.Add(HostProblem.At(log, "problem.cannot-read", $"cannot read: {e.Message}", e.Message));
             }
         }
 
@@ -156,14 +160,14 @@ public sealed class SymptomScanner(HostRoot host)
     /// "messages-20240101"), or by number ("syslog.1" before "syslog.2.gz"); gzip-compressed ones included, other
     /// compressions (.xz, .bz2, .zst) left out.
     /// </summary>
-    private List<string> LogFiles(List<string> problems)
+    private List<string> LogFiles(List<HostProblem> problems)
     {
         HostDirectory listed = host.List("/var/log");
         if (!listed.IsOk)
         {
             if (!listed.IsGone)
             {
-                problems.Add($"/var/log: cannot list: {listed.ErrorText}");
+                problems.Add(HostProblem.At("/var/log", "problem.cannot-list-dir", $"cannot list: {listed.ErrorText}", listed.ErrorText));
             }
 
             return [];
@@ -312,7 +316,7 @@ public sealed class SymptomScanner(HostRoot host)
             new SymptomSighting(kv.Key, log, kv.Value.Count, kv.Value.Last, TimestampOf(kv.Value.Last)));
     }
 
-    private static void ScanJournal(List<SymptomSighting> sightings, List<string> read, List<string> problems)
+    private static void ScanJournal(List<SymptomSighting> sightings, List<string> read, List<HostProblem> problems)
     {
         const string Log = "journal";
         ChildResult? r = ChildProcess.Run("journalctl",
@@ -326,11 +330,11 @@ public sealed class SymptomScanner(HostRoot host)
 
         if (r.TimedOut)
         {
-            problems.Add("journal: journalctl took over 10 s; searched in part");
+            problems.Add(HostProblem.At(Log, "problem.journal-slow", "journalctl took over 10 s; searched in part"));
         }
         else if (r.ExitCode is not (0 or 1))
         {
-            problems.Add($"journal: journalctl exited with {r.ExitCode}");
+            problems.Add(HostProblem.At(Log, "problem.journal-failed", $"journalctl exited with {r.ExitCode}", r.ExitCode));
             return;
         }
 

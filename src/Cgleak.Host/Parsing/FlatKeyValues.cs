@@ -23,7 +23,8 @@ public static class FlatKeyValues
             long value = 0; // declared before the condition, so mutation testing can change each part of it
             if (f.Length != 2 || !long.TryParse(f[1], out value))
             {
-                problems.Add(new Malformed(number, line, "expected \"key number\""));
+                problems.Add(new Malformed(number, line,
+                    HostMessage.Say("malformed.key-number", "expected \"key number\"")));
                 continue;
             }
 

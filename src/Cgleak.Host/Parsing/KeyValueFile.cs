@@ -29,7 +29,8 @@ public static class KeyValueFile
             int eq = line.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                problems.Add(new Malformed(number, rawLine, "expected KEY=VALUE"));
+                problems.Add(new Malformed(number, rawLine,
+                    HostMessage.Say("malformed.key-value", "expected KEY=VALUE")));
                 continue;
             }
 

@@ -37,7 +37,8 @@ public static class MountInfo
             int id = 0; // declared before the condition, so mutation testing can change each part of it
             if (dash < 0 || f.Length < dash + 4 || !int.TryParse(f[0], out id))
             {
-                problems.Add(new Malformed(number, line, "not a mountinfo line (fields up to \"-\" and 3 after it)"));
+                problems.Add(new Malformed(number, line,
+                    HostMessage.Say("malformed.mountinfo", "not a mountinfo line (fields up to \"-\" and 3 after it)")));
                 continue;
             }
 
@@ -45,7 +46,8 @@ public static class MountInfo
             if (!IsCanonical(mountPoint))
             {
                 // The kernel prints mount points absolute and canonical; anything else is not a mountinfo a kernel wrote.
-                problems.Add(new Malformed(number, line, "the mount point is not an absolute path without \".\" or \"..\""));
+                problems.Add(new Malformed(number, line,
+                    HostMessage.Say("malformed.mount-point", "the mount point is not an absolute path without \".\" or \"..\"")));
                 continue;
             }
 

@@ -25,7 +25,8 @@ public static class ProcCgroups
             string[] fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length < 4)
             {
-                problems.Add(new Malformed(number, line, $"expected 4 fields, found {fields.Length}"));
+                problems.Add(new Malformed(number, line,
+                    HostMessage.Say("malformed.fields", $"expected 4 fields, found {fields.Length}", fields.Length)));
                 continue;
             }
 
@@ -34,7 +35,8 @@ public static class ProcCgroups
             if (!int.TryParse(fields[1], out hierarchy) || !long.TryParse(fields[2], out count) || count < 0
                 || fields[3] is not ("0" or "1"))
             {
-                problems.Add(new Malformed(number, line, "hierarchy, num_cgroups or enabled is not a number"));
+                problems.Add(new Malformed(number, line,
+                    HostMessage.Say("malformed.not-numbers", "hierarchy, num_cgroups or enabled is not a number")));
                 continue;
             }
 
