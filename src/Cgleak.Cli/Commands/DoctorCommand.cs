@@ -38,11 +38,12 @@ public static class DoctorCommand
         output.AddTo(command);
         command.SetAction(parsed => Run(
             new DoctorArgs(parsed.GetValue(hostRoot), output.IsJson(parsed), parsed.GetValue(probe), parsed.GetValue(verbose), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
-            Console.Out));
+            Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    public static int Run(DoctorArgs args, TextWriter output)
+    /// <summary>The report on the host, in text or JSON; the exit code is the verdict. --probe probes through <paramref name="access"/>.</summary>
+    public static int Run(DoctorArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         HostRoot host = HostArgument.Resolve(args.HostRoot);
         if (args.ProbeMax < 1)
@@ -58,7 +59,7 @@ public static class DoctorCommand
         HeadroomProbe? probe = null;
         if (args.Probe)
         {
-            Lab.ProbeResult p = ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory);
+            Lab.ProbeResult p = ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory, access, interrupted);
             probe = new HeadroomProbe(p.Created, p.FreeSlots, p.Exact, p.Refusal);
         }
 
