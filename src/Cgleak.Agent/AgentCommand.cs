@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Cgleak.Agent;
 
+/// <param name="ConditionLanguage">The node condition's language: the agent's own --language only, never LANG.</param>
 public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null,
-    bool StatusRedact = false);
+    bool StatusRedact = false, Language ConditionLanguage = Language.En);
 
 /// <summary>
 /// The agent's command line: `cgleak agent` and `cgleak-agent` (the same agent in a program of its own, which
@@ -50,12 +51,18 @@ public static partial class AgentCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(p => Run(new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes),
-            p.GetValue(taintWhen), p.GetValue(statusRedact))));
+        command.SetAction(p => Run(
+            new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes),
+                p.GetValue(taintWhen), p.GetValue(statusRedact), Languages.Choose(Environment.GetCommandLineArgs()[1..], _ => null)),
+            TimeProvider.System, CancellationToken.None));
         return command;
     }
 
-    public static int Run(AgentArgs args)
+    /// <summary>
+    /// Serves until SIGINT or SIGTERM (or <paramref name="stop"/>), then exits 0. It writes no report: what it has to
+    /// say goes to its log (stderr) and its endpoints. Bad options are usage errors (64), a port in use is 69.
+    /// </summary>
+    public static int Run(AgentArgs args, TimeProvider clock, CancellationToken stop)
     {
         if (args.IntervalSeconds < 1 || args.WindowHours <= 0)
         {
@@ -75,7 +82,7 @@ public static partial class AgentCommand
         var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), listen,
             TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion, args.StatusRedact)
         {
-            ConditionLanguage = Languages.Choose(Environment.GetCommandLineArgs()[1..], _ => null), // --language only, not LANG
+            ConditionLanguage = args.ConditionLanguage,
         };
 
         // Bound before the host starts: a port in use is one line and exit 69, not a host that logs a stack trace.
@@ -95,7 +102,7 @@ public static partial class AgentCommand
         // A backstop: the services stop at once (a sample stuck in a read is not waited for); kubelet's grace is 30 s.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(new AgentState(TimeProvider.System));
+        builder.Services.AddSingleton(new AgentState(clock));
         builder.Services.AddSingleton<Sampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Sampler>());
         builder.Services.AddHostedService(sp => new HttpEndpoint(options, sp.GetRequiredService<AgentState>(), socket, HttpLimits.Default,
@@ -115,7 +122,7 @@ public static partial class AgentCommand
                 throw new UserFacingException($"--kubernetes: no in-cluster service account here ({e.Message})", ExitCodes.Unavailable);
             }
 
-            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(clock);
             builder.Services.AddSingleton(new ConditionPublisher(api, node, taint: args.TaintWhen == "affected"));
             builder.Services.AddHostedService<ConditionService>();
         }
@@ -129,7 +136,7 @@ public static partial class AgentCommand
             context.Cancel = true;
             LogHangupIgnored(hangup);
         });
-        host.Run(); // SIGINT/SIGTERM stop it
+        host.RunAsync(stop).GetAwaiter().GetResult(); // SIGINT/SIGTERM stop it
         return ExitCodes.Ok;
     }
 

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Cgleak.Cli.Commands;
+using Cgleak.Cli.Core;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
@@ -20,16 +22,16 @@ public class FixApplySavedPlanTests
         try
         {
             Assert.Equal(0, CgleakProcess.RunTool("cp", "-a", Repo.Fixture("boot-el7-bios") + "/.", copy).ExitCode);
-            JsonNode plan = JsonNode.Parse(CgleakProcess.Run("fix", "plan", "--host-root", copy, "--format", "json").Stdout)!;
+            JsonNode plan = JsonNode.Parse(Plan(copy))!;
             plan["edit"]![field] = value;
             string file = Path.Combine(copy, "plan.json");
             File.WriteAllText(file, plan.ToJsonString());
             byte[] cfg = File.ReadAllBytes(copy + "/boot/grub2/grub.cfg");
             byte[] env = File.ReadAllBytes(copy + "/boot/grub2/grubenv");
 
-            var run = CgleakProcess.Run("fix", "apply", "--host-root", copy, "--plan", file, "--yes");
-            Assert.Equal(69, run.ExitCode);
-            Assert.Contains("is not the one cgleak derives from the host now", run.Stderr, StringComparison.Ordinal);
+            var e = Assert.Throws<UserFacingException>(() => FixCommand.RunApply(new FixApplyArgs(copy, file, "auto", Yes: true, null), TextWriter.Null));
+            Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
+            Assert.Contains("is not the one cgleak derives from the host now", e.Message, StringComparison.Ordinal);
             Assert.Equal(cfg, File.ReadAllBytes(copy + "/boot/grub2/grub.cfg"));
             Assert.Equal(env, File.ReadAllBytes(copy + "/boot/grub2/grubenv"));
             Assert.False(Directory.Exists(copy + "/var/lib/cgleak/backups"));
@@ -48,7 +50,7 @@ public class FixApplySavedPlanTests
         {
             Assert.Equal(0, CgleakProcess.RunTool("cp", "-a", Repo.Fixture("boot-el7-bios") + "/.", copy).ExitCode);
             string file = Path.Combine(copy, "plan.json");
-            File.WriteAllText(file, CgleakProcess.Run("fix", "plan", "--host-root", copy, "--format", "json").Stdout);
+            File.WriteAllText(file, Plan(copy));
             var run = CgleakProcess.Run("fix", "apply", "--host-root", copy, "--plan", file, "--yes");
             Assert.Equal(0, run.ExitCode);
             Assert.Contains("cgroup.memory=nokmem", File.ReadAllText(copy + "/boot/grub2/grub.cfg"), StringComparison.Ordinal);
@@ -58,4 +60,7 @@ public class FixApplySavedPlanTests
             Directory.Delete(copy, recursive: true);
         }
     }
+
+    private static string Plan(string hostRoot) =>
+        InProcess.Run(o => FixCommand.RunPlan(new FixPlanArgs(hostRoot, "auto", "json", null), o)).Stdout;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cgleak.Cli.Commands;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
@@ -45,19 +46,19 @@ public class FixPlanCliTests
     /// <summary>CGLEAK_UPDATE_GOLDENS=1 rewrites them; review the diff like code.</summary>
     [Theory]
     [MemberData(nameof(Plans))]
-    public void Plan_matches_the_reviewed_golden(string scenario, string format) => MatchesGolden(scenario, format, scenario);
+    public void Plan_matches_the_reviewed_golden(string scenario, string format) => MatchesGolden(scenario, format, scenario, "auto");
 
     /// <summary>The kernel method on the real boot layouts: goldens named kernel-SCENARIO.</summary>
     [Theory]
     [MemberData(nameof(KernelPlans))]
     public void Kernel_plan_on_a_real_boot_layout_matches_the_reviewed_golden(string scenario, string format) =>
-        MatchesGolden(scenario, format, "kernel-" + scenario, "--method", "kernel");
+        MatchesGolden(scenario, format, "kernel-" + scenario, "kernel");
 
-    private static void MatchesGolden(string scenario, string format, string name, params string[] extra)
+    private static void MatchesGolden(string scenario, string format, string name, string method)
     {
-        var run = CgleakProcess.Run(["fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", format, .. extra]);
-        Assert.Equal(CgleakProcess.Run("doctor", "--host-root", Repo.Fixture(scenario)).ExitCode, run.ExitCode); // the verdict (README)
-        Assert.Equal("", run.Stderr);
+        var args = new FixPlanArgs(Repo.Fixture(scenario), method, format, null);
+        var run = InProcess.Run(o => FixCommand.RunPlan(args, o));
+        Assert.Equal(InProcess.Doctor(Repo.Fixture(scenario)).ExitCode, run.ExitCode); // the verdict (README)
         string golden = Path.Combine(Repo.Root, "tests", "goldens", "fix-plan", $"{name}.{(format == "text" ? "txt" : format)}");
         if (Environment.GetEnvironmentVariable("CGLEAK_UPDATE_GOLDENS") == "1")
         {

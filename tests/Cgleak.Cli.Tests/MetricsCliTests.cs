@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
@@ -59,21 +58,6 @@ public class MetricsCliTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    [Theory]
-    [InlineData("el7-957-leaking", 1, "affected: kmem.active-cgroups")]
-    [InlineData("ubuntu-5.4-dying", 1, "at-risk: memcg.dying")]
-    [InlineData("cgroup-v2", 0, "ok: IDs 0.1% used")]
-    [InlineData("malformed", 2, "unknown: ")]
-    public void Check_speaks_node_problem_detectors_protocol(string scenario, int exitCode, string messageStart)
-    {
-        var run = CgleakProcess.Run("check", "--npd", "--host-root", Repo.Fixture(scenario));
-        Assert.Equal(exitCode, run.ExitCode);
-        string message = run.Stdout.TrimEnd('\n');
-        Assert.StartsWith(messageStart, message, StringComparison.Ordinal);
-        Assert.InRange(Encoding.UTF8.GetByteCount(message), 1, 80);
-        Assert.DoesNotContain('\n', message);
     }
 
     [Fact]

@@ -8,6 +8,8 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
+public sealed record CheckArgs(bool Npd, string? HostRoot);
+
 /// <summary>
 /// cgleak check --npd: node-problem-detector's custom-plugin protocol (kubernetes/node-problem-detector, pkg/custompluginmonitor):
 /// exit 0 OK (condition False), 1 NonOK (condition True), anything else Unknown; stdout is the condition
@@ -25,16 +27,20 @@ public static class CheckCommand
         {
             npd, hostRoot,
         };
-        command.SetAction(p => p.GetValue(npd)
-            ? Run(p.GetValue(hostRoot))
-            : throw new UserFacingException(Messages.Get("error.check-protocol"), ExitCodes.Usage));
+        command.SetAction(p => Run(new CheckArgs(p.GetValue(npd), p.GetValue(hostRoot)), Console.Out));
         return command;
     }
 
-    public static int Run(string? hostRoot)
+    /// <summary>One line of at most 80 bytes; exits 0 ok, 1 at risk or affected, 2 unknown. Without --npd: a usage error.</summary>
+    public static int Run(CheckArgs args, TextWriter output)
     {
-        DoctorReport report = Doctor.Examine(HostArgument.Resolve(hostRoot));
-        Console.Out.WriteLine(Message(report));
+        if (!args.Npd)
+        {
+            throw new UserFacingException(Messages.Get("error.check-protocol"), ExitCodes.Usage);
+        }
+
+        DoctorReport report = Doctor.Examine(HostArgument.Resolve(args.HostRoot));
+        output.WriteLine(Message(report));
         return report.Verdict switch
         {
             Verdict.Ok => 0,

@@ -8,6 +8,8 @@ using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;
 
+public sealed record CleanupArgs(bool Json, string StateDirectory);
+
 /// <summary>cgleak cleanup: removes what killed runs left (by journal and by name), and nothing else.</summary>
 public static class CleanupCommand
 {
@@ -20,21 +22,21 @@ public static class CleanupCommand
             stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(output.IsJson(p), p.GetValue(stateDir)!));
+        command.SetAction(p => Run(new CleanupArgs(output.IsJson(p), p.GetValue(stateDir)!), Console.Out, CgroupAccess.Live));
         return command;
     }
 
-    public static int Run(bool json, string stateDirectory)
+    /// <summary>Removes, through <paramref name="access"/>, what dead runs left; 4 when something could not be removed.</summary>
+    public static int Run(CleanupArgs args, TextWriter output, CgroupAccess access)
     {
-        LiveCgroups cgroups = LabOptions.Cgroups();
-        CleanupReport report = LabOptions.CleanupFirst(stateDirectory, cgroups);
-        if (json)
+        CleanupReport report = LabOptions.CleanupFirst(args.StateDirectory, access.Mounts(), access.Fs);
+        if (args.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new CleanupDocument(1, report.Removed, report.Left, report.Skipped), LabJsonContext.Default.CleanupDocument));
+            output.WriteLine(JsonSerializer.Serialize(new CleanupDocument(1, report.Removed, report.Left, report.Skipped), LabJsonContext.Default.CleanupDocument));
         }
         else
         {
-            Console.Out.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0
+            output.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0
                 ? Messages.Get("cleanup.nothing")
                 : Messages.Get("cleanup.removed-count", report.Removed.Count));
             (string Key, IReadOnlyList<string> Paths)[] groups =
@@ -43,7 +45,7 @@ public static class CleanupCommand
             {
                 foreach (string path in paths)
                 {
-                    Console.Out.WriteLine(Messages.Get(key, TerminalText.Escape(path)));
+                    output.WriteLine(Messages.Get(key, TerminalText.Escape(path)));
                 }
             }
         }

@@ -5,6 +5,8 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
+public sealed record CompletionArgs(string Shell);
+
 /// <summary>cgleak completion bash|zsh|fish: the shell completion script, from the commands cgleak parses.</summary>
 public static class CompletionCommand
 {
@@ -17,11 +19,14 @@ public static class CompletionCommand
         {
             shell,
         };
-        command.SetAction(p =>
-        {
-            Console.Out.Write(ShellCompletion.Write(p.GetValue(shell)!, CommandDoc.Read(root), "cgleak"));
-            return ExitCodes.Ok;
-        });
+        command.SetAction(p => Run(new CompletionArgs(p.GetValue(shell)!), root, Console.Out));
         return command;
+    }
+
+    /// <summary>The script for <see cref="CompletionArgs.Shell"/>, completing the commands <paramref name="root"/> holds.</summary>
+    public static int Run(CompletionArgs args, RootCommand root, TextWriter output)
+    {
+        output.Write(ShellCompletion.Write(args.Shell, CommandDoc.Read(root), "cgleak"));
+        return ExitCodes.Ok;
     }
 }

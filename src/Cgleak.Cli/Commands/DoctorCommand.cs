@@ -38,11 +38,12 @@ public static class DoctorCommand
         output.AddTo(command);
         command.SetAction(parsed => Run(
             new DoctorArgs(parsed.GetValue(hostRoot), output.IsJson(parsed), parsed.GetValue(probe), parsed.GetValue(verbose), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
-            Console.Out));
+            Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    public static int Run(DoctorArgs args, TextWriter output)
+    /// <summary>The report on the host, in text or JSON; the exit code is the verdict. --probe probes through <paramref name="access"/>.</summary>
+    public static int Run(DoctorArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         HostRoot host = HostArgument.Resolve(args.HostRoot);
         if (args.ProbeMax < 1)
@@ -55,7 +56,9 @@ public static class DoctorCommand
             throw new UserFacingException(Messages.Get("error.probe-host-root"), ExitCodes.Usage);
         }
 
-        HeadroomProbe? probe = args.Probe ? ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory).Headroom : null;
+        HeadroomProbe? probe = args.Probe
+            ? ProbeCommand.ForDoctor(args.ProbeMax, args.StateDirectory, access, interrupted).Headroom
+            : null;
         DoctorReport report = Doctor.Examine(host, probe: probe);
         if (args.Json)
         {

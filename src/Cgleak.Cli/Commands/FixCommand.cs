@@ -13,6 +13,10 @@ namespace Cgleak.Cli.Commands;
 
 public sealed record FixPlanArgs(string? HostRoot, string Method, string Format, string? KernelPackages);
 
+public sealed record FixApplyArgs(string? HostRoot, string? PlanFile, string Method, bool Yes, string? StateDirectory);
+
+public sealed record FixUndoArgs(string? HostRoot, bool Yes, string? StateDirectory);
+
 /// <summary>cgleak fix plan | apply | undo: the runbook's two repair methods as a plan a person reviews.</summary>
 public static class FixCommand
 {
@@ -37,7 +41,7 @@ public static class FixCommand
             hostRoot, method, packages,
         };
         output.AddTo(command);
-        command.SetAction(p => RunPlan(new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, output.Format(p), p.GetValue(packages))));
+        command.SetAction(p => RunPlan(new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, output.Format(p), p.GetValue(packages)), Console.Out));
         return command;
     }
 
@@ -59,7 +63,8 @@ public static class FixCommand
         {
             hostRoot, planFile, method, yes, stateDir,
         };
-        command.SetAction(p => RunApply(p.GetValue(hostRoot), p.GetValue(planFile), p.GetValue(method)!, p.GetValue(yes), p.GetValue(stateDir)));
+        command.SetAction(p => RunApply(new FixApplyArgs(p.GetValue(hostRoot), p.GetValue(planFile), p.GetValue(method)!, p.GetValue(yes), p.GetValue(stateDir)),
+            Console.Out));
         return command;
     }
 
@@ -72,40 +77,42 @@ public static class FixCommand
         {
             hostRoot, yes, stateDir,
         };
-        command.SetAction(p => RunUndo(p.GetValue(hostRoot), p.GetValue(yes), p.GetValue(stateDir)));
+        command.SetAction(p => RunUndo(new FixUndoArgs(p.GetValue(hostRoot), p.GetValue(yes), p.GetValue(stateDir)), Console.Out));
         return command;
     }
 
-    public static int RunApply(string? hostRoot, string? planFile, string method, bool yes, string? stateDir)
+    /// <summary>Shows the plan, asks (or takes --yes), applies its boot edit with a byte-exact backup; 69 when a kernel must come first.</summary>
+    public static int RunApply(FixApplyArgs args, TextWriter output)
     {
-        HostRoot host = HostArgument.Resolve(hostRoot);
-        FixPlan plan = planFile is null ? MakePlan(host, method, null) : Rederived(host, planFile);
-        Console.Out.Write(PlanRenderer.Text(plan, HostLabel(host, plan)));
+        HostRoot host = HostArgument.Resolve(args.HostRoot);
+        FixPlan plan = args.PlanFile is null ? MakePlan(host, args.Method, null) : Rederived(host, args.PlanFile);
+        output.Write(PlanRenderer.Text(plan, HostLabel(host, plan)));
         if (plan.Edit is null || plan.NeedsKernelFirst)
         {
-            Console.Out.WriteLine();
-            Console.Out.WriteLine(plan.NeedsKernelFirst
+            output.WriteLine();
+            output.WriteLine(plan.NeedsKernelFirst
                 ? "cgleak fix apply: a kernel that honours cgroup.memory=nokmem must be installed first: nothing was changed."
                 : "cgleak fix apply: no boot change to apply: nothing was changed.");
             return plan.NeedsKernelFirst ? ExitCodes.Unavailable : ExitCodes.Ok;
         }
 
-        LabOptions.Confirm(yes, $"Apply steps marked [cgleak fix apply does this] to {HostLabel(host, plan)}?");
-        BootChangeResult result = Editor(host, stateDir, BootConfig.Read(host)).Apply(plan);
-        Report("apply", result, host);
+        LabOptions.Confirm(args.Yes, $"Apply steps marked [cgleak fix apply does this] to {HostLabel(host, plan)}?");
+        BootChangeResult result = Editor(host, args.StateDirectory, BootConfig.Read(host)).Apply(plan);
+        Report(output, "apply", result, host);
         if (result.Changed)
         {
-            Console.Out.WriteLine("Reboot required: drain the node, reboot, then check `grep -o cgroup.memory=nokmem /proc/cmdline` and run `cgleak verify --canary` (steps above).");
+            output.WriteLine("Reboot required: drain the node, reboot, then check `grep -o cgroup.memory=nokmem /proc/cmdline` and run `cgleak verify --canary` (steps above).");
         }
 
         return ExitCodes.Ok;
     }
 
-    public static int RunUndo(string? hostRoot, bool yes, string? stateDir)
+    /// <summary>Restores the boot files the last apply changed, byte for byte.</summary>
+    public static int RunUndo(FixUndoArgs args, TextWriter output)
     {
-        HostRoot host = HostArgument.Resolve(hostRoot);
-        LabOptions.Confirm(yes, "Restore the boot files the last `cgleak fix apply` changed?");
-        Report("undo", Editor(host, stateDir, null).Undo(), host);
+        HostRoot host = HostArgument.Resolve(args.HostRoot);
+        LabOptions.Confirm(args.Yes, "Restore the boot files the last `cgleak fix apply` changed?");
+        Report(output, "undo", Editor(host, args.StateDirectory, null).Undo(), host);
         return ExitCodes.Ok;
     }
 
@@ -123,21 +130,21 @@ public static class FixCommand
     }
 
     /// <summary>What apply or undo did, one line each; paths are the host's (a file name may hold a control byte): escaped.</summary>
-    private static void Report(string what, BootChangeResult result, HostRoot host)
+    private static void Report(TextWriter output, string what, BootChangeResult result, HostRoot host)
     {
         foreach (string m in result.Messages)
         {
-            Console.Out.WriteLine($"cgleak fix {what}: {TerminalText.Escape(m)}");
+            output.WriteLine($"cgleak fix {what}: {TerminalText.Escape(m)}");
         }
 
         foreach (ChangedFile f in result.Files)
         {
-            Console.Out.WriteLine($"cgleak fix {what}: changed {TerminalText.Escape(f.HostPath)} (sha256 {f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
+            output.WriteLine($"cgleak fix {what}: changed {TerminalText.Escape(f.HostPath)} (sha256 {f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
         }
 
         if (result.BackupDirectory is { } dir)
         {
-            Console.Out.WriteLine(TerminalText.Escape($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them"));
+            output.WriteLine(TerminalText.Escape($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them"));
         }
     }
 
@@ -185,12 +192,13 @@ public static class FixCommand
         }
     }
 
-    public static int RunPlan(FixPlanArgs args)
+    /// <summary>The plan as text, a shell script or JSON; the exit code is the doctor's verdict.</summary>
+    public static int RunPlan(FixPlanArgs args, TextWriter output)
     {
         HostRoot host = HostArgument.Resolve(args.HostRoot);
         (FixPlan plan, DoctorReport report) = MakePlanWithReport(host, args.Method, args.KernelPackages);
         string label = HostLabel(host, plan);
-        Console.Out.Write(args.Format switch
+        output.Write(args.Format switch
         {
             "sh" => PlanRenderer.Shell(plan, label),
             "json" => PlanRenderer.Json(plan) + "\n",

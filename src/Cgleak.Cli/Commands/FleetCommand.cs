@@ -49,16 +49,17 @@ public static class FleetCommand
         command.SetAction(p => Run(
             new FleetArgs(p.GetValue(prometheus), p.GetValue(tokenFile), p.GetValue(caFile), p.GetValue(kubeconfig), p.GetValue(context), p.GetValue(inCluster),
                 p.GetValue(nodeLabel)!, p.GetValue(job)!, p.GetValue(lookback)!, p.GetValue(stale)!, p.GetValue(timeout)!, p.GetValue(json) ? "json" : p.GetValue(format)!),
-            Console.Out));
+            Console.Out, TimeProvider.System));
         return command;
     }
 
-    public static int Run(FleetArgs args, TextWriter output)
+    /// <summary>Every node's verdict, most urgent first; "now" (what is stale, what the lookback covers) from <paramref name="clock"/>.</summary>
+    public static int Run(FleetArgs args, TextWriter output, TimeProvider clock)
     {
         FleetReport report;
         try
         {
-            report = Fleet.Fleet.ReadAsync(Sources(args), DateTimeOffset.UtcNow, CancellationToken.None).GetAwaiter().GetResult();
+            report = Fleet.Fleet.ReadAsync(Sources(args), clock.GetUtcNow(), CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (FleetException e)
         {

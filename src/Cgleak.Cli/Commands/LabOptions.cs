@@ -18,8 +18,8 @@ public static class LabOptions
     };
 
     /// <summary>Every writing command first finishes what killed runs left behind.</summary>
-    public static CleanupReport CleanupFirst(string stateDirectory, LiveCgroups cgroups) =>
-        new Cleanup(LinuxCgroupFs.Instance, stateDirectory, cgroups.AllMounts, RuncBundle.Delete).Run();
+    public static CleanupReport CleanupFirst(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs) =>
+        new Cleanup(fs, stateDirectory, cgroups.AllMounts, RuncBundle.Delete).Run();
 
     public static LiveCgroups Cgroups()
     {

@@ -5,6 +5,8 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Commands;
 
+public sealed record ManArgs(string OutDirectory);
+
 /// <summary>cgleak man --out DIR (hidden): the manual pages, from the commands cgleak parses.</summary>
 public static class ManCommand
 {
@@ -18,12 +20,14 @@ public static class ManCommand
         };
         var command = new Command("man", Messages.Get("help.man")) { output };
         command.Hidden = true;
-        command.SetAction(p => Run(root, p.GetValue(output)!));
+        command.SetAction(p => Run(new ManArgs(p.GetValue(output)!), root));
         return command;
     }
 
-    private static int Run(RootCommand root, string directory)
+    /// <summary>Writes one page per command of <paramref name="root"/> into the directory; nothing on stdout.</summary>
+    public static int Run(ManArgs args, RootCommand root)
     {
+        string directory = args.OutDirectory;
         if (!Directory.Exists(directory))
         {
             throw new UserFacingException(Messages.Get("error.out-not-a-directory", directory), ExitCodes.Usage);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Cgleak.Agent;
 using Cgleak.Cli.Core;
 using Cgleak.Cli.Core.Rendering;
@@ -9,6 +8,8 @@ using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 
 namespace Cgleak.Cli.Commands;
+
+public sealed record MetricsArgs(string? HostRoot, string? Textfile);
 
 /// <summary>
 /// cgleak metrics [--textfile PATH]: the agent's metrics once, for node_exporter's textfile collector
@@ -25,12 +26,14 @@ public static class MetricsCommand
         {
             hostRoot, textfile,
         };
-        command.SetAction(p => Run(p.GetValue(hostRoot), p.GetValue(textfile)));
+        command.SetAction(p => Run(new MetricsArgs(p.GetValue(hostRoot), p.GetValue(textfile)), Console.Out, TimeProvider.System));
         return command;
     }
 
-    public static int Run(string? hostRoot, string? textfile)
+    /// <summary>The metrics on <paramref name="output"/>, or in --textfile; the scan time and timestamp from <paramref name="clock"/>.</summary>
+    public static int Run(MetricsArgs args, TextWriter output, TimeProvider clock)
     {
+        string? textfile = args.Textfile;
         if (textfile is not null && !textfile.EndsWith(".prom", StringComparison.Ordinal))
         {
             throw new UserFacingException(Messages.Get("error.textfile-prom", textfile), ExitCodes.Usage);
@@ -41,15 +44,15 @@ public static class MetricsCommand
             throw new UserFacingException(Messages.Get("error.textfile-no-dir", textfile, dir), ExitCodes.Usage);
         }
 
-        HostRoot host = HostArgument.Resolve(hostRoot);
-        var clock = Stopwatch.StartNew();
+        HostRoot host = HostArgument.Resolve(args.HostRoot);
+        long started = clock.GetTimestamp();
         DoctorReport report = Doctor.Examine(host);
-        var extras = new SampleExtras(ScanSeconds: clock.Elapsed.TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0,
-            SampledAt: DateTimeOffset.UtcNow);
+        var extras = new SampleExtras(ScanSeconds: clock.GetElapsedTime(started).TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0,
+            SampledAt: clock.GetUtcNow());
         string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, JsonReport.ToolVersion)).GetAwaiter().GetResult();
         if (textfile is null)
         {
-            Console.Out.Write(text);
+            output.Write(text);
         }
         else
         {

@@ -29,11 +29,13 @@ public static class ProbeCommand
             max, untilFull, yes, hold, stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new ProbeArgs(p.GetValue(max), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!, p.GetValue(hold))));
+        command.SetAction(p => Run(new ProbeArgs(p.GetValue(max), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!, p.GetValue(hold)),
+            Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    public static int Run(ProbeArgs args)
+    /// <summary>Cleans up first, probes through <paramref name="access"/>, writes the result; 4 when something was left behind.</summary>
+    public static int Run(ProbeArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         if (args.Max < 1 || args.HoldSeconds < 0)
         {
@@ -42,42 +44,42 @@ public static class ProbeCommand
                 : Messages.Get("error.not-negative", "--hold", args.HoldSeconds), ExitCodes.Usage);
         }
 
-        LiveCgroups cgroups = LabOptions.Cgroups();
+        LiveCgroups cgroups = access.Mounts();
         if (args.UntilFull)
         {
             LabOptions.Confirm(args.Yes, Messages.Get("probe.confirm-until-full"));
         }
 
-        LabOptions.CleanupFirst(args.StateDirectory, cgroups);
-        using var interrupts = new Interrupts();
-        ProbeResult result = RunWithProgress(args, cgroups, interrupts.Token);
+        LabOptions.CleanupFirst(args.StateDirectory, cgroups, access.Fs);
+        using Interrupts interrupts = interrupted();
+        ProbeResult result = RunWithProgress(args, cgroups, access.Fs, interrupts.Token);
         if (args.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(ToDocument(result, cgroups), LabJsonContext.Default.ProbeDocument));
+            output.WriteLine(JsonSerializer.Serialize(ToDocument(result, cgroups), LabJsonContext.Default.ProbeDocument));
         }
         else
         {
-            WriteText(result, args, cgroups);
+            WriteText(output, result, args, cgroups);
         }
 
         return result.Left.Count == 0 ? ExitCodes.Ok : ExitCodes.LeftBehind;
     }
 
     /// <summary>Runs a bounded probe for the doctor (--probe): cleanup first, journaled, interruptible.</summary>
-    public static ProbeResult ForDoctor(int max, string stateDirectory)
+    public static ProbeResult ForDoctor(int max, string stateDirectory, CgroupAccess access, Func<Interrupts> interrupted)
     {
-        LiveCgroups cgroups = LabOptions.Cgroups();
-        LabOptions.CleanupFirst(stateDirectory, cgroups);
-        using var interrupts = new Interrupts();
-        return new Probe(LinuxCgroupFs.Instance, stateDirectory, cgroups).Run(new ProbeRequest(max), interrupts.Token);
+        LiveCgroups cgroups = access.Mounts();
+        LabOptions.CleanupFirst(stateDirectory, cgroups, access.Fs);
+        using Interrupts interrupts = interrupted();
+        return new Probe(access.Fs, stateDirectory, cgroups).Run(new ProbeRequest(max), interrupts.Token);
     }
 
-    private static ProbeResult RunWithProgress(ProbeArgs args, LiveCgroups cgroups, CancellationToken cancel)
+    private static ProbeResult RunWithProgress(ProbeArgs args, LiveCgroups cgroups, ICgroupFs fs, CancellationToken cancel)
     {
         var request = new ProbeRequest(args.UntilFull ? null : args.Max, TimeSpan.FromSeconds(args.HoldSeconds));
         if (Console.IsErrorRedirected || args.Json)
         {
-            return new Probe(LinuxCgroupFs.Instance, args.StateDirectory, cgroups).Run(request, cancel);
+            return new Probe(fs, args.StateDirectory, cgroups).Run(request, cancel);
         }
 
         IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -85,15 +87,14 @@ public static class ProbeCommand
         err.Progress().AutoClear(true).Start(ctx =>
         {
             ProgressTask task = ctx.AddTask(Messages.Get("progress.probe"), maxValue: args.UntilFull ? MemcgIdSpace.Limit : args.Max);
-            var probe = new Probe(LinuxCgroupFs.Instance, args.StateDirectory, cgroups) { Progress = n => task.Value = n };
+            var probe = new Probe(fs, args.StateDirectory, cgroups) { Progress = n => task.Value = n };
             result = probe.Run(request, cancel);
         });
         return result!;
     }
 
-    private static void WriteText(ProbeResult r, ProbeArgs args, LiveCgroups cgroups)
+    private static void WriteText(TextWriter o, ProbeResult r, ProbeArgs args, LiveCgroups cgroups)
     {
-        TextWriter o = Console.Out;
         o.WriteLine(Messages.Get("probe.created", r.Created, cgroups.MemoryMount));
         o.WriteLine(r.Exact
             ? Messages.Get("probe.free.exact", r.FreeSlots, r.Refusal)

@@ -27,11 +27,12 @@ public static class ReclaimCommand
             dryRun, yes, wait,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), output.IsJson(p), p.GetValue(wait))));
+        command.SetAction(p => Run(new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), output.IsJson(p), p.GetValue(wait)), Console.Out, () => new Interrupts()));
         return command;
     }
 
-    public static int Run(ReclaimArgs args)
+    /// <summary>Reads the live host's dying count, then (unless --dry-run) writes the kernel's reclaim files and waits for the count to settle.</summary>
+    public static int Run(ReclaimArgs args, TextWriter output, Func<Interrupts> interrupted)
     {
         if (args.WaitSeconds < 0)
         {
@@ -47,33 +48,32 @@ public static class ReclaimCommand
         ReclaimPlan plan = ReclaimPlan.For(report);
         if (args.DryRun)
         {
-            Write(args, plan, new ReclaimResult(plan, report.Counts.Dying, null, 0, []), dryRun: true);
+            Write(output, args, plan, new ReclaimResult(plan, report.Counts.Dying, null, 0, []), dryRun: true);
             return ExitCodes.Ok;
         }
 
         LabOptions.Confirm(args.Yes, string.Join('\n', Commands(plan).Prepend(Messages.Get("reclaim.will-run")).Append(Messages.Get("reclaim.confirm"))));
-        using var interrupts = new Interrupts();
+        using Interrupts interrupts = interrupted();
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
         ReclaimResult result = new Reclaim(Lab.Reclaim.LiveDying)
         {
             Progress = status is null ? null : (dying, seconds) => status.Update(Messages.Get("progress.reclaim", dying?.ToString(CultureInfo.InvariantCulture) ?? "?", seconds, args.WaitSeconds)),
         }.Run(plan, TimeSpan.FromSeconds(args.WaitSeconds), interrupts.Token);
         status?.Dispose();
-        Write(args, plan, result, dryRun: false);
+        Write(output, args, plan, result, dryRun: false);
         return ExitCodes.Ok;
     }
 
-    private static void Write(ReclaimArgs args, ReclaimPlan plan, ReclaimResult r, bool dryRun)
+    private static void Write(TextWriter o, ReclaimArgs args, ReclaimPlan plan, ReclaimResult r, bool dryRun)
     {
         if (args.Json)
         {
             var doc = new ReclaimDocument(1, dryRun, plan.Actions.Select(a => new ReclaimActionInfo(a.File, a.Value, a.Why)).ToList(),
                 plan.RebootNote, r.DyingBefore, r.DyingAfter, r.Released, Math.Round(r.Seconds, 3));
-            Console.Out.WriteLine(JsonSerializer.Serialize(doc, LabJsonContext.Default.ReclaimDocument));
+            o.WriteLine(JsonSerializer.Serialize(doc, LabJsonContext.Default.ReclaimDocument));
             return;
         }
 
-        TextWriter o = Console.Out;
         o.WriteLine(Messages.Get(dryRun ? "reclaim.would-run" : "reclaim.ran"));
         foreach (string command in Commands(plan))
         {

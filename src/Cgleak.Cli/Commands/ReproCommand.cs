@@ -32,11 +32,12 @@ public static class ReproCommand
         };
         output.AddTo(command);
         command.SetAction(p => Run(new ReproArgs(p.GetValue(runtime), p.GetValue(pods), p.GetValue(parallel), p.GetValue(keepFiles), p.GetValue(kmem),
-            p.GetValue(probeMax), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!)));
+            p.GetValue(probeMax), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!), Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    public static int Run(ReproArgs args)
+    /// <summary>Cleans up first, runs the experiment through <paramref name="access"/>, writes the table or JSON.</summary>
+    public static int Run(ReproArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         if (args.Pods is < 1 or > 1000 || args.Parallel < 1 || args.ProbeMax < 1)
         {
@@ -57,17 +58,17 @@ public static class ReproCommand
             throw new UserFacingException(Messages.Get("repro.error.kmem-runtime"), ExitCodes.Usage);
         }
 
-        LiveCgroups cgroups = LabOptions.Cgroups();
+        LiveCgroups cgroups = access.Mounts();
         if (args.UntilFull)
         {
             LabOptions.Confirm(args.Yes, Messages.Get("repro.confirm-until-full"));
         }
 
-        LabOptions.CleanupFirst(args.StateDirectory, cgroups);
-        using var interrupts = new Interrupts();
+        LabOptions.CleanupFirst(args.StateDirectory, cgroups, access.Fs);
+        using Interrupts interrupts = interrupted();
         var request = new ReproRequest(runtime, args.Pods, args.Parallel, args.KeepFiles, kmem, args.ProbeMax, args.UntilFull);
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-        var repro = new Repro(args.StateDirectory, cgroups, LinuxCgroupFs.Instance)
+        var repro = new Repro(args.StateDirectory, cgroups, access.Fs)
         {
             Progress = status is null ? null : message => status.Update($"cgleak repro: {message}..."),
         };
@@ -75,11 +76,11 @@ public static class ReproCommand
         status?.Dispose();
         if (args.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(ToDocument(result), LabJsonContext.Default.ReproDocument));
+            output.WriteLine(JsonSerializer.Serialize(ToDocument(result), LabJsonContext.Default.ReproDocument));
         }
         else
         {
-            WriteText(result);
+            WriteText(output, result);
         }
 
         return ExitCodes.Ok;
@@ -95,9 +96,8 @@ public static class ReproCommand
             : throw new UserFacingException(Messages.Get("repro.error.size", text), ExitCodes.Usage);
     }
 
-    private static void WriteText(ReproResult r)
+    private static void WriteText(TextWriter o, ReproResult r)
     {
-        TextWriter o = Console.Out;
         string extras = (r.Request.KeepFiles ? Messages.Get("repro.files-kept") : "")
             + (r.Request.KmemLimitBytes is { } k ? Messages.Get("repro.kmem-limit", k) : "");
         o.WriteLine(Messages.Get(r.Request.Runtime == ReproRuntime.Runc ? "repro.title.runc" : "repro.title.cgroups", r.Request.Pods, extras));

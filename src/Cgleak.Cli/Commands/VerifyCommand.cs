@@ -30,30 +30,35 @@ public static class VerifyCommand
             canary, untilFull, yes, stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new VerifyArgs(p.GetValue(canary), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!)));
+        command.SetAction(p => Run(new VerifyArgs(p.GetValue(canary), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!),
+            Console.Out, HostRoot.Live, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    public static int Run(VerifyArgs args)
+    /// <summary>
+    /// Verifies <paramref name="host"/> (the live one; a host tree in tests: it reads the same files), with --canary
+    /// through <paramref name="access"/>; exits 0 verified, 1 not verified, 3 undecided.
+    /// </summary>
+    public static int Run(VerifyArgs args, TextWriter output, HostRoot host, CgroupAccess access, Func<Interrupts> interrupted)
     {
-        DoctorReport report = Doctor.Examine(HostRoot.Live, new Host.Facts.SurveyOptions { Logs = false });
+        DoctorReport report = Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false });
         var findings = new Findings(report.Facts, report.Probe);
         bool applied = Lab.Boot.BootEditor.HasApplied(args.StateDirectory);
 
         CanaryResult? canary = null;
         if (args.Canary)
         {
-            LiveCgroups cgroups = LabOptions.Cgroups();
+            LiveCgroups cgroups = access.Mounts();
             if (args.UntilFull)
             {
                 LabOptions.Confirm(args.Yes, Messages.Get("verify.confirm-until-full"));
             }
 
-            LabOptions.CleanupFirst(args.StateDirectory, cgroups);
-            using var interrupts = new Interrupts();
+            LabOptions.CleanupFirst(args.StateDirectory, cgroups, access.Fs);
+            using Interrupts interrupts = interrupted();
             using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
             KernelTraits kernel = report.Kernel ?? throw new UserFacingException(Messages.Get("verify.no-kernel"), ExitCodes.Unknown);
-            canary = new Canary(args.StateDirectory, cgroups, LinuxCgroupFs.Instance) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }
+            canary = new Canary(args.StateDirectory, cgroups, access.Fs) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }
                 .Run(kernel, args.UntilFull, interrupts.Token);
         }
 
@@ -62,11 +67,11 @@ public static class VerifyCommand
         IReadOnlyList<ContainerCgroupKmem> containers = report.Facts.Tree?.Containers ?? [];
         if (args.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(ToDocument(verification, containers, canary), LabJsonContext.Default.VerifyDocument));
+            output.WriteLine(JsonSerializer.Serialize(ToDocument(verification, containers, canary), LabJsonContext.Default.VerifyDocument));
         }
         else
         {
-            Write(Console.Out, verification, containers, canary, Languages.Current);
+            Write(output, verification, containers, canary, Languages.Current);
         }
 
         return verification.Verdict switch
