@@ -79,4 +79,16 @@ public sealed partial class Scratch : IDisposable
 }
 
 /// <summary>An expected failure of an experiment, for one line to the user.</summary>
-public sealed class LabException(string message) : Exception(message);
+public sealed class LabException : Exception
+{
+    public LabException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>A failure said in the process's language (<see cref="Languages.Current"/>); <see cref="Said"/> keeps the message.</summary>
+    public LabException(Message said)
+        : base(said.In(Languages.Current)) => Said = said;
+
+    public Message? Said { get; }
+}

@@ -1,5 +1,5 @@
-using Cgleak.Host;
 using Cgleak.Diagnosis.Checks;
+using Cgleak.Host;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;

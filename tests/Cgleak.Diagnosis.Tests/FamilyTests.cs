@@ -1,7 +1,7 @@
-using Cgleak.Host;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Knowledge;
+using Cgleak.Host;
 using Cgleak.Host.Cgroups;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;

@@ -86,7 +86,7 @@ internal static class SmallHost
                 HostMessage.Say("source.package", english, english[..open], english[(open + 2)..^1]),
             _ when english.EndsWith(" --version", StringComparison.Ordinal) =>
                 HostMessage.Say("source.run", english, english[..^" --version".Length]),
-            _ => throw new ArgumentException($"not a source the survey says: {english}", nameof(english)),
+            _ => HostMessage.Say("text.verbatim", english, english), // a source no survey says: kept as written
         };
     }
 

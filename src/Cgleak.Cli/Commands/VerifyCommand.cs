@@ -104,7 +104,8 @@ public static class VerifyCommand
             o.WriteLine($"{Padded(heading)}{T("verify.containers")}");
             foreach ((ContainerCgroupKmem c, string state) in containers.Zip(states))
             {
-                o.WriteLine($"{Padded(state)}{TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(Message.Of(c.Said).In(language))})"); // cgroup names are the host's
+                string evidence = Message.Of(c.Said).In(language);
+                o.WriteLine($"{Padded(state)}{TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(evidence)})"); // cgroup names are the host's
             }
 
             if (containers.Count > 50)

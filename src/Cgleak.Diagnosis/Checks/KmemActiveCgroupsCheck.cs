@@ -46,13 +46,13 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         int inactive = all.Count(c => c.State == KmemState.Inactive);
         int unknown = all.Count(c => c.State == KmemState.Unknown);
         var evidence = new List<Message> { new("evidence.kmem-counts", all.Count, active.Count, inactive, off, unknown) };
-        evidence.AddRange(active.Take(Examples).Select(c => new Message("evidence.read", c.HostPath, Message.Of(c.Said))));
+        evidence.AddRange(active.Take(Examples).Select(Read));
         if (active.Count > Examples)
         {
             evidence.Add(new Message("evidence.kmem-more", active.Count - Examples));
         }
 
-        evidence.AddRange(all.Where(c => c.State == KmemState.Unknown).Take(Examples).Select(c => new Message("evidence.read", c.HostPath, Message.Of(c.Said))));
+        evidence.AddRange(all.Where(c => c.State == KmemState.Unknown).Take(Examples).Select(Read));
 
         if (active.Count == 0)
         {
@@ -70,4 +70,7 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         var why = new Message(f.Kernel?.KmemDefaultOn == true ? "kmem.default-on" : "kmem.kernel-keeps-ids");
         return new CheckResult(Id, Title, CheckStatus.Info, new Message("kmem.active-harmless", active.Count, all.Count, why), evidence, []);
     }
+
+    /// <summary>"/sys/fs/cgroup/memory/kubepods/pod0: memory.kmem.slabinfo readable".</summary>
+    private static Message Read(ContainerCgroupKmem c) => new("evidence.read", c.HostPath, Message.Of(c.Said));
 }

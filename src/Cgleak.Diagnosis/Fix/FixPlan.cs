@@ -110,7 +110,9 @@ public sealed record FixPlan(
     [JsonIgnore]
     public Message? SummarySaid { get; init; }
 
-    /// <summary>The notes (<see cref="Problems"/>) as messages, for text in the reader's language; null when read back from JSON.</summary>
+    /// <summary>
+    /// The notes (<see cref="Problems"/>) as messages, for text in the reader's language; null when read back from JSON.
+    /// </summary>
     [JsonIgnore]
     public IReadOnlyList<Message>? ProblemsSaid { get; init; }
 

@@ -81,7 +81,8 @@ public static class FixPlanner
         var why = need is null ? new Message("plan.why.requested", "--method kernel") : new Message("plan.why.to-stop", need);
         if (decision.Target is null && boot.Unreadable)
         {
-            return Finish(FixMethod.Kernel, new Message("plan.kernel.unreadable", why, Message.Joined("list.semicolon", boot.ProblemsSaid.Select(Message.Of))),
+            var unreadable = Message.Joined("list.semicolon", boot.ProblemsSaid.Select(Message.Of));
+            return Finish(FixMethod.Kernel, new Message("plan.kernel.unreadable", why, unreadable),
                 entries, decision.Next, null, needsKernel: false, steps, inputs, problems);
         }
 

@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Boot;
 
 namespace Cgleak.Lab.Boot;
@@ -20,19 +21,18 @@ public static class BootChanges
             || (edit.NewDefault is not null && edit.DefaultIn == DefaultIn.GrubDefault);
         if (regenerates && boot.Stale.Count > 0)
         {
-            throw new LabException($"{boot.MenuFile?.HostPath} is older than the settings it is made from "
-                + $"({string.Join("; ", boot.Stale)}): regenerating it would apply those changes too; review them, "
-                + "regenerate it, then plan again; nothing was changed");
+            throw new LabException(new Message("boot-edit.stale", boot.MenuFile?.HostPath,
+                Message.Joined("list.semicolon", boot.StaleSaid.Select(Message.Of))));
         }
 
         var changes = new Dictionary<string, string>(StringComparer.Ordinal);
         string Text(string path) => changes.TryGetValue(path, out string? t) ? t
             : boot.All.FirstOrDefault(f => f.HostPath == path)?.Text
-                ?? throw new LabException($"{path}: not found on this host: make a new plan; nothing was changed");
+                ?? throw new LabException(new Message("boot-edit.not-found", path));
         BootFile Menu() => boot.MenuFile
-            ?? throw new LabException("no grub.cfg menu found on this host: nothing was changed");
+            ?? throw new LabException(new Message("boot-edit.no-menu"));
         BootFile Env() => boot.GrubEnvFile
-            ?? throw new LabException("no grubenv found beside the menu: cannot set it; nothing was changed");
+            ?? throw new LabException(new Message("boot-edit.no-grubenv"));
         try
         {
             switch (edit.Style)
@@ -46,8 +46,7 @@ public static class BootChanges
                     // into the entry.
                     BlsEntry entry = boot.Bls.FirstOrDefault(b => b.Id == edit.TargetEntry)
                         ?? boot.Bls.FirstOrDefault(b => b.KernelVersion == edit.TargetKernel)
-                        ?? throw new LabException($"no BLS entry for {edit.TargetKernel}: make a new plan; "
-                            + "nothing was changed");
+                        ?? throw new LabException(new Message("boot-edit.no-bls-entry", edit.TargetKernel));
                     if (entry.UsesKernelopts)
                     {
                         changes[Env().HostPath] = BootEdits.GrubEnvAddKernelopt(Text(Env().HostPath), edit.Argument);
@@ -79,7 +78,7 @@ public static class BootChanges
             else if (edit.NewDefault is { } literal)
             {
                 string file = boot.Defaults?["GRUB_DEFAULT"]?.File ?? boot.DefaultGrub?.HostPath
-                    ?? throw new LabException("no /etc/default/grub: cannot set GRUB_DEFAULT; nothing was changed");
+                    ?? throw new LabException(new Message("boot-edit.no-default-grub"));
                 changes[file] =
                     BootEdits.DefaultGrubSetRaw(Text(file), "GRUB_DEFAULT", BootPlanner.ShellDoubleQuote(literal));
                 changes[Menu().HostPath] = BootEdits.GrubCfgSetDefault(Text(Menu().HostPath), literal);
@@ -94,7 +93,7 @@ public static class BootChanges
         }
         catch (FormatException e)
         {
-            throw new LabException($"cannot make the plan's boot edit: {e.Message}; nothing was changed");
+            throw new LabException(new Message("boot-edit.cannot-edit", e.Message));
         }
 
         return changes;

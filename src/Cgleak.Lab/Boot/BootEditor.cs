@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Cgleak.Diagnosis.Fix;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Parsing;
@@ -52,7 +53,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     {
         if (plan.NeedsKernelFirst)
         {
-            throw new LabException("this plan needs a kernel that honours cgroup.memory=nokmem installed first; install it, then run `cgleak fix plan` again: nothing was changed");
+            throw new LabException(new Message("boot-edit.kernel-first"));
         }
 
         if (plan.Edit is not { } edit)
@@ -133,7 +134,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (IOException e)
         {
-            throw new LabException($"cannot make the state directory /var/lib/cgleak inside the host root: {e.Message}; give one with --state-dir");
+            throw new LabException(new Message("boot-edit.state-dir", e.Message));
         }
     }
 
@@ -153,12 +154,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     {
         if (edit.Argument != FixPlan.NokmemArgument)
         {
-            throw new LabException($"the plan adds \"{JournalEntry.Escape(edit.Argument)}\": cgleak only ever adds {FixPlan.NokmemArgument}; nothing was changed");
+            throw new LabException(new Message("boot-edit.foreign-argument", JournalEntry.Escape(edit.Argument), FixPlan.NokmemArgument));
         }
 
         if (edit.NewDefault is { } entry && (entry.Length == 0 || entry.Any(char.IsControl) || (edit.Style == BootStyle.DefaultGrub && entry.IndexOfAny(['"', '\'', '$', '`', '\\', ';', '&', '|', ' ']) >= 0)))
         {
-            throw new LabException($"the plan's default entry \"{JournalEntry.Escape(entry)}\" is not a plain entry name; nothing was changed");
+            throw new LabException(new Message("boot-edit.odd-default", JournalEntry.Escape(entry)));
         }
     }
 
@@ -186,12 +187,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             catch (IOException e)
             {
-                throw new LabException($"{file.HostPath}: cannot read it inside the host root ({e.Message}); nothing was changed");
+                throw new LabException(new Message("boot-edit.cannot-read", file.HostPath, e.Message));
             }
 
             if (file.Sha256 != Sha256(bytes) && file.Sha256 != BootConfig.Sha256(Encoding.UTF8.GetString(bytes)))
             {
-                throw new LabException($"{file.HostPath} is not what the plan read (it changed meanwhile, or was reached through a link that leaves the host root); nothing was changed");
+                throw new LabException(new Message("boot-edit.not-as-read", file.HostPath));
             }
 
             bool env = name == "grubenv";
@@ -216,7 +217,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         {
             if (file.Bytes.Length != GrubEnv.BlockSize)
             {
-                throw new LabException($"{file.HostPath} is {file.Bytes.Length} bytes, not the {GrubEnv.BlockSize} of a GRUB environment block: grub2-editenv would refuse it too; recreate it (grub2-editenv {file.HostPath} create) and plan again; nothing was changed");
+                throw new LabException(new Message("boot-edit.env-size", file.HostPath, file.Bytes.Length, GrubEnv.BlockSize));
             }
 
             try
@@ -225,7 +226,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             catch (DecoderFallbackException)
             {
-                throw new LabException($"{file.HostPath} is not UTF-8, which a GRUB environment block is: nothing was changed");
+                throw new LabException(new Message("boot-edit.env-not-utf8", file.HostPath));
             }
         }
     }
@@ -248,7 +249,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (FormatException e)
         {
-            throw new LabException($"{file.HostPath}: {e.Message}: edit it by hand; nothing was changed");
+            throw new LabException(new Message("boot-edit.by-hand", file.HostPath, e.Message));
         }
     }
 
@@ -272,7 +273,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             };
             if (!carries)
             {
-                throw new LabException($"{path}: no line to add {edit.Argument} to as grubby or update-grub would (unknown keys such as \"optionsX\" are left alone): add it by hand; nothing was changed");
+                throw new LabException(new Message("boot-edit.no-line", path, edit.Argument));
             }
         }
     }
@@ -284,13 +285,13 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         {
             if (!now.TryGetValue(input.Path, out string? sha) || sha != input.Sha256)
             {
-                throw new LabException($"{input.Path} changed since the plan was made: make a new plan (cgleak fix plan) and review it; nothing was changed");
+                throw new LabException(new Message("boot-edit.input-changed", input.Path));
             }
         }
 
         if (now.Keys.Except(plan.Inputs.Select(i => i.Path), StringComparer.Ordinal).FirstOrDefault() is { } added)
         {
-            throw new LabException($"{added} appeared since the plan was made: make a new plan and review it; nothing was changed");
+            throw new LabException(new Message("boot-edit.input-added", added));
         }
     }
 
@@ -310,7 +311,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         string info = Run(grubby!, ["--info", image], messages);
         if (!info.Contains(edit.Argument, StringComparison.Ordinal))
         {
-            throw new LabException($"grubby --info {image} does not show {edit.Argument} after grubby --args: check by hand; backups are in {dir}");
+            throw new LabException(new Message("boot-edit.grubby-unconfirmed", image, edit.Argument, dir));
         }
 
         var files = touched.Select(p => new ChangedFile(p, Sha256(raw[p].Bytes), Sha256(ReadCurrent(p)), BackupName(p))).ToList();
@@ -322,9 +323,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
     private static string Run(string file, string[] args, List<string> messages)
     {
-        ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException($"cannot run {file}");
+        ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException(new Message("boot-edit.cannot-run", file));
         messages.Add($"{file} {string.Join(' ', args)}");
-        return r.Succeeded ? r.Output : throw new LabException($"{file} {string.Join(' ', args)} failed ({(r.TimedOut ? "timed out" : r.ExitCode)}): {r.Error.Trim()}");
+        return r.Succeeded ? r.Output : throw new LabException(new Message("boot-edit.command-failed", $"{file} {string.Join(' ', args)}",
+                r.TimedOut ? new Message("boot-edit.timed-out") : (object)r.ExitCode, r.Error.Trim()));
     }
 
     /// <summary>
@@ -359,10 +361,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             catch (Exception again) when (again is IOException or UnauthorizedAccessException or LabException)
             {
-                throw new LabException($"{e.Message}; and restoring the files already replaced failed ({again.Message}): `cgleak fix undo` restores them from {dir}");
+                throw new LabException(new Message("boot-edit.restore-failed", e.Message, again.Message, dir));
             }
 
-            throw new LabException($"{e.Message}; nothing was changed");
+            throw new LabException(new Message("boot-edit.unchanged", e.Message));
         }
 
         Mark(dir, CommittedName);
@@ -399,7 +401,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new LabException($"cannot back up into {dir}: {e.Message}; nothing was changed");
+            throw new LabException(new Message("boot-edit.cannot-back-up", dir, e.Message));
         }
     }
 
@@ -446,7 +448,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             string now = Sha256(ReadCurrent(f.HostPath));
             if (f.Sha256After == ByGrubby)
             {
-                throw new LabException($"an apply with grubby was interrupted (backups in {dir}): run `cgleak fix undo`, then apply again; nothing was changed");
+                throw new LabException(new Message("boot-edit.interrupted-grubby", dir));
             }
 
             if (now == f.Sha256Before)
@@ -455,7 +457,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             else if (now != f.Sha256After)
             {
-                throw new LabException($"{f.HostPath} changed since an interrupted apply (backups in {dir}): restore {Path.Combine(dir, f.Backup)} by hand if that is right; nothing was changed");
+                throw new LabException(new Message("boot-edit.changed-since-interrupted", f.HostPath, dir, Path.Combine(dir, f.Backup)));
             }
         }
 
@@ -485,7 +487,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
             if (now != f.Sha256After && f.Sha256After != ByGrubby)
             {
-                throw new LabException($"{f.HostPath} changed since cgleak applied the fix (sha256 {now[..12]}, expected {f.Sha256After[..12]}): restore {Path.Combine(dir, f.Backup)} by hand if that is right; nothing was changed");
+                throw new LabException(new Message("boot-edit.changed-since-apply", f.HostPath, now[..12], f.Sha256After[..12], Path.Combine(dir, f.Backup)));
             }
 
             restore.Add(f with { Sha256Before = now, Sha256After = f.Sha256Before });
@@ -511,7 +513,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     {
         if (Sha256(bytes) != sha256)
         {
-            throw new LabException($"the backup of {hostPath} does not match its manifest (sha256 {Sha256(bytes)[..12]}, expected {sha256[..12]}): restore it by hand");
+            throw new LabException(new Message("boot-edit.backup-mismatch", hostPath, Sha256(bytes)[..12], sha256[..12]));
         }
 
         using WritableDirectory d = OpenDirectoryOf(hostPath);
@@ -528,7 +530,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (IOException e)
         {
-            throw new LabException($"{hostPath}: {e.Message}; nothing was changed");
+            throw new LabException(new Message("boot-edit.file-unchanged", hostPath, e.Message));
         }
     }
 
@@ -561,7 +563,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             if (f.Length != 4 || !f[0].StartsWith('/') || f[0].Split('/').Contains("..") || f[3].Contains('/', StringComparison.Ordinal)
                 || f[3] is "" or "." or ".." || f[1].Length != 64 || (f[2].Length != 64 && f[2] != ByGrubby))
             {
-                throw new LabException($"{manifest}: malformed line \"{JournalEntry.Escape(line)}\"");
+                throw new LabException(new Message("boot-edit.bad-manifest", manifest, JournalEntry.Escape(line)));
             }
 
             files.Add(new ChangedFile(f[0], f[1], f[2], f[3]));
