@@ -81,4 +81,13 @@ public class BootTextTests
         Assert.Equal("saved_entry=é\n"u8.ToArray(), t.Encode("saved_entry=é\n"));
         Assert.Throws<DecoderFallbackException>(() => BootText.Decode([0x61, 0xE9, 0x0A], utf8: true));
     }
+
+    [Fact]
+    public void Text_an_edit_brings_in_is_encoded_one_character_at_a_time()
+    {
+        // An unmapped character next to a mapped byte: each keeps its own form.
+        Assert.Equal([0xC3, 0xA9, 0xE9, (byte)'x'], BootText.Decode([]).Encode("\u00E9\uF7E9x"));
+        // A lone high surrogate at the end is one replacement character, as UTF-8 writes it.
+        Assert.Equal([(byte)'a', 0xEF, 0xBF, 0xBD], BootText.Decode([]).Encode("a\uD83D"));
+    }
 }
