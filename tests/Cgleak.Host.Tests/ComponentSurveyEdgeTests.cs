@@ -32,7 +32,8 @@ public sealed class ComponentSurveyEdgeTests : IDisposable
     public void A_drop_in_that_is_not_a_conf_file_is_not_read()
     {
         _tree.Write("/etc/systemd/system/kubelet.service.d/00-old.bak", "Environment=\"A=--cgroup-driver=cgroupfs\"\n")
-            .Write("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "Environment=\"A=--cgroup-driver=systemd\"\n");
+            .Write("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                "Environment=\"A=--cgroup-driver=systemd\"\n");
         var survey = new ComponentSurvey(_tree.Host);
         Assert.Equal("systemd", survey.KubeletDriver(kubeletPresent: true)!.Driver);
         Assert.Empty(survey.Problems); // the other drop-in directories are missing: no problem
@@ -45,7 +46,8 @@ public sealed class ComponentSurveyEdgeTests : IDisposable
             .Fails("/etc/kubernetes/kubelet-conf.yml", "EACCES");
         var named = new ComponentSurvey(_tree.Host);
         Assert.Equal("cgroupfs", named.KubeletDriver(kubeletPresent: true)!.Driver);
-        Assert.StartsWith("/etc/kubernetes/kubelet-conf.yml: ", Assert.Single(named.Problems), StringComparison.Ordinal);
+        Assert.StartsWith("/etc/kubernetes/kubelet-conf.yml: ", Assert.Single(named.Problems),
+            StringComparison.Ordinal);
 
         using var unnamed = new SmallHostTree();
         unnamed.Fails("/var/lib/kubelet/config.yaml", "EACCES");
@@ -58,10 +60,11 @@ public sealed class ComponentSurveyEdgeTests : IDisposable
     public void A_drop_in_directory_that_cannot_be_listed_is_a_problem_naming_it()
     {
         Directory.CreateDirectory(_tree.Local("/etc/systemd/system"));
-        File.CreateSymbolicLink(_tree.Local("/etc/systemd/system/kubelet.service.d"), "/etc/systemd/system/kubelet.service.d");
+        const string DropIns = "/etc/systemd/system/kubelet.service.d";
+        File.CreateSymbolicLink(_tree.Local(DropIns), DropIns); // a loop: ELOOP
         var survey = new ComponentSurvey(_tree.Host);
         survey.KubeletDriver(kubeletPresent: true);
-        Assert.StartsWith("/etc/systemd/system/kubelet.service.d: ", Assert.Single(survey.Problems), StringComparison.Ordinal);
+        Assert.StartsWith(DropIns + ": ", Assert.Single(survey.Problems), StringComparison.Ordinal);
     }
 
     [Fact]

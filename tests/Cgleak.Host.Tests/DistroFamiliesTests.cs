@@ -10,10 +10,15 @@ public class DistroFamiliesTests
 {
     private static readonly Dictionary<string, DistroFamily> Families = new()
     {
-        ["El7"] = DistroFamilies.El7, ["El8Plus"] = DistroFamilies.El8Plus, ["Alinux2"] = DistroFamilies.Alinux2,
-        ["Alinux3"] = DistroFamilies.Alinux3, ["TencentOs2"] = DistroFamilies.TencentOs2,
-        ["TencentOs3"] = DistroFamilies.TencentOs3, ["AmazonLinux2"] = DistroFamilies.AmazonLinux2,
-        ["AmazonLinux2023"] = DistroFamilies.AmazonLinux2023, ["KylinServer"] = DistroFamilies.KylinServer,
+        ["El7"] = DistroFamilies.El7,
+        ["El8Plus"] = DistroFamilies.El8Plus,
+        ["Alinux2"] = DistroFamilies.Alinux2,
+        ["Alinux3"] = DistroFamilies.Alinux3,
+        ["TencentOs2"] = DistroFamilies.TencentOs2,
+        ["TencentOs3"] = DistroFamilies.TencentOs3,
+        ["AmazonLinux2"] = DistroFamilies.AmazonLinux2,
+        ["AmazonLinux2023"] = DistroFamilies.AmazonLinux2023,
+        ["KylinServer"] = DistroFamilies.KylinServer,
     };
 
     private static DistroFamily? Of(string id, string? versionId, string? idLike = null) =>
@@ -46,7 +51,8 @@ public class DistroFamiliesTests
     [InlineData("tencentos", "1.2")]
     [InlineData("amzn", "2021")]
     [InlineData("amzn", "1")]
-    public void A_version_no_row_of_its_id_holds_is_no_family(string id, string version) => Assert.Null(Of(id, version));
+    public void A_version_no_row_of_its_id_holds_is_no_family(string id, string version) =>
+        Assert.Null(Of(id, version));
 
     [Theory]
     [InlineData("vzlinux", "7.9", "centos", PackageTool.Yum, "kernel")]
@@ -80,7 +86,8 @@ public class DistroFamiliesTests
     [Fact]
     public void Each_boot_tooling_names_its_own_grub_tools()
     {
-        Assert.Equal(("grub2-editenv", "grub-editenv"), (BootTools.EditEnv(BootTooling.Grubby), BootTools.EditEnv(BootTooling.UpdateGrub)));
+        Assert.Equal(("grub2-editenv", "grub-editenv"),
+            (BootTools.EditEnv(BootTooling.Grubby), BootTools.EditEnv(BootTooling.UpdateGrub)));
         Assert.Equal(("grub2-set-default", "grub-set-default"),
             (BootTools.SetDefault(BootTooling.Grubby), BootTools.SetDefault(BootTooling.UpdateGrub)));
         Assert.Equal(("grub2-mkconfig", "/boot/efi/EFI/centos/grub.cfg"),
@@ -90,7 +97,8 @@ public class DistroFamiliesTests
     }
 
     [Theory]
-    [InlineData("CentOS Linux release 7.9.2009 (Core)", "CentOS Linux 7 (Core)", "centos", "CentOS Linux release 7.9.2009 (Core)")]
+    [InlineData("CentOS Linux release 7.9.2009 (Core)", "CentOS Linux 7 (Core)", "centos",
+        "CentOS Linux release 7.9.2009 (Core)")]
     [InlineData(null, "CentOS Linux 7 (Core)", "centos", "CentOS Linux 7 (Core)")]
     [InlineData(null, null, "centos", "centos")]
     [InlineData(null, null, null, "unknown")]

@@ -27,21 +27,16 @@ public sealed class HostSurveyPartsTests : IDisposable
         Assert.Equal(("centos", "7", "CentOS Linux release 7.9.2009 (Core)"), (d.Id, d.VersionId, d.ReleaseFile));
     }
 
-    [Fact]
-    public void A_kubelet_binary_without_a_version_is_kubelet_found_and_its_default_driver_given()
+    [Theory]
+    [InlineData("/usr/bin/kubelet", "ELF", null, "/usr/bin/kubelet")] // a binary alone
+    [InlineData("/var/log/yum.log", "Jan 10 09:12:05 Installed: kubelet-1.16.4-0.x86_64\n", "1.16.4-0", null)]
+    public void Kubelet_found_by_its_binary_or_its_package_alone_is_given_its_default_driver(string file, string text,
+        string? version, string? binary)
     {
-        _tree.Write("/usr/bin/kubelet", "ELF");
+        _tree.Write(file, text);
         HostFacts facts = Survey(components: true);
-        Assert.Equal(("/usr/bin/kubelet", null), (facts.Component("kubelet")!.BinaryPath, facts.Component("kubelet")!.VersionText));
-        Assert.Equal("cgroupfs", facts.KubeletDriver!.Driver);
-    }
-
-    [Fact]
-    public void A_kubelet_package_without_a_binary_is_kubelet_found_too()
-    {
-        _tree.Write("/var/log/yum.log", "Jan 10 09:12:05 Installed: kubelet-1.16.4-0.x86_64\n");
-        HostFacts facts = Survey(components: true);
-        Assert.Equal(("1.16.4-0", null), (facts.Component("kubelet")!.VersionText, facts.Component("kubelet")!.BinaryPath));
+        ComponentFact kubelet = facts.Component("kubelet")!;
+        Assert.Equal((version, binary), (kubelet.VersionText, kubelet.BinaryPath));
         Assert.Equal("cgroupfs", facts.KubeletDriver!.Driver);
     }
 

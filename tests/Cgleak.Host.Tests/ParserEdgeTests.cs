@@ -279,7 +279,8 @@ public class PackageParserEdgeTests
 
     [Fact]
     public void A_yum_event_at_the_very_start_of_a_line_counts() =>
-        Assert.Equal("1.2.13-3.1.el7", YumLog.InstalledVersions("Installed: containerd.io-1.2.13-3.1.el7.x86_64\n")["containerd.io"]);
+        Assert.Equal("1.2.13-3.1.el7",
+            YumLog.InstalledVersions("Installed: containerd.io-1.2.13-3.1.el7.x86_64\n")["containerd.io"]);
 
     [Fact]
     public void A_dnf_line_that_starts_with_its_level_is_read() =>

@@ -52,7 +52,8 @@ public sealed class SymptomLineTests : IDisposable
     [Fact]
     public void Nul_bytes_inside_a_line_are_dropped_from_it()
     {
-        _tree.Write("/var/log/messages", "Mar  3 11:49:18 node1 kernel: \0\0\0SLUB: Unable to allocate memory on node -1\0\n");
+        _tree.Write("/var/log/messages",
+            "Mar  3 11:49:18 node1 kernel: \0\0\0SLUB: Unable to allocate memory on node -1\0\n");
         Assert.Equal("Mar  3 11:49:18 node1 kernel: SLUB: Unable to allocate memory on node -1",
             Assert.Single(Scan().Sightings).LastLine);
     }
@@ -93,7 +94,8 @@ public sealed class SymptomLineTests : IDisposable
     public void A_rotation_and_its_compressed_twin_are_read_in_name_order()
     {
         _tree.Write("/var/log/messages-20240301", Mkdir + "\n");
-        using (var gz = new GZipStream(File.Create(_tree.Local("/var/log/messages-20240301.gz")), CompressionLevel.Fastest))
+        string compressed = _tree.Local("/var/log/messages-20240301.gz");
+        using (var gz = new GZipStream(File.Create(compressed), CompressionLevel.Fastest))
         {
             gz.Write(Encoding.ASCII.GetBytes(Slub + "\n"));
         }
@@ -142,7 +144,10 @@ public sealed class SymptomLineTests : IDisposable
             "2026-11-27T04:22:20+0000 node1 dockerd: " + MkdirText,
         ];
         Assert.Equal(
-            [(Symptom.MemcgMkdirFailed, 2, "2026-11-27T04:22:20+0000"), (Symptom.SlubUnableToAllocate, 1, "2026-11-27T04:22:19+0000")],
+            [
+                (Symptom.MemcgMkdirFailed, 2, "2026-11-27T04:22:20+0000"),
+                (Symptom.SlubUnableToAllocate, 1, "2026-11-27T04:22:19+0000"),
+            ],
             SymptomScanner.Match("journal", lines).Select(s => (s.Symptom, s.Count, s.LastSeen)));
     }
 
