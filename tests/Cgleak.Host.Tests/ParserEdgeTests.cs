@@ -82,6 +82,12 @@ public class MountInfoEdgeTests
     [InlineData(@"/mnt/x\089", @"/mnt/x\089")]                // 8 is no octal digit
     [InlineData(@"/mnt/x\0a0", @"/mnt/x\0a0")]
     [InlineData(@"/mnt/x\", @"/mnt/x\")]
+    [InlineData(@"/mnt/x\800", @"/mnt/x\800")]              // each of the three must be an octal digit
+    [InlineData(@"/mnt/x\008", @"/mnt/x\008")]
+    [InlineData(@"/mnt/\100x", "/mnt/@x")]                    // 0 and 7 are octal digits, in every place
+    [InlineData(@"/mnt/\173x", "/mnt/{x")]
+    [InlineData(@"/mnt/\047x", "/mnt/'x")]
+    [InlineData(@"/mnt/\700x", "/mnt/\u01C0x")]
     public void Unescapes_octal_escapes_wherever_they_are(string written, string path)
     {
         MountInfoEntry e = Assert.Single(MountInfo.Parse($"40 1 8:1 {written} {written} rw - ext4 {written} rw").Value);
@@ -134,6 +140,16 @@ public class KernelReleaseEdgeTests
         Assert.Equal(tag == "el7", k.IsEl7);
     }
 
+    [Theory]
+    [InlineData("3.10.0-1160.el7.x86_64", true)]
+    [InlineData("5.4.249-1.el7.elrepo.x86_64", false)] // ELRepo's upstream kernel built for el7
+    [InlineData("3.10.108-1.el7.x86_64", true)]
+    [InlineData("3.18.0-1.el7.x86_64", false)]
+    [InlineData("5.10.0-28-amd64", false)]             // 10 as the minor number alone is not enough
+    [InlineData("3.10.0-1160.el8.x86_64", false)]
+    public void Only_red_hats_own_3_10_kernels_are_el7(string text, bool el7) =>
+        Assert.Equal(el7, KernelRelease.Parse(text)!.IsEl7);
+
     [Fact]
     public void The_text_is_kept_without_surrounding_whitespace()
     {
@@ -171,6 +187,13 @@ public class KernelCmdlineEdgeTests
         Assert.Equal("\"cgroup.memory\"=\"nokmem\"", c.Tokens[0].Raw);
         Assert.Equal("/bin/a b quiet", c.ValuesOf("init").Single());
         Assert.Equal(2, c.Tokens.Count);
+    }
+
+    [Fact]
+    public void A_token_that_starts_with_the_sign_has_an_empty_key_and_the_rest_as_its_value()
+    {
+        CmdlineToken t = Assert.Single(KernelCmdline.Parse("=nokmem").Tokens);
+        Assert.Equal(("=nokmem", "", "nokmem"), (t.Raw, t.Key, t.Value));
     }
 }
 
@@ -255,6 +278,26 @@ public class PackageParserEdgeTests
     }
 
     [Fact]
+    public void A_yum_event_at_the_very_start_of_a_line_counts() =>
+        Assert.Equal("1.2.13-3.1.el7",
+            YumLog.InstalledVersions("Installed: containerd.io-1.2.13-3.1.el7.x86_64\n")["containerd.io"]);
+
+    [Fact]
+    public void A_dnf_line_that_starts_with_its_level_is_read() =>
+        Assert.Equal("1.4.3-3.1.el8",
+            DnfRpmLog.InstalledVersions(" SUBDEBUG Installed: containerd.io-1.4.3-3.1.el8.x86_64\n")["containerd.io"]);
+
+    [Fact]
+    public void A_dpkg_paragraph_takes_nothing_from_the_one_before_it()
+    {
+        var v = DpkgStatus.InstalledVersions(
+            "Package: a\nStatus: install ok installed\nVersion: 1\n\n" +
+            "Package: b\nStatus: install ok installed\n\n" +                   // no version of its own
+            "Version: 3\nStatus: install ok installed\n\n");                   // no package name
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1" }, v);
+    }
+
+    [Fact]
     public void Dpkg_installed_means_a_status_ending_in_the_word_installed()
     {
         var v = DpkgStatus.InstalledVersions(
@@ -294,5 +337,19 @@ public class ComponentVersionEdgeTests
         Assert.True(ComponentVersion.Of(1, 0, 0) > ComponentVersion.Of(1, 0, 0, 5));
         Assert.True(ComponentVersion.Of(1, 0, 0, 5) < ComponentVersion.Of(1, 0, 0));
         Assert.Equal(0, ComponentVersion.Of(2, 1).CompareTo(ComponentVersion.Of(2, 1, 0)));
+        Assert.True(ComponentVersion.Of(1, 0, 0) < ComponentVersion.Of(1, 0, 1, 1)); // the patch decides before the rc
+    }
+}
+
+public class MalformedTests
+{
+    [Theory]
+    [InlineData(80, 80)]
+    [InlineData(81, 77)]
+    public void A_line_longer_than_80_characters_is_quoted_cut_to_77_and_an_ellipsis(int length, int kept)
+    {
+        string line = new('x', length);
+        string quoted = new Malformed(3, line, "bad").ToString().Split('"')[1];
+        Assert.Equal(new string('x', kept) + (kept < length ? "..." : ""), quoted);
     }
 }

@@ -17,6 +17,7 @@ public class ProcPidStatTests
     [Theory]
     [InlineData("")]
     [InlineData("42 cat S 1")]                                              // no comm in parentheses
+    [InlineData("42 cat S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0")] // as many fields, no comm
     [InlineData("42 (x) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0")]   // one field short of the start time
     [InlineData("42 (x) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 -5")] // not a count of ticks
     public void Anything_else_is_no_start_time(string line) => Assert.Null(ProcPidStat.StartTicks(line));
