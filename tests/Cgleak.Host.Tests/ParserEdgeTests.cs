@@ -1,3 +1,4 @@
+using Cgleak.Host;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Host.Tests;
@@ -349,7 +350,7 @@ public class MalformedTests
     public void A_line_longer_than_80_characters_is_quoted_cut_to_77_and_an_ellipsis(int length, int kept)
     {
         string line = new('x', length);
-        string quoted = new Malformed(3, line, "bad").ToString().Split('"')[1];
+        string quoted = new Malformed(3, line, HostMessage.Say("parse.test", "bad")).ToString().Split('"')[1];
         Assert.Equal(new string('x', kept) + (kept < length ? "..." : ""), quoted);
     }
 }
