@@ -88,8 +88,8 @@ public sealed class BootChangesTests
     public void Update_grub_puts_the_argument_where_the_old_grub_cmdline_linux_stood_in_every_linux_line()
     {
         BootConfig boot = Fixture("boot-ubuntu");
-        BootEdit edit = Edit(BootStyle.DefaultGrub, kernel: "4.15.0-213-generic")
-            with { CmdlineFile = "/etc/default/grub" };
+        BootEdit plain = Edit(BootStyle.DefaultGrub, kernel: "4.15.0-213-generic");
+        BootEdit edit = plain with { CmdlineFile = "/etc/default/grub" };
         var changes = BootChanges.Compute(edit, boot);
         Assert.Equal(["/boot/grub/grub.cfg", "/etc/default/grub"], changes.Keys.Order(StringComparer.Ordinal));
         Assert.Contains($"\nGRUB_CMDLINE_LINUX=\"{Arg} console=tty1 console=ttyS0\"\n", changes["/etc/default/grub"],
@@ -107,8 +107,8 @@ public sealed class BootChangesTests
         string defaults = host.Root + "/etc/default/grub";
         File.WriteAllText(defaults,
             File.ReadAllText(defaults).Replace("GRUB_DEFAULT=0\n", "", StringComparison.Ordinal));
-        BootEdit edit = Edit(BootStyle.GrubbyGrubCfg, "1>2", "4.15.0-20-generic")
-            with { DefaultIn = DefaultIn.GrubDefault };
+        BootEdit plain = Edit(BootStyle.GrubbyGrubCfg, "1>2", "4.15.0-20-generic");
+        BootEdit edit = plain with { DefaultIn = DefaultIn.GrubDefault };
 
         var changes = BootChanges.Compute(edit, BootConfig.Read(HostRoot.At(host.Root)));
         Assert.EndsWith("\nGRUB_DEFAULT=\"1>2\"\n", changes["/etc/default/grub"], StringComparison.Ordinal);
