@@ -21,10 +21,10 @@ public static class Doctor
 
     public static DoctorReport Diagnose(HostFacts facts, HeadroomProbe? probe = null)
     {
-        var findings = new Findings(facts, probe);
-        var results = CheckCatalog.All.Select(c => RunSafely(c, findings)).ToList();
-        (Verdict verdict, Message reason) = Decide(findings, results);
-        return new DoctorReport(facts, findings.Kernel, findings.Counts, results, verdict, reason.ToString(), TimeSpan.Zero)
+        var input = new CheckInput(facts, probe);
+        var results = CheckCatalog.All.Select(c => RunSafely(c, input)).ToList();
+        (Verdict verdict, Message reason) = Decide(input, results);
+        return new DoctorReport(facts, input.Kernel, input.Counts, results, verdict, reason.ToString(), TimeSpan.Zero)
         {
             VerdictSaid = reason,
             Probe = probe,
@@ -35,7 +35,7 @@ public static class Doctor
     /// Affected or at-risk as soon as one check says so; otherwise unknown when the essentials (the kernel
     /// release, and the memory controller's counts where there is one) could not be read; otherwise ok.
     /// </summary>
-    internal static (Verdict, Message) Decide(Findings f, IReadOnlyList<CheckResult> results)
+    internal static (Verdict, Message) Decide(CheckInput f, IReadOnlyList<CheckResult> results)
     {
         var affected = results.Where(r => r.Concern == Concern.Affected).Select(r => r.Id).ToList();
         if (affected.Count > 0)
@@ -77,11 +77,11 @@ public static class Doctor
             : (Verdict.Ok, new Message(f.Facts.Layout.MemoryMountPoint is null ? "verdict.no-memory-controller" : "verdict.no-leak"));
     }
 
-    private static CheckResult RunSafely(ICheck check, Findings findings)
+    private static CheckResult RunSafely(ICheck check, CheckInput input)
     {
         try
         {
-            return check.Run(findings) with { Role = check.Role };
+            return check.Run(input) with { Role = check.Role };
         }
 #pragma warning disable CA1031 // a bug in one check must not hide the others' results
         catch (Exception e)

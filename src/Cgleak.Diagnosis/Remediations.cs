@@ -10,7 +10,7 @@ public static class Remediations
     public const string FixPlanCommand = "cgleak fix plan   # these steps for this node's boot files; cgleak fix apply makes them";
 
     /// <summary>Method 2: cgroup.memory=nokmem on the kernel command line, then a reboot (runbook 4.2, kmem-facts L3/L5).</summary>
-    public static Remediation KernelArgument(Findings f)
+    public static Remediation KernelArgument(CheckInput f)
     {
         if (f.Kernel is { HonoursNokmem: false } && f.KernelRelease is { IsEl7: true })
         {
@@ -55,12 +55,12 @@ public static class Remediations
     }
 
     /// <summary>Method 1: components that do not enable kmem (runbook 4.1; kmem-facts R8, D9, K7).</summary>
-    public static Remediation Runc(Findings f) => Remediation.Say(
+    public static Remediation Runc(CheckInput f) => Remediation.Say(
         new Message("fix.runc"),
         Fix.ComponentPlanner.RuncMove(f),
         "make BUILDTAGS='seccomp nokmem'   # in a runc rc6-rc93 source tree, then install the runc binary it builds");
 
-    public static Remediation Kubelet(Findings f, string? version) => Remediation.Say(
+    public static Remediation Kubelet(CheckInput f, string? version) => Remediation.Say(
         new Message("fix.kubelet", version is null ? "" : " " + version),
         Fix.ComponentPlanner.KubeletMove(f),
         "KUBE_GIT_VERSION=<your version> ./build/run.sh make kubelet GOFLAGS=\"-tags=nokmem\"   # in a Kubernetes source tree");

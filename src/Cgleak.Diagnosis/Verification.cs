@@ -35,7 +35,7 @@ public static class Verification
         ["canary"] = "removed memory cgroups give their ID slots back",
     };
 
-    public static VerificationReport Of(Findings f, bool fixApplied, string stateDirectory, CanaryOutcome? canary = null)
+    public static VerificationReport Of(CheckInput f, bool fixApplied, string stateDirectory, CanaryOutcome? canary = null)
     {
         List<CheckResult> items = [Cmdline(f, fixApplied, stateDirectory), Kmem(f)];
         if (canary is not null)
@@ -47,7 +47,7 @@ public static class Verification
     }
 
     /// <summary>"cmdline": the argument cgleak's fix added is on /proc/cmdline (fail when it is not); info when cgleak applied no fix.</summary>
-    public static CheckResult Cmdline(Findings f, bool fixApplied, string stateDirectory)
+    public static CheckResult Cmdline(CheckInput f, bool fixApplied, string stateDirectory)
     {
         bool onCmdline = f.NokmemOnCmdline == true;
         if (!fixApplied)
@@ -66,7 +66,7 @@ public static class Verification
     /// kernel loses their IDs, or nokmem is on the command line of a kernel that honours it); some active where it
     /// is harmless (info); no container cgroups to check (info).
     /// </summary>
-    public static CheckResult Kmem(Findings f)
+    public static CheckResult Kmem(CheckInput f)
     {
         KmemCounts kmem = f.Facts.Tree?.Kmem ?? KmemCounts.Of([]);
         if (kmem.Checked == 0)

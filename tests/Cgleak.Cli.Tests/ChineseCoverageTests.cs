@@ -62,10 +62,10 @@ public partial class ChineseCoverageTests
         FixPlan plan = FixCommand.MakePlan(HostRoot.At(Repo.Fixture(scenario)), "auto", null);
 
         var verify = new StringWriter();
-        var findings = new Findings(report.Facts);
+        var input = new CheckInput(report.Facts);
         foreach (bool applied in new[] { true, false })
         {
-            VerificationReport v = Verification.Of(findings, applied, "/var/lib/cgleak", new CanaryOutcome(null, new Message("canary.undecided")));
+            VerificationReport v = Verification.Of(input, applied, "/var/lib/cgleak", new CanaryOutcome(null, new Message("canary.undecided")));
             VerifyCommand.Write(verify, v, report.Facts.Tree?.Containers ?? [], canary: null, Language.ZhCN);
         }
 

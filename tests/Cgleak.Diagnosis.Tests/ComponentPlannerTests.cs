@@ -57,7 +57,7 @@ public class ComponentPlannerTests
         Assert.Equal(["plan.release", "plan.keep-low"], plan.Steps.Select(s => s.TitleSaid?.Key));
         Assert.All(plan.Steps, s => Assert.False(s.ByApply));
         FixStep release = plan.Steps[0];
-        Assert.Contains(new Findings(Running(Ubuntu54)).Kernel!.DyingPinnedBy, release.Why, StringComparison.Ordinal);
+        Assert.Contains(new CheckInput(Running(Ubuntu54)).Kernel!.DyingPinnedBy, release.Why, StringComparison.Ordinal);
         Assert.Equal(["cgleak reclaim", "# by hand: echo 3 > /proc/sys/vm/drop_caches"], release.Commands);
         Assert.False(plan.NeedsKernelFirst);
     }
@@ -235,7 +235,7 @@ public class ComponentPlannerTests
     [InlineData("ubuntu", "20.04", "apt-get install /srv/kernels/linux-image-*.deb")]
     public void An_offline_kernel_is_installed_from_its_directory_with_the_familys_tool(string id, string version, string install)
     {
-        var f = new Findings(Running(El7Old) with { Distribution = new Distribution(id, version, null, null) });
+        var f = new CheckInput(Running(El7Old) with { Distribution = new Distribution(id, version, null, null) });
         Assert.Equal(install, ComponentPlanner.KernelInstallStep(f, new PlanRequest(FixMethod.Kernel, "/srv/kernels/")).Commands[0]);
     }
 
@@ -245,7 +245,7 @@ public class ComponentPlannerTests
     [InlineData("3.18.0-1.el9.x86_64", "(kernel.nokmem-arg, L3)", "# install a kernel of 4.5 or later", "rpm -q kernel", "rpm -e")]
     public void A_kernel_to_install_says_why_and_is_checked_and_undone_as_the_host_packages_it(string release, string why, string install, string query, string undo)
     {
-        FixStep step = ComponentPlanner.KernelInstallStep(new Findings(Running(release)), new PlanRequest(FixMethod.Kernel));
+        FixStep step = ComponentPlanner.KernelInstallStep(new CheckInput(Running(release)), new PlanRequest(FixMethod.Kernel));
         Assert.EndsWith(why, step.Why, StringComparison.Ordinal);
         Assert.StartsWith(install, step.Commands[0], StringComparison.Ordinal);
         Assert.StartsWith(query, step.Check[0], StringComparison.Ordinal);

@@ -85,10 +85,10 @@ public class DistroFamiliesTests
     public void Os_release_names_the_family_and_an_el7_kernel_stands_in_without_it()
     {
         HostFacts el7 = SmallHost.Running(SmallHost.El7Old);
-        Assert.Same(DistroFamilies.El7, new Findings(el7).Family);
-        Assert.Equal("Ubuntu", new Findings(el7 with { Distribution = new Distribution("ubuntu", "18.04", null, null) }).Family!.Name);
-        Assert.Null(new Findings(SmallHost.Running(SmallHost.Ubuntu54)).Family);
-        Assert.Empty(new Findings(el7 with { Tree = null }).ContainerKmem);
+        Assert.Same(DistroFamilies.El7, new CheckInput(el7).Family);
+        Assert.Equal("Ubuntu", new CheckInput(el7 with { Distribution = new Distribution("ubuntu", "18.04", null, null) }).Family!.Name);
+        Assert.Null(new CheckInput(SmallHost.Running(SmallHost.Ubuntu54)).Family);
+        Assert.Empty(new CheckInput(el7 with { Tree = null }).ContainerKmem);
     }
 
     [Fact]
@@ -175,19 +175,19 @@ public class IdLowerBoundTests
         RootDirectory = "/nonexistent",
         IsLive = false,
         Kernel = new(KernelRelease.Parse(kernel)!, "/proc/sys/kernel/osrelease"),
-        Layout = new CgroupLayout(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/", null),
+        Layout = new CgroupLayout(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/"),
         LayoutSource = "/proc/1/mountinfo",
         MemoryRow = new(new MemoryControllerRow(4, numCgroups, true), "/proc/cgroups"),
         Tree = new CgroupTreeScan(5, 5, [], []),
         Cmdline = new(KernelCmdline.Parse("ro quiet"), "/proc/cmdline"),
     };
 
-    private static CheckResult Headroom(long n) => new IdHeadroomCheck().Run(new Findings(Facts(n)));
+    private static CheckResult Headroom(long n) => new IdHeadroomCheck().Run(new CheckInput(Facts(n)));
 
     [Fact]
     public void Num_cgroups_is_the_lower_bound_on_3_10()
     {
-        MemcgCounts c = new Findings(Facts(64734)).Counts;
+        MemcgCounts c = new CheckInput(Facts(64734)).Counts;
         Assert.Null(c.IdsInUse);
         Assert.Equal(64734, c.IdsInUseAtLeast);
     }
@@ -216,7 +216,7 @@ public class IdLowerBoundTests
     public void Where_the_kernel_counts_dying_num_cgroups_is_not_used_as_a_bound()
     {
         // On 6.x num_cgroups includes dying memcgs whose IDs are released (I5): the lower bound is the live count.
-        MemcgCounts c = new Findings(Facts(64734, "6.1.0-18-amd64") with { SwapActive = new(true, "/proc/swaps") }).Counts;
+        MemcgCounts c = new CheckInput(Facts(64734, "6.1.0-18-amd64") with { SwapActive = new(true, "/proc/swaps") }).Counts;
         Assert.Equal(5, c.IdsInUseAtLeast);
     }
 }
@@ -231,7 +231,7 @@ public class PlanWithoutLeakTests
         RootDirectory = "/nonexistent",
         IsLive = false,
         Kernel = new(KernelRelease.Parse(kernel)!, "/proc/sys/kernel/osrelease"),
-        Layout = new CgroupLayout(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/", null),
+        Layout = new CgroupLayout(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/"),
         LayoutSource = "/proc/1/mountinfo",
         MemoryRow = new(new MemoryControllerRow(4, 12, true), "/proc/cgroups"),
         Tree = new CgroupTreeScan(12, 12, [], []),
@@ -318,7 +318,7 @@ public class PlanWithoutLeakTests
         FixPlan components = Plan(f);
         Assert.Equal(FixMethod.Components, components.Method);
         Assert.Contains(components.Steps.SelectMany(s => s.Commands), c => c.StartsWith("yum update containerd.io", StringComparison.Ordinal));
-        FixStep install = ComponentPlanner.KernelInstallStep(new Findings(f), new PlanRequest(FixMethod.Kernel));
+        FixStep install = ComponentPlanner.KernelInstallStep(new CheckInput(f), new PlanRequest(FixMethod.Kernel));
         Assert.StartsWith("# TencentOS ships its own kernel packages", install.Commands[0], StringComparison.Ordinal);
         Assert.StartsWith("rpm -q kernel", install.Check[0], StringComparison.Ordinal);
     }
@@ -327,7 +327,7 @@ public class PlanWithoutLeakTests
     public void Ubuntu_kernel_install_is_checked_with_dpkg()
     {
         HostFacts f = Facts("4.4.0-21-generic", "ro", new Distribution("ubuntu", "16.04", null, null) { IdLike = "debian" });
-        FixStep install = ComponentPlanner.KernelInstallStep(new Findings(f), new PlanRequest(FixMethod.Kernel));
+        FixStep install = ComponentPlanner.KernelInstallStep(new CheckInput(f), new PlanRequest(FixMethod.Kernel));
         Assert.Equal("apt-get install linux-generic", install.Commands[0]);
         Assert.StartsWith("dpkg-query -W 'linux-image-*'", install.Check[0], StringComparison.Ordinal);
     }
@@ -388,6 +388,6 @@ public class RealMaterialFixtureTests
     public void Other_families_are_read_by_kernel_and_os_release_and_ok(string scenario, string kernel, string family)
     {
         DoctorReport r = Examine(scenario);
-        Assert.Equal((kernel, family, Verdict.Ok), (r.Kernel!.Family, new Findings(r.Facts).Family!.Name, r.Verdict));
+        Assert.Equal((kernel, family, Verdict.Ok), (r.Kernel!.Family, new CheckInput(r.Facts).Family!.Name, r.Verdict));
     }
 }

@@ -180,7 +180,7 @@ public class KernelArgumentRemedyTests
     /// <summary>The remedy's own commands: every boot-editing remedy first points to the reviewed plan.</summary>
     private static List<string> For(HostFacts facts)
     {
-        IReadOnlyList<string> commands = Remediations.KernelArgument(new Findings(facts)).Commands;
+        IReadOnlyList<string> commands = Remediations.KernelArgument(new CheckInput(facts)).Commands;
         return commands.Where(c => c != Remediations.FixPlanCommand).ToList();
     }
 
@@ -232,7 +232,7 @@ public class KernelArgumentRemedyTests
     [InlineData("3.10.107-1-tlinux2_kvm_guest-0052", "fix.kernel-unknown")]
     public void A_kernel_that_ignores_or_may_ignore_nokmem_gets_a_kernel_to_install_and_its_check(string release, string key)
     {
-        Findings f = new(Running(release));
+        CheckInput f = new(Running(release));
         Remediation r = Remediations.KernelArgument(f);
         Assert.Equal(key, r.Said!.Key);
         Fix.FixStep install = Fix.ComponentPlanner.KernelInstallStep(f, new Fix.PlanRequest(Fix.FixMethod.Kernel));

@@ -9,7 +9,7 @@ namespace Cgleak.Diagnosis.Tests;
 /// </summary>
 public class MemcgCountsTests
 {
-    private static MemcgCounts Of(HostFacts facts, HeadroomProbe? probe = null) => new Findings(facts, probe).Counts;
+    private static MemcgCounts Of(HostFacts facts, HeadroomProbe? probe = null) => new CheckInput(facts, probe).Counts;
 
     private static IEnumerable<string> English(MemcgCounts c) => c.Basis.Select(b => b.ToString());
 

@@ -18,9 +18,8 @@ internal static class SmallHost
     public const string El7Fixed = "3.10.0-1062.4.1.el7.x86_64";  // the first that honours it (L5)
     public const string Ubuntu54 = "5.4.0-150-generic";           // releases IDs at offline (I5)
 
-    public static readonly CgroupLayout V1 = new(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/", null);
-    public static readonly CgroupLayout V2 = new(CgroupMode.V2, MemoryHierarchy.V2, "/sys/fs/cgroup", "/",
-        "/sys/fs/cgroup");
+    public static readonly CgroupLayout V1 = new(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/");
+    public static readonly CgroupLayout V2 = new(CgroupMode.V2, MemoryHierarchy.V2, "/sys/fs/cgroup", "/");
 
     /// <summary>
     /// A v1 host running <paramref name="release"/> with <paramref name="cmdline"/>, 10 live memory cgroups, no swap.
@@ -99,7 +98,7 @@ internal static class SmallHost
     public static SymptomScan Logs(params SymptomSighting[] sightings) => new(sightings, ["/var/log/messages"], []);
 
     public static CheckResult Check<T>(HostFacts facts, HeadroomProbe? probe = null)
-        where T : ICheck, new() => new T().Run(new Findings(facts, probe));
+        where T : ICheck, new() => new T().Run(new CheckInput(facts, probe));
 
     public static IEnumerable<string> Commands(this CheckResult r) => r.Remediation.SelectMany(x => x.Commands);
 }

@@ -21,14 +21,14 @@ public class VerificationTests
     [InlineData(false, "ro quiet", CheckStatus.Info, "no fix applied by cgleak under /var/lib/cgleak; cgroup.memory=nokmem is not on /proc/cmdline")]
     public void The_argument_must_be_on_the_command_line_only_when_cgleak_applied_the_fix(bool applied, string cmdline, CheckStatus status, string summary)
     {
-        CheckResult r = Verification.Cmdline(new Findings(Running(El7Fixed, cmdline)), applied, State);
+        CheckResult r = Verification.Cmdline(new CheckInput(Running(El7Fixed, cmdline)), applied, State);
         Assert.Equal(("cmdline", status, summary), (r.Id, r.Status, r.Summary));
     }
 
     [Fact]
     public void Without_container_cgroups_there_is_nothing_to_check()
     {
-        CheckResult r = Verification.Kmem(new Findings(Running(El7Old)));
+        CheckResult r = Verification.Kmem(new CheckInput(Running(El7Old)));
         Assert.Equal(CheckStatus.Info, r.Status);
         Assert.StartsWith("no container cgroups under the memory mount", r.Summary, StringComparison.Ordinal);
     }
@@ -36,7 +36,7 @@ public class VerificationTests
     [Fact]
     public void Kmem_off_on_every_container_passes_even_on_a_leaking_kernel()
     {
-        CheckResult r = Verification.Kmem(new Findings(WithContainers(Running(El7Old), KmemState.Off, KmemState.Inactive, KmemState.Off)));
+        CheckResult r = Verification.Kmem(new CheckInput(WithContainers(Running(El7Old), KmemState.Off, KmemState.Inactive, KmemState.Off)));
         Assert.Equal(CheckStatus.Pass, r.Status);
         Assert.Equal("kmem accounting is not active on any of 3 container cgroups", r.Summary);
     }
@@ -47,7 +47,7 @@ public class VerificationTests
     [InlineData(El7Fixed, "ro cgroup.memory=nokmem")] // honoured: kmem must be off, so active means the fix did not take
     public void Kmem_active_where_it_must_be_off_fails(string release, string cmdline)
     {
-        CheckResult r = Verification.Kmem(new Findings(WithContainers(Running(release, cmdline), KmemState.Active, KmemState.Off, KmemState.Active)));
+        CheckResult r = Verification.Kmem(new CheckInput(WithContainers(Running(release, cmdline), KmemState.Active, KmemState.Off, KmemState.Active)));
         Assert.Equal(CheckStatus.Fail, r.Status);
         Assert.Equal("kmem accounting is active on 2 of 3 container cgroups: the fix has not taken for them", r.Summary);
     }
@@ -55,7 +55,7 @@ public class VerificationTests
     [Fact]
     public void Kmem_active_on_a_kernel_that_releases_ids_at_offline_is_harmless()
     {
-        CheckResult r = Verification.Kmem(new Findings(WithContainers(Running(Ubuntu54), KmemState.Active)));
+        CheckResult r = Verification.Kmem(new CheckInput(WithContainers(Running(Ubuntu54), KmemState.Active)));
         Assert.Equal(CheckStatus.Info, r.Status);
         Assert.EndsWith("releases IDs at offline (L4, I5): harmless", r.Summary, StringComparison.Ordinal);
     }
@@ -86,7 +86,7 @@ public class VerificationTests
     [Fact]
     public void The_report_lists_the_canary_only_when_it_ran()
     {
-        var f = new Findings(WithContainers(Running(El7Fixed, "ro cgroup.memory=nokmem"), KmemState.Off));
+        var f = new CheckInput(WithContainers(Running(El7Fixed, "ro cgroup.memory=nokmem"), KmemState.Off));
         VerificationReport without = Verification.Of(f, fixApplied: true, State);
         Assert.Equal(["cmdline", "kmem"], without.Items.Select(i => i.Id));
         Assert.Equal(VerificationVerdict.Verified, without.Verdict);
@@ -99,7 +99,7 @@ public class VerificationTests
     [Fact]
     public void Each_summary_is_a_message_with_its_Chinese()
     {
-        var f = new Findings(WithContainers(Running(El7Old), KmemState.Active));
+        var f = new CheckInput(WithContainers(Running(El7Old), KmemState.Active));
         foreach (CheckResult r in Verification.Of(f, fixApplied: true, State, new CanaryOutcome(true, new Message("canary.undecided"))).Items)
         {
             Assert.NotNull(r.Said);

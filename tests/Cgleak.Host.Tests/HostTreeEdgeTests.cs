@@ -44,14 +44,14 @@ public sealed class SmallHostTree : IDisposable
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }
 
-/// <summary>KmemProbe: the fewest reads that decide one cgroup's kmem state (the runbook's EIO check first).</summary>
-public sealed class KmemProbeTests : IDisposable
+/// <summary>KmemReader: the fewest reads that decide one cgroup's kmem state (the runbook's EIO check first).</summary>
+public sealed class KmemReaderTests : IDisposable
 {
     private readonly SmallHostTree _tree = new();
 
     public void Dispose() => _tree.Dispose();
 
-    private (KmemState, string) Read(KmemProbe probe, string cgroup)
+    private (KmemState, string) Read(KmemReader probe, string cgroup)
     {
         KmemState state = probe.Read(_tree.Local(cgroup), out HostMessage evidence);
         return (state, evidence.English);
@@ -62,7 +62,7 @@ public sealed class KmemProbeTests : IDisposable
     {
         _tree.Fails("/cg/off/memory.kmem.slabinfo", "EIO")
             .Write("/cg/on/memory.kmem.slabinfo", "slabinfo - version: 2.1\nkmalloc-64 0 0 64 64 1 : tunables 0 0 0\n");
-        var probe = new KmemProbe(_tree.Host);
+        var probe = new KmemReader(_tree.Host);
         Assert.Equal((KmemState.Off, "memory.kmem.slabinfo: Input/output error"), Read(probe, "/cg/off"));
         Assert.Equal((KmemState.Active, "memory.kmem.slabinfo readable"), Read(probe, "/cg/on"));
     }
@@ -75,7 +75,7 @@ public sealed class KmemProbeTests : IDisposable
     public void An_empty_slabinfo_leaves_it_to_the_kmem_usage(string usage, KmemState state, string evidence)
     {
         _tree.Write("/cg/a/memory.kmem.slabinfo", "").Write("/cg/a/memory.kmem.usage_in_bytes", usage);
-        Assert.Equal((state, evidence), Read(new KmemProbe(_tree.Host), "/cg/a"));
+        Assert.Equal((state, evidence), Read(new KmemReader(_tree.Host), "/cg/a"));
     }
 
     [Fact]
@@ -83,17 +83,17 @@ public sealed class KmemProbeTests : IDisposable
     {
         _tree.Write("/cg/a/memory.kmem.slabinfo", "").Write("/cg/a/memory.kmem.usage_in_bytes", "0")
             .Fails("/cg/b/memory.kmem.slabinfo", "EIO").Write("/cg/b/memory.kmem.usage_in_bytes", "0");
-        var probe = new KmemProbe(_tree.Host);
+        var probe = new KmemReader(_tree.Host);
         Read(probe, "/cg/a");
         Assert.Equal(KmemState.Inactive, Read(probe, "/cg/b").Item1);      // slabinfo no longer read
-        Assert.Equal(KmemState.Off, Read(new KmemProbe(_tree.Host), "/cg/b").Item1);
+        Assert.Equal(KmemState.Off, Read(new KmemReader(_tree.Host), "/cg/b").Item1);
     }
 
     [Fact]
     public void No_kmem_files_at_all_is_unknown()
     {
         System.IO.Directory.CreateDirectory(_tree.Local("/cg/gone"));
-        (KmemState state, string evidence) = Read(new KmemProbe(_tree.Host), "/cg/gone");
+        (KmemState state, string evidence) = Read(new KmemReader(_tree.Host), "/cg/gone");
         Assert.Equal(KmemState.Unknown, state);
         Assert.StartsWith("no memory.kmem files", evidence, StringComparison.Ordinal);
     }
@@ -104,7 +104,7 @@ public sealed class KmemProbeTests : IDisposable
         _tree.Fails("/cg/a/memory.kmem.slabinfo", "EACCES")
             .Fails("/cg/b/memory.kmem.slabinfo", "EACCES").Fails("/cg/b/memory.kmem.usage_in_bytes", "EINVAL")
             .Fails("/cg/c/memory.kmem.usage_in_bytes", "EINVAL");
-        var probe = new KmemProbe(_tree.Host);
+        var probe = new KmemReader(_tree.Host);
         Assert.Equal((KmemState.Unknown, "memory.kmem.slabinfo: Permission denied (EACCES)"), Read(probe, "/cg/a"));
         Assert.Equal((KmemState.Unknown, "memory.kmem.usage_in_bytes: Invalid argument (EINVAL)"),
             Read(probe, "/cg/b"));
@@ -152,7 +152,7 @@ public class CgroupLayoutEdgeTests
     {
         CgroupLayout l = From(controllers, Mount("/sub", "/x/sys/fs/cgroup", "cgroup2", "rw"),
             Mount("/", "/sys/fs/cgroup", "cgroup2", "rw"));
-        Assert.Equal((CgroupMode.V2, memory, "/sys/fs/cgroup"), (l.Mode, l.Memory, l.UnifiedMountPoint));
+        Assert.Equal((CgroupMode.V2, memory), (l.Mode, l.Memory));
         Assert.Equal(memory == MemoryHierarchy.V2 ? "/sys/fs/cgroup" : null, l.MemoryMountPoint);
     }
 
@@ -161,8 +161,8 @@ public class CgroupLayoutEdgeTests
     {
         CgroupLayout l = From("memory", Mount("/", "/sys/fs/cgroup/unified", "cgroup2", "rw"),
             Mount("/", "/sys/fs/cgroup/memory", "cgroup", "memory"));
-        Assert.Equal((CgroupMode.Hybrid, MemoryHierarchy.V1, "/sys/fs/cgroup/unified"),
-            (l.Mode, l.Memory, l.UnifiedMountPoint));
+        Assert.Equal((CgroupMode.Hybrid, MemoryHierarchy.V1, "/sys/fs/cgroup/memory"),
+            (l.Mode, l.Memory, l.MemoryMountPoint));
         Assert.Equal(CgroupMode.None, From("memory", Mount("/", "/proc", "proc", "rw")).Mode);
     }
 }

@@ -42,7 +42,7 @@ public static class VerifyCommand
     public static int Run(VerifyArgs args, TextWriter output, HostRoot host, CgroupAccess access, Func<Interrupts> interrupted)
     {
         DoctorReport report = Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false });
-        var findings = new Findings(report.Facts, report.Probe);
+        var input = new CheckInput(report.Facts, report.Probe);
         bool applied = Lab.Boot.BootEditor.HasApplied(args.StateDirectory);
 
         CanaryResult? canary = null;
@@ -62,7 +62,7 @@ public static class VerifyCommand
                 .Run(kernel, args.UntilFull, interrupts.Token);
         }
 
-        VerificationReport verification = Verification.Of(findings, applied, args.StateDirectory,
+        VerificationReport verification = Verification.Of(input, applied, args.StateDirectory,
             canary is null ? null : new CanaryOutcome(canary.Leaking, canary.Said));
         IReadOnlyList<ContainerCgroupKmem> containers = report.Facts.Tree?.Containers ?? [];
         if (args.Json)

@@ -18,7 +18,7 @@ public sealed class ContainerdCheck : ICheck
 
     public CheckRole Role => CheckRole.LeakCause;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         ComponentFact? containerd = f.Facts.Component("containerd");
         if (containerd?.VersionText is null)

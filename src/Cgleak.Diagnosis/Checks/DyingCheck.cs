@@ -26,7 +26,7 @@ public sealed class DyingCheck : ICheck
 
     public CheckRole Role => CheckRole.Dying;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         MemcgCounts c = f.Counts;
         var evidence = c.Basis.Where(b => b.Of is CountOf.Dying or CountOf.Live).Select(b => b.Said).ToList();
@@ -63,7 +63,7 @@ public sealed class DyingCheck : ICheck
     private static string Size(long bytes) =>
         bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes / 1024} KiB";
 
-    private static Remediation Release(Findings f)
+    private static Remediation Release(CheckInput f)
     {
         if (f.Facts.MemcgReaperPresent)
         {

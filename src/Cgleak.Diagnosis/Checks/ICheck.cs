@@ -13,5 +13,5 @@ public interface ICheck
     /// <summary>The rows of docs/kmem-facts.md the decision rests on, as the README's table cites them ("C1-C5, O4").</summary>
     string Facts { get; }
 
-    CheckResult Run(Findings f);
+    CheckResult Run(CheckInput f);
 }

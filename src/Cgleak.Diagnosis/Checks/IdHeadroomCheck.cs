@@ -18,7 +18,7 @@ public sealed class IdHeadroomCheck : ICheck
 
     public CheckRole Role => CheckRole.Headroom;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         MemcgCounts c = f.Counts;
         var evidence = new List<Message>();

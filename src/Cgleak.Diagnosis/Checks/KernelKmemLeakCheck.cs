@@ -15,7 +15,7 @@ public sealed class KernelKmemLeakCheck : ICheck
 
     public CheckRole Role => CheckRole.LeakCause;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         if (f.Kernel is not { } k || f.Facts.Kernel is not { } release)
         {

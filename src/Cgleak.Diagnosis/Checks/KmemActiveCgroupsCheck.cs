@@ -21,7 +21,7 @@ public sealed class KmemActiveCgroupsCheck : ICheck
 
     public CheckRole Role => CheckRole.LeakCause;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         if (f.Facts.Layout.Memory == MemoryHierarchy.V2)
         {

@@ -19,7 +19,7 @@ public sealed class KubeletKmemCheck : ICheck
 
     public CheckRole Role => CheckRole.LeakCause;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         ComponentFact? kubelet = f.Facts.Component("kubelet");
         if (kubelet is null || (kubelet.VersionText is null && kubelet.BinaryPath is null))

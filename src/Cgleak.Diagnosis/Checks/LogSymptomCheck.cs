@@ -16,7 +16,7 @@ public sealed class LogSymptomCheck : ICheck
 
     public CheckRole Role => CheckRole.Symptom;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         if (f.Facts.Logs is not { } logs)
         {

@@ -15,7 +15,7 @@ public sealed class NokmemArgumentCheck : ICheck
 
     public CheckRole Role => CheckRole.LeakCause;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         if (f.Facts.Cmdline is not { } cmdline)
         {

@@ -19,7 +19,7 @@ public sealed class RuncCheck : ICheck
 
     public CheckRole Role => CheckRole.LeakCause;
 
-    public CheckResult Run(Findings f)
+    public CheckResult Run(CheckInput f)
     {
         ComponentFact? runc = f.Facts.Component("runc");
         if (runc is null || (runc.VersionText is null && runc.BinaryPath is null))

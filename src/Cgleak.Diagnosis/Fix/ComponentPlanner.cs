@@ -18,7 +18,7 @@ public static class ComponentPlanner
     private const string Arg = FixPlan.NokmemArgument;
 
     /// <summary>A plan where the leak itself needs no fix: unknown, ok, or at risk from something else.</summary>
-    internal static FixPlan WithoutLeak(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<Message> problems)
+    internal static FixPlan WithoutLeak(DoctorReport report, CheckInput f, PlanRequest request, List<PlanInput> inputs, List<Message> problems)
     {
         switch (report.Verdict)
         {
@@ -76,7 +76,7 @@ public static class ComponentPlanner
     }
 
     /// <summary>The running kernel already boots with cgroup.memory=nokmem and honours it: nothing to change, no reboot.</summary>
-    internal static FixPlan NokmemAlreadyOn(DoctorReport report, Findings f, PlanRequest request, List<PlanInput> inputs, List<Message> problems)
+    internal static FixPlan NokmemAlreadyOn(DoctorReport report, CheckInput f, PlanRequest request, List<PlanInput> inputs, List<Message> problems)
     {
         string keep = f.UsesGrubby
             ? $"grubby --info \"$(grubby --default-kernel)\" | grep -c {Arg}   # the default entry keeps it"
@@ -95,7 +95,7 @@ public static class ComponentPlanner
     }
 
     /// <summary>The runbook's method 1: runc, docker and kubelet off kmem accounting, in this family's packages.</summary>
-    internal static FixPlan Plan(DoctorReport report, Findings f, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
+    internal static FixPlan Plan(DoctorReport report, CheckInput f, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
     {
         DistroFamily? family = f.Family;
         if (family is null)
@@ -135,7 +135,7 @@ public static class ComponentPlanner
     }
 
     /// <summary>Install a kernel that honours cgroup.memory=nokmem, with the family's own tool, and check it with the same.</summary>
-    internal static FixStep KernelInstallStep(Findings f, PlanRequest request)
+    internal static FixStep KernelInstallStep(CheckInput f, PlanRequest request)
     {
         DistroFamily? family = f.Family;
         bool rpm = family?.IsRpm ?? f.UsesGrubby;
@@ -154,7 +154,7 @@ public static class ComponentPlanner
             [rpm ? "rpm -e kernel-<new version>   # after booting back into the old kernel" : "apt-get remove linux-image-<new version>"], ByApply: false);
     }
 
-    private static FixStep? RuncStep(DoctorReport report, Findings f, DistroFamily? family)
+    private static FixStep? RuncStep(DoctorReport report, CheckInput f, DistroFamily? family)
     {
         bool concerned = report.Checks.Any(c => c.Id is RuncCheck.CheckId or ContainerdCheck.CheckId && c.Concern != Concern.None);
         if (!concerned || !(Found(f, "runc") || Found(f, "containerd")))
@@ -175,7 +175,7 @@ public static class ComponentPlanner
             [Downgrade(family, package)], ByApply: false);
     }
 
-    private static FixStep? DockerStep(Findings f, DistroFamily? family)
+    private static FixStep? DockerStep(CheckInput f, DistroFamily? family)
     {
         ComponentFact? docker = f.Facts.Component("docker");
         string? package = PackageOf(docker) ?? family?.DockerPackage;
@@ -189,7 +189,7 @@ public static class ComponentPlanner
             [Upgrade(family, "docker-ce") + "   # to 18.09.1 or later"], [Query(family, "docker-ce"), "docker version"], [Downgrade(family, "docker-ce")], ByApply: false);
     }
 
-    private static FixStep? KubeletStep(DoctorReport report, Findings f, DistroFamily? family)
+    private static FixStep? KubeletStep(DoctorReport report, CheckInput f, DistroFamily? family)
     {
         if (!report.Checks.Any(c => c.Id == KubeletKmemCheck.CheckId && c.Concern != Concern.None)
             || f.Facts.Component("kubelet") is not { VersionText: { } kv } kubelet || ComponentVersion.Find(kv) is not { } k)
@@ -207,26 +207,26 @@ public static class ComponentPlanner
     }
 
     /// <summary>Docker CE's runc is inside containerd.io (D3); elsewhere runc's own package, or the family's.</summary>
-    private static string RuncPackage(Findings f) =>
+    private static string RuncPackage(CheckInput f) =>
         PackageOf(f.Facts.Component("containerd")) == "containerd.io" ? "containerd.io"
             : PackageOf(f.Facts.Component("runc")) ?? f.Family?.RuncPackage ?? "runc";
 
     /// <summary>The command that moves this host's runc to one that ignores kmem (R8, D9), in its family's package manager.</summary>
-    public static string RuncMove(Findings f)
+    public static string RuncMove(CheckInput f)
     {
         string package = RuncPackage(f);
         return Upgrade(f.Family, package) + $"   # to {(package == "containerd.io" ? "1.4.5+/1.5.1+ (D9)" : "runc 1.0.0-rc94 or later (R8)")}";
     }
 
-    private static string? KubeletPackage(Findings f) => PackageOf(f.Facts.Component("kubelet")) ?? f.Family?.KubeletPackage;
+    private static string? KubeletPackage(CheckInput f) => PackageOf(f.Facts.Component("kubelet")) ?? f.Family?.KubeletPackage;
 
     /// <summary>The command that moves this host's kubelet to 1.21.2 or later (K7), as its family installs kubelet.</summary>
-    public static string KubeletMove(Findings f) => KubeletPackage(f) is not { } package
+    public static string KubeletMove(CheckInput f) => KubeletPackage(f) is not { } package
         ? $"# {f.Family?.KubeletNote ?? "install kubelet 1.21.2 or later the way this node's kubelet was installed"}"
         : (f.Family is null ? $"<package manager> install {package} 1.21.2 or later" : f.Family.InstallVersion(package, "1.21.2"))
             + "   # or later, within your cluster's version skew policy";
 
-    private static bool Found(Findings f, string name) =>
+    private static bool Found(CheckInput f, string name) =>
         f.Facts.Component(name) is { } c && (c.VersionText is not null || c.BinaryPath is not null);
 
     /// <summary>The package a component fact names ("/var/log/yum.log (containerd.io)" -> containerd.io), or null.</summary>

@@ -24,31 +24,31 @@ public static class FixPlanner
     {
         var problems = boot.ProblemsSaid.Select(Message.Of).ToList();
         var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256)).OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
-        var findings = new Findings(report.Facts, report.Probe);
-        Message? need = Need(report, findings);
+        var input = new CheckInput(report.Facts, report.Probe);
+        Message? need = Need(report, input);
         FixMethod method = request.Method;
         if (method == FixMethod.Auto)
         {
             if (need is null)
             {
-                return ComponentPlanner.WithoutLeak(report, findings, request, inputs, problems);
+                return ComponentPlanner.WithoutLeak(report, input, request, inputs, problems);
             }
 
-            if (findings.NokmemEffective)
+            if (input.NokmemEffective)
             {
-                return ComponentPlanner.NokmemAlreadyOn(report, findings, request, inputs, problems);
+                return ComponentPlanner.NokmemAlreadyOn(report, input, request, inputs, problems);
             }
 
-            method = ChooseMethod(report, findings, boot);
+            method = ChooseMethod(report, input, boot);
         }
 
         return method == FixMethod.Components
-            ? ComponentPlanner.Plan(report, findings, request, need, inputs, problems)
-            : KernelPlan(report, findings, boot, request, need, inputs, problems);
+            ? ComponentPlanner.Plan(report, input, request, need, inputs, problems)
+            : KernelPlan(report, input, boot, request, need, inputs, problems);
     }
 
     /// <summary>Why a fix is needed, or null: the ID leak can happen, or dying memcgs pile up pinned by slab.</summary>
-    private static Message? Need(DoctorReport report, Findings f)
+    private static Message? Need(DoctorReport report, CheckInput f)
     {
         var causes = report.Checks.Where(c => c.Concern != Concern.None && c.Id is KmemActiveCgroupsCheck.CheckId or RuncCheck.CheckId or ContainerdCheck.CheckId or KubeletKmemCheck.CheckId or LogSymptomCheck.CheckId).Select(c => c.Id).ToList();
         if (causes.Count > 0)
@@ -61,7 +61,7 @@ public static class FixPlanner
         return slabPins ? new Message("plan.need.slab") : null;
     }
 
-    private static FixMethod ChooseMethod(DoctorReport report, Findings f, BootConfig boot) =>
+    private static FixMethod ChooseMethod(DoctorReport report, CheckInput f, BootConfig boot) =>
         f.Kernel?.HonoursNokmem == true || Kernels(boot).Any(v => Honours(v)) || f.Facts.Layout.Memory != MemoryHierarchy.V1
             ? FixMethod.Kernel
             : report.Checks.Any(c => c.Concern != Concern.None && c.Id is RuncCheck.CheckId or KubeletKmemCheck.CheckId or ContainerdCheck.CheckId)
@@ -73,7 +73,7 @@ public static class FixPlanner
     private static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;
 
-    private static FixPlan KernelPlan(DoctorReport report, Findings f, BootConfig boot, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
+    private static FixPlan KernelPlan(DoctorReport report, CheckInput f, BootConfig boot, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
     {
         BootDecision decision = BootPlanner.Decide(boot, problems);
         var steps = new List<FixStep> { decision.ListStep };
@@ -114,7 +114,7 @@ public static class FixPlanner
 
     /// <param name="takesEffect">what the reboot brings in, for its why ("the argument takes effect at boot").</param>
     internal static void AddRebootAndVerify(
-        List<FixStep> steps, PlanRequest request, string cmdlineCheck, Findings f, Message takesEffect)
+        List<FixStep> steps, PlanRequest request, string cmdlineCheck, CheckInput f, Message takesEffect)
     {
         // Only where removed memcgs keep their IDs (3.10, I5 missing) is the reboot what gives them back; elsewhere
         // the reboot itself is the reason to move the pods.

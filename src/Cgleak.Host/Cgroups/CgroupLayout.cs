@@ -30,9 +30,9 @@ public enum MemoryHierarchy
 /// The host's cgroup layout, read from mountinfo: the mode, and the memory controller's mount point
 /// (a host path) with the root of the hierarchy that mount shows ("/" unless a container sees a subtree).
 /// </summary>
-public sealed record CgroupLayout(CgroupMode Mode, MemoryHierarchy Memory, string? MemoryMountPoint, string? MemoryMountRoot, string? UnifiedMountPoint)
+public sealed record CgroupLayout(CgroupMode Mode, MemoryHierarchy Memory, string? MemoryMountPoint, string? MemoryMountRoot)
 {
-    public static CgroupLayout None { get; } = new(CgroupMode.None, MemoryHierarchy.None, null, null, null);
+    public static CgroupLayout None { get; } = new(CgroupMode.None, MemoryHierarchy.None, null, null);
 
     /// <summary>True when the mount shows the whole hierarchy, so a walk of it counts every live cgroup.</summary>
     public bool MemoryMountShowsWholeHierarchy => MemoryMountRoot == "/";
@@ -64,16 +64,16 @@ public sealed record CgroupLayout(CgroupMode Mode, MemoryHierarchy Memory, strin
 
         if (memoryV1 is not null)
         {
-            return new CgroupLayout(mode, MemoryHierarchy.V1, memoryV1.MountPoint, memoryV1.Root, unified?.MountPoint);
+            return new CgroupLayout(mode, MemoryHierarchy.V1, memoryV1.MountPoint, memoryV1.Root);
         }
 
         if (unified is not null
             && unifiedControllers(unified.MountPoint) is { } controllers
             && controllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Contains("memory"))
         {
-            return new CgroupLayout(mode, MemoryHierarchy.V2, unified.MountPoint, unified.Root, unified.MountPoint);
+            return new CgroupLayout(mode, MemoryHierarchy.V2, unified.MountPoint, unified.Root);
         }
 
-        return new CgroupLayout(mode, MemoryHierarchy.None, null, null, unified?.MountPoint);
+        return new CgroupLayout(mode, MemoryHierarchy.None, null, null);
     }
 }

@@ -123,9 +123,9 @@ public sealed class CgroupTreeWalker(HostRoot host)
         var visited = new HashSet<(ulong Device, ulong Inode)>();
         int directories = 0, memoryEnabled = 0, busy = 0, nonUtf8 = 0, seen = 0;
         bool readKmem = hierarchy == MemoryHierarchy.V1;
-        var kmem = new KmemProbe(host);
+        var kmem = new KmemReader(host);
         // The live host's cgroupfs (the root's filesystem type, then each directory's device) is kernfs: a listing that
-        // leaves room for one more record is the whole directory, and its files are regular (KmemProbe.ReadAt).
+        // leaves room for one more record is the whole directory, and its files are regular (KmemReader.ReadAt).
         ulong? cgroupfsDevice = null;
 
         void Work()

@@ -9,7 +9,7 @@ namespace Cgleak.Host.Cgroups;
 /// memory.kmem.slabinfo first (EIO = off, the runbook's check; a listing = active, kmem-facts C6),
 /// then memory.kmem.usage_in_bytes where slabinfo reads empty. One probe serves one walk.
 /// </summary>
-public sealed class KmemProbe(HostRoot host)
+public sealed class KmemReader(HostRoot host)
 {
     // Set once slabinfo reads empty: on 5.9+ kernels it is empty for every cgroup (C6, O6), so later
     // cgroups of the same walk skip it and read only usage_in_bytes: one read per cgroup, not two.

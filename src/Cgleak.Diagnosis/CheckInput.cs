@@ -6,11 +6,11 @@ using Cgleak.Host.Parsing;
 namespace Cgleak.Diagnosis;
 
 /// <summary>The host's facts with what the knowledge tables derive from them, computed once for every check.</summary>
-public sealed class Findings
+public sealed class CheckInput
 {
     /// <param name="facts">what the host said.</param>
     /// <param name="probe">a headroom probe's result, when one ran: the counts use it.</param>
-    public Findings(HostFacts facts, HeadroomProbe? probe = null)
+    public CheckInput(HostFacts facts, HeadroomProbe? probe = null)
     {
         Facts = facts;
         Kernel = facts.Kernel is { } k ? KernelKnowledge.Of(k.Value) : null;
