@@ -10,8 +10,15 @@ using Microsoft.Extensions.Logging;
 namespace Cgleak.Agent;
 
 /// <param name="ConditionLanguage">The node condition's language: the agent's own --language only, never LANG.</param>
-public sealed record AgentArgs(string? HostRoot, double IntervalSeconds, string Listen, double WindowHours, bool Kubernetes = false, string? TaintWhen = null,
-    bool StatusRedact = false, Language ConditionLanguage = Language.En);
+public sealed record AgentArgs(
+    string? HostRoot,
+    double IntervalSeconds,
+    string Listen,
+    double WindowHours,
+    bool Kubernetes = false,
+    string? TaintWhen = null,
+    bool StatusRedact = false,
+    Language ConditionLanguage = Language.En);
 
 /// <summary>
 /// The agent's command line: `cgleak agent` and `cgleak-agent` (the same agent in a program of its own, which
@@ -25,13 +32,23 @@ public static partial class AgentCommand
     public static Command Create() => WithOptions(new Command("agent", Description));
 
     /// <summary>`cgleak-agent`: the agent's options on a root command of that name.</summary>
-    public static RootCommand CreateRoot() => WithOptions(new RootCommand($"cgleak agent (cgleak-agent): {Description}"));
+    public static RootCommand CreateRoot()
+        => WithOptions(new RootCommand($"cgleak agent (cgleak-agent): {Description}"));
 
     private static T WithOptions<T>(T command)
         where T : Command
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.agent.host-root"), HelpName = "DIR" };
-        var interval = new Option<double>("--interval") { Description = Messages.Get("help.agent.interval"), DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = Messages.Get("help.agent.host-root"),
+            HelpName = "DIR"
+        };
+        var interval = new Option<double>("--interval")
+        {
+            Description = Messages.Get("help.agent.interval"),
+            DefaultValueFactory = _ => 30,
+            HelpName = "SECONDS"
+        };
         var listen = new Option<string>("--listen")
         {
             Description = Messages.Get("help.agent.listen"),
@@ -42,9 +59,18 @@ public static partial class AgentCommand
         {
             Description = Messages.Get("help.agent.status-redact"),
         };
-        var window = new Option<double>("--window") { Description = Messages.Get("help.agent.window"), DefaultValueFactory = _ => 6, HelpName = "HOURS" };
+        var window = new Option<double>("--window")
+        {
+            Description = Messages.Get("help.agent.window"),
+            DefaultValueFactory = _ => 6,
+            HelpName = "HOURS"
+        };
         var kubernetes = new Option<bool>("--kubernetes") { Description = Messages.Get("help.agent.kubernetes") };
-        var taintWhen = new Option<string?>("--taint-when") { Description = Messages.Get("help.agent.taint-when"), HelpName = "affected" };
+        var taintWhen = new Option<string?>("--taint-when")
+        {
+            Description = Messages.Get("help.agent.taint-when"),
+            HelpName = "affected"
+        };
         taintWhen.AcceptOnlyFromAmong("affected");
         foreach (Option option in (Option[])[hostRoot, interval, listen, window, statusRedact, kubernetes, taintWhen])
         {
@@ -52,8 +78,17 @@ public static partial class AgentCommand
         }
 
         command.SetAction(p => Run(
-            new AgentArgs(p.GetValue(hostRoot), p.GetValue(interval), p.GetValue(listen)!, p.GetValue(window), p.GetValue(kubernetes),
-                p.GetValue(taintWhen), p.GetValue(statusRedact), Languages.Choose(Environment.GetCommandLineArgs()[1..], _ => null)),
+            new AgentArgs(
+                p.GetValue(hostRoot),
+                p.GetValue(interval),
+                p.GetValue(listen)!,
+                p.GetValue(window),
+                p.GetValue(kubernetes),
+                p.GetValue(taintWhen),
+                p.GetValue(statusRedact),
+                Languages.Choose(
+                    Environment.GetCommandLineArgs()[1..],
+                    _ => null)),
             TimeProvider.System, CancellationToken.None));
         return command;
     }
@@ -66,7 +101,9 @@ public static partial class AgentCommand
     {
         if (args.IntervalSeconds < 1 || args.WindowHours <= 0)
         {
-            throw new UserFacingException(args.IntervalSeconds < 1 ? $"--interval {args.IntervalSeconds}: at least 1 second" : $"--window {args.WindowHours}: must be positive", ExitCodes.Usage);
+            throw new UserFacingException(args.IntervalSeconds < 1
+                ? $"--interval {args.IntervalSeconds}: at least 1 second"
+                : $"--window {args.WindowHours}: must be positive", ExitCodes.Usage);
         }
 
         ListenAddress listen;
@@ -79,8 +116,13 @@ public static partial class AgentCommand
             throw new UserFacingException(e.Message, ExitCodes.Usage);
         }
 
-        var options = new AgentOptions(HostArgument.Resolve(args.HostRoot), TimeSpan.FromSeconds(args.IntervalSeconds), listen,
-            TimeSpan.FromHours(args.WindowHours), JsonReport.ToolVersion, args.StatusRedact)
+        var options = new AgentOptions(
+            HostArgument.Resolve(args.HostRoot),
+            TimeSpan.FromSeconds(args.IntervalSeconds),
+            listen,
+            TimeSpan.FromHours(args.WindowHours),
+            JsonReport.ToolVersion,
+            args.StatusRedact)
         {
             ConditionLanguage = args.ConditionLanguage,
         };
@@ -96,7 +138,8 @@ public static partial class AgentCommand
             throw new UserFacingException($"--listen {args.Listen}: {BindError(e)}", ExitCodes.Unavailable);
         }
 
-        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host
+            .CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
 
         // A backstop: the services stop at once (a sample stuck in a read is not waited for); kubelet's grace is 30 s.
@@ -105,21 +148,31 @@ public static partial class AgentCommand
         builder.Services.AddSingleton(new AgentState(clock));
         builder.Services.AddSingleton<Sampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Sampler>());
-        builder.Services.AddHostedService(sp => new HttpEndpoint(options, sp.GetRequiredService<AgentState>(), socket, HttpLimits.Default,
+        builder.Services.AddHostedService(sp => new HttpEndpoint(
+            options,
+            sp.GetRequiredService<AgentState>(),
+            socket,
+            HttpLimits.Default,
             sp.GetRequiredService<ILogger<HttpEndpoint>>()));
         if (args.Kubernetes)
         {
             string node = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } n
                 ? n
-                : throw new UserFacingException("--kubernetes needs NODE_NAME (from the downward API: spec.nodeName)", ExitCodes.Usage);
+                : throw new UserFacingException(
+                    "--kubernetes needs NODE_NAME (from the downward API: spec.nodeName)",
+                    ExitCodes.Usage);
             KubernetesNodeApi api;
             try
             {
                 api = KubernetesNodeApi.InCluster();
             }
-            catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+            catch (Exception e)
+                when (e is IOException or UnauthorizedAccessException
+                    or System.Security.Cryptography.CryptographicException)
             {
-                throw new UserFacingException($"--kubernetes: no in-cluster service account here ({e.Message})", ExitCodes.Unavailable);
+                throw new UserFacingException(
+                    $"--kubernetes: no in-cluster service account here ({e.Message})",
+                    ExitCodes.Unavailable);
             }
 
             builder.Services.AddSingleton(clock);
@@ -131,23 +184,28 @@ public static partial class AgentCommand
         // SIGHUP is ignored (logged): there is no configuration file to reload, and a closed terminal or a
         // `kill -HUP` meant for a daemon must not kill the agent (it exited 129).
         ILogger hangup = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cgleak.Agent");
-        using var sighup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            LogHangupIgnored(hangup);
-        });
+        using var sighup = System.Runtime.InteropServices.PosixSignalRegistration
+            .Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+                {
+                    context.Cancel = true;
+                    LogHangupIgnored(hangup);
+                });
         host.RunAsync(stop).GetAwaiter().GetResult(); // SIGINT/SIGTERM stop it
         return ExitCodes.Ok;
     }
 
     private static string BindError(System.Net.Sockets.SocketException e) => e.SocketErrorCode switch
     {
-        System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use (another agent or node_exporter?)",
+        System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use (another agent or "
+            + "node_exporter?)",
         System.Net.Sockets.SocketError.AddressNotAvailable => "no such address on this node",
-        System.Net.Sockets.SocketError.AccessDenied => "permission denied (a port below 1024 needs CAP_NET_BIND_SERVICE)",
+        System.Net.Sockets.SocketError.AccessDenied => "permission denied (a port below 1024 needs "
+            + "CAP_NET_BIND_SERVICE)",
         _ => e.Message,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP ignored: the agent has no configuration to reload (restart it to change options)")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "SIGHUP ignored: the agent has no configuration to reload (restart it to change options)")]
     private static partial void LogHangupIgnored(ILogger logger);
 }

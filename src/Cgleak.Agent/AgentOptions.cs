@@ -16,7 +16,9 @@ public sealed record AgentOptions(
 {
     public const string DefaultListen = "127.0.0.1:9739";
 
-    /// <summary>/healthz fails when no sample has ended for this long: 3 intervals (a read of the host that blocks).</summary>
+    /// <summary>
+    /// /healthz fails when no sample has ended for this long: 3 intervals (a read of the host that blocks).
+    /// </summary>
     public TimeSpan Stale => 3 * Interval;
 
     /// <summary>
@@ -26,5 +28,6 @@ public sealed record AgentOptions(
     public Language ConditionLanguage { get; init; } = Language.En;
 
     /// <summary>How a sample reads the host: the doctor's examination (a test puts a read that blocks here).</summary>
-    public Func<HostRoot, CancellationToken, DoctorReport> Examine { get; init; } = (host, cancel) => Doctor.Examine(host, cancel: cancel);
+    public Func<HostRoot, CancellationToken, DoctorReport> Examine { get; init; }
+        = (host, cancel) => Doctor.Examine(host, cancel: cancel);
 }

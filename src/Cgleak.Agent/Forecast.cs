@@ -6,8 +6,11 @@ public readonly record struct Sample(DateTimeOffset At, double Value);
 /// <summary>A least-squares trend: the slope, and when the line reaches a limit.</summary>
 public sealed record Trend(double SlopePerSecond, int Samples, TimeSpan Span)
 {
-    /// <summary>Seconds until <paramref name="limit"/> at this slope from <paramref name="now"/>; null when not rising.</summary>
-    public double? SecondsUntil(double limit, double now) => SlopePerSecond > 0 && now < limit ? (limit - now) / SlopePerSecond : null;
+    /// <summary>
+    /// Seconds until <paramref name="limit"/> at this slope from <paramref name="now"/>; null when not rising.
+    /// </summary>
+    public double? SecondsUntil(double limit, double now)
+        => SlopePerSecond > 0 && now < limit ? (limit - now) / SlopePerSecond : null;
 }
 
 /// <summary>
@@ -68,7 +71,9 @@ public sealed class Forecast(TimeSpan window, int capacity = 4096)
         }
 
         var left = TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
-        string when = left.TotalDays >= 1 ? $"{(int)left.TotalDays} d {left.Hours} h" : left.TotalHours >= 1 ? $"{(int)left.TotalHours} h {left.Minutes} min" : $"{Math.Max(1, (int)left.TotalMinutes)} min";
+        string when = left.TotalDays >= 1 ? $"{(int)left.TotalDays} d {left.Hours} h" : left.TotalHours >= 1
+            ? $"{(int)left.TotalHours} h {left.Minutes} min"
+            : $"{Math.Max(1, (int)left.TotalMinutes)} min";
         return $"at {perHour:+0.#;-0.#;0} {unit}/h, {limit:0} in {when}";
     }
 }

@@ -8,13 +8,21 @@ using Microsoft.Extensions.Logging;
 namespace Cgleak.Agent;
 
 /// <summary>Limits on what clients can hold: open connections, and time to send a request or take a response.</summary>
-/// <param name="MaxConnections">Open connections; at the cap, the one waiting longest for a request is closed for the new one.</param>
-/// <param name="HeaderTimeout">From connecting (or a kept-alive request's first byte) to the end of its headers.</param>
+/// <param name="MaxConnections">Open connections; at the cap, the one waiting longest for a request is closed for the
+/// new one.</param>
+/// <param name="HeaderTimeout">From connecting (or a kept-alive request's first byte) to the end of its
+/// headers.</param>
 /// <param name="IdleTimeout">A kept-alive connection's wait for its next request.</param>
 /// <param name="WriteTimeout">A response's delivery to a client that does not read it.</param>
-public sealed record HttpLimits(int MaxConnections, TimeSpan HeaderTimeout, TimeSpan IdleTimeout, TimeSpan WriteTimeout, int MaxHeaderBytes)
+public sealed record HttpLimits(
+    int MaxConnections,
+    TimeSpan HeaderTimeout,
+    TimeSpan IdleTimeout,
+    TimeSpan WriteTimeout,
+    int MaxHeaderBytes)
 {
-    public static HttpLimits Default { get; } = new(64, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(10), 8192);
+    public static HttpLimits Default { get; }
+        = new(64, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(10), 8192);
 }
 
 /// <summary>
@@ -26,7 +34,12 @@ public sealed record HttpLimits(int MaxConnections, TimeSpan HeaderTimeout, Time
 /// finished their headers took the pod past 96 MiB) and bound IPv4 only for [::]; and rather than Kestrel,
 /// which would double the binary and the agent's memory on every node (bench/agent.sh).
 /// </summary>
-public sealed partial class HttpEndpoint(AgentOptions options, AgentState state, Socket listener, HttpLimits limits, ILogger<HttpEndpoint> log) : BackgroundService
+public sealed partial class HttpEndpoint(
+    AgentOptions options,
+    AgentState state,
+    Socket listener,
+    HttpLimits limits,
+    ILogger<HttpEndpoint> log) : BackgroundService
 {
     private const string TextPlain = "text/plain; charset=utf-8";
     private static readonly byte[] ReadyText = "ready\n"u8.ToArray();
@@ -117,7 +130,11 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
     private Connection? Admit(Socket client)
     {
         long now = Environment.TickCount64;
-        var connection = new Connection(client) { Deadline = now + (long)limits.HeaderTimeout.TotalMilliseconds, WaitingSince = now };
+        var connection = new Connection(client)
+        {
+            Deadline = now + (long)limits.HeaderTimeout.TotalMilliseconds,
+            WaitingSince = now
+        };
         Connection? evicted = null;
         lock (_open)
         {
@@ -193,12 +210,22 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 {
                     if (filled == limits.MaxHeaderBytes)
                     {
-                        await RespondAsync(connection, 431, TextPlain, TooLarge, head: false, keepAlive: false, stoppingToken).ConfigureAwait(false);
+                        await RespondAsync(
+                            connection,
+                            431,
+                            TextPlain,
+                            TooLarge,
+                            head: false,
+                            keepAlive: false,
+                            stoppingToken).ConfigureAwait(false);
                         await LingerAsync(connection, buffer, stoppingToken).ConfigureAwait(false);
                         return;
                     }
 
-                    int n = await socket.ReceiveAsync(buffer.AsMemory(filled, limits.MaxHeaderBytes - filled), SocketFlags.None, stoppingToken).ConfigureAwait(false);
+                    int n = await socket.ReceiveAsync(
+                        buffer.AsMemory(filled, limits.MaxHeaderBytes - filled),
+                        SocketFlags.None,
+                        stoppingToken).ConfigureAwait(false);
                     if (n == 0)
                     {
                         return;
@@ -216,7 +243,8 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 Request request = Request.Parse(buffer.AsSpan(0, end));
                 (int status, string type, byte[] body) = Route(request);
                 bool keepAlive = request.KeepAlive && status is not (400 or 405);
-                await RespondAsync(connection, status, type, body, request.Head, keepAlive, stoppingToken).ConfigureAwait(false);
+                await RespondAsync(connection, status, type, body, request.Head, keepAlive, stoppingToken)
+                    .ConfigureAwait(false);
                 if (!keepAlive)
                 {
                     await LingerAsync(connection, buffer, stoppingToken).ConfigureAwait(false);
@@ -227,7 +255,9 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 buffer.AsSpan(end, filled - end).CopyTo(buffer);
                 filled -= end;
                 connection.Idle = filled == 0;
-                connection.Deadline = Environment.TickCount64 + (long)(filled == 0 ? limits.IdleTimeout : limits.HeaderTimeout).TotalMilliseconds;
+                connection.Deadline = Environment.TickCount64 + (long)(filled == 0
+                    ? limits.IdleTimeout
+                    : limits.HeaderTimeout).TotalMilliseconds;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -275,14 +305,25 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
         return request.Path switch
         {
             "/metrics" => (200, "text/plain; version=0.0.4; charset=utf-8", snapshot.Metrics),
-            "/healthz" => state.Unhealthy(options.Stale) is { } why ? (503, TextPlain, Encoding.UTF8.GetBytes(why)) : (200, TextPlain, Ok),
+            "/healthz" => state.Unhealthy(options.Stale) is { } why
+                ? (503, TextPlain, Encoding.UTF8.GetBytes(why))
+                : (200, TextPlain, Ok),
             "/readyz" => snapshot.Ready ? (200, TextPlain, ReadyText) : (503, TextPlain, NotReady),
-            "/status" => snapshot.Ready ? (200, "application/json", snapshot.Status) : (503, "application/json", EmptyJson),
+            "/status" => snapshot.Ready
+                ? (200, "application/json", snapshot.Status)
+                : (503, "application/json", EmptyJson),
             _ => (404, TextPlain, NotFound),
         };
     }
 
-    private async Task RespondAsync(Connection connection, int status, string type, byte[] body, bool head, bool keepAlive, CancellationToken cancel)
+    private async Task RespondAsync(
+        Connection connection,
+        int status,
+        string type,
+        byte[] body,
+        bool head,
+        bool keepAlive,
+        CancellationToken cancel)
     {
         connection.Responding = true;
         connection.Deadline = Environment.TickCount64 + (long)limits.WriteTimeout.TotalMilliseconds;
@@ -297,21 +338,26 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
         };
         string allow = status == 405 ? "Allow: GET, HEAD\r\n" : "";
         byte[] headers = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"HTTP/1.1 {status} {reason}\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\n{allow}Connection: {(keepAlive ? "keep-alive" : "close")}\r\n\r\n"));
+            $"HTTP/1.1 {status} {reason}\r\nContent-Type: {type}\r\nContent-Length: "
+                + $"{body.Length}\r\n{allow}Connection: {(keepAlive ? "keep-alive" : "close")}\r\n\r\n"));
         if (head)
         {
             await connection.Socket.SendAsync(headers, SocketFlags.None, cancel).ConfigureAwait(false);
         }
         else
         {
-            await connection.Socket.SendAsync([new ArraySegment<byte>(headers), new ArraySegment<byte>(body)], SocketFlags.None).WaitAsync(cancel).ConfigureAwait(false);
+            await connection.Socket.SendAsync(
+                [new ArraySegment<byte>(headers), new ArraySegment<byte>(body)],
+                SocketFlags.None).WaitAsync(cancel).ConfigureAwait(false);
         }
 
         connection.Responding = false;
         connection.WaitingSince = Environment.TickCount64;
     }
 
-    /// <summary>The length of the request head through its blank line (CRLF CRLF, or bare LF LF); -1 until it has arrived.</summary>
+    /// <summary>
+    /// The length of the request head through its blank line (CRLF CRLF, or bare LF LF); -1 until it has arrived.
+    /// </summary>
     internal static int HeaderEnd(ReadOnlySpan<byte> received)
     {
         int crlf = received.IndexOf("\r\n\r\n"u8);
@@ -320,7 +366,9 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
     }
 
     private static string Describe(EndPoint? endPoint) =>
-        endPoint is IPEndPoint { Address: var a } e && a.Equals(IPAddress.IPv6Any) ? $"{e} (IPv4 and IPv6)" : $"{endPoint}";
+        endPoint is IPEndPoint { Address: var a } e && a.Equals(IPAddress.IPv6Any)
+            ? $"{e} (IPv4 and IPv6)"
+            : $"{endPoint}";
 
     private sealed class Connection(Socket socket)
     {
@@ -358,7 +406,8 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 return default;
             }
 
-            // absolute-form ("GET http://node:9739/metrics HTTP/1.1", as a proxy sends it): the path after the authority
+            // absolute-form ("GET http://node:9739/metrics HTTP/1.1", as a proxy sends it): the path after the
+            // authority
             if (target.StartsWith("http://"u8) || target.StartsWith("https://"u8))
             {
                 ReadOnlySpan<byte> rest = target[(target.IndexOf("//"u8) + 2)..];
@@ -381,7 +430,8 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 ReadOnlySpan<byte> name = header[..colon], value = header[(colon + 1)..].Trim((byte)' ');
                 if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
                 {
-                    keepAlive = !Ascii.EqualsIgnoreCase(value, "close"u8) && (keepAlive || Ascii.EqualsIgnoreCase(value, "keep-alive"u8));
+                    keepAlive = !Ascii.EqualsIgnoreCase(value, "close"u8)
+                        && (keepAlive || Ascii.EqualsIgnoreCase(value, "keep-alive"u8));
                 }
                 else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8)
                     || (Ascii.EqualsIgnoreCase(name, "Content-Length"u8) && !value.SequenceEqual("0"u8)))
@@ -390,22 +440,39 @@ public sealed partial class HttpEndpoint(AgentOptions options, AgentState state,
                 }
             }
 
-            return new Request(valid, method.SequenceEqual("GET"u8), method.SequenceEqual("HEAD"u8), path, keepAlive && valid);
+            return new Request(
+                valid,
+                method.SequenceEqual("GET"u8),
+                method.SequenceEqual("HEAD"u8),
+                path,
+                keepAlive && valid);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "cgleak-agent {Version} listening on {Address} (host root {Root}, a sample every {Interval} s)")]
-    private static partial void LogListening(ILogger logger, string version, string address, string root, double interval);
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "cgleak-agent {Version} listening on {Address} (host root {Root}, a sample every {Interval} s)")]
+    private static partial void LogListening(
+        ILogger logger,
+        string version,
+        string address,
+        string root,
+        double interval);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "listening beyond loopback: anyone who reaches this port reads, without authentication, /metrics and "
-        + "/status, the doctor's report with this node's full kernel command line and log lines that name pods; --status-redact leaves those out of /status")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "listening beyond loopback: anyone who reaches this port "
+        + "reads, without authentication, /metrics and "
+        + "/status, the doctor's report with this node's full kernel command line and log lines that name pods; "
+            + "--status-redact leaves those out of /status")]
     private static partial void LogBeyondLoopback(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "listening beyond loopback: anyone who reaches this port reads, without authentication, /metrics and "
+    [LoggerMessage(Level = LogLevel.Warning, Message = "listening beyond loopback: anyone who reaches this port "
+        + "reads, without authentication, /metrics and "
         + "/status (without the kernel command line and log lines: --status-redact)")]
     private static partial void LogBeyondLoopbackRedacted(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "more than {Max} connections open: closed the one waiting longest for a request ({Count} so far)")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "more than {Max} connections open: closed the one waiting longest for a request ({Count} so far)")]
     private static partial void LogEvicted(ILogger logger, int max, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "accepting a connection failed: {Message}")]

@@ -22,12 +22,15 @@ public sealed record ListenAddress(IPAddress Address, int Port)
     /// <summary>"127.0.0.1:9739", "[::]:9739".</summary>
     public override string ToString() => new IPEndPoint(Address, Port).ToString();
 
-    /// <exception cref="FormatException">the text is not HOST:PORT; the message names the option and says what it should be.</exception>
+    /// <exception cref="FormatException">the text is not HOST:PORT; the message names the option and says what it
+    /// should be.</exception>
     public static ListenAddress Parse(string text)
     {
         int colon = text.LastIndexOf(':');
         string host = colon < 0 ? "" : text[..colon];
-        if (colon < 0 || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+        if (colon < 0
+            || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+            || port is < 1 or > 65535)
         {
             throw new FormatException($"--listen {text}: expected HOST:PORT");
         }
@@ -48,7 +51,8 @@ public sealed record ListenAddress(IPAddress Address, int Port)
             _ => IPAddress.TryParse(host, out IPAddress? a) ? a : null,
         };
         return address is null
-            ? throw new FormatException($"--listen {text}: HOST must be an IP address, localhost or empty (every address)")
+            ? throw new FormatException(
+                $"--listen {text}: HOST must be an IP address, localhost or empty (every address)")
             : new ListenAddress(address, port);
     }
 
@@ -56,7 +60,8 @@ public sealed record ListenAddress(IPAddress Address, int Port)
     /// The listening socket, bound now (so a port in use is an error before anything starts). A dual-stack
     /// address falls back to IPv4 on a node whose kernel has IPv6 off (ipv6.disable=1).
     /// </summary>
-    /// <exception cref="SocketException">the address cannot be bound (in use, not on this node, a port below 1024 without the capability).</exception>
+    /// <exception cref="SocketException">the address cannot be bound (in use, not on this node, a port below 1024
+    /// without the capability).</exception>
     public Socket Bind(int backlog)
     {
         Socket socket;

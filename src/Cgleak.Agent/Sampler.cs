@@ -19,7 +19,9 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
     private long _errors;
     private DoctorReport? _last;
 
-    /// <summary>Raised after every sample with its report (null when it failed), for the node condition publisher.</summary>
+    /// <summary>
+    /// Raised after every sample with its report (null when it failed), for the node condition publisher.
+    /// </summary>
     public event Action<DoctorReport?>? Sampled;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,7 +31,9 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         {
             // WaitAsync: SIGTERM ends the agent at once even while a sample is stuck in a read; the process exits
             // with that thread still blocked, where waiting for it took the host's whole shutdown timeout.
-            await Task.Run(() => SampleOnce(DateTimeOffset.UtcNow, stoppingToken), stoppingToken).WaitAsync(stoppingToken).ConfigureAwait(false);
+            await Task.Run(() => SampleOnce(DateTimeOffset.UtcNow, stoppingToken), stoppingToken)
+                .WaitAsync(stoppingToken)
+                .ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -57,7 +61,9 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         if (report is not null)
         {
             // Kept until the next sample, with the container counts but not one record per container cgroup.
-            _last = report.Facts.Tree is { } tree ? report with { Facts = report.Facts with { Tree = tree.WithoutContainerList() } } : report;
+            _last = report.Facts.Tree is { } tree
+                ? report with { Facts = report.Facts with { Tree = tree.WithoutContainerList() } }
+                : report;
             if (report.Counts.IdsInUse is { } ids)
             {
                 _ids.Add(new Sample(now, ids));
@@ -70,10 +76,17 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         }
 
         var extras = new SampleExtras(_ids.Trend(), _dying.Trend(), clock.Elapsed.TotalSeconds, _errors, now);
-        Prometheus.CollectorRegistry registry = _last is { } r ? MetricsExporter.Render(r, extras, options.Version) : MetricsExporter.RenderWithoutSample(extras, options.Version);
+        Prometheus.CollectorRegistry registry = _last is { } r
+            ? MetricsExporter.Render(r, extras, options.Version)
+            : MetricsExporter.RenderWithoutSample(extras, options.Version);
         string text = MetricsExporter.TextAsync(registry, cancel).GetAwaiter().GetResult();
         string status = _last is { } l ? StatusJson.Of(l, options.StatusRedacted) : "{}";
-        state.Publish(new AgentState.Snapshot(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(status), _last, _last is not null, _errors));
+        state.Publish(new AgentState.Snapshot(
+            Encoding.UTF8.GetBytes(text),
+            Encoding.UTF8.GetBytes(status),
+            _last,
+            _last is not null,
+            _errors));
         state.SampleEnded();
         Sampled?.Invoke(report);
 
@@ -84,7 +97,9 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
 
     /// <summary>"at +41 IDs/h, 65535 in 9 d 3 h", for the node condition's message.</summary>
     public string? IdsForecast(DoctorReport report) =>
-        _ids.Trend() is { } t && report.Counts.IdsInUse is { } now ? Forecast.Describe(t, report.Counts.Limit, now, "IDs") : null;
+        _ids.Trend() is { } t && report.Counts.IdsInUse is { } now
+            ? Forecast.Describe(t, report.Counts.Limit, now, "IDs")
+            : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "sample read the host with {Count} problems, first: {First}")]
     private static partial void LogProblems(ILogger logger, int count, string first);

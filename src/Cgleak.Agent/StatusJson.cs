@@ -5,13 +5,17 @@ using Cgleak.Diagnosis.Checks;
 
 namespace Cgleak.Agent;
 
-/// <summary>/status: the doctor's report in the JSON `cgleak doctor --format json` writes (docs/doctor-json.md).</summary>
+/// <summary>
+/// /status: the doctor's report in the JSON `cgleak doctor --format json` writes (docs/doctor-json.md).
+/// </summary>
 public static class StatusJson
 {
     public static string Of(DoctorReport report, bool redact) =>
         JsonSerializer.Serialize(Document(report, redact), ReportJsonContext.Default.DoctorDocument);
 
-    /// <summary>/status: the doctor's JSON; with --status-redact without the kernel command line and the log lines.</summary>
+    /// <summary>
+    /// /status: the doctor's JSON; with --status-redact without the kernel command line and the log lines.
+    /// </summary>
     public static DoctorDocument Document(DoctorReport report, bool redact)
     {
         DoctorDocument document = JsonReport.ToDocument(report);
@@ -23,7 +27,9 @@ public static class StatusJson
         // The logs check's evidence quotes log lines ("..., last Mar  3 11:12:17: ... pod4a9c1b2e...: cannot allocate
         // memory"): the file, count and time stay, the line goes.
         string[] quoted = [.. report.Facts.Logs?.Sightings.Select(s => $", last {s.LastSeen}: ") ?? []];
-        var checks = document.Checks.Select(c => c.Id == LogSymptomCheck.CheckId ? c with { Evidence = [.. c.Evidence.Select(e => WithoutLine(e, quoted))] } : c).ToList();
+        var checks = document.Checks.Select(c => c.Id == LogSymptomCheck.CheckId
+            ? c with { Evidence = [.. c.Evidence.Select(e => WithoutLine(e, quoted))] }
+            : c).ToList();
         return document with { Host = document.Host with { Cmdline = null }, Checks = checks };
     }
 

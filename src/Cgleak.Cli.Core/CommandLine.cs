@@ -5,11 +5,15 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Cli.Core;
 
-/// <summary>Runs a parsed command line with cgleak's conventions: usage errors exit 64, expected failures one line, bugs one line and 70.</summary>
+/// <summary>
+/// Runs a parsed command line with cgleak's conventions: usage errors exit 64, expected failures one line, bugs one
+/// line and 70.
+/// </summary>
 public static class CommandLine
 {
     /// <param name="program">The name errors start with: "cgleak" or "cgleak-agent".</param>
-    /// <param name="expected">Maps the program's own expected failures (not <see cref="UserFacingException"/>) to an exit code; null: a bug.</param>
+    /// <param name="expected">Maps the program's own expected failures (not <see cref="UserFacingException"/>) to an
+    /// exit code; null: a bug.</param>
     public static int Run(RootCommand root, string[] args, string program, Func<Exception, int?>? expected = null)
     {
         root.Options.Add(LanguageOption.Create());
@@ -43,7 +47,8 @@ public static class CommandLine
         }
         catch (UserFacingException e)
         {
-            // Messages name host files and journal entries: their control bytes are shown escaped, not sent to the terminal.
+            // Messages name host files and journal entries: their control bytes are shown escaped, not sent to the
+            // terminal.
             Console.Error.WriteLine($"{program}: {TerminalText.Escape(e.Message)}");
             return e.ExitCode;
         }
@@ -65,7 +70,8 @@ public static class CommandLine
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"{program}: {Messages.Get("error.internal", e.GetType().Name, TerminalText.Escape(e.Message))}");
+            Console.Error.WriteLine(
+                $"{program}: {Messages.Get("error.internal", e.GetType().Name, TerminalText.Escape(e.Message))}");
             if (Environment.GetEnvironmentVariable("CGLEAK_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);

@@ -14,7 +14,9 @@ public static class ExitCodes
     /// <summary>Bad arguments: an unknown option, a --host-root that is not a directory.</summary>
     public const int Usage = 64;
 
-    /// <summary>A writing command left something behind it could not remove (it names it); `cgleak cleanup` retries.</summary>
+    /// <summary>
+    /// A writing command left something behind it could not remove (it names it); `cgleak cleanup` retries.
+    /// </summary>
     public const int LeftBehind = 4;
 
     /// <summary>Interrupted (SIGINT/SIGTERM) after cleaning up.</summary>

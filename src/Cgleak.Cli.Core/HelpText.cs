@@ -45,7 +45,9 @@ public static class HelpText
         }
     }
 
-    /// <summary>Runs a help request, writing its text in <paramref name="language"/> to <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Runs a help request, writing its text in <paramref name="language"/> to <paramref name="output"/>.
+    /// </summary>
     public static int Invoke(ParseResult help, TextWriter output, Language language)
     {
         var buffer = new StringWriter();
@@ -54,7 +56,9 @@ public static class HelpText
         return code;
     }
 
-    /// <summary>The library's help text with its own words in <paramref name="language"/>; cgleak's descriptions untouched.</summary>
+    /// <summary>
+    /// The library's help text with its own words in <paramref name="language"/>; cgleak's descriptions untouched.
+    /// </summary>
     public static string Translate(string help, Language language)
     {
         if (language == Language.En)
@@ -84,7 +88,10 @@ public static class HelpText
             else
             {
                 inUsage = false;
-                lines[i] = lines[i].Replace("[default: ", new Message("help.default").In(language), StringComparison.Ordinal);
+                lines[i] = lines[i].Replace(
+                    "[default: ",
+                    new Message("help.default").In(language),
+                    StringComparison.Ordinal);
             }
         }
 

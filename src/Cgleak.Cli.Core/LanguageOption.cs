@@ -29,6 +29,9 @@ public static class LanguageOption
         return option;
     }
 
-    /// <summary>Chooses the process's language from the command line and the environment (LC_ALL, LC_MESSAGES, LANG).</summary>
-    public static void Choose(string[] args) => Languages.Current = Languages.Choose(args, Environment.GetEnvironmentVariable);
+    /// <summary>
+    /// Chooses the process's language from the command line and the environment (LC_ALL, LC_MESSAGES, LANG).
+    /// </summary>
+    public static void Choose(string[] args)
+        => Languages.Current = Languages.Choose(args, Environment.GetEnvironmentVariable);
 }

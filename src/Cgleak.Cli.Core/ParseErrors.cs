@@ -29,10 +29,14 @@ public static partial class ParseErrors
             {
                 string token = u.Groups["token"].Value;
                 bool looksLikeCommand = !token.StartsWith('-') && parsed.CommandResult.Command.Subcommands.Count > 0;
-                string what = Messages.Get(token.StartsWith('-') ? "error.what.option" : looksLikeCommand ? "error.what.command" : "error.what.argument");
+                string what = Messages.Get(token.StartsWith('-')
+                    ? "error.what.option"
+                    : looksLikeCommand ? "error.what.command" : "error.what.argument");
                 string of = parsed.CommandResult.Command is RootCommand ? program : $"'{CommandPath(parsed, program)}'";
                 string hint = suggestions.Count > 0 && !saidUnmatched
-                    ? Messages.Get("error.did-you-mean", string.Join(Messages.Get("error.or"), suggestions.Select(x => $"'{x}'")))
+                    ? Messages.Get(
+                        "error.did-you-mean",
+                        string.Join(Messages.Get("error.or"), suggestions.Select(x => $"'{x}'")))
                     : "";
                 saidUnmatched = true;
                 yield return Messages.Get("error.not-a", token, what, of, hint);
@@ -41,7 +45,11 @@ public static partial class ParseErrors
 
             if (CannotParse().Match(error.Message) is { Success: true } p)
             {
-                yield return Messages.Get("error.cannot-parse", p.Groups["option"].Value, Expected(p.Groups["type"].Value), p.Groups["value"].Value);
+                yield return Messages.Get(
+                    "error.cannot-parse",
+                    p.Groups["option"].Value,
+                    Expected(p.Groups["type"].Value),
+                    p.Groups["value"].Value);
                 continue;
             }
 
@@ -76,8 +84,10 @@ public static partial class ParseErrors
         action.ShowHelp = false;
         action.ShowTypoCorrections = true;
         var output = new StringWriter();
-        _ = parsed.Invoke(new InvocationConfiguration { Output = output, Error = output, EnableDefaultExceptionHandler = false });
-        string[] lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        _ = parsed.Invoke(
+            new InvocationConfiguration { Output = output, Error = output, EnableDefaultExceptionHandler = false });
+        string[] lines = output.ToString()
+            .Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         int at = Array.FindIndex(lines, l => l.Contains("Did you mean", StringComparison.Ordinal));
         return at < 0 ? [] : lines[(at + 1)..].Where(l => !l.Contains(' ', StringComparison.Ordinal)).ToList();
     }
@@ -97,6 +107,7 @@ public static partial class ParseErrors
     [GeneratedRegex("^Unrecognized command or argument '(?<token>.*)'")]
     private static partial Regex UnmatchedToken();
 
-    [GeneratedRegex("^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'")]
+    [GeneratedRegex(
+        "^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'")]
     private static partial Regex CannotParse();
 }

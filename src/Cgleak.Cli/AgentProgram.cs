@@ -19,11 +19,15 @@ internal static partial class AgentProgram
         return File.Exists(path) ? path : null;
     }
 
-    /// <summary>Replaces this process with cgleak-agent: the same PID, so signals and the exit code are the agent's. Returns only when that failed.</summary>
+    /// <summary>
+    /// Replaces this process with cgleak-agent: the same PID, so signals and the exit code are the agent's. Returns
+    /// only when that failed.
+    /// </summary>
     public static int Exec(string path, string[] args)
     {
         Execv(path, [path, .. args, null]);
-        Console.Error.WriteLine($"cgleak: {path}: cannot run it ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+        Console.Error.WriteLine(
+            $"cgleak: {path}: cannot run it ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
         return ExitCodes.Unavailable;
     }
 

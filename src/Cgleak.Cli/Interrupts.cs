@@ -18,7 +18,10 @@ public sealed class Interrupts : IDisposable
         _cancel = new CancellationTokenSource();
         _registrations =
         [
-            .. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, context =>
+            .. new[] {
+                PosixSignal.SIGINT,
+                PosixSignal.SIGTERM,
+                PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, context =>
             {
                 context.Cancel = true; // we exit ourselves, after cleaning up
                 _cancel.Cancel();
@@ -32,7 +35,9 @@ public sealed class Interrupts : IDisposable
         _registrations = [];
     }
 
-    /// <summary>For a command run in-process (tests): cancelled by <paramref name="cancel"/> only, no signal taken.</summary>
+    /// <summary>
+    /// For a command run in-process (tests): cancelled by <paramref name="cancel"/> only, no signal taken.
+    /// </summary>
     public static Interrupts From(CancellationToken cancel) => new(cancel);
 
     public CancellationToken Token => _cancel.Token;

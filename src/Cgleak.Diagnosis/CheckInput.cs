@@ -28,7 +28,9 @@ public sealed class CheckInput
 
     public MemcgCounts Counts { get; }
 
-    /// <summary>The distribution family (package manager, boot tools, package names); null when the host does not say.</summary>
+    /// <summary>
+    /// The distribution family (package manager, boot tools, package names); null when the host does not say.
+    /// </summary>
     public DistroFamily? Family { get; }
 
     /// <summary>cgroup.memory=nokmem on the running command line; null when /proc/cmdline was not read.</summary>
@@ -42,7 +44,8 @@ public sealed class CheckInput
     /// (or may, for 4.4/4.6), with the memory controller on cgroup v1, and no effective nokmem.
     /// </summary>
     public bool KernelExposed =>
-        Kernel?.LeaksIdsViaKmem != false && Kernel is not null && !NokmemEffective && Facts.Layout.Memory != MemoryHierarchy.V2;
+        Kernel?.LeaksIdsViaKmem != false && Kernel is not null && !NokmemEffective
+            && Facts.Layout.Memory != MemoryHierarchy.V2;
 
     /// <summary>The container cgroups whose kmem state was read (v1 only).</summary>
     public IReadOnlyList<ContainerCgroupKmem> ContainerKmem => Facts.Tree?.Containers ?? [];
@@ -52,5 +55,6 @@ public sealed class CheckInput
         ? family.Boot == BootTooling.Grubby
         : KernelRelease?.DistroTag is not null;
 
-    public string KernelImage => KernelRelease is { } r ? Fix.FixPlanner.Word($"/boot/vmlinuz-{r.Text}") : "/boot/vmlinuz-$(uname -r)";
+    public string KernelImage
+        => KernelRelease is { } r ? Fix.FixPlanner.Word($"/boot/vmlinuz-{r.Text}") : "/boot/vmlinuz-$(uname -r)";
 }

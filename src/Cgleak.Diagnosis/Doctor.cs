@@ -9,7 +9,9 @@ namespace Cgleak.Diagnosis;
 /// <summary>Reads a host, runs every check of the catalog and decides the verdict.</summary>
 public static class Doctor
 {
-    /// <summary>Reads the host and diagnoses it; <paramref name="probe"/> is a headroom probe's result, when one ran.</summary>
+    /// <summary>
+    /// Reads the host and diagnoses it; <paramref name="probe"/> is a headroom probe's result, when one ran.
+    /// </summary>
     public static DoctorReport Examine(
         HostRoot host, SurveyOptions? options = null, HeadroomProbe? probe = null, CancellationToken cancel = default)
     {
@@ -69,12 +71,15 @@ public static class Doctor
 
         if (results.Any(r => r.Status == CheckStatus.Error))
         {
-            missing.Add(new Message("verdict.missing.failed-checks", string.Join(", ", results.Where(r => r.Status == CheckStatus.Error).Select(r => r.Id))));
+            missing.Add(new Message(
+                "verdict.missing.failed-checks",
+                string.Join(", ", results.Where(r => r.Status == CheckStatus.Error).Select(r => r.Id))));
         }
 
         return missing.Count > 0
             ? (Verdict.Unknown, new Message("verdict.could-not-read", Message.Joined("list.semicolon", missing)))
-            : (Verdict.Ok, new Message(f.Facts.Layout.MemoryMountPoint is null ? "verdict.no-memory-controller" : "verdict.no-leak"));
+            : (Verdict.Ok, new Message(
+                f.Facts.Layout.MemoryMountPoint is null ? "verdict.no-memory-controller" : "verdict.no-leak"));
     }
 
     private static CheckResult RunSafely(ICheck check, CheckInput input)
@@ -87,7 +92,13 @@ public static class Doctor
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return new CheckResult(check.Id, check.Title, CheckStatus.Error, new Message("check.crashed", e.GetType().Name, e.Message), [], [])
+            return new CheckResult(
+                check.Id,
+                check.Title,
+                CheckStatus.Error,
+                new Message("check.crashed", e.GetType().Name, e.Message),
+                [],
+                [])
             {
                 Role = check.Role,
             };

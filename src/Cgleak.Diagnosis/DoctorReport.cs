@@ -18,6 +18,8 @@ public sealed record DoctorReport(
     /// <summary>The headroom probe the counts used (cgleak doctor --probe), else null.</summary>
     public HeadroomProbe? Probe { get; init; }
 
-    /// <summary>The reason as a message, for text in the reader's language (<see cref="VerdictReason"/> is its English).</summary>
+    /// <summary>
+    /// The reason as a message, for text in the reader's language (<see cref="VerdictReason"/> is its English).
+    /// </summary>
     public Message? VerdictSaid { get; init; }
 }

@@ -14,18 +14,24 @@ public sealed record MemcgCounts(
 {
     public double? IdsInUseRatio => IdsInUse is { } used ? (double)used / Limit : null;
 
-    /// <summary>An upper bound on IDs in use where the exact number is unknown (a bounded probe), else IdsInUse.</summary>
+    /// <summary>
+    /// An upper bound on IDs in use where the exact number is unknown (a bounded probe), else IdsInUse.
+    /// </summary>
     public long? IdsInUseAtMost { get; init; }
 
     /// <summary>
-    /// A lower bound on IDs in use, else null: IdsInUse where known; where the kernel counts live memcgs only (3.10, C2),
-    /// /proc/cgroups num_cgroups, because zombies hold IDs on top of it; else the live count (every live memcg holds one).
+    /// A lower bound on IDs in use, else null: IdsInUse where known; where the kernel counts live memcgs only (3.10,
+    /// C2),
+    /// /proc/cgroups num_cgroups, because zombies hold IDs on top of it; else the live count (every live memcg holds
+    /// one).
     /// </summary>
     public long? IdsInUseAtLeast { get; init; }
 
     public double? IdsInUseAtLeastRatio => IdsInUseAtLeast is { } least ? (double)least / Limit : null;
 
-    /// <summary>The counts from what the host said, the kernel's traits, and a headroom probe's result if one ran.</summary>
+    /// <summary>
+    /// The counts from what the host said, the kernel's traits, and a headroom probe's result if one ran.
+    /// </summary>
     public static MemcgCounts From(HostFacts facts, KernelTraits? kernel, HeadroomProbe? probe = null)
     {
         var basis = new List<CountBasis>();
@@ -47,7 +53,9 @@ public sealed record MemcgCounts(
             }
             else
             {
-                basis.Add(new(CountOf.Live, new Message("basis.live.subtree", layout.MemoryMountPoint, layout.MemoryMountRoot)));
+                basis.Add(new(
+                    CountOf.Live,
+                    new Message("basis.live.subtree", layout.MemoryMountPoint, layout.MemoryMountRoot)));
             }
         }
 
@@ -57,12 +65,14 @@ public sealed record MemcgCounts(
             if (stat is not null && stat.TryGetValue("nr_dying_subsys_memory", out long memoryDying))
             {
                 dying = memoryDying;
-                basis.Add(new(CountOf.Dying, new Message("basis.dying.subsys", facts.RootCgroupStat!.Source, memoryDying)));
+                basis.Add(
+                    new(CountOf.Dying, new Message("basis.dying.subsys", facts.RootCgroupStat!.Source, memoryDying)));
             }
             else if (stat is not null && stat.TryGetValue("nr_dying_descendants", out long allDying))
             {
                 dying = allDying;
-                basis.Add(new(CountOf.Dying, new Message("basis.dying.descendants", facts.RootCgroupStat!.Source, allDying)));
+                basis.Add(
+                    new(CountOf.Dying, new Message("basis.dying.descendants", facts.RootCgroupStat!.Source, allDying)));
             }
             else
             {
@@ -121,16 +131,22 @@ public sealed record MemcgCounts(
             if (probe.Exact)
             {
                 ids = MemcgIdSpace.Limit - probe.FreeSlots;
-                basis.Add(new(CountOf.Ids, new Message("basis.ids.probe", MemcgIdSpace.Limit, probe.FreeSlots, probe.Refusal)));
+                var said = new Message("basis.ids.probe", MemcgIdSpace.Limit, probe.FreeSlots, probe.Refusal);
+                basis.Add(new(CountOf.Ids, said));
             }
             else
             {
-                basis.Add(new(CountOf.Probe, new Message("basis.probe.bounded", probe.FreeSlots, probe.Created, MemcgIdSpace.Limit - probe.FreeSlots)));
+                basis.Add(new(CountOf.Probe, new Message(
+                    "basis.probe.bounded",
+                    probe.FreeSlots,
+                    probe.Created,
+                    MemcgIdSpace.Limit - probe.FreeSlots)));
             }
         }
 
         long? atLeast = probe is { Exact: true } ? ids : upperBoundOnly ?? ids;
-        if (atLeast is null && kernel?.CountsDying == false && layout.Memory == MemoryHierarchy.V1 && reported is { } counted)
+        if (atLeast is null && kernel?.CountsDying == false && layout.Memory == MemoryHierarchy.V1
+            && reported is { } counted)
         {
             atLeast = Math.Max(counted, live ?? 0);
             basis.Add(new(CountOf.Ids, new Message("basis.ids.at-least", atLeast)));
@@ -157,7 +173,9 @@ public enum CountOf
     Probe,
 }
 
-/// <summary>How one of the counts was got (a message: keys basis.live.*, basis.dying.*, basis.ids.*, basis.probe.*).</summary>
+/// <summary>
+/// How one of the counts was got (a message: keys basis.live.*, basis.dying.*, basis.ids.*, basis.probe.*).
+/// </summary>
 public sealed record CountBasis(CountOf Of, Message Said)
 {
     /// <summary>The English, as the JSON's "basis" carries it.</summary>

@@ -25,11 +25,14 @@ public sealed record ReclaimPlan(IReadOnlyList<ReclaimAction> Actions, Message? 
         var actions = new List<ReclaimAction>();
         if (report.Facts.MemcgReaperPresent)
         {
-            actions.Add(new ReclaimAction("/sys/kernel/mm/memcg_reaper/reap_background", "1", new Message("reclaim.why.reaper")));
+            actions.Add(new ReclaimAction(
+                "/sys/kernel/mm/memcg_reaper/reap_background", "1", new Message("reclaim.why.reaper")));
         }
 
         int value = report.Kernel?.DropCachesValue ?? 3;
-        actions.Add(new ReclaimAction("/proc/sys/vm/drop_caches", value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        actions.Add(new ReclaimAction(
+            "/proc/sys/vm/drop_caches",
+            value.ToString(System.Globalization.CultureInfo.InvariantCulture),
             new Message(value == 1 ? "reclaim.why.drop-page-cache" : "reclaim.why.drop-page-cache-slab")));
 
         Message? reboot = report.Kernel?.DropCachesValue is null ? new Message("reclaim.reboot-note") : null;

@@ -6,10 +6,15 @@ namespace Cgleak.Diagnosis;
 /// <summary>The runbook's fixes (DIGEST section 5), with this host's kernel and distribution filled in.</summary>
 public static class Remediations
 {
-    /// <summary>The first command of every remediation that edits boot files: the reviewed plan for this node's own files.</summary>
-    public const string FixPlanCommand = "cgleak fix plan   # these steps for this node's boot files; cgleak fix apply makes them";
+    /// <summary>
+    /// The first command of every remediation that edits boot files: the reviewed plan for this node's own files.
+    /// </summary>
+    public const string FixPlanCommand
+        = "cgleak fix plan   # these steps for this node's boot files; cgleak fix apply makes them";
 
-    /// <summary>Method 2: cgroup.memory=nokmem on the kernel command line, then a reboot (runbook 4.2, kmem-facts L3/L5).</summary>
+    /// <summary>
+    /// Method 2: cgroup.memory=nokmem on the kernel command line, then a reboot (runbook 4.2, kmem-facts L3/L5).
+    /// </summary>
     public static Remediation KernelArgument(CheckInput f)
     {
         if (f.Kernel is { HonoursNokmem: false } && f.KernelRelease is { IsEl7: true })
@@ -63,7 +68,8 @@ public static class Remediations
     public static Remediation Kubelet(CheckInput f, string? version) => Remediation.Say(
         new Message("fix.kubelet", version is null ? "" : " " + version),
         Fix.ComponentPlanner.KubeletMove(f),
-        "KUBE_GIT_VERSION=<your version> ./build/run.sh make kubelet GOFLAGS=\"-tags=nokmem\"   # in a Kubernetes source tree");
+        "KUBE_GIT_VERSION=<your version> ./build/run.sh make kubelet GOFLAGS=\"-tags=nokmem\"   # in a Kubernetes "
+            + "source tree");
 
     public static Remediation Reboot() => Remediation.Say(
         new Message("fix.reboot"),

@@ -5,7 +5,9 @@ using Cgleak.Host.Cgroups;
 
 namespace Cgleak.Diagnosis;
 
-/// <summary>What cgleak verify concludes: verified, not verified (a rule failed), or undecided (the canary could not tell).</summary>
+/// <summary>
+/// What cgleak verify concludes: verified, not verified (a rule failed), or undecided (the canary could not tell).
+/// </summary>
 public enum VerificationVerdict
 {
     Verified,
@@ -13,7 +15,9 @@ public enum VerificationVerdict
     Undecided,
 }
 
-/// <summary>The canary's outcome as verify judges it: leaking true, false or null (undecided), and its conclusion.</summary>
+/// <summary>
+/// The canary's outcome as verify judges it: leaking true, false or null (undecided), and its conclusion.
+/// </summary>
 public sealed record CanaryOutcome(bool? Leaking, Message Conclusion);
 
 /// <summary>verify's results, shaped like check results (id, status, summary), and the verdict they give.</summary>
@@ -35,7 +39,11 @@ public static class Verification
         ["canary"] = "removed memory cgroups give their ID slots back",
     };
 
-    public static VerificationReport Of(CheckInput f, bool fixApplied, string stateDirectory, CanaryOutcome? canary = null)
+    public static VerificationReport Of(
+        CheckInput f,
+        bool fixApplied,
+        string stateDirectory,
+        CanaryOutcome? canary = null)
     {
         List<CheckResult> items = [Cmdline(f, fixApplied, stateDirectory), Kmem(f)];
         if (canary is not null)
@@ -46,14 +54,20 @@ public static class Verification
         return new VerificationReport(items, VerdictOf(items));
     }
 
-    /// <summary>"cmdline": the argument cgleak's fix added is on /proc/cmdline (fail when it is not); info when cgleak applied no fix.</summary>
+    /// <summary>
+    /// "cmdline": the argument cgleak's fix added is on /proc/cmdline (fail when it is not); info when cgleak applied
+    /// no fix.
+    /// </summary>
     public static CheckResult Cmdline(CheckInput f, bool fixApplied, string stateDirectory)
     {
         bool onCmdline = f.NokmemOnCmdline == true;
         if (!fixApplied)
         {
             return Item("cmdline", CheckStatus.Info,
-                new Message(onCmdline ? "verify.cmdline.not-applied-on" : "verify.cmdline.not-applied-off", stateDirectory, FixPlan.NokmemArgument));
+                new Message(
+                    onCmdline ? "verify.cmdline.not-applied-on" : "verify.cmdline.not-applied-off",
+                    stateDirectory,
+                    FixPlan.NokmemArgument));
         }
 
         return onCmdline

@@ -4,7 +4,12 @@ using Cgleak.Fleet.Prometheus;
 namespace Cgleak.Fleet;
 
 /// <summary>What cgleak fleet reads: Prometheus, the API server, or both.</summary>
-public sealed record FleetSources(FleetEndpoint? Prometheus, PrometheusFleetOptions PrometheusOptions, FleetEndpoint? Kubernetes, TimeSpan Stale, TimeSpan Timeout);
+public sealed record FleetSources(
+    FleetEndpoint? Prometheus,
+    PrometheusFleetOptions PrometheusOptions,
+    FleetEndpoint? Kubernetes,
+    TimeSpan Stale,
+    TimeSpan Timeout);
 
 /// <summary>Reads every source at once and merges them by node name into one report.</summary>
 public static class Fleet
@@ -13,7 +18,9 @@ public static class Fleet
     {
         if (sources.Prometheus is null && sources.Kubernetes is null)
         {
-            throw new FleetException("say where the fleet reports: --prometheus URL, --kubeconfig PATH or --in-cluster", badInput: true);
+            throw new FleetException(
+                "say where the fleet reports: --prometheus URL, --kubeconfig PATH or --in-cluster",
+                badInput: true);
         }
 
         using HttpClient? promHttp = sources.Prometheus?.CreateClient(sources.Timeout);
@@ -47,7 +54,8 @@ public static class Fleet
     /// </summary>
     public static IEnumerable<FleetNode> Merge(IReadOnlyList<FleetNode> prometheus, IReadOnlyList<FleetNode> kubernetes)
     {
-        var fromKube = kubernetes.GroupBy(n => n.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var fromKube = kubernetes.GroupBy(n => n.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         foreach (FleetNode p in prometheus)
         {
             if (!fromKube.Remove(p.Name, out FleetNode? k))
@@ -56,7 +64,14 @@ public static class Fleet
             }
             else if (p.Reporting || !k.Reporting)
             {
-                yield return p with { Kubelet = p.Kubelet ?? k.Kubelet, Kernel = p.Kernel ?? k.Kernel, Message = k.Message, LastSeen = Latest(p.LastSeen, k.LastSeen) };
+                yield return p with
+                {
+                    Kubelet = p.Kubelet ?? k.Kubelet,
+                    Kernel = p.Kernel ?? k.Kernel,
+                    Message = k
+                    .Message,
+                    LastSeen = Latest(p.LastSeen, k.LastSeen)
+                };
             }
             else
             {
@@ -70,7 +85,8 @@ public static class Fleet
         }
     }
 
-    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b)
+        => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static Uri WithSlash(Uri u) => u.AbsoluteUri.EndsWith('/') ? u : new Uri(u.AbsoluteUri + "/");
 }

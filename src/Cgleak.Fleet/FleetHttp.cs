@@ -9,7 +9,9 @@ namespace Cgleak.Fleet;
 /// <summary>How to reach a source over HTTP(S): whom to trust, and who we are.</summary>
 public sealed record FleetEndpoint(Uri Server)
 {
-    /// <summary>Trust only these CAs (the kubeconfig's certificate-authority, --prometheus-ca-file); null: the system's.</summary>
+    /// <summary>
+    /// Trust only these CAs (the kubeconfig's certificate-authority, --prometheus-ca-file); null: the system's.
+    /// </summary>
     public X509Certificate2Collection? Ca { get; init; }
 
     /// <summary>insecure-skip-tls-verify: the server's certificate is not checked.</summary>
@@ -26,7 +28,9 @@ public sealed record FleetEndpoint(Uri Server)
     /// <summary>A client certificate with its private key.</summary>
     public X509Certificate2? ClientCertificate { get; init; }
 
-    /// <summary>tls-server-name: the name the server's certificate is checked against instead of the URL's host.</summary>
+    /// <summary>
+    /// tls-server-name: the name the server's certificate is checked against instead of the URL's host.
+    /// </summary>
     public string? TlsServerName { get; init; }
 
     /// <summary>PEM certificates from a file (a CA bundle); a one-line error naming it when it holds none.</summary>
@@ -75,11 +79,16 @@ public sealed record FleetEndpoint(Uri Server)
         }
 
         return token.Length == 0 || token.Any(char.IsControl)
-            ? throw new FleetException($"{what} {path}: {(token.Length == 0 ? "empty" : "not a token (it holds control characters)")}", badInput: true)
+            ? throw new FleetException(
+                $"{what} {path}: {(token.Length == 0 ? "empty" : "not a token (it holds control characters)")}",
+                badInput: true)
             : token;
     }
 
-    /// <summary>An HttpClient that trusts and authenticates as this endpoint says (the agent's CA check, <see cref="KubernetesNodeApi.Validate"/>).</summary>
+    /// <summary>
+    /// An HttpClient that trusts and authenticates as this endpoint says (the agent's CA check, <see
+    /// cref="KubernetesNodeApi.Validate"/>).
+    /// </summary>
     public HttpClient CreateClient(TimeSpan timeout)
     {
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
@@ -91,7 +100,8 @@ public sealed record FleetEndpoint(Uri Server)
         }
         else if (Ca is { } ca)
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, chain, errors) => KubernetesNodeApi.Validate(ca, cert, chain, errors);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, chain, errors) => KubernetesNodeApi
+                .Validate(ca, cert, chain, errors);
         }
 
         if (TlsServerName is not null)
@@ -110,7 +120,9 @@ public sealed record FleetEndpoint(Uri Server)
 
     private sealed class AuthHandler(FleetEndpoint endpoint, HttpMessageHandler inner) : DelegatingHandler(inner)
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request,
+            CancellationToken cancellationToken)
         {
             string? token = endpoint.TokenFile is { } file
                 ? (await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)).Trim()
@@ -139,7 +151,8 @@ public sealed record FleetEndpoint(Uri Server)
         try
         {
             using HttpResponseMessage response = await http.GetAsync(url, cancel).ConfigureAwait(false);
-            return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancel).ConfigureAwait(false));
+            return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancel)
+                .ConfigureAwait(false));
         }
         catch (Exception e) when (IsTransport(e) && !cancel.IsCancellationRequested)
         {
@@ -149,13 +162,18 @@ public sealed record FleetEndpoint(Uri Server)
 
     /// <summary>The one line a failed request becomes: "cannot reach URL: connection refused".</summary>
     internal static FleetException Unreachable(Uri url, Exception e) => new(
-        $"cannot reach {url.GetLeftPart(UriPartial.Path)}: {(e is TaskCanceledException ? "no answer in time" : Innermost(e).Message)}", badInput: false, e);
+        $"cannot reach {url.GetLeftPart(UriPartial.Path)}: "
+            + $"{(e is TaskCanceledException ? "no answer in time" : Innermost(e).Message)}", badInput: false, e);
 
     /// <summary>The start of an answer that is not what was expected, for a one-line error.</summary>
     internal static string Shorten(ReadOnlySpan<byte> body) =>
-        body.Length <= 120 ? Encoding.UTF8.GetString(body).ReplaceLineEndings(" ") : Encoding.UTF8.GetString(body[..120]).ReplaceLineEndings(" ") + "...";
+        body.Length <= 120
+            ? Encoding.UTF8.GetString(body).ReplaceLineEndings(" ")
+            : Encoding.UTF8.GetString(body[..120]).ReplaceLineEndings(" ") + "...";
 
-    internal static bool IsTransport(Exception e) => e is HttpRequestException or TaskCanceledException or IOException or System.Security.Authentication.AuthenticationException;
+    internal static bool IsTransport(Exception e) =>
+        e is HttpRequestException or TaskCanceledException or IOException
+            or System.Security.Authentication.AuthenticationException;
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }

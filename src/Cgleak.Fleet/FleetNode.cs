@@ -15,7 +15,9 @@ public sealed record FleetNode
     /// <summary>The verdict now; for a node not reporting, the last one seen (null: never seen).</summary>
     public Verdict? Verdict { get; init; }
 
-    /// <summary>IDs in use, exact; or, where the kernel hides zombies (3.10), the lower bound (<see cref="IdsAreLowerBound"/>).</summary>
+    /// <summary>
+    /// IDs in use, exact; or, where the kernel hides zombies (3.10), the lower bound (<see cref="IdsAreLowerBound"/>).
+    /// </summary>
     public long? IdsInUse { get; init; }
 
     public bool IdsAreLowerBound { get; init; }

@@ -20,10 +20,14 @@ public sealed record FleetReport(IReadOnlyList<FleetNode> Nodes, DateTimeOffset 
 
     /// <summary>"3 affected, 12 at risk, 480 ok, 5 not reporting" (and unknown, when any).</summary>
     public string Summary =>
-        $"{Count(FleetState.Affected)} affected, {Count(FleetState.AtRisk)} at risk, {Count(FleetState.Ok)} ok, {Count(FleetState.NotReporting)} not reporting"
+        $"{Count(FleetState.Affected)} affected, {Count(FleetState.AtRisk)} at risk, {Count(FleetState.Ok)} ok, "
+            + $"{Count(FleetState.NotReporting)} not reporting"
         + (Count(FleetState.Unknown) > 0 ? $", {Count(FleetState.Unknown)} unknown" : "");
 
-    /// <summary>The doctor's verdict numbers for the fleet: any affected, else any at risk, else any not reporting or unknown, else ok.</summary>
+    /// <summary>
+    /// The doctor's verdict numbers for the fleet: any affected, else any at risk, else any not reporting or unknown,
+    /// else ok.
+    /// </summary>
     public Verdict Overall =>
         Count(FleetState.Affected) > 0 ? Verdict.Affected
         : Count(FleetState.AtRisk) > 0 ? Verdict.AtRisk

@@ -3,7 +3,9 @@ using System.Text;
 
 namespace Cgleak.Host;
 
-/// <summary>How a child process ended: its exit code, what it printed, and whether it was killed for taking too long.</summary>
+/// <summary>
+/// How a child process ended: its exit code, what it printed, and whether it was killed for taking too long.
+/// </summary>
 public sealed record ChildResult(int ExitCode, string Output, string Error, bool TimedOut)
 {
     public bool Succeeded => ExitCode == 0 && !TimedOut;

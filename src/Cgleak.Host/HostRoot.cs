@@ -22,7 +22,9 @@ public enum HostEntryType
     Unreachable,
 }
 
-/// <summary>One entry of a listed host directory; its type is the directory's own (d_type): links are not followed.</summary>
+/// <summary>
+/// One entry of a listed host directory; its type is the directory's own (d_type): links are not followed.
+/// </summary>
 public readonly record struct HostDirectoryEntry(string Name, bool IsDirectory, bool IsRegularFile, bool IsLink);
 
 /// <summary>A listed host directory: its entries, or why it could not be listed.</summary>
@@ -100,10 +102,15 @@ public sealed class HostRoot
         return Local(walk.HostPath);
     }
 
-    /// <summary>The same as <see cref="Resolve"/>: maps an absolute host path to where it is read here, confined.</summary>
+    /// <summary>
+    /// The same as <see cref="Resolve"/>: maps an absolute host path to where it is read here, confined.
+    /// </summary>
     public string Path(string hostPath) => Resolve(hostPath);
 
-    /// <summary>The resolved host path of <paramref name="hostPath"/> ("/etc/grub2.cfg" -> "/boot/grub2/grub.cfg"), for evidence.</summary>
+    /// <summary>
+    /// The resolved host path of <paramref name="hostPath"/> ("/etc/grub2.cfg" -> "/boot/grub2/grub.cfg"), for
+    /// evidence.
+    /// </summary>
     public string ResolveHostPath(string hostPath)
     {
         RequireAbsolute(hostPath);
@@ -131,7 +138,9 @@ public sealed class HostRoot
             int fd = LibC.Open(hostPath, LibC.O_PATH | LibC.O_CLOEXEC);
             if (fd < 0)
             {
-                return Marshal.GetLastPInvokeError() is Errno.ENOENT or Errno.ENOTDIR ? HostEntryType.Missing : HostEntryType.Unreachable;
+                return Marshal.GetLastPInvokeError() is Errno.ENOENT or Errno.ENOTDIR
+                    ? HostEntryType.Missing
+                    : HostEntryType.Unreachable;
             }
 
             int errno = LibC.Stat(fd, out FileStatus status);
@@ -182,7 +191,10 @@ public sealed class HostRoot
 
     private static int OpenDirectoryAndRead(ConfinedPath walk, DirectoryReader.Visitor visit)
     {
-        int fd = ConfinedPath.OpenAt(walk.DirectoryFd, walk.Name, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
+        int fd = ConfinedPath.OpenAt(
+            walk.DirectoryFd,
+            walk.Name,
+            LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC);
         return fd < 0 ? Marshal.GetLastPInvokeError() : DirectoryReader.ReadAll(fd, visit);
     }
 
@@ -196,8 +208,10 @@ public sealed class HostRoot
             return read;
         }
 
-        // A captured host tree cannot hold a read error, so it records one beside the file: "memory.kmem.slabinfo.errno"
-        // holding "EIO" stands for a memory.kmem.slabinfo that failed with EIO on the captured host (docs/host-tree.md).
+        // A captured host tree cannot hold a read error, so it records one beside the file:
+        // "memory.kmem.slabinfo.errno"
+        // holding "EIO" stands for a memory.kmem.slabinfo that failed with EIO on the captured host
+        // (docs/host-tree.md).
         int sidecarFd = OpenRegular(hostPath + ErrnoSidecarSuffix, LibC.O_RDONLY, create: false, out _);
         KernelRead sidecar = sidecarFd < 0 ? read : KernelFile.ReadAndClose(sidecarFd);
         return sidecar.IsOk && Errno.Parse(sidecar.Text.Trim()) is { } errno
@@ -213,8 +227,10 @@ public sealed class HostRoot
         IsLive ? KernelFile.Read(localPath) : Read(HostPathOf(localPath));
 
     /// <summary>
-    /// Reads <paramref name="name"/> in a directory this root's walk opened (no link followed), with the sidecar rule of
-    /// <see cref="Read"/>. On a host tree the name is probed with O_PATH before it is opened; on the live host (cgroupfs,
+    /// Reads <paramref name="name"/> in a directory this root's walk opened (no link followed), with the sidecar rule
+    /// of
+    /// <see cref="Read"/>. On a host tree the name is probed with O_PATH before it is opened; on the live host
+    /// (cgroupfs,
     /// where the walk reads) the open itself is checked: one open and one fstat per file.
     /// </summary>
     internal KernelRead ReadAt(int directoryFd, byte[] name)
@@ -225,8 +241,13 @@ public sealed class HostRoot
             return read;
         }
 
-        KernelRead sidecar = KernelFile.ReadAt(directoryFd, [.. name, .. ErrnoSidecarSuffix.Select(c => (byte)c)], probeFirst: true);
-        return sidecar.IsOk && Errno.Parse(sidecar.Text.Trim()) is { } errno ? new KernelRead(ReadOutcome.NotReadable, "", errno) : read;
+        KernelRead sidecar = KernelFile.ReadAt(
+            directoryFd,
+            [.. name, .. ErrnoSidecarSuffix.Select(c => (byte)c)],
+            probeFirst: true);
+        return sidecar.IsOk && Errno.Parse(sidecar.Text.Trim()) is { } errno
+            ? new KernelRead(ReadOutcome.NotReadable, "", errno)
+            : read;
     }
 
     /// <summary>
@@ -246,7 +267,10 @@ public sealed class HostRoot
     /// truncate), Truncate or Open (must exist); new files get <paramref name="newFileMode"/>.
     /// </summary>
     /// <exception cref="IOException">the file cannot be opened: the message names the host path and why.</exception>
-    public FileStream OpenWrite(string hostPath, FileMode mode, UnixFileMode newFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    public FileStream OpenWrite(
+        string hostPath,
+        FileMode mode,
+        UnixFileMode newFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
         int flags = LibC.O_WRONLY | mode switch
         {
@@ -256,7 +280,12 @@ public sealed class HostRoot
             FileMode.Open => 0,
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "CreateNew, Create, Truncate or Open"),
         };
-        int fd = OpenRegular(hostPath, flags, create: (flags & LibC.O_CREAT) != 0, out KernelRead failure, (int)newFileMode);
+        int fd = OpenRegular(
+            hostPath,
+            flags,
+            create: (flags & LibC.O_CREAT) != 0,
+            out KernelRead failure,
+            (int)newFileMode);
         return fd < 0
             ? throw new IOException($"{hostPath}: cannot open for writing: {failure.ErrorText}")
             : new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1);
@@ -302,7 +331,11 @@ public sealed class HostRoot
 
         // Created here: O_EXCL, so a name that appeared since the probe (a link, a FIFO) makes the open fail.
         int open = walk.Final is null ? (flags | LibC.O_EXCL) & ~LibC.O_TRUNC : flags & ~(LibC.O_CREAT | LibC.O_EXCL);
-        int fd = ConfinedPath.OpenAt(walk.DirectoryFd, walk.Name, open | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC, newFileMode);
+        int fd = ConfinedPath.OpenAt(
+            walk.DirectoryFd,
+            walk.Name,
+            open | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC,
+            newFileMode);
         if (fd < 0)
         {
             failure = KernelRead.Failure(Marshal.GetLastPInvokeError());

@@ -22,27 +22,48 @@ public static class AtomicFile
         WriteIn(dir, Path.GetDirectoryName(full)!, Path.GetFileName(full), bytes, null);
     }
 
-    /// <summary>Opens a directory (following links: callers that must not follow them open it component by component).</summary>
+    /// <summary>
+    /// Opens a directory (following links: callers that must not follow them open it component by component).
+    /// </summary>
     public static SafeFileHandle OpenDirectory(string path) =>
-        Posix.OpenAt(null, path, Posix.O_RDONLY | Posix.O_DIRECTORY, 0, out int errno) ?? throw new IOException($"{path}: {Posix.Describe(errno)}");
+        Posix.OpenAt(null, path, Posix.O_RDONLY | Posix.O_DIRECTORY, 0, out int errno)
+            ?? throw new IOException($"{path}: {Posix.Describe(errno)}");
 
     /// <summary>
-    /// Writes <paramref name="name"/> in the open directory <paramref name="dir"/> (<paramref name="shownDir"/> names it in
-    /// errors) with <paramref name="mode"/> (the target's own when null and it exists, else 0644), then makes it durable.
+    /// Writes <paramref name="name"/> in the open directory <paramref name="dir"/> (<paramref name="shownDir"/> names
+    /// it in
+    /// errors) with <paramref name="mode"/> (the target's own when null and it exists, else 0644), then makes it
+    /// durable.
     /// <paramref name="beforeRename"/> runs once the temp file is durable, just before it replaces the target.
     /// </summary>
-    internal static void WriteIn(SafeFileHandle dir, string shownDir, string name, ReadOnlySpan<byte> bytes, UnixFileMode? mode, Action? beforeRename = null)
+    internal static void WriteIn(
+        SafeFileHandle dir,
+        string shownDir,
+        string name,
+        ReadOnlySpan<byte> bytes,
+        UnixFileMode? mode,
+        Action? beforeRename = null)
     {
         string temp = name + TempMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         string shown = shownDir.TrimEnd('/') + "/" + name;
         _ = Posix.UnlinkAt(dir, temp); // one of our own, from a run of the same pid that died
         if (mode is null)
         {
-            using SafeFileHandle? old = Posix.OpenAt(dir, name, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW, 0, out _);
+            using SafeFileHandle? old = Posix.OpenAt(
+                dir,
+                name,
+                Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW,
+                0,
+                out _);
             mode = old is null ? (UnixFileMode)0b110_100_100 : File.GetUnixFileMode(old);
         }
 
-        using (SafeFileHandle file = Posix.OpenAt(dir, temp, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out int errno)
+        using (SafeFileHandle file = Posix.OpenAt(
+            dir,
+            temp,
+            Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
+            0b110_000_000,
+            out int errno)
             ?? throw new IOException($"cannot write beside {shown}: {Posix.Describe(errno)}"))
         {
             try
@@ -85,7 +106,10 @@ public static class AtomicFile
         Check(Posix.Fsync(dir), path);
     }
 
-    /// <summary>Removes "NAME.cgleak-tmp-PID" files in <paramref name="directory"/> whose writer no longer runs; returns their paths.</summary>
+    /// <summary>
+    /// Removes "NAME.cgleak-tmp-PID" files in <paramref name="directory"/> whose writer no longer runs; returns their
+    /// paths.
+    /// </summary>
     public static IReadOnlyList<string> RemoveStaleTemps(string directory)
     {
         var removed = new List<string>();

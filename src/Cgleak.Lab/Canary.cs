@@ -7,10 +7,19 @@ using Cgleak.Host.Kernel;
 namespace Cgleak.Lab;
 
 /// <summary>What the canary found.</summary>
-/// <param name="Method">"count" (watched the canaries leave /proc/cgroups) or "wall" (free slots at the wall before and after).</param>
+/// <param name="Method">"count" (watched the canaries leave /proc/cgroups) or "wall" (free slots at the wall before and
+/// after).</param>
 /// <param name="Leaking">true: slots did not come back; false: they did; null: undecided.</param>
-/// <param name="Said">the conclusion, for text in the reader's language; <see cref="Conclusion"/> is its English (JSON).</param>
-public sealed record CanaryResult(string Method, int Canaries, int? Released, long? SlotsLost, bool? Leaking, Message Said, IReadOnlyList<Message> NotesSaid)
+/// <param name="Said">the conclusion, for text in the reader's language; <see cref="Conclusion"/> is its English
+/// (JSON).</param>
+public sealed record CanaryResult(
+    string Method,
+    int Canaries,
+    int? Released,
+    long? SlotsLost,
+    bool? Leaking,
+    Message Said,
+    IReadOnlyList<Message> NotesSaid)
 {
     public string Conclusion => Said.ToString();
 
@@ -24,12 +33,14 @@ public sealed record CanaryResult(string Method, int Canaries, int? Released, lo
 /// cgroups (C1), their leaving the count proves kernel memory does not pin them. Where it does not (3.10, C2),
 /// the only proof is the runbook's: free slots at the wall before and after (--until-full).
 /// </summary>
-/// <param name="fs">every cgroup the canary makes or removes goes through it (the real kernel, or a stand-in in tests).</param>
+/// <param name="fs">every cgroup the canary makes or removes goes through it (the real kernel, or a stand-in in
+/// tests).</param>
 public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs)
 {
     public const int DefaultCanaries = 20;
 
-    /// <param name="untilFull">decide at the wall, on any kernel: asked for, the runbook's own test is the one run.</param>
+    /// <param name="untilFull">decide at the wall, on any kernel: asked for, the runbook's own test is the one
+    /// run.</param>
     /// <summary>Called at each stage of the canary and while its IDs are watched, for a status line.</summary>
     public Action<string>? Progress { get; init; }
 
@@ -50,14 +61,21 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
     {
         var notes = new List<Message>();
         long baseline = LiveCgroups.KernelCount() ?? throw new LabException(Messages.Get("lab.no-memory-row"));
-        using Scratch scratch = Scratch.Open(fs, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno);
+        using Scratch scratch = Scratch.Open(
+            fs,
+            stateDirectory,
+            "canary",
+            cgroups.MemoryMount,
+            [cgroups.MemoryMount],
+            out int errno);
         if (errno != 0)
         {
             throw new LabException(Messages.Get("lab.canary-refused", Errno.Message(errno)));
         }
 
         string files = FilesDirectory(scratch.Name, notes);
-        scratch.Journal.AddBundle(files); // journaled before it exists: a killed canary's files are cleanup's to remove too
+        // journaled before it exists: a killed canary's files are cleanup's to remove too
+        scratch.Journal.AddBundle(files);
         Directory.CreateDirectory(files);
         try
         {
@@ -65,7 +83,10 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             {
                 cancel.ThrowIfCancellationRequested();
                 Progress?.Invoke(Messages.Get("progress.canary", i + 1, DefaultCanaries));
-                Cycle(scratch.MemoryPath + "/" + i.ToString(CultureInfo.InvariantCulture), Path.Combine(files, i.ToString(CultureInfo.InvariantCulture)), notes);
+                Cycle(
+                    scratch.MemoryPath + "/" + i.ToString(CultureInfo.InvariantCulture),
+                    Path.Combine(files, i.ToString(CultureInfo.InvariantCulture)),
+                    notes);
             }
 
             long withDying = LiveCgroups.KernelCount() ?? baseline;
@@ -73,11 +94,13 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             long now = withDying;
             var clock = Stopwatch.StartNew();
             var still = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(30) && withDying - now < DefaultCanaries && still.Elapsed < TimeSpan.FromSeconds(8))
+            while (clock.Elapsed < TimeSpan.FromSeconds(30) && withDying - now < DefaultCanaries
+                && still.Elapsed < TimeSpan.FromSeconds(8))
             {
                 cancel.WaitHandle.WaitOne(200);
                 cancel.ThrowIfCancellationRequested();
-                Progress?.Invoke(Messages.Get("progress.canary-wait", withDying - now, DefaultCanaries, clock.Elapsed.TotalSeconds));
+                Progress?.Invoke(
+                    Messages.Get("progress.canary-wait", withDying - now, DefaultCanaries, clock.Elapsed.TotalSeconds));
                 long count = LiveCgroups.KernelCount() ?? now;
                 if (count != now)
                 {
@@ -111,7 +134,14 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             ? freed ? "canary.offline-freed" : "canary.offline-some-freed"
             : freed ? "canary.freed" : "canary.leaking", released, DefaultCanaries, seconds);
         bool leaking = kernel.ReleasesIdAtOffline != true && !freed;
-        return new CanaryResult("count", DefaultCanaries, released, leaking ? DefaultCanaries - released : 0, leaking, conclusion, notes);
+        return new CanaryResult(
+            "count",
+            DefaultCanaries,
+            released,
+            leaking ? DefaultCanaries - released : 0,
+            leaking,
+            conclusion,
+            notes);
     }
 
     private CanaryResult AtTheWall(CancellationToken cancel)
@@ -124,7 +154,13 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             throw new LabException(Messages.Get("lab.probe-not-at-wall"));
         }
 
-        using (Scratch scratch = Scratch.Open(fs, stateDirectory, "canary", cgroups.MemoryMount, [cgroups.MemoryMount], out int errno))
+        using (Scratch scratch = Scratch.Open(
+            fs,
+            stateDirectory,
+            "canary",
+            cgroups.MemoryMount,
+            [cgroups.MemoryMount],
+            out int errno))
         {
             if (errno == 0)
             {
@@ -139,7 +175,10 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(5)); // RCU-delayed frees (O3)
         ProbeResult after = probe.Run(new ProbeRequest(null), cancel);
         long lost = before.FreeSlots - after.FreeSlots;
-        var conclusion = new Message(lost > 0 ? "canary.wall-leaking" : "canary.wall-freed", before.FreeSlots, after.FreeSlots);
+        var conclusion = new Message(
+            lost > 0 ? "canary.wall-leaking" : "canary.wall-freed",
+            before.FreeSlots,
+            after.FreeSlots);
         return new CanaryResult("wall", 1, lost > 0 ? 0 : 1, lost, lost > 0, conclusion, notes);
     }
 
@@ -152,7 +191,9 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
     {
         KernelRead mountinfo = KernelFile.Read("/proc/self/mountinfo");
         var tmpfs = mountinfo.IsOk
-            ? Host.Parsing.MountInfo.Parse(mountinfo.Text).Value.Where(m => m.FsType == "tmpfs").Select(m => m.MountPoint).ToHashSet(StringComparer.Ordinal)
+            ? Host.Parsing.MountInfo.Parse(mountinfo.Text).Value.Where(m => m.FsType == "tmpfs")
+                .Select(m => m.MountPoint)
+                .ToHashSet(StringComparer.Ordinal)
             : [];
         // Named after the scratch parent, in one of the places cleanup accepts (Cleanup.FilesParents).
         string name = "cgleak-files-" + scratchName;
@@ -168,7 +209,9 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         return Path.Combine("/tmp", name);
     }
 
-    /// <summary>One canary: create, activate kmem as runc does, allocate kernel objects and page cache from inside, remove.</summary>
+    /// <summary>
+    /// One canary: create, activate kmem as runc does, allocate kernel objects and page cache from inside, remove.
+    /// </summary>
     private void Cycle(string cgroup, string files, List<Message> notes)
     {
         int errno = fs.MakeDirectory(cgroup);
@@ -195,7 +238,8 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
 
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"echo $$ > '{cgroup}/cgroup.procs' && mkdir -p '{files}' && i=0; while [ $i -lt 64 ]; do mkdir '{files}/d'$i && echo canary > '{files}/d'$i/f; i=$((i+1)); done");
+        start.ArgumentList.Add($"echo $$ > '{cgroup}/cgroup.procs' && mkdir -p '{files}' && i=0; while [ $i -lt 64 "
+            + $"]; do mkdir '{files}/d'$i && echo canary > '{files}/d'$i/f; i=$((i+1)); done");
         using (Process p = Process.Start(start)!)
         {
             p.WaitForExit();

@@ -4,7 +4,10 @@ using Cgleak.Host.Kernel;
 namespace Cgleak.Lab;
 
 /// <summary>What a cleanup found and did.</summary>
-public sealed record CleanupReport(IReadOnlyList<string> Removed, IReadOnlyList<string> Left, IReadOnlyList<string> Skipped);
+public sealed record CleanupReport(
+    IReadOnlyList<string> Removed,
+    IReadOnlyList<string> Left,
+    IReadOnlyList<string> Skipped);
 
 /// <summary>
 /// Finishes what killed runs left: by journal entry (containers deleted with runc, bundles removed, scratch
@@ -14,7 +17,11 @@ public sealed record CleanupReport(IReadOnlyList<string> Removed, IReadOnlyList<
 /// entry that does not parse, and a tree that holds a symbolic link are reported and left. Trees of runs
 /// still alive are left alone, and nothing that is not a scratch name is ever touched.
 /// </summary>
-public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOnlyList<string> mounts, Func<string, bool>? deleteContainer = null)
+public sealed partial class Cleanup(
+    ICgroupFs fs,
+    string stateDirectory,
+    IReadOnlyList<string> mounts,
+    Func<string, bool>? deleteContainer = null)
 {
     /// <summary>Where cleanup may find a canary's files (tmpfs first, as <see cref="Canary"/> chooses).</summary>
     internal static readonly string[] FilesParents = ["/dev/shm", "/run", "/tmp"];
@@ -52,7 +59,8 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
             foreach (string dir in Directory.GetDirectories(mount))
             {
                 string name = Path.GetFileName(dir);
-                int pid = Scratch.PidOf(name) ?? 0; // 0: not a scratch name (declared apart, so every mutant of Run compiles)
+                // 0: not a scratch name (declared apart, so every mutant of Run compiles)
+                int pid = Scratch.PidOf(name) ?? 0;
                 if (pid == 0 || pid == Environment.ProcessId)
                 {
                     continue;
@@ -97,7 +105,8 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
 
         foreach (string bundle in entry.Bundles.Where(Directory.Exists))
         {
-            Directory.Delete(bundle, recursive: true); // does not follow links: a link inside is removed, not its target
+            // does not follow links: a link inside is removed, not its target
+            Directory.Delete(bundle, recursive: true);
             removed.Add(bundle);
         }
 
@@ -124,9 +133,11 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
             return $"parent \"{JournalEntry.Escape(parent)}\" is not the scratch name its file carries";
         }
 
-        if (Scratch.PidOf(parent) != entry.Owner.Pid || !parent.StartsWith($"cgleak-{entry.Kind}-", StringComparison.Ordinal))
+        if (Scratch.PidOf(parent) != entry.Owner.Pid
+            || !parent.StartsWith($"cgleak-{entry.Kind}-", StringComparison.Ordinal))
         {
-            return $"its pid {entry.Owner.Pid} and kind \"{JournalEntry.Escape(entry.Kind)}\" are not those of {parent}";
+            return $"its pid {entry.Owner.Pid} and kind \"{JournalEntry.Escape(entry.Kind)}\" are not those of "
+                + $"{parent}";
         }
 
         var known = mounts.Select(m => m.TrimEnd('/')).ToHashSet(StringComparer.Ordinal);
@@ -160,7 +171,8 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
 
         foreach (string container in entry.Containers)
         {
-            if (ContainerName().Match(container) is not { Success: true } m || m.Groups["pid"].Value != entry.Owner.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            if (ContainerName().Match(container) is not { Success: true } m
+                || m.Groups["pid"].Value != entry.Owner.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 return $"container \"{JournalEntry.Escape(container)}\" is not a name cgleak gives its containers";
             }
@@ -183,7 +195,12 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
     /// With <paramref name="killTasks"/>, the processes left in it (a killed run's own pods) are SIGKILLed first:
     /// only for trees a claimed journal entry names. Symbolic links are never followed (a tree holding one is left).
     /// </summary>
-    public static IReadOnlyList<string> RemoveTrees(ICgroupFs fs, IReadOnlyList<string> mounts, string parentName, List<string>? removed = null, bool killTasks = true)
+    public static IReadOnlyList<string> RemoveTrees(
+        ICgroupFs fs,
+        IReadOnlyList<string> mounts,
+        string parentName,
+        List<string>? removed = null,
+        bool killTasks = true)
     {
         if (!Scratch.IsScratchName(parentName))
         {
@@ -214,7 +231,10 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
                 }
                 else if (errno != Errno.ENOENT)
                 {
-                    left.Add($"{dir}: {Errno.Message(errno)}{(errno == Errno.EBUSY && !killTasks ? " (processes inside; no journal entry says they are cgleak's, so none was killed)" : "")}");
+                    string why = errno == Errno.EBUSY && !killTasks
+                        ? " (processes inside; no journal entry says they are cgleak's, so none was killed)"
+                        : "";
+                    left.Add($"{dir}: {Errno.Message(errno)}{why}");
                 }
             }
         }
@@ -222,7 +242,10 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
         return left;
     }
 
-    /// <summary>The directories of a tree, deepest first, without following links; false when there is none (or it is a link, reported).</summary>
+    /// <summary>
+    /// The directories of a tree, deepest first, without following links; false when there is none (or it is a link,
+    /// reported).
+    /// </summary>
     private static bool Walk(string root, List<string> deepestFirst, List<string> left)
     {
         var info = new DirectoryInfo(root);
@@ -271,19 +294,31 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
         return true;
     }
 
-    /// <summary>Processes left in a scratch cgroup are a killed run's own (a repro's pods): SIGKILL them so the cgroup can go.</summary>
+    /// <summary>
+    /// Processes left in a scratch cgroup are a killed run's own (a repro's pods): SIGKILL them so the cgroup can go.
+    /// </summary>
     private static void KillTasks(string dir)
     {
-        using var procs = Posix.OpenAt(null, dir + "/cgroup.procs", Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW, 0, out _);
+        using var procs = Posix.OpenAt(
+            null,
+            dir + "/cgroup.procs",
+            Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW,
+            0,
+            out _);
         byte[]? bytes = procs is null ? null : Posix.ReadAll(procs, 1024 * 1024, out _);
         if (bytes is null)
         {
             return;
         }
 
-        foreach (string line in System.Text.Encoding.ASCII.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string line in System.Text.Encoding.ASCII.GetString(bytes)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (int.TryParse(line, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+            if (int.TryParse(
+                line,
+                System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture,
+                out int pid)
                 && pid > 1 && pid != Environment.ProcessId)
             {
                 _ = Signals.Kill(pid, Signals.SIGKILL);
@@ -291,7 +326,9 @@ public sealed partial class Cleanup(ICgroupFs fs, string stateDirectory, IReadOn
         }
     }
 
-    /// <summary>rmdir, retried while the kernel answers EBUSY (a task that just exited is still leaving): the errno at the end.</summary>
+    /// <summary>
+    /// rmdir, retried while the kernel answers EBUSY (a task that just exited is still leaving): the errno at the end.
+    /// </summary>
     internal static int RemoveWithRetry(ICgroupFs fs, string dir, int attempts = 50)
     {
         // A task that just exited may still be leaving the cgroup: EBUSY for a moment.

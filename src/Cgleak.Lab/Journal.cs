@@ -20,7 +20,12 @@ public sealed class JournalEntry : IDisposable
 
     private SafeFileHandle? _lock;
 
-    private JournalEntry(string file, string kind, ProcessIdentity owner, string parentName, IReadOnlyList<string> mounts)
+    private JournalEntry(
+        string file,
+        string kind,
+        ProcessIdentity owner,
+        string parentName,
+        IReadOnlyList<string> mounts)
     {
         File = file;
         Kind = kind;
@@ -48,12 +53,26 @@ public sealed class JournalEntry : IDisposable
     public string LockFile => LockFileOf(File);
 
     /// <summary>Takes the entry's lock (created new, held until <see cref="End"/>), then writes the entry.</summary>
-    public static JournalEntry Begin(string stateDirectory, string kind, string parentName, IReadOnlyList<string> mounts)
+    public static JournalEntry Begin(
+        string stateDirectory,
+        string kind,
+        string parentName,
+        IReadOnlyList<string> mounts)
     {
         string dir = DirectoryOf(stateDirectory);
         Directory.CreateDirectory(dir);
-        var entry = new JournalEntry(Path.Combine(dir, parentName + ".entry"), kind, ProcessIdentity.Current, parentName, mounts);
-        entry._lock = Posix.OpenAt(null, entry.LockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out int errno)
+        var entry = new JournalEntry(
+            Path.Combine(dir, parentName + ".entry"),
+            kind,
+            ProcessIdentity.Current,
+            parentName,
+            mounts);
+        entry._lock = Posix.OpenAt(
+            null,
+            entry.LockFile,
+            Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
+            0b110_000_000,
+            out int errno)
             ?? throw new LabException(Messages.Get("lab.cannot-create-file", entry.LockFile, Posix.Describe(errno)));
         errno = Posix.Flock(entry._lock, Posix.LOCK_EX | Posix.LOCK_NB);
         if (errno != 0)
@@ -110,7 +129,12 @@ public sealed class JournalEntry : IDisposable
         if (_lock is null && errno == Host.Kernel.Errno.ENOENT)
         {
             // Written by a cgleak that did not lock yet, or its lock file was removed: claim it anew.
-            _lock = Posix.OpenAt(null, LockFile, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0b110_000_000, out errno);
+            _lock = Posix.OpenAt(
+                null,
+                LockFile,
+                Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
+                0b110_000_000,
+                out errno);
         }
 
         if (_lock is null)
@@ -123,7 +147,9 @@ public sealed class JournalEntry : IDisposable
         if (errno != 0)
         {
             Dispose();
-            why = errno == Posix.EAGAIN ? $"pid {Owner.Pid} still running (it holds {LockFile})" : $"cannot lock {LockFile}: {Posix.Describe(errno)}";
+            why = errno == Posix.EAGAIN
+                ? $"pid {Owner.Pid} still running (it holds {LockFile})"
+                : $"cannot lock {LockFile}: {Posix.Describe(errno)}";
             return false;
         }
 
@@ -138,7 +164,9 @@ public sealed class JournalEntry : IDisposable
         return true;
     }
 
-    /// <summary>Every "*.entry" under the state directory: parsed entries, and one line for each that is not one.</summary>
+    /// <summary>
+    /// Every "*.entry" under the state directory: parsed entries, and one line for each that is not one.
+    /// </summary>
     public static (IReadOnlyList<JournalEntry> Entries, IReadOnlyList<string> Unparsable) ReadAll(string stateDirectory)
     {
         string dir = DirectoryOf(stateDirectory);
@@ -184,12 +212,18 @@ public sealed class JournalEntry : IDisposable
             string name = Path.GetFileNameWithoutExtension(lockFile);
             int pid = Scratch.PidOf(name) ?? 0; // 0: not a scratch name
             string entry = Path.ChangeExtension(lockFile, ".entry");
-            if (pid == 0 || pid == Environment.ProcessId || ProcessIdentity.Of(pid) is not null || System.IO.File.Exists(entry))
+            if (pid == 0 || pid == Environment.ProcessId || ProcessIdentity.Of(pid) is not null
+                || System.IO.File.Exists(entry))
             {
                 continue;
             }
 
-            using SafeFileHandle? handle = Posix.OpenAt(null, lockFile, Posix.O_RDWR | Posix.O_NOFOLLOW | Posix.O_NONBLOCK, 0, out _);
+            using SafeFileHandle? handle = Posix.OpenAt(
+                null,
+                lockFile,
+                Posix.O_RDWR | Posix.O_NOFOLLOW | Posix.O_NONBLOCK,
+                0,
+                out _);
             if (handle is not null && Posix.Flock(handle, Posix.LOCK_EX | Posix.LOCK_NB) == 0
                 && !System.IO.File.Exists(entry) && Posix.UnlinkAt(null, lockFile) == 0)
             {
@@ -207,7 +241,12 @@ public sealed class JournalEntry : IDisposable
     internal static JournalEntry? Parse(string file, out string why)
     {
         byte[]? bytes;
-        using (SafeFileHandle? handle = Posix.OpenAt(null, file, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW, 0, out int errno))
+        using (SafeFileHandle? handle = Posix.OpenAt(
+            null,
+            file,
+            Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW,
+            0,
+            out int errno))
         {
             if (handle is null)
             {
@@ -278,12 +317,15 @@ public sealed class JournalEntry : IDisposable
     private static string LockFileOf(string entryFile) => Path.ChangeExtension(entryFile, ".lock");
 
     /// <summary>Where a state directory keeps its journal.</summary>
-    private static string DirectoryOf(string stateDirectory) => Path.Combine(Path.GetFullPath(stateDirectory), "journal");
+    private static string DirectoryOf(string stateDirectory)
+        => Path.Combine(Path.GetFullPath(stateDirectory), "journal");
 
     private void Save()
     {
         var text = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"kind={Kind}\npid={Owner.Pid}\nstart={Owner.StartTicks}\nparent={ParentName}\n")
+            .Append(
+                CultureInfo.InvariantCulture,
+                $"kind={Kind}\npid={Owner.Pid}\nstart={Owner.StartTicks}\nparent={ParentName}\n")
             .Append(CultureInfo.InvariantCulture, $"written={DateTimeOffset.UtcNow:O}\n");
         foreach (string m in Mounts)
         {

@@ -9,7 +9,9 @@ namespace Cgleak.Lab;
 /// <summary>The live host's cgroup mounts, as the experiments need them.</summary>
 public sealed record LiveCgroups(string MemoryMount, MemoryHierarchy Memory, IReadOnlyList<string> AllMounts)
 {
-    /// <summary>Reads /proc/self/mountinfo; fails with one line when there is no memory controller to experiment on.</summary>
+    /// <summary>
+    /// Reads /proc/self/mountinfo; fails with one line when there is no memory controller to experiment on.
+    /// </summary>
     public static LiveCgroups Read()
     {
         KernelRead mountinfo = KernelFile.Read("/proc/self/mountinfo");
@@ -19,13 +21,17 @@ public sealed record LiveCgroups(string MemoryMount, MemoryHierarchy Memory, IRe
         }
 
         IReadOnlyList<MountInfoEntry> mounts = MountInfo.Parse(mountinfo.Text).Value;
-        CgroupLayout layout = CgroupLayout.From(mounts, p => HostRoot.Live.Read(p.TrimEnd('/') + "/cgroup.controllers") is { IsOk: true } r ? r.Text : null);
+        CgroupLayout layout = CgroupLayout.From(
+            mounts,
+            p => HostRoot.Live.Read(p.TrimEnd('/') + "/cgroup.controllers") is { IsOk: true } r ? r.Text : null);
         if (layout.MemoryMountPoint is not { } memory || !layout.MemoryMountShowsWholeHierarchy)
         {
             throw new LabException(Messages.Get("lab.no-memory-mount"));
         }
 
-        var all = mounts.Where(m => m.FsType is "cgroup" or "cgroup2" && m.Root == "/").Select(m => m.MountPoint).Distinct().ToList();
+        var all = mounts.Where(m => m.FsType is "cgroup" or "cgroup2" && m.Root == "/").Select(m => m.MountPoint)
+            .Distinct()
+            .ToList();
         return new LiveCgroups(memory, layout.Memory, all);
     }
 

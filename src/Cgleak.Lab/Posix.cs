@@ -31,31 +31,46 @@ internal static unsafe partial class Posix
 
     public static int O_NOFOLLOW => Arm ? 0x8000 : 0x20000;
 
-    /// <summary>openat(2); <paramref name="dirFd"/> may be <see cref="AT_FDCWD"/>. Returns the handle, or null with errno.</summary>
+    /// <summary>
+    /// openat(2); <paramref name="dirFd"/> may be <see cref="AT_FDCWD"/>. Returns the handle, or null with errno.
+    /// </summary>
     public static SafeFileHandle? OpenAt(SafeFileHandle? dir, string name, int flags, int mode, out int errno)
     {
-        int fd = WithPath(name, p => OpenAtRaw(dir is null ? AT_FDCWD : (int)dir.DangerousGetHandle(), p, flags | O_CLOEXEC, mode));
+        int fd = WithPath(
+            name,
+            p => OpenAtRaw(dir is null ? AT_FDCWD : (int)dir.DangerousGetHandle(), p, flags | O_CLOEXEC, mode));
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    public static int Fsync(SafeFileHandle handle) => FsyncRaw((int)handle.DangerousGetHandle()) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    public static int Fsync(SafeFileHandle handle)
+        => FsyncRaw((int)handle.DangerousGetHandle()) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     public static int Flock(SafeFileHandle handle, int operation) =>
         FlockRaw((int)handle.DangerousGetHandle(), operation) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     public static int RenameAt(SafeFileHandle dir, string from, string to) =>
-        WithPath(from, f => WithPath(to, t => RenameAtRaw((int)dir.DangerousGetHandle(), f, (int)dir.DangerousGetHandle(), t))) == 0
+        WithPath(
+            from,
+            f => WithPath(
+                to, t => RenameAtRaw((int)dir.DangerousGetHandle(), f, (int)dir.DangerousGetHandle(), t))) == 0
             ? 0
             : Marshal.GetLastPInvokeError();
 
     public static int UnlinkAt(SafeFileHandle? dir, string name) =>
-        WithPath(name, p => UnlinkAtRaw(dir is null ? AT_FDCWD : (int)dir.DangerousGetHandle(), p, 0)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        WithPath(name, p => UnlinkAtRaw(dir is null ? AT_FDCWD : (int)dir.DangerousGetHandle(), p, 0)) == 0
+            ? 0
+            : Marshal.GetLastPInvokeError();
 
     public static int MkdirAt(SafeFileHandle dir, string name, int mode) =>
-        WithPath(name, p => MkdirAtRaw((int)dir.DangerousGetHandle(), p, mode)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        WithPath(name, p => MkdirAtRaw((int)dir.DangerousGetHandle(), p, mode)) == 0
+            ? 0
+            : Marshal.GetLastPInvokeError();
 
-    /// <summary>Reads to EOF, at most <paramref name="maxBytes"/>: null when there is more (a runaway file) or the read would block (a FIFO).</summary>
+    /// <summary>
+    /// Reads to EOF, at most <paramref name="maxBytes"/>: null when there is more (a runaway file) or the read would
+    /// block (a FIFO).
+    /// </summary>
     public static byte[]? ReadAll(SafeFileHandle handle, int maxBytes, out int errno)
     {
         var buffer = new byte[Math.Min(maxBytes + 1, 64 * 1024)];
@@ -128,7 +143,9 @@ internal static unsafe partial class Posix
         return 0;
     }
 
-    /// <summary>errno as a user reads it; ELOOP from O_NOFOLLOW and EAGAIN from O_NONBLOCK say what they mean here.</summary>
+    /// <summary>
+    /// errno as a user reads it; ELOOP from O_NOFOLLOW and EAGAIN from O_NONBLOCK say what they mean here.
+    /// </summary>
     public static string Describe(int errno) => errno switch
     {
         ELOOP => "a symbolic link (cgleak does not follow it here)",

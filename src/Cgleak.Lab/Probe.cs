@@ -30,7 +30,8 @@ public sealed record ProbeResult(
     public long? IdsInUse => Exact ? MemcgIdSpace.Limit - FreeSlots : null;
 
     /// <summary>IDs in use beyond what /proc/cgroups shows: zombies a 3.10 kernel does not count (C2).</summary>
-    public long? HiddenIds => IdsInUse is { } used && KernelCountBefore is { } counted ? Math.Max(0, used - counted) : null;
+    public long? HiddenIds
+        => IdsInUse is { } used && KernelCountBefore is { } counted ? Math.Max(0, used - counted) : null;
 
     public double CreatePerSecond => CreateSeconds > 0 ? Created / CreateSeconds : 0;
 
@@ -53,7 +54,13 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
     public ProbeResult Run(ProbeRequest request, CancellationToken cancel)
     {
         long? before = LiveCgroups.KernelCount();
-        using Scratch scratch = Scratch.Open(fs, stateDirectory, "probe", cgroups.MemoryMount, [cgroups.MemoryMount], out int parentErrno);
+        using Scratch scratch = Scratch.Open(
+            fs,
+            stateDirectory,
+            "probe",
+            cgroups.MemoryMount,
+            [cgroups.MemoryMount],
+            out int parentErrno);
         var clock = Stopwatch.StartNew();
         int created = 0;
         int? refused = parentErrno == 0 ? null : parentErrno;
@@ -66,7 +73,8 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
                 int max = request.Max ?? int.MaxValue;
                 while (created < max)
                 {
-                    int errno = fs.MakeDirectory(prefix + created.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    int errno = fs.MakeDirectory(
+                        prefix + created.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (errno == Errno.ENOSPC || errno == Errno.ENOMEM)
                     {
                         refused = errno;
@@ -75,7 +83,11 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
 
                     if (errno != 0)
                     {
-                        throw new LabException(Messages.Get("lab.mkdir-failed", scratch.MemoryPath, Errno.Message(errno), Errno.Name(errno)));
+                        throw new LabException(Messages.Get(
+                            "lab.mkdir-failed",
+                            scratch.MemoryPath,
+                            Errno.Message(errno),
+                            Errno.Name(errno)));
                     }
 
                     created++;
@@ -100,7 +112,8 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
             clock.Restart();
             for (int i = created - 1; i >= 0; i--)
             {
-                fs.RemoveDirectory(scratch.MemoryPath + "/" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                fs.RemoveDirectory(
+                    scratch.MemoryPath + "/" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
@@ -109,6 +122,15 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
         cancel.ThrowIfCancellationRequested(); // interrupted: released and removed, now say so
         long free = parentErrno == 0 ? created + 1 : 0;
         var left = Directory.Exists(scratch.MemoryPath) ? new[] { scratch.MemoryPath } : [];
-        return new ProbeResult(created, free, refused is not null, refused, before, LiveCgroups.KernelCount(), createSeconds, removeSeconds, left);
+        return new ProbeResult(
+            created,
+            free,
+            refused is not null,
+            refused,
+            before,
+            LiveCgroups.KernelCount(),
+            createSeconds,
+            removeSeconds,
+            left);
     }
 }

@@ -3,10 +3,14 @@ using Cgleak.Host.Parsing;
 
 namespace Cgleak.Lab;
 
-/// <summary>A process as the journal records it: pid and start time (clock ticks since boot), so a reused pid is not mistaken for the owner.</summary>
+/// <summary>
+/// A process as the journal records it: pid and start time (clock ticks since boot), so a reused pid is not mistaken
+/// for the owner.
+/// </summary>
 public sealed record ProcessIdentity(int Pid, long StartTicks)
 {
-    public static ProcessIdentity Current { get; } = Of(Environment.ProcessId) ?? new ProcessIdentity(Environment.ProcessId, 0);
+    public static ProcessIdentity Current { get; }
+        = Of(Environment.ProcessId) ?? new ProcessIdentity(Environment.ProcessId, 0);
 
     /// <summary>Reads /proc/PID/stat; null when the process does not exist.</summary>
     public static ProcessIdentity? Of(int pid) =>

@@ -7,7 +7,12 @@ using Cgleak.Host.Facts;
 namespace Cgleak.Lab;
 
 /// <summary>What a reclaim did and what it changed.</summary>
-public sealed record ReclaimResult(ReclaimPlan Plan, long? DyingBefore, long? DyingAfter, double Seconds, IReadOnlyList<string> Done)
+public sealed record ReclaimResult(
+    ReclaimPlan Plan,
+    long? DyingBefore,
+    long? DyingAfter,
+    double Seconds,
+    IReadOnlyList<string> Done)
 {
     public long? Released => DyingBefore is { } b && DyingAfter is { } a ? b - a : null;
 }

@@ -16,10 +16,24 @@ public enum ReproRuntime
 }
 
 /// <summary>What the repro asks for.</summary>
-public sealed record ReproRequest(ReproRuntime Runtime, int Pods, int Parallel, bool KeepFiles, long? KmemLimitBytes, int ProbeMax, bool UntilFull);
+public sealed record ReproRequest(
+    ReproRuntime Runtime,
+    int Pods,
+    int Parallel,
+    bool KeepFiles,
+    long? KmemLimitBytes,
+    int ProbeMax,
+    bool UntilFull);
 
 /// <summary>One row of the runbook's table: counts and probed free slots at one step.</summary>
-public sealed record ReproStep(string Name, long? KernelCount, long? Live, long? Dying, long? IdsInUse, long FreeSlots, bool FreeExact);
+public sealed record ReproStep(
+    string Name,
+    long? KernelCount,
+    long? Live,
+    long? Dying,
+    long? IdsInUse,
+    long FreeSlots,
+    bool FreeExact);
 
 /// <summary>The experiment's outcome, per pod.</summary>
 public sealed record ReproResult(
@@ -43,7 +57,8 @@ public sealed record ReproResult(
 /// pause and an app container each: 3 memory cgroups a pod). Everything lives under one journaled scratch
 /// parent and is removed at the end, also when interrupted; `cgleak cleanup` finishes a killed run.
 /// </summary>
-/// <param name="fs">every cgroup the repro makes or removes goes through it (the real kernel, or a stand-in in tests).</param>
+/// <param name="fs">every cgroup the repro makes or removes goes through it (the real kernel, or a stand-in in
+/// tests).</param>
 public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -53,7 +68,13 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     public ReproResult Run(ReproRequest request, CancellationToken cancel)
     {
         RuncBundle? bundle = null;
-        using Scratch scratch = Scratch.Open(fs, stateDirectory, "repro", cgroups.MemoryMount, cgroups.AllMounts, out int errno);
+        using Scratch scratch = Scratch.Open(
+            fs,
+            stateDirectory,
+            "repro",
+            cgroups.MemoryMount,
+            cgroups.AllMounts,
+            out int errno);
         if (errno != 0)
         {
             throw new LabException(Messages.Get("lab.scratch-refused", Errno.Message(errno), Errno.Name(errno)));
@@ -147,7 +168,14 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             cancel.WaitHandle.WaitOne(100);
         }
 
-        return new ReproStep(name, counts.Reported, counts.Live, counts.Dying, counts.IdsInUse, probe.FreeSlots, probe.Exact);
+        return new ReproStep(
+            name,
+            counts.Reported,
+            counts.Live,
+            counts.Dying,
+            counts.IdsInUse,
+            probe.FreeSlots,
+            probe.Exact);
     }
 
     /// <summary>
@@ -158,7 +186,8 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     {
         long? last = LiveCgroups.KernelCount();
         var still = Stopwatch.StartNew();
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20) && still.Elapsed < TimeSpan.FromSeconds(3);)
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20)
+            && still.Elapsed < TimeSpan.FromSeconds(3);)
         {
             cancel.WaitHandle.WaitOne(100);
             cancel.ThrowIfCancellationRequested();
@@ -172,9 +201,14 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     }
 
     private static void ForEach(List<Pod> pods, int parallel, Action<Pod> action, CancellationToken cancel) =>
-        Parallel.ForEach(pods, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = cancel }, action);
+        Parallel.ForEach(
+            pods,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel), CancellationToken = cancel },
+            action);
 
-    /// <summary>mkdir of one cgroup; a refusal (at the wall: ENOSPC or ENOMEM) ends the run with the kernel's word for it.</summary>
+    /// <summary>
+    /// mkdir of one cgroup; a refusal (at the wall: ENOSPC or ENOMEM) ends the run with the kernel's word for it.
+    /// </summary>
     private static void MakeCgroup(ICgroupFs fs, string path)
     {
         int errno = fs.MakeDirectory(path);
@@ -222,11 +256,13 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             Directory.CreateDirectory(_data);
             foreach (string role in (string[])["pause", "app"])
             {
-                string id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+                string id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())
+                    + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
                 string cgroup = MemoryPath + "/" + id;
                 string command = role == "pause"
                     ? "exec sleep 3600"
-                    : "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/urandom > /data/f$i; i=$((i+1)); done; : > /data/written; exec sleep 3600";
+                    : "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/urandom > /data/f$i; i=$((i+1)); done; : > "
+                        + "/data/written; exec sleep 3600";
                 if (runc is not null)
                 {
                     string containerId = Cleanup.ContainerId(Environment.ProcessId, Index, role);

@@ -30,7 +30,8 @@ public sealed class RuncBundle
     public string RuncVersion { get; }
 
     public static string? FindRunc() =>
-        ((string[])["/usr/local/sbin/runc", "/usr/local/bin/runc", "/usr/sbin/runc", "/usr/bin/runc"]).FirstOrDefault(File.Exists);
+        ((string[])["/usr/local/sbin/runc", "/usr/local/bin/runc", "/usr/sbin/runc", "/usr/bin/runc"]).FirstOrDefault(
+            File.Exists);
 
     public static string? FindBusybox() =>
         ((string[])["/bin/busybox", "/usr/bin/busybox", "/usr/local/bin/busybox"]).FirstOrDefault(File.Exists);
@@ -74,7 +75,9 @@ public sealed class RuncBundle
         return new RuncBundle(work, rootfs, template, kmemLimit, version.Split('\n')[0].Trim());
     }
 
-    /// <summary>Starts a detached container; returns runc's warnings (e.g. "Kernel memory settings are ignored", R8).</summary>
+    /// <summary>
+    /// Starts a detached container; returns runc's warnings (e.g. "Kernel memory settings are ignored", R8).
+    /// </summary>
     public IReadOnlyList<string> Run(string id, string cgroupsPath, string command, string dataDirectory)
     {
         string bundle = Path.Combine(_work, "bundle-" + id);
@@ -106,7 +109,9 @@ public sealed class RuncBundle
 
         // Detached with terminal=false, the container inherits runc's stdio: give it /dev/null, never our pipes.
         string log = Path.Combine(bundle, "runc.stderr");
-        (int code, _, _) = Run("/bin/sh", ["-c", $"exec {FindRunc()} run -d --bundle '{bundle}' '{id}' </dev/null >/dev/null 2>'{log}'"]);
+        (int code, _, _) = Run(
+            "/bin/sh",
+            ["-c", $"exec {FindRunc()} run -d --bundle '{bundle}' '{id}' </dev/null >/dev/null 2>'{log}'"]);
         string stderr = File.Exists(log) ? File.ReadAllText(log) : "";
         if (code != 0)
         {
@@ -114,7 +119,9 @@ public sealed class RuncBundle
         }
 
         return stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(l => l.Contains("msg=", StringComparison.Ordinal) ? l[(l.IndexOf("msg=", StringComparison.Ordinal) + 4)..].Trim('"') : l)
+            .Select(l => l.Contains("msg=", StringComparison.Ordinal)
+                ? l[(l.IndexOf("msg=", StringComparison.Ordinal) + 4)..].Trim('"')
+                : l)
             .ToList();
     }
 
@@ -150,7 +157,8 @@ public sealed class RuncBundle
         }
 
         (int code, _, string err) = Run(runc, ["delete", "--force", id]);
-        return code == 0 || err.Contains("does not exist", StringComparison.Ordinal) || err.Contains("not exist", StringComparison.Ordinal);
+        return code == 0 || err.Contains("does not exist", StringComparison.Ordinal)
+            || err.Contains("not exist", StringComparison.Ordinal);
     }
 
     private static (int Code, string Out, string Err) Run(string file, string[] args) =>

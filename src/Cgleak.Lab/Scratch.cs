@@ -34,13 +34,21 @@ public sealed partial class Scratch : IDisposable
 
     /// <summary>The pid a scratch name carries.</summary>
     public static int? PidOf(string name) =>
-        ScratchName().Match(name) is { Success: true } m && int.TryParse(m.Groups["pid"].Value, out int pid) ? pid : null;
+        ScratchName().Match(name) is { Success: true } m && int.TryParse(m.Groups["pid"].Value, out int pid)
+            ? pid
+            : null;
 
     /// <summary>
     /// Journals, then creates the parent under the memory mount. Returns the errno of that mkdir in
     /// <paramref name="errno"/>: at the ID wall the parent itself can be refused.
     /// </summary>
-    public static Scratch Open(ICgroupFs fs, string stateDirectory, string kind, string memoryMount, IReadOnlyList<string> mounts, out int errno)
+    public static Scratch Open(
+        ICgroupFs fs,
+        string stateDirectory,
+        string kind,
+        string memoryMount,
+        IReadOnlyList<string> mounts,
+        out int errno)
     {
         string name = $"cgleak-{kind}-{Environment.ProcessId}-{Random.Shared.Next():x8}";
         var journal = JournalEntry.Begin(stateDirectory, kind, name, mounts);
@@ -49,7 +57,8 @@ public sealed partial class Scratch : IDisposable
         if (errno != 0 && errno != Errno.ENOSPC && errno != Errno.ENOMEM)
         {
             journal.End();
-            throw new LabException(Messages.Get("lab.cannot-create", scratch.MemoryPath, Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(
+                Messages.Get("lab.cannot-create", scratch.MemoryPath, Errno.Message(errno), Errno.Name(errno)));
         }
 
         return scratch;
@@ -86,7 +95,10 @@ public sealed class LabException : Exception
     {
     }
 
-    /// <summary>A failure said in the process's language (<see cref="Languages.Current"/>); <see cref="Said"/> keeps the message.</summary>
+    /// <summary>
+    /// A failure said in the process's language (<see cref="Languages.Current"/>); <see cref="Said"/> keeps the
+    /// message.
+    /// </summary>
     public LabException(Message said)
         : base(said.In(Languages.Current)) => Said = said;
 

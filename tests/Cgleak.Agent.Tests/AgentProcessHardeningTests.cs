@@ -34,7 +34,8 @@ public sealed class AgentProcessHardeningTests : IDisposable
     }
 
     private static long ResidentKiB(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
     [Fact]
     public void As_the_daemonsets_user_a_var_log_of_mode_0750_is_a_problem_line_and_the_agent_becomes_ready()
@@ -42,7 +43,10 @@ public sealed class AgentProcessHardeningTests : IDisposable
         // The CIS benchmark's /var/log (root:root 0750), read as the DaemonSet's user 65534.
         string t = Path.Combine("/tmp", $"cgleak-cis-{Environment.ProcessId}-{Guid.NewGuid():N}");
         _directories.Add(t);
-        var copy = CgleakProcess.RunTool("sh", "-c", $"mkdir -m 755 '{t}' && cp -a '{Leaking}/.' '{t}' && chmod 0750 '{t}/var/log'");
+        var copy = CgleakProcess.RunTool(
+            "sh",
+            "-c",
+            $"mkdir -m 755 '{t}' && cp -a '{Leaking}/.' '{t}' && chmod 0750 '{t}/var/log'");
         Assert.True(copy.ExitCode == 0, copy.Stderr);
         int port = AgentProcesses.FreePort();
         _agents.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", AgentBinary, "--listen", $"127.0.0.1:{port}", "--host-root", t]);
@@ -89,10 +93,17 @@ public sealed class AgentProcessHardeningTests : IDisposable
             // keeps at most 64; what remains is the collector's allowance for the garbage of the ones it closed.
             long after = ResidentKiB(agent.Process.Id);
             int descriptors = Directory.GetFiles($"/proc/{agent.Process.Id}/fd").Length;
-            Assert.True(descriptors < 200, $"{descriptors} descriptors open in the agent with {slow.Count} unfinished requests");
-            Assert.True(after - before < 20 * 1024, $"resident {before} KiB before, {after} KiB with {slow.Count} unfinished requests open");
+            Assert.True(
+                descriptors < 200,
+                $"{descriptors} descriptors open in the agent with {slow.Count} unfinished requests");
+            Assert.True(
+                after - before < 20 * 1024,
+                $"resident {before} KiB before, {after} KiB with {slow.Count} unfinished requests open");
             var scrape = Stopwatch.StartNew();
-            Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+            Assert.Contains(
+                "cgleak_verdict{verdict=\"affected\"} 1",
+                _agents.Get(port, "/metrics"),
+                StringComparison.Ordinal);
             Assert.True(scrape.Elapsed < TimeSpan.FromSeconds(2), $"a scrape took {scrape.Elapsed}");
 
             // Every one is closed by the agent: at once past the cap, the rest after the 10 s header timeout.
@@ -122,9 +133,17 @@ public sealed class AgentProcessHardeningTests : IDisposable
         Assert.Equal(0, CgleakProcess.RunTool("mkfifo", Path.Combine(root, "proc", "cgroups")).ExitCode);
 
         int port = AgentProcesses.FreePort();
-        AgentProcesses.Started agent = _agents.Start(AgentBinary, "--host-root", root, "--interval", "1", "--listen", $"127.0.0.1:{port}");
+        AgentProcesses.Started agent = _agents.Start(
+            AgentBinary,
+            "--host-root",
+            root,
+            "--interval",
+            "1",
+            "--listen",
+            $"127.0.0.1:{port}");
         var started = Stopwatch.StartNew();
-        AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK || _agents.Status(port, "/healthz") == HttpStatusCode.ServiceUnavailable, seconds: 15);
+        AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK
+            || _agents.Status(port, "/healthz") == HttpStatusCode.ServiceUnavailable, seconds: 15);
         if (_agents.Status(port, "/readyz") != HttpStatusCode.OK)
         {
             Assert.True(started.Elapsed > TimeSpan.FromSeconds(2.5), "unhealthy before 3 intervals");
@@ -146,16 +165,36 @@ public sealed class AgentProcessHardeningTests : IDisposable
     {
         // In a network namespace of the test's own (only its loopback): [::] binds nothing on the machine's network.
         int port = 9739;
-        AgentProcesses.Started agent = _agents.Start("unshare", "--net", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\"",
-            AgentBinary, "--host-root", Leaking, "--listen", $"[::]:{port}");
-        string Curl(string url) => CgleakProcess.RunTool("nsenter", $"--net=/proc/{agent.Process.Id}/ns/net", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url).Stdout;
+        AgentProcesses.Started agent = _agents.Start(
+            "unshare",
+            "--net",
+            "--",
+            "sh",
+            "-c",
+            "ip link set lo up && exec \"$0\" \"$@\"",
+            AgentBinary,
+            "--host-root",
+            Leaking,
+            "--listen",
+            $"[::]:{port}");
+        string Curl(
+            string url) => CgleakProcess.RunTool("nsenter", $"--net=/proc/{agent.Process.Id}/ns/net", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url).Stdout;
         AgentProcesses.WaitFor(() => Curl($"http://127.0.0.1:{port}/readyz") == "200");
         Assert.Equal("200", Curl($"http://[::1]:{port}/metrics"));
         Assert.Equal("200", Curl($"http://localhost:{port}/metrics"));
 
-        Assert.Contains($"cgleak-agent 0.1.0 listening on [::]:{port} (IPv4 and IPv6) (host root {Leaking}, a sample every 30 s)", agent.Log, StringComparison.Ordinal);
-        Assert.Contains("listening beyond loopback: anyone who reaches this port reads, without authentication,", agent.Log, StringComparison.Ordinal);
-        Assert.Contains("full kernel command line and log lines that name pods; --status-redact", agent.Log, StringComparison.Ordinal);
+        Assert.Contains(
+            $"cgleak-agent 0.1.0 listening on [::]:{port} (IPv4 and IPv6) (host root {Leaking}, a sample every 30 s)",
+            agent.Log,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "listening beyond loopback: anyone who reaches this port reads, without authentication,",
+            agent.Log,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "full kernel command line and log lines that name pods; --status-redact",
+            agent.Log,
+            StringComparison.Ordinal);
         Assert.Equal(0, AgentProcesses.Terminate(agent.Process));
     }
 
@@ -163,7 +202,10 @@ public sealed class AgentProcessHardeningTests : IDisposable
     public void On_loopback_the_start_line_has_no_warning()
     {
         (AgentProcesses.Started agent, int port) = StartReady("--host-root", Leaking, "--interval", "5");
-        Assert.Contains($"cgleak-agent 0.1.0 listening on 127.0.0.1:{port} (host root {Leaking}, a sample every 5 s)", agent.Log, StringComparison.Ordinal);
+        Assert.Contains(
+            $"cgleak-agent 0.1.0 listening on 127.0.0.1:{port} (host root {Leaking}, a sample every 5 s)",
+            agent.Log,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("beyond loopback", agent.Log, StringComparison.Ordinal);
     }
 
@@ -173,14 +215,23 @@ public sealed class AgentProcessHardeningTests : IDisposable
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        (int code, string stdout, string stderr) = CgleakProcess.RunTool(AgentBinary, "--host-root", Leaking, "--listen", $"127.0.0.1:{port}");
+        (int code, string stdout, string stderr) = CgleakProcess.RunTool(
+            AgentBinary,
+            "--host-root",
+            Leaking,
+            "--listen",
+            $"127.0.0.1:{port}");
         Assert.Equal(69, code);
-        Assert.Equal($"cgleak-agent: --listen 127.0.0.1:{port}: address already in use (another agent or node_exporter?)\n", stderr);
+        Assert.Equal(
+            $"cgleak-agent: --listen 127.0.0.1:{port}: address already in use (another agent or node_exporter?)\n",
+            stderr);
         Assert.Equal("", stdout);
 
         (code, _, stderr) = CgleakProcess.RunTool(AgentBinary, "--listen", "node-7:9739");
         Assert.Equal(64, code);
-        Assert.Equal("cgleak-agent: --listen node-7:9739: HOST must be an IP address, localhost or empty (every address)\n", stderr);
+        Assert.Equal(
+            "cgleak-agent: --listen node-7:9739: HOST must be an IP address, localhost or empty (every address)\n",
+            stderr);
     }
 
     [Fact]
@@ -188,8 +239,12 @@ public sealed class AgentProcessHardeningTests : IDisposable
     {
         (AgentProcesses.Started agent, int port) = StartReady("--host-root", Leaking);
         CgleakProcess.RunTool("kill", "-HUP", agent.Process.Id.ToString(CultureInfo.InvariantCulture));
-        AgentProcesses.WaitFor(() => agent.Log.Contains("SIGHUP ignored", StringComparison.Ordinal) || agent.Process.HasExited, seconds: 10);
-        Assert.False(agent.Process.HasExited, $"SIGHUP ended the agent: exit {(agent.Process.HasExited ? agent.Process.ExitCode : 0)}");
+        AgentProcesses.WaitFor(
+            () => agent.Log.Contains("SIGHUP ignored", StringComparison.Ordinal) || agent.Process.HasExited,
+            seconds: 10);
+        Assert.False(
+            agent.Process.HasExited,
+            $"SIGHUP ended the agent: exit {(agent.Process.HasExited ? agent.Process.ExitCode : 0)}");
         Assert.Equal(HttpStatusCode.OK, _agents.Status(port, "/healthz"));
         Assert.Equal(0, AgentProcesses.Terminate(agent.Process));
     }
@@ -210,8 +265,14 @@ public sealed class AgentProcessHardeningTests : IDisposable
         }
 
         Assert.Contains("\"verdict\": \"affected\"", redacted, StringComparison.Ordinal);
-        Assert.Contains("40 x memory cgroup mkdir failed, last Mar  3 11:49:17 (line left out: --status-redact)", redacted, StringComparison.Ordinal);
+        Assert.Contains(
+            "40 x memory cgroup mkdir failed, last Mar  3 11:49:17 (line left out: --status-redact)",
+            redacted,
+            StringComparison.Ordinal);
         Assert.Contains("\"cmdline\": null", redacted, StringComparison.Ordinal);
-        Assert.Contains("--status-redact", CgleakProcess.RunTool(AgentBinary, "--help").Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "--status-redact",
+            CgleakProcess.RunTool(AgentBinary, "--help").Stdout,
+            StringComparison.Ordinal);
     }
 }

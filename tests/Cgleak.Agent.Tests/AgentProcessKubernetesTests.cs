@@ -28,28 +28,40 @@ public sealed class AgentProcessKubernetesTests : IDisposable
 
         // Down: the agent samples and serves regardless.
         AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
-        Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+        Assert.Contains(
+            "cgleak_verdict{verdict=\"affected\"} 1",
+            _agents.Get(port, "/metrics"),
+            StringComparison.Ordinal);
         AgentProcesses.WaitFor(() => Logged(agent, "did not take the node condition"));
 
         // The token rotates (kubelet rewrites the projected file) before the API server is back: read per request.
         File.WriteAllText(Path.Combine(serviceAccount.Path, "token"), "token-2\n");
         api.Start();
-        var requests = api.WaitFor(rs => rs.Any(r => r.Method == "PATCH" && r.Path == $"/api/v1/nodes/{Node}"), TimeSpan.FromSeconds(60));
+        var requests = api.WaitFor(
+            rs => rs.Any(r => r.Method == "PATCH" && r.Path == $"/api/v1/nodes/{Node}"),
+            TimeSpan.FromSeconds(60));
         var status = requests.First(r => r.Path == $"/api/v1/nodes/{Node}/status");
         JsonNode condition = JsonNode.Parse(status.Body)!["status"]!["conditions"]![0]!;
         Assert.Equal("MemoryCgroupPressure", (string?)condition["type"]);
         Assert.Equal("True", (string?)condition["status"]);
         Assert.Equal("KmemLeakActive", (string?)condition["reason"]);
         Assert.Equal("application/strategic-merge-patch+json; charset=utf-8", status.ContentType);
-        Assert.Contains(requests, r => r.Method == "POST" && r.Path == "/api/v1/namespaces/default/events" && r.Body.Contains("\"reason\":\"KmemLeakActive\"", StringComparison.Ordinal));
-        Assert.Contains("cgleak.io/memcg-exhausted", requests.Last(r => r.Method == "PATCH").Body, StringComparison.Ordinal);
+        Assert.Contains(requests, r => r.Method == "POST" && r.Path == "/api/v1/namespaces/default/events"
+            && r.Body.Contains("\"reason\":\"KmemLeakActive\"", StringComparison.Ordinal));
+        Assert.Contains(
+            "cgleak.io/memcg-exhausted",
+            requests.Last(r => r.Method == "PATCH").Body,
+            StringComparison.Ordinal);
         Assert.All(requests, r => Assert.Equal("Bearer token-2", r.Authorization));
         AgentProcesses.WaitFor(() => Logged(agent, "took the node condition again"));
 
         // Gone again mid-run: metrics go on; SIGTERM ends the agent cleanly.
         api.Stop();
         Thread.Sleep(1500);
-        Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+        Assert.Contains(
+            "cgleak_verdict{verdict=\"affected\"} 1",
+            _agents.Get(port, "/metrics"),
+            StringComparison.Ordinal);
         Assert.Equal(0, AgentProcesses.Terminate(agent.Process));
     }
 
@@ -73,7 +85,10 @@ public sealed class AgentProcessKubernetesTests : IDisposable
     [Fact]
     public void With_kubernetes_outside_a_pod_the_agent_says_what_is_missing()
     {
-        var start = new ProcessStartInfo(CgleakProcess.Native, ["agent", "--kubernetes", "--listen", $"127.0.0.1:{AgentProcesses.FreePort()}"]) { RedirectStandardError = true };
+        var start = new ProcessStartInfo(
+            CgleakProcess.Native,
+            ["agent", "--kubernetes", "--listen", $"127.0.0.1:{AgentProcesses.FreePort()}"])
+        { RedirectStandardError = true };
         start.Environment.Remove("NODE_NAME");
         using Process run = Process.Start(start)!;
         string stderr = run.StandardError.ReadToEnd();
@@ -82,7 +97,9 @@ public sealed class AgentProcessKubernetesTests : IDisposable
         Assert.Equal("cgleak-agent: --kubernetes needs NODE_NAME (from the downward API: spec.nodeName)\n", stderr); // cgleak agent runs cgleak-agent
     }
 
-    /// <summary>The native agent in a mount namespace of its own, with the service account at the path kubelet uses.</summary>
+    /// <summary>
+    /// The native agent in a mount namespace of its own, with the service account at the path kubelet uses.
+    /// </summary>
     private (int Port, AgentProcesses.Started Agent) StartKubernetesAgent(int apiPort, string serviceAccount)
     {
         int port = AgentProcesses.FreePort();
@@ -95,7 +112,8 @@ public sealed class AgentProcessKubernetesTests : IDisposable
             "--host-root", Repo.Fixture("el7-957-leaking"), "--interval", "1", "--listen", $"127.0.0.1:{port}",
         ]);
         start.Environment["KUBERNETES_SERVICE_HOST"] = "127.0.0.1";
-        start.Environment["KUBERNETES_SERVICE_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KUBERNETES_SERVICE_PORT"] = apiPort.ToString(
+            System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["NODE_NAME"] = Node;
         foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])
         {
@@ -107,5 +125,6 @@ public sealed class AgentProcessKubernetesTests : IDisposable
         return (port, agent);
     }
 
-    private static bool Logged(AgentProcesses.Started agent, string what) => agent.Log.Contains(what, StringComparison.Ordinal);
+    private static bool Logged(AgentProcesses.Started agent, string what)
+        => agent.Log.Contains(what, StringComparison.Ordinal);
 }

@@ -16,12 +16,23 @@ public sealed class AgentProgramTests : IDisposable
     public void Cgleak_agent_becomes_cgleak_agent_in_the_same_process_and_stops_on_sigterm()
     {
         int port = AgentProcesses.FreePort();
-        AgentProcesses.Started agent = _agents.Start(CgleakProcess.Native, "agent", "--host-root", Repo.Fixture("el7-957-leaking"), "--listen", $"127.0.0.1:{port}");
+        AgentProcesses.Started agent = _agents.Start(
+            CgleakProcess.Native,
+            "agent",
+            "--host-root",
+            Repo.Fixture("el7-957-leaking"),
+            "--listen",
+            $"127.0.0.1:{port}");
         AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
 
         // exec, not a child: the PID kubelet signals is the agent's, and its image is cgleak-agent.
-        Assert.Equal(AgentBinary, File.ResolveLinkTarget($"/proc/{agent.Process.Id}/exe", returnFinalTarget: false)!.FullName);
-        Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+        Assert.Equal(
+            AgentBinary,
+            File.ResolveLinkTarget($"/proc/{agent.Process.Id}/exe", returnFinalTarget: false)!.FullName);
+        Assert.Contains(
+            "cgleak_verdict{verdict=\"affected\"} 1",
+            _agents.Get(port, "/metrics"),
+            StringComparison.Ordinal);
         Assert.Equal(0, AgentProcesses.Terminate(agent.Process));
     }
 
@@ -32,7 +43,10 @@ public sealed class AgentProgramTests : IDisposable
         (int code, _, string stderr) = CgleakProcess.RunTool(AgentBinary, "--listen", "no-port");
         Assert.Equal(64, code);
         Assert.Equal("cgleak-agent: --listen no-port: expected HOST:PORT\n", stderr);
-        Assert.Contains("--taint-when", CgleakProcess.RunTool(CgleakProcess.Native, "agent", "--help").Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "--taint-when",
+            CgleakProcess.RunTool(CgleakProcess.Native, "agent", "--help").Stdout,
+            StringComparison.Ordinal);
         Assert.StartsWith("0.1.0", CgleakProcess.RunTool(AgentBinary, "--version").Stdout, StringComparison.Ordinal);
     }
 
@@ -42,7 +56,8 @@ public sealed class AgentProgramTests : IDisposable
         // bench/agent-order.sh writes it; renamed or removed functions fall out of it silently, and the agent's
         // code pages spread again. Rerun the script when this fails.
         var symbols = CgleakProcess.RunTool("nm", "--defined-only", AgentBinary + ".dbg").Stdout.Split('\n')
-            .Select(line => line.Split(' ', 3)).Where(parts => parts.Length == 3).Select(parts => parts[2]).ToHashSet(StringComparer.Ordinal);
+            .Select(line => line.Split(' ', 3)).Where(parts => parts
+                .Length == 3).Select(parts => parts[2]).ToHashSet(StringComparer.Ordinal);
         string[] hot = File.ReadAllLines(Path.Combine(Repo.Root, "src", "Cgleak.Agent.Cli", "hot-methods.txt"));
         double found = hot.Count(symbols.Contains) / (double)hot.Length;
         Assert.True(found >= 0.95, $"{found:P0} of hot-methods.txt is in cgleak-agent: run bench/agent-order.sh");

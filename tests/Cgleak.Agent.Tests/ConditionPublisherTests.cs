@@ -17,11 +17,15 @@ public sealed class ConditionPublisherTests : IDisposable
         _api.Dispose();
     }
 
-    private ConditionPublisher Publisher(bool taint = false) => new(new KubernetesNodeApi(_client, new Uri(_api.Url)), "node-a", taint);
+    private ConditionPublisher Publisher(bool taint = false)
+        => new(new KubernetesNodeApi(_client, new Uri(_api.Url)), "node-a", taint);
 
-    private static NodeCondition Leak => NodeCondition.From(Doctor.Examine(HostRoot.At(Repo.Fixture("el7-957-leaking"))), "at +41 IDs/h, 65535 in 9 d 3 h");
+    private static NodeCondition Leak => NodeCondition.From(
+        Doctor.Examine(HostRoot.At(Repo.Fixture("el7-957-leaking"))),
+        "at +41 IDs/h, 65535 in 9 d 3 h");
 
-    private static NodeCondition Healthy => NodeCondition.From(Doctor.Examine(HostRoot.At(Repo.Fixture("cgroup-v2"))), null);
+    private static NodeCondition Healthy
+        => NodeCondition.From(Doctor.Examine(HostRoot.At(Repo.Fixture("cgroup-v2"))), null);
 
     [Fact]
     public void Conditions_follow_the_report_with_the_forecast_in_the_message()
@@ -39,7 +43,9 @@ public sealed class ConditionPublisherTests : IDisposable
         Assert.True(await Publisher().PublishAsync(Healthy, T0, CancellationToken.None));
         var requests = _api.Take();
         Assert.Equal(2, requests.Length);
-        Assert.Equal(("PATCH", "/api/v1/nodes/node-a/status", "application/strategic-merge-patch+json; charset=utf-8"), (requests[0].Method, requests[0].Path, requests[0].ContentType));
+        Assert.Equal(
+            ("PATCH", "/api/v1/nodes/node-a/status", "application/strategic-merge-patch+json; charset=utf-8"),
+            (requests[0].Method, requests[0].Path, requests[0].ContentType));
         Assert.Equal(
             "{\"status\":{\"conditions\":[{\"type\":\"MemoryCgroupPressure\",\"status\":\"False\",\"reason\":\"NoMemoryCgroupPressure\",\"message\":\"memory cgroups: 61 IDs in use of 65535\",\"lastHeartbeatTime\":\"2026-11-27T06:00:00Z\",\"lastTransitionTime\":\"2026-11-27T06:00:00Z\"}]}}",
             requests[0].Body);
@@ -59,7 +65,10 @@ public sealed class ConditionPublisherTests : IDisposable
 
         await p.PublishAsync(Healthy, T0.AddMinutes(5), CancellationToken.None);
         var heartbeat = Assert.Single(_api.Take());
-        Assert.Contains("\"lastHeartbeatTime\":\"2026-11-27T06:05:00Z\",\"lastTransitionTime\":\"2026-11-27T06:00:00Z\"", heartbeat.Body, StringComparison.Ordinal);
+        Assert.Contains(
+            "\"lastHeartbeatTime\":\"2026-11-27T06:05:00Z\",\"lastTransitionTime\":\"2026-11-27T06:00:00Z\"",
+            heartbeat.Body,
+            StringComparison.Ordinal);
 
         await p.PublishAsync(Leak, T0.AddMinutes(6), CancellationToken.None);
         var change = _api.Take();
@@ -76,9 +85,11 @@ public sealed class ConditionPublisherTests : IDisposable
         _api.FailWith = 500;
         Assert.False(await p.PublishAsync(Leak, T0, CancellationToken.None));
         Assert.Single(_api.Take());
-        Assert.False(await p.PublishAsync(Leak, T0.AddMilliseconds(500), CancellationToken.None)); // within the 1 s backoff: no request
+        // within the 1 s backoff: no request
+        Assert.False(await p.PublishAsync(Leak, T0.AddMilliseconds(500), CancellationToken.None));
         Assert.Empty(_api.Take());
-        Assert.False(await p.PublishAsync(Leak, T0.AddSeconds(1), CancellationToken.None));       // retried, failed: backoff 2 s
+        // retried, failed: backoff 2 s
+        Assert.False(await p.PublishAsync(Leak, T0.AddSeconds(1), CancellationToken.None));
         Assert.Single(_api.Take());
         Assert.False(await p.PublishAsync(Leak, T0.AddSeconds(2), CancellationToken.None));
         Assert.Empty(_api.Take());
@@ -91,7 +102,10 @@ public sealed class ConditionPublisherTests : IDisposable
     [Fact]
     public async Task With_the_api_server_down_it_counts_failures_and_does_not_throw()
     {
-        var p = new ConditionPublisher(new KubernetesNodeApi(_client, new Uri("http://127.0.0.1:1")), "node-a", taint: false);
+        var p = new ConditionPublisher(
+            new KubernetesNodeApi(_client, new Uri("http://127.0.0.1:1")),
+            "node-a",
+            taint: false);
         Assert.False(await p.PublishAsync(Leak, T0, CancellationToken.None));
         Assert.Equal(1, p.Failures);
     }

@@ -44,12 +44,16 @@ public sealed class DaemonSetPodTests : IDisposable
     [Fact]
     public void The_daemonset_pod_runs_as_its_manifest_says_reads_the_host_through_its_mounts_and_keeps_the_condition()
     {
-        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(File.ReadAllText(Path.Combine(Repo.Root, "deploy", "kubernetes", "20-daemonset.yaml")), strict: true);
+        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(
+            File.ReadAllText(Path.Combine(Repo.Root, "deploy", "kubernetes", "20-daemonset.yaml")),
+            strict: true);
         using var pki = new TestPki();
         using var serviceAccount = new ServiceAccountDirectory(pki.CaPem, "token-1");
         using var api = new KubernetesApiStandIn(pki.Server);
         int port = AgentProcesses.FreePort();
-        File.WriteAllText(Path.Combine(_bundle, "config.json"), OciConfig(ds.Spec.Template.Spec, port, api.Port, serviceAccount.Path).ToJsonString());
+        File.WriteAllText(
+            Path.Combine(_bundle, "config.json"),
+            OciConfig(ds.Spec.Template.Spec, port, api.Port, serviceAccount.Path).ToJsonString());
         MakeImageRoot(Path.Combine(_bundle, "rootfs"));
 
         AgentProcesses.Started runc = _agents.Start("runc", "run", "--bundle", _bundle, _id);
@@ -62,7 +66,10 @@ public sealed class DaemonSetPodTests : IDisposable
         Assert.Contains("Uid:\t65534\t65534\t65534\t65534", status, StringComparison.Ordinal);
         Assert.Contains("CapEff:\t0000000000000000", status, StringComparison.Ordinal);
         Assert.Contains("NoNewPrivs:\t1", status, StringComparison.Ordinal);
-        Assert.EndsWith("/cgleak-agent", File.ResolveLinkTarget($"/proc/{pid}/exe", returnFinalTarget: false)!.FullName, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "/cgleak-agent",
+            File.ResolveLinkTarget($"/proc/{pid}/exe", returnFinalTarget: false)!.FullName,
+            StringComparison.Ordinal);
         Assert.Equal("100663296", File.ReadAllText($"/sys/fs/cgroup/memory/{_cgroup}/memory.limit_in_bytes").Trim());
 
         // It reads this host through /host as nobody, without a problem, and finds what the doctor finds here.
@@ -72,24 +79,31 @@ public sealed class DaemonSetPodTests : IDisposable
         Assert.Contains("cgleak_memory_cgroups{state=\"live\"}", metrics, StringComparison.Ordinal);
         Assert.Equal("/host", (string?)JsonNode.Parse(_agents.Get(port, "/status"))!["host"]!["root"]);
 
-        var requests = api.WaitFor(rs => rs.Any(r => r.Method == "PATCH" && r.Path == $"/api/v1/nodes/{Node}/status"), TimeSpan.FromSeconds(60));
-        JsonNode condition = JsonNode.Parse(requests.First(r => r.Path == $"/api/v1/nodes/{Node}/status").Body)!["status"]!["conditions"]![0]!;
+        var requests = api.WaitFor(
+            rs => rs.Any(r => r.Method == "PATCH" && r.Path == $"/api/v1/nodes/{Node}/status"),
+            TimeSpan.FromSeconds(60));
+        JsonNode condition = JsonNode.Parse(requests.First(r => r.Path == $"/api/v1/nodes/{Node}/status")
+            .Body)!["status"]!["conditions"]![0]!;
         Assert.Equal("MemoryCgroupPressure", (string?)condition["type"]);
         Assert.All(requests, r => Assert.Equal("Bearer token-1", r.Authorization));
 
         Assert.Equal(0, AgentProcesses.Terminate(runc.Process)); // kubelet stops a pod with SIGTERM
     }
 
-    /// <summary>The pod's one container as an OCI runtime spec, the way a CRI runtime builds it from the pod spec.</summary>
+    /// <summary>
+    /// The pod's one container as an OCI runtime spec, the way a CRI runtime builds it from the pod spec.
+    /// </summary>
     private JsonObject OciConfig(V1PodSpec pod, int port, int apiPort, string serviceAccount)
     {
         V1Container c = pod.Containers.Single();
         Assert.Equal(["ALL"], c.SecurityContext.Capabilities.Drop);
-        string[] args = ["/usr/local/bin/cgleak", .. c.Args.Select(a => a.StartsWith("--listen=", StringComparison.Ordinal) ? $"--listen=127.0.0.1:{port}" : a)];
+        string[] args = ["/usr/local/bin/cgleak", .. c.Args
+            .Select(a => a.StartsWith("--listen=", StringComparison.Ordinal) ? $"--listen=127.0.0.1:{port}" : a)];
         string[] env =
         [
             "PATH=/usr/local/bin:/usr/bin:/bin",
-            .. c.Env.Select(e => e.ValueFrom?.FieldRef?.FieldPath == "spec.nodeName" ? $"{e.Name}={Node}" : $"{e.Name}={e.Value}"),
+            .. c.Env.Select(
+                e => e.ValueFrom?.FieldRef?.FieldPath == "spec.nodeName" ? $"{e.Name}={Node}" : $"{e.Name}={e.Value}"),
             "KUBERNETES_SERVICE_HOST=127.0.0.1",
             $"KUBERNETES_SERVICE_PORT={apiPort}",
         ];
@@ -113,14 +127,27 @@ public sealed class DaemonSetPodTests : IDisposable
             ["ociVersion"] = "1.0.2",
             ["process"] = new JsonObject
             {
-                ["user"] = new JsonObject { ["uid"] = pod.SecurityContext.RunAsUser, ["gid"] = pod.SecurityContext.RunAsGroup },
+                ["user"] = new JsonObject
+                {
+                    ["uid"] = pod.SecurityContext.RunAsUser,
+                    ["gid"] = pod.SecurityContext.RunAsGroup
+                },
                 ["args"] = new JsonArray([.. args.Select(a => (JsonNode)a)]),
                 ["env"] = new JsonArray([.. env.Select(e => (JsonNode)e)]),
                 ["cwd"] = "/",
                 ["noNewPrivileges"] = c.SecurityContext.AllowPrivilegeEscalation == false,
-                ["capabilities"] = new JsonObject { ["bounding"] = new JsonArray(), ["effective"] = new JsonArray(), ["permitted"] = new JsonArray() },
+                ["capabilities"] = new JsonObject
+                {
+                    ["bounding"] = new JsonArray(),
+                    ["effective"] = new JsonArray(),
+                    ["permitted"] = new JsonArray()
+                },
             },
-            ["root"] = new JsonObject { ["path"] = "rootfs", ["readonly"] = c.SecurityContext.ReadOnlyRootFilesystem == true },
+            ["root"] = new JsonObject
+            {
+                ["path"] = "rootfs",
+                ["readonly"] = c.SecurityContext.ReadOnlyRootFilesystem == true
+            },
             ["hostname"] = "cgleak-pod",
             ["mounts"] = mounts,
             ["linux"] = new JsonObject
@@ -148,7 +175,9 @@ public sealed class DaemonSetPodTests : IDisposable
         };
     }
 
-    /// <summary>What deploy/Dockerfile's image holds: cgleak and cgleak-agent, glibc, and the OpenSSL the agent loads for HTTPS.</summary>
+    /// <summary>
+    /// What deploy/Dockerfile's image holds: cgleak and cgleak-agent, glibc, and the OpenSSL the agent loads for HTTPS.
+    /// </summary>
     private static void MakeImageRoot(string rootfs)
     {
         string bin = Path.Combine(rootfs, "usr", "local", "bin");
@@ -159,7 +188,9 @@ public sealed class DaemonSetPodTests : IDisposable
             File.Copy(Path.Combine(built, program), Path.Combine(bin, program));
         }
 
-        var libraries = CgleakProcess.RunTool("ldd", Path.Combine(bin, "cgleak"), Path.Combine(bin, "cgleak-agent")).Stdout.Split('\n')
+        var libraries = CgleakProcess.RunTool("ldd", Path.Combine(bin, "cgleak"), Path.Combine(bin, "cgleak-agent"))
+            .Stdout
+            .Split('\n')
             .Where(line => line.StartsWith('\t')) // not the "file:" headers
             .Select(line => line.Split("=>")[^1].Trim().Split(' ')[0])
             .Where(path => path.StartsWith('/'))

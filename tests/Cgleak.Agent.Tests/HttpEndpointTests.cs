@@ -8,10 +8,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cgleak.Agent.Tests;
 
-/// <summary>The agent's HTTP endpoint and health in process, over loopback sockets, with limits a test can wait for.</summary>
+/// <summary>
+/// The agent's HTTP endpoint and health in process, over loopback sockets, with limits a test can wait for.
+/// </summary>
 public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
 {
-    private static readonly HttpLimits Quick = new(4, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 1024);
+    private static readonly HttpLimits Quick = new(
+        4,
+        TimeSpan.FromSeconds(1),
+        TimeSpan.FromSeconds(2),
+        TimeSpan.FromSeconds(1),
+        1024);
     private readonly AgentState _state = new();
     private readonly List<IDisposable> _disposables = [];
     private HttpEndpoint? _endpoint;
@@ -34,7 +41,12 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
     }
 
     private static AgentOptions Options(TimeSpan interval) =>
-        new(HostRoot.At(Repo.Fixture("el7-957-leaking")), interval, new ListenAddress(IPAddress.Loopback, 0), TimeSpan.FromHours(1), "0.1.0");
+        new(
+            HostRoot.At(Repo.Fixture("el7-957-leaking")),
+            interval,
+            new ListenAddress(IPAddress.Loopback, 0),
+            TimeSpan.FromHours(1),
+            "0.1.0");
 
     private async Task Serve(AgentOptions options, HttpLimits limits)
     {
@@ -80,7 +92,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
         string response = Exchange("GET /metrics HTTP/1.1\r\nHost: localhost:9739\r\nConnection: close\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", response, StringComparison.Ordinal);
         Assert.EndsWith("\r\n\r\n# cgleak agent: no sample yet\n", response, StringComparison.Ordinal);
-        Assert.StartsWith("HTTP/1.1 200 OK\r\n", Exchange("GET http://node-7.example:9739/metrics?x=1 HTTP/1.1\r\nHost: node-7.example\r\nConnection: close\r\n\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", Exchange(
+            "GET http://node-7.example:9739/metrics?x=1 HTTP/1.1\r\nHost: node-7.example\r\nConnection: close\r\n\r\n"), StringComparison.Ordinal);
         string head = Exchange("HEAD /metrics HTTP/1.0\r\n\r\n");
         Assert.Contains("Content-Length: 30\r\n", head, StringComparison.Ordinal);
         Assert.EndsWith("\r\n\r\n", head, StringComparison.Ordinal);
@@ -90,18 +103,31 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
     public async Task Requests_it_does_not_serve_get_their_status_and_the_connection_closes()
     {
         await Serve(Options(TimeSpan.FromSeconds(30)), Quick);
-        Assert.StartsWith("HTTP/1.1 405 Method Not Allowed\r\n", Exchange("POST /metrics HTTP/1.1\r\nHost: a\r\n\r\n"), StringComparison.Ordinal);
-        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", Exchange("GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "HTTP/1.1 405 Method Not Allowed\r\n",
+            Exchange("POST /metrics HTTP/1.1\r\nHost: a\r\n\r\n"),
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "HTTP/1.1 400 Bad Request\r\n",
+            Exchange("GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"),
+            StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", Exchange("hello there\r\n\r\n"), StringComparison.Ordinal);
-        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", Exchange("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"), StringComparison.Ordinal);
-        Assert.StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n", Exchange("GET /metrics HTTP/1.1\r\nX-Padding: " + new string('a', 2000) + "\r\n\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "HTTP/1.1 404 Not Found\r\n",
+            Exchange("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"),
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "HTTP/1.1 431 Request Header Fields Too Large\r\n",
+            Exchange("GET /metrics HTTP/1.1\r\nX-Padding: " + new string('a', 2000) + "\r\n\r\n"),
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Kept_alive_connections_take_pipelined_requests_in_order()
     {
         await Serve(Options(TimeSpan.FromSeconds(30)), Quick);
-        string responses = Exchange("GET /readyz HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nConnection: close\r\n\r\n");
+        string responses = Exchange("GET /readyz HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+            + "a\r\n\r\nGET /nope HTTP/1.1\r\nConnection: close\r\n\r\n");
         int ready = responses.IndexOf("HTTP/1.1 503 Service Unavailable", StringComparison.Ordinal);
         int healthy = responses.IndexOf("HTTP/1.1 200 OK", StringComparison.Ordinal);
         int missing = responses.IndexOf("HTTP/1.1 404 Not Found", StringComparison.Ordinal);
@@ -119,7 +145,10 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
         }
 
         // A fifth past the cap of 4: served, and the one waiting longest is closed for it.
-        Assert.StartsWith("HTTP/1.1 200 OK\r\n", Exchange("GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n"), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "HTTP/1.1 200 OK\r\n",
+            Exchange("GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n"),
+            StringComparison.Ordinal);
         Assert.True(TestSockets.ClosedByServer(slow[0]));
 
         // The others, after the header timeout (1 s here, 10 s by default).
@@ -141,7 +170,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
         {
             Examine = (_, _) =>
             {
-                release.Wait(CancellationToken.None); // a read of the host that never returns (a FIFO, a hung NFS mount)
+                // a read of the host that never returns (a FIFO, a hung NFS mount)
+                release.Wait(CancellationToken.None);
                 throw new IOException("released");
             },
         };
@@ -151,12 +181,16 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
         {
             await sampler.StartAsync(CancellationToken.None);
             string health = "";
-            AgentProcesses.WaitFor(() => (health = Exchange("GET /healthz HTTP/1.0\r\n\r\n")).StartsWith("HTTP/1.1 503", StringComparison.Ordinal), seconds: 10);
+            AgentProcesses.WaitFor(() => (health = Exchange("GET /healthz HTTP/1.0\r\n\r\n")).StartsWith(
+                "HTTP/1.1 503",
+                StringComparison.Ordinal), seconds: 10);
             Assert.Contains("a sample is stuck: running for ", health, StringComparison.Ordinal);
 
             var clock = Stopwatch.StartNew();
             await sampler.StopAsync(CancellationToken.None);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"stopping waited {clock.Elapsed} for the stuck sample");
+            Assert.True(
+                clock.Elapsed < TimeSpan.FromSeconds(2),
+                $"stopping waited {clock.Elapsed} for the stuck sample");
         }
         finally
         {
@@ -183,7 +217,9 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
         clock.Advance(TimeSpan.FromSeconds(60));
         Assert.Null(state.Unhealthy(stale)); // 90 s since the last ended: still within
         clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal("a sample is stuck: running for 65 s (a read of the host that blocks?); the last sample ended 95 s ago\n", state.Unhealthy(stale));
+        Assert.Equal(
+            "a sample is stuck: running for 65 s (a read of the host that blocks?); the last sample ended 95 s ago\n",
+            state.Unhealthy(stale));
     }
 
     private sealed class ManualClock : TimeProvider

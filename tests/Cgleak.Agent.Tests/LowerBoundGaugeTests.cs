@@ -4,11 +4,14 @@ using Cgleak.Testing;
 
 namespace Cgleak.Agent.Tests;
 
-/// <summary>cgleak_memory_cgroup_ids_in_use_lower_bound: on 3.10 the alerts need a number where IDs in use are unknown (C2).</summary>
+/// <summary>
+/// cgleak_memory_cgroup_ids_in_use_lower_bound: on 3.10 the alerts need a number where IDs in use are unknown (C2).
+/// </summary>
 public class LowerBoundGaugeTests
 {
     private static async Task<string> Metrics(string scenario) =>
-        await MetricsExporter.TextAsync(MetricsExporter.Render(Doctor.Examine(HostRoot.At(Repo.Fixture(scenario))), new SampleExtras(), "0.1.0"));
+        await MetricsExporter.TextAsync(
+            MetricsExporter.Render(Doctor.Examine(HostRoot.At(Repo.Fixture(scenario))), new SampleExtras(), "0.1.0"));
 
     [Fact]
     public async Task A_3_10_node_at_the_wall_exports_num_cgroups_as_the_lower_bound()

@@ -80,7 +80,8 @@ public class MetricsExporterEdgeTests
 
         // With the time of a sample attempt (what cgleak fleet shows as last seen), also before any succeeded.
         var at = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-        string timed = await MetricsExporter.TextAsync(MetricsExporter.RenderWithoutSample(new SampleExtras(SampledAt: at), "1.2.3"));
+        string timed = await MetricsExporter.TextAsync(
+            MetricsExporter.RenderWithoutSample(new SampleExtras(SampledAt: at), "1.2.3"));
         Assert.Contains("\ncgleak_last_sample_timestamp_seconds 1700000000\n", timed, StringComparison.Ordinal);
     }
 

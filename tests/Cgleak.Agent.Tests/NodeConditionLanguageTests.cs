@@ -6,7 +6,10 @@ using Cgleak.Testing;
 
 namespace Cgleak.Agent.Tests;
 
-/// <summary>The condition's message: English by default; in Chinese when the agent is given --language zh-CN, its verdict word still English.</summary>
+/// <summary>
+/// The condition's message: English by default; in Chinese when the agent is given --language zh-CN, its verdict word
+/// still English.
+/// </summary>
 public class NodeConditionLanguageTests
 {
     [Theory]

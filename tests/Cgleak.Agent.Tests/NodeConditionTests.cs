@@ -63,7 +63,8 @@ public class NodeConditionTests
     {
         Assert.Equal("memory cgroups: 61 IDs in use of 65535",
             NodeCondition.From(Report(Verdict.Ok, 61), null).Message);
-        Assert.Equal("unknown: memory cgroups: unknown IDs in use of 65535; at risk from runtime.runc; at +1 IDs/h, not rising",
+        Assert.Equal(
+            "unknown: memory cgroups: unknown IDs in use of 65535; at risk from runtime.runc; at +1 IDs/h, not rising",
             NodeCondition.From(Report(Verdict.Unknown, null), "at +1 IDs/h, not rising").Message);
     }
 }

@@ -16,6 +16,10 @@ public class VerdictOfConditionTests
     [InlineData("False", null, "memory cgroups: 61 IDs in use of 65535", Verdict.Ok)]
     [InlineData(null, null, null, Verdict.Unknown)]
     [InlineData("Unknown", "KmemLeakActive", "affectedness", Verdict.Unknown)]           // a word needs its colon
-    public void The_verdict_comes_from_the_messages_first_word_else_status_and_reason(string? status, string? reason, string? message, Verdict verdict) =>
+    public void The_verdict_comes_from_the_messages_first_word_else_status_and_reason(
+        string? status,
+        string? reason,
+        string? message,
+        Verdict verdict) =>
         Assert.Equal(verdict, NodeCondition.VerdictOf(status, reason, message));
 }

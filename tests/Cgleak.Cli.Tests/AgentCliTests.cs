@@ -34,7 +34,8 @@ public sealed class AgentCliTests : IDisposable
         {
             Process.Start("cp", ["-a", Repo.Fixture("ubuntu-5.4-dying") + "/.", root])!.WaitForExit();
             int port = StartAgent(root);
-            AgentProcesses.WaitFor(() => _agents.Get(port, "/metrics").Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
+            AgentProcesses.WaitFor(() => _agents.Get(port, "/metrics")
+                .Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
             Assert.Contains("cgleak_scan_errors_total 0", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
 
             // /proc/cgroups turns unreadable (a directory in its place: EISDIR), and a pod's cgroups vanish.
@@ -42,17 +43,25 @@ public sealed class AgentCliTests : IDisposable
             Directory.CreateDirectory(root + "/proc/cgroups");
             string pod = Directory.GetDirectories(root + "/sys/fs/cgroup/memory/kubepods/besteffort")[0];
             Directory.Move(pod, root + "/vanished-pod");
-            AgentProcesses.WaitFor(() => !_agents.Get(port, "/metrics").Contains("cgleak_scan_errors_total 0", StringComparison.Ordinal));
+            AgentProcesses.WaitFor(
+                () => !_agents.Get(port, "/metrics").Contains("cgleak_scan_errors_total 0", StringComparison.Ordinal));
             string during = _agents.Get(port, "/metrics");
-            Assert.DoesNotContain("cgleak_memory_cgroups_reported", during.Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, b) => a + b + "\n"), StringComparison.Ordinal);
+            Assert.DoesNotContain(
+                "cgleak_memory_cgroups_reported",
+                during.Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, b) => a + b + "\n"),
+                StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, _agents.Status(port, "/healthz"));
 
             // ... and come back.
             Directory.Delete(root + "/proc/cgroups");
             File.Move(root + "/proc/cgroups.saved", root + "/proc/cgroups");
             Directory.Move(root + "/vanished-pod", pod);
-            AgentProcesses.WaitFor(() => _agents.Get(port, "/metrics").Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
-            Assert.Contains("cgleak_memory_cgroups{state=\"live\"} 96", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+            AgentProcesses.WaitFor(() => _agents.Get(port, "/metrics")
+                .Contains("cgleak_memory_cgroups_reported 41969", StringComparison.Ordinal));
+            Assert.Contains(
+                "cgleak_memory_cgroups{state=\"live\"} 96",
+                _agents.Get(port, "/metrics"),
+                StringComparison.Ordinal);
         }
         finally
         {
@@ -65,17 +74,24 @@ public sealed class AgentCliTests : IDisposable
     {
         int agent = StartAgent(null);
         AgentProcesses.WaitFor(() => _agents.Status(agent, "/readyz") == HttpStatusCode.OK);
-        long live = long.Parse(_agents.Get(agent, "/metrics").Split('\n').Single(l => l.StartsWith("cgleak_memory_cgroups{state=\"live\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        long live = long.Parse(_agents.Get(agent, "/metrics").Split('\n').Single(
+            l => l.StartsWith("cgleak_memory_cgroups{state=\"live\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 
         WithPrometheus(agent, rules: null, port =>
         {
             JsonNode? result = null;
-            AgentProcesses.WaitFor(() => (result = Query(port, "/api/v1/query?query=cgleak_memory_cgroup_ids_limit")?["data"]!["result"]!.AsArray().FirstOrDefault()) is not null, seconds: 60);
+            AgentProcesses.WaitFor(() => (result = Query(port, "/api/v1/query?query=cgleak_memory_cgroup_ids_limit")?[
+                "data"]!["result"]!.AsArray().FirstOrDefault()) is not null, seconds: 60);
             Assert.Equal("65535", (string?)result!["value"]![1]);
             Assert.Equal("cgleak", (string?)result["metric"]!["job"]);
-            JsonNode liveResult = Query(port, "/api/v1/query?query=cgleak_memory_cgroups%7Bstate%3D%22live%22%7D")!["data"]!["result"]![0]!;
-            Assert.InRange(long.Parse((string)liveResult["value"]![1]!, System.Globalization.CultureInfo.InvariantCulture), live - 5, live + 5);
-            Assert.Equal("1", (string?)Query(port, "/api/v1/query?query=up%7Bjob%3D%22cgleak%22%7D")!["data"]!["result"]![0]!["value"]![1]);
+            JsonNode liveResult = Query(port, "/api/v1/query?query=cgleak_memory_cgroups%7Bstate%3D%22live%22%7D")![
+                "data"]!["result"]![0]!;
+            Assert.InRange(
+                long.Parse((string)liveResult["value"]![1]!, System.Globalization.CultureInfo.InvariantCulture),
+                live - 5,
+                live + 5);
+            Assert.Equal("1", (string?)Query(port, "/api/v1/query?query=up%7Bjob%3D%22cgleak%22%7D")!["data"]![
+                "result"]![0]!["value"]![1]);
         });
     }
 
@@ -86,19 +102,27 @@ public sealed class AgentCliTests : IDisposable
         WithPrometheus(agent, Path.Combine(Repo.Root, "deploy", "prometheus", "cgleak-rules.yaml"), port =>
         {
             string State(string alert) => Query(port, "/api/v1/alerts")?["data"]!["alerts"]!.AsArray()
-                .FirstOrDefault(a => (string?)a!["labels"]!["alertname"] == alert)?["state"]?.GetValue<string>() ?? "inactive";
+                .FirstOrDefault(a => (string?)a!["labels"]!["alertname"] == alert)?["state"]?
+                .GetValue<string>() ?? "inactive";
 
             AgentProcesses.WaitFor(() => State("CgleakMemoryCgroupCreationFailing") == "firing", seconds: 60); // for: 0m
             Assert.Equal("pending", State("CgleakKmemLeakActive")); // for: 5m
             Assert.Equal("inactive", State("CgleakMemoryCgroupIdsHigh")); // 3.10 hides its zombies: no IDs in use, no guess
-            JsonNode rule = Query(port, "/api/v1/rules")!["data"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray())
+            JsonNode rule = Query(port, "/api/v1/rules")!["data"]!["groups"]!.AsArray()
+                .SelectMany(g => g!["rules"]!.AsArray())
                 .Single(r => (string?)r!["name"] == "CgleakMemoryCgroupCreationFailing")!;
             Assert.Equal("ok", (string?)rule["health"]);
-            Assert.EndsWith("docs/runbook.md#cgleakmemorycgroupcreationfailing", (string?)rule["annotations"]!["runbook_url"], StringComparison.Ordinal);
+            Assert.EndsWith(
+                "docs/runbook.md#cgleakmemorycgroupcreationfailing",
+                (string?)rule["annotations"]!["runbook_url"],
+                StringComparison.Ordinal);
         });
     }
 
-    /// <summary>Debian's prometheus scraping the agent every second (and evaluating the rules file, if any), for the time of <paramref name="test"/>.</summary>
+    /// <summary>
+    /// Debian's prometheus scraping the agent every second (and evaluating the rules file, if any), for the time of
+    /// <paramref name="test"/>.
+    /// </summary>
     private void WithPrometheus(int agent, string? rules, Action<int> test)
     {
         string dir = Directory.CreateTempSubdirectory("cgleak-prometheus-").FullName;
@@ -107,9 +131,14 @@ public sealed class AgentCliTests : IDisposable
             File.WriteAllText(Path.Combine(dir, "prometheus.yml"),
                 "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                 + (rules is null ? "" : $"rule_files: ['{rules}']\n")
-                + $"scrape_configs:\n  - job_name: cgleak\n    static_configs:\n      - targets: ['127.0.0.1:{agent}']\n");
+                + $"scrape_configs:\n  - job_name: cgleak\n    static_configs:\n      - targets: "
+                    + $"['127.0.0.1:{agent}']\n");
             int port = AgentProcesses.FreePort();
-            _agents.Start("prometheus", $"--config.file={dir}/prometheus.yml", $"--storage.tsdb.path={dir}/data", $"--web.listen-address=127.0.0.1:{port}");
+            _agents.Start(
+                "prometheus",
+                $"--config.file={dir}/prometheus.yml",
+                $"--storage.tsdb.path={dir}/data",
+                $"--web.listen-address=127.0.0.1:{port}");
             test(port);
         }
         finally
@@ -135,7 +164,13 @@ public sealed class AgentCliTests : IDisposable
     private int StartAgent(string? hostRoot)
     {
         int port = AgentProcesses.FreePort();
-        var args = new List<string> { Path.Combine(AppContext.BaseDirectory, "cgleak.dll"), "agent", "--interval", "1", "--listen", $"127.0.0.1:{port}" };
+        var args = new List<string> {
+            Path.Combine(AppContext.BaseDirectory, "cgleak.dll"),
+            "agent",
+            "--interval",
+            "1",
+            "--listen",
+            $"127.0.0.1:{port}" };
         if (hostRoot is not null)
         {
             args.AddRange(["--host-root", hostRoot]);

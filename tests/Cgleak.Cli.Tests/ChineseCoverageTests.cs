@@ -26,9 +26,16 @@ namespace Cgleak.Cli.Tests;
 /// </summary>
 public partial class ChineseCoverageTests
 {
-    private static readonly Dictionary<string, string> Chinese = new() { ["LANG"] = "zh_CN.UTF-8", ["COLUMNS"] = "100" };
+    private static readonly Dictionary<string, string> Chinese = new()
+    {
+        ["LANG"] = "zh_CN.UTF-8",
+        ["COLUMNS"] = "100"
+    };
 
-    /// <summary>English words that stay as they are in Chinese text: the runbook's own (memory cgroup, kmem, pod), names of programs and files.</summary>
+    /// <summary>
+    /// English words that stay as they are in Chinese text: the runbook's own (memory cgroup, kmem, pod), names of
+    /// programs and files.
+    /// </summary>
     private static readonly HashSet<string> Untranslated = new(StringComparer.OrdinalIgnoreCase)
     {
         "cgleak", "memory", "cgroup", "cgroups", "memcg", "memcgs", "kmem", "pod", "pods", "container", "runc", "containerd",
@@ -53,7 +60,8 @@ public partial class ChineseCoverageTests
         DoctorReport report = Doctor.Diagnose(facts with { Logs = WithoutQuotedLines(facts.Logs) });
         report = report with
         {
-            Checks = [.. report.Checks.Select(c => c with { Remediation = [.. c.Remediation.Select(r => r with { Commands = [] })] })],
+            Checks = [.. report.Checks
+                .Select(c => c with { Remediation = [.. c.Remediation.Select(r => r with { Commands = [] })] })],
         };
         var doctor = new StringWriter();
         // Wide enough that nothing wraps: a quotation of a host's log line stays on one line, where the guard skips it.
@@ -65,7 +73,11 @@ public partial class ChineseCoverageTests
         var input = new CheckInput(report.Facts);
         foreach (bool applied in new[] { true, false })
         {
-            VerificationReport v = Verification.Of(input, applied, "/var/lib/cgleak", new CanaryOutcome(null, new Message("canary.undecided")));
+            VerificationReport v = Verification.Of(
+                input,
+                applied,
+                "/var/lib/cgleak",
+                new CanaryOutcome(null, new Message("canary.undecided")));
             VerifyCommand.Write(verify, v, report.Facts.Tree?.Containers ?? [], canary: null, Language.ZhCN);
         }
 
@@ -78,7 +90,9 @@ public partial class ChineseCoverageTests
     private static string WithoutHostText(string doctor) =>
         string.Join('\n', doctor.Split('\n').Where(l => !l.StartsWith("内核命令行", StringComparison.Ordinal)));
 
-    /// <summary>The scan with the log lines it quotes left out: they are the host's own words, in its language.</summary>
+    /// <summary>
+    /// The scan with the log lines it quotes left out: they are the host's own words, in its language.
+    /// </summary>
     private static SymptomScan? WithoutQuotedLines(SymptomScan? logs) =>
         logs is null ? null : logs with { Sightings = [.. logs.Sightings.Select(s => s with { LastLine = "" })] };
 
@@ -89,7 +103,8 @@ public partial class ChineseCoverageTests
     /// </summary>
     private static FixPlan Prose(FixPlan plan) => plan with
     {
-        Steps = [.. plan.Steps.Select(s => s with { Commands = [], Check = s.CheckSaid is null ? [] : s.Check, Undo = [] })],
+        Steps = [.. plan.Steps
+            .Select(s => s with { Commands = [], Check = s.CheckSaid is null ? [] : s.Check, Undo = [] })],
     };
 
     [Fact]
@@ -182,11 +197,16 @@ public partial class ChineseCoverageTests
 
     private static void AssertNoEnglish(string what, string text)
     {
-        var english = text.Split('\n').Select(l => (Line: l, Run: EnglishRun(l))).Where(x => x.Run is not null).ToList();
-        Assert.True(english.Count == 0, $"{what}: English in the Chinese text:\n" + string.Join('\n', english.Select(x => $"  [{x.Run}] {x.Line}")));
+        var english = text.Split('\n').Select(l => (Line: l, Run: EnglishRun(l))).Where(x => x.Run is not null)
+            .ToList();
+        Assert.True(
+            english.Count == 0,
+            $"{what}: English in the Chinese text:\n" + string.Join('\n', english.Select(x => $"  [{x.Run}] {x.Line}")));
     }
 
-    /// <summary>The first run of three or more English words in a line, outside untranslatable tokens; null when there is none.</summary>
+    /// <summary>
+    /// The first run of three or more English words in a line, outside untranslatable tokens; null when there is none.
+    /// </summary>
     internal static string? EnglishRun(string line)
     {
         // Code, quoted host text, placeholders and the library's default-value markers stay as written.
@@ -234,11 +254,17 @@ public partial class ChineseCoverageTests
     [GeneratedRegex("`[^`]*`|\"[^\"]*\"|<[^>]*>|\\[default: [^\\]]*\\]")]
     private static partial Regex Quoted();
 
-    /// <summary>A word between spaces, or one CJK character or full-width punctuation mark: these break a run of English too.</summary>
-    [GeneratedRegex("[\\u3000-\\u303f\\u4e00-\\u9fff\\uff00-\\uffef]|[^\\s\\u3000-\\u303f\\u4e00-\\u9fff\\uff00-\\uffef]+")]
+    /// <summary>
+    /// A word between spaces, or one CJK character or full-width punctuation mark: these break a run of English too.
+    /// </summary>
+    [GeneratedRegex(
+        "[\\u3000-\\u303f\\u4e00-\\u9fff\\uff00-\\uffef]|[^\\s\\u3000-\\u303f\\u4e00-\\u9fff\\uff00-\\uffef]+")]
     private static partial Regex Tokens();
 
-    /// <summary>An ordinary word: letters only (an apostrophe or hyphen inside); ids, paths, options, numbers and versions are not.</summary>
+    /// <summary>
+    /// An ordinary word: letters only (an apostrophe or hyphen inside); ids, paths, options, numbers and versions are
+    /// not.
+    /// </summary>
     [GeneratedRegex("^[A-Za-z][a-z]*(['-][a-z]+)*$")]
     private static partial Regex PlainWord();
 

@@ -32,9 +32,15 @@ public class ChineseTextTests
         File.CreateSymbolicLink(link, Repo.Fixture(scenario));
         try
         {
-            var run = CgleakProcess.RunWith(new Dictionary<string, string>(Chinese) { ["COLUMNS"] = "80" }, "doctor", "--host-root", link);
+            var run = CgleakProcess.RunWith(
+                new Dictionary<string, string>(Chinese) { ["COLUMNS"] = "80" },
+                "doctor",
+                "--host-root",
+                link);
             Assert.Equal("", run.Stderr);
-            MatchesGolden($"doctor-{scenario}.txt", run.Stdout.Replace(link, $"/tmp/{scenario}", StringComparison.Ordinal));
+            MatchesGolden(
+                $"doctor-{scenario}.txt",
+                run.Stdout.Replace(link, $"/tmp/{scenario}", StringComparison.Ordinal));
         }
         finally
         {
@@ -48,7 +54,14 @@ public class ChineseTextTests
     {
         foreach ((string format, string extension) in new[] { ("text", "txt"), ("sh", "sh") })
         {
-            var run = CgleakProcess.RunWith(Chinese, "fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", format);
+            var run = CgleakProcess.RunWith(
+                Chinese,
+                "fix",
+                "plan",
+                "--host-root",
+                Repo.Fixture(scenario),
+                "--format",
+                format);
             Assert.Equal("", run.Stderr);
             MatchesGolden($"fix-plan-{scenario}.{extension}", run.Stdout);
         }
@@ -75,11 +88,28 @@ public class ChineseTextTests
     public void The_language_comes_from_the_environment_and_the_option_wins()
     {
         string fixture = Repo.Fixture("el7-957-leaking");
-        Assert.Contains("已受影响", CgleakProcess.RunWith(Chinese, "doctor", "--host-root", fixture).Stdout, StringComparison.Ordinal);
-        Assert.Contains("已受影响", CgleakProcess.RunWith(new Dictionary<string, string> { ["LC_MESSAGES"] = "zh_CN.UTF-8", ["LANG"] = "C" }, "doctor", "--host-root", fixture).Stdout, StringComparison.Ordinal);
-        Assert.StartsWith("----", CgleakProcess.RunWith(new Dictionary<string, string> { ["LC_ALL"] = "C", ["LANG"] = "zh_CN.UTF-8" }, "doctor", "--host-root", fixture).Stdout, StringComparison.Ordinal);
-        Assert.Contains("AFFECTED: the memory cgroup leak", CgleakProcess.RunWith(Chinese, "doctor", "--host-root", fixture, "--language", "en").Stdout, StringComparison.Ordinal);
-        Assert.Contains("已受影响", CgleakProcess.Run("--language=zh-CN", "doctor", "--host-root", fixture).Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "已受影响",
+            CgleakProcess.RunWith(Chinese, "doctor", "--host-root", fixture).Stdout,
+            StringComparison.Ordinal);
+        Assert.Contains("已受影响", CgleakProcess.RunWith(
+            new Dictionary<string, string> { ["LC_MESSAGES"] = "zh_CN.UTF-8", ["LANG"] = "C" },
+            "doctor",
+            "--host-root",
+            fixture).Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("----", CgleakProcess.RunWith(
+            new Dictionary<string, string> { ["LC_ALL"] = "C", ["LANG"] = "zh_CN.UTF-8" },
+            "doctor",
+            "--host-root",
+            fixture).Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "AFFECTED: the memory cgroup leak",
+            CgleakProcess.RunWith(Chinese, "doctor", "--host-root", fixture, "--language", "en").Stdout,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "已受影响",
+            CgleakProcess.Run("--language=zh-CN", "doctor", "--host-root", fixture).Stdout,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -102,7 +132,10 @@ public class ChineseTextTests
         Assert.Contains("不是", typo.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>Every fixture, in Chinese, at several widths: every message has its text, and nothing is wider than the terminal.</summary>
+    /// <summary>
+    /// Every fixture, in Chinese, at several widths: every message has its text, and nothing is wider than the
+    /// terminal.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Scenarios))]
     public void Every_fixture_renders_in_Chinese_within_the_width(string scenario)
@@ -118,7 +151,9 @@ public class ChineseTextTests
             foreach (string line in lines.Where(l => TextWrap.DisplayWidth(l) > width))
             {
                 string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                Assert.True(commands.Contains(line) || TextWrap.DisplayWidth(words[^1]) > width - 20, $"{scenario} at {width}: {line}");
+                Assert.True(
+                    commands.Contains(line) || TextWrap.DisplayWidth(words[^1]) > width - 20,
+                    $"{scenario} at {width}: {line}");
             }
         }
 

@@ -12,7 +12,10 @@ using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
 
-/// <summary>check, metrics, fix apply/undo, verify, reclaim --dry-run, completion, man, fleet and agent: their handlers, in-process.</summary>
+/// <summary>
+/// check, metrics, fix apply/undo, verify, reclaim --dry-run, completion, man, fleet and agent: their handlers,
+/// in-process.
+/// </summary>
 public sealed class CommandHandlerTests
 {
     [Theory]
@@ -33,7 +36,8 @@ public sealed class CommandHandlerTests
     [Fact]
     public void Check_without_npd_is_a_usage_error()
     {
-        var e = Assert.Throws<UserFacingException>(() => CheckCommand.Run(new CheckArgs(Npd: false, Repo.Fixture("cgroup-v2")), TextWriter.Null));
+        var e = Assert.Throws<UserFacingException>(
+            () => CheckCommand.Run(new CheckArgs(Npd: false, Repo.Fixture("cgroup-v2")), TextWriter.Null));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
     }
 
@@ -41,11 +45,15 @@ public sealed class CommandHandlerTests
     public void Metrics_take_their_timestamp_from_the_clock_and_their_counts_from_the_host()
     {
         var at = new DateTimeOffset(2026, 3, 3, 11, 12, 17, TimeSpan.Zero);
-        var run = InProcess.Run(o => MetricsCommand.Run(new MetricsArgs(Repo.Fixture("el7-957-leaking"), null), o, new FixedClock(at)));
+        var run = InProcess.Run(
+            o => MetricsCommand.Run(new MetricsArgs(Repo.Fixture("el7-957-leaking"), null), o, new FixedClock(at)));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Dictionary<string, string> samples = run.Stdout.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
-            .Select(l => l.Split(' ')).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-        Assert.Equal(at.ToUnixTimeSeconds(), double.Parse(samples["cgleak_last_sample_timestamp_seconds"], CultureInfo.InvariantCulture));
+            .Select(l => l.Split(' ')).Where(p => p
+                .Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        Assert.Equal(
+            at.ToUnixTimeSeconds(),
+            double.Parse(samples["cgleak_last_sample_timestamp_seconds"], CultureInfo.InvariantCulture));
         Assert.Equal(0, double.Parse(samples["cgleak_scan_duration_seconds"], CultureInfo.InvariantCulture)); // the clock stood still
         Assert.Equal(65535, double.Parse(samples["cgleak_memory_cgroup_ids_limit"], CultureInfo.InvariantCulture));
     }
@@ -53,9 +61,12 @@ public sealed class CommandHandlerTests
     [Theory]
     [InlineData("/tmp/cgleak.txt", ".prom")]
     [InlineData("/no/such/dir/cgleak.prom", "/no/such/dir")]
-    public void A_textfile_that_node_exporter_would_ignore_or_cannot_be_written_is_refused(string textfile, string named)
+    public void A_textfile_that_node_exporter_would_ignore_or_cannot_be_written_is_refused(
+        string textfile,
+        string named)
     {
-        var e = Assert.Throws<UserFacingException>(() => MetricsCommand.Run(new MetricsArgs(null, textfile), TextWriter.Null, TimeProvider.System));
+        var e = Assert.Throws<UserFacingException>(
+            () => MetricsCommand.Run(new MetricsArgs(null, textfile), TextWriter.Null, TimeProvider.System));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
@@ -69,10 +80,16 @@ public sealed class CommandHandlerTests
             Assert.Equal(0, CgleakProcess.RunTool("cp", "-a", Repo.Fixture("boot-el7-bios") + "/.", copy).ExitCode);
             byte[] cfg = File.ReadAllBytes(copy + "/boot/grub2/grub.cfg");
             string state = Path.Combine(copy, "state");
-            var apply = InProcess.Run(o => FixCommand.RunApply(new FixApplyArgs(copy, null, "auto", Yes: true, state), o));
+            var apply = InProcess.Run(
+                o => FixCommand.RunApply(new FixApplyArgs(copy, null, "auto", Yes: true, state), o));
             Assert.Equal(ExitCodes.Ok, apply.ExitCode);
-            Assert.Contains("cgroup.memory=nokmem", File.ReadAllText(copy + "/boot/grub2/grub.cfg"), StringComparison.Ordinal);
-            Assert.Contains(apply.Stdout.Split('\n'), l => l.StartsWith("cgleak fix apply: changed ", StringComparison.Ordinal)
+            Assert.Contains(
+                "cgroup.memory=nokmem",
+                File.ReadAllText(copy + "/boot/grub2/grub.cfg"),
+                StringComparison.Ordinal);
+            Assert.Contains(apply.Stdout.Split('\n'), l => l.StartsWith(
+                "cgleak fix apply: changed ",
+                StringComparison.Ordinal)
                 && l.Contains("/boot/grub2/grub.cfg", StringComparison.Ordinal));
 
             var undo = InProcess.Run(o => FixCommand.RunUndo(new FixUndoArgs(copy, Yes: true, state), o));
@@ -89,7 +106,8 @@ public sealed class CommandHandlerTests
     [Fact]
     public void Fix_apply_with_nothing_to_change_changes_nothing_and_exits_0()
     {
-        var run = InProcess.Run(o => FixCommand.RunApply(new FixApplyArgs(Repo.Fixture("cgroup-v2"), null, "auto", Yes: false, null), o));
+        var run = InProcess.Run(
+            o => FixCommand.RunApply(new FixApplyArgs(Repo.Fixture("cgroup-v2"), null, "auto", Yes: false, null), o));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Contains("nothing was changed", run.Stdout, StringComparison.Ordinal);
     }
@@ -110,7 +128,8 @@ public sealed class CommandHandlerTests
         Assert.NotEmpty(doc["items"]!.AsArray());
         Assert.Null(doc["canary"]);
 
-        var text = InProcess.Run(o => VerifyCommand.Run(args with { Json = false }, o, host, CgroupAccess.Live, InProcess.NoSignals));
+        var text = InProcess.Run(
+            o => VerifyCommand.Run(args with { Json = false }, o, host, CgroupAccess.Live, InProcess.NoSignals));
         Assert.Equal(json.ExitCode, text.ExitCode);
         foreach (JsonNode? item in doc["items"]!.AsArray())
         {
@@ -121,20 +140,28 @@ public sealed class CommandHandlerTests
     [Fact]
     public void Reclaim_dry_run_reads_this_host_and_writes_nothing()
     {
-        var run = InProcess.Run(o => ReclaimCommand.Run(new ReclaimArgs(DryRun: true, Yes: false, Json: true, WaitSeconds: 30), o, InProcess.NoSignals));
+        var run = InProcess.Run(o => ReclaimCommand.Run(
+            new ReclaimArgs(DryRun: true, Yes: false, Json: true, WaitSeconds: 30),
+            o,
+            InProcess.NoSignals));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.True((bool)doc["dryRun"]!);
         Assert.Null(doc["dyingAfter"]);
-        Assert.All(doc["actions"]!.AsArray(), a => Assert.StartsWith("/proc/sys/", (string)a!["file"]!, StringComparison.Ordinal));
+        Assert.All(
+            doc["actions"]!.AsArray(),
+            a => Assert.StartsWith("/proc/sys/", (string)a!["file"]!, StringComparison.Ordinal));
     }
 
     [Fact]
     public void Reclaim_with_a_negative_wait_is_a_usage_error()
     {
         var args = new ReclaimArgs(DryRun: false, Yes: true, Json: false, WaitSeconds: -1);
-        var e = Assert.Throws<UserFacingException>(() => ReclaimCommand.Run(args, TextWriter.Null, InProcess.NoSignals));
-        Assert.Equal((ExitCodes.Usage, true), (e.ExitCode, e.Message.StartsWith("--wait -1:", StringComparison.Ordinal)));
+        var e = Assert.Throws<UserFacingException>(
+            () => ReclaimCommand.Run(args, TextWriter.Null, InProcess.NoSignals));
+        Assert.Equal(
+            (ExitCodes.Usage, true),
+            (e.ExitCode, e.Message.StartsWith("--wait -1:", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -160,8 +187,12 @@ public sealed class CommandHandlerTests
         {
             var root = new RootCommand("cgleak") { DoctorCommand.Create(), CheckCommand.Create() };
             Assert.Equal(ExitCodes.Ok, ManCommand.Run(new ManArgs(dir), root));
-            Assert.Equal(["cgleak-check.1", "cgleak-doctor.1", "cgleak.1"], Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
-            Assert.Contains("--host-root", File.ReadAllText(Path.Combine(dir, "cgleak-doctor.1")).Replace("\\-", "-", StringComparison.Ordinal),
+            Assert.Equal(
+                ["cgleak-check.1", "cgleak-doctor.1", "cgleak.1"],
+                Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
+            Assert.Contains(
+                "--host-root",
+                File.ReadAllText(Path.Combine(dir, "cgleak-doctor.1")).Replace("\\-", "-", StringComparison.Ordinal),
                 StringComparison.Ordinal);
         }
         finally
@@ -186,7 +217,8 @@ public sealed class CommandHandlerTests
         ];
         foreach ((FleetArgs args, string named) in cases)
         {
-            var e = Assert.Throws<UserFacingException>(() => FleetCommand.Run(args, TextWriter.Null, TimeProvider.System));
+            var e = Assert.Throws<UserFacingException>(
+                () => FleetCommand.Run(args, TextWriter.Null, TimeProvider.System));
             Assert.Equal((ExitCodes.Usage, true), (e.ExitCode, e.Message.Contains(named, StringComparison.Ordinal)));
             Assert.DoesNotContain('\n', e.Message);
         }
@@ -198,7 +230,10 @@ public sealed class CommandHandlerTests
     [InlineData(30, "127.0.0.1", 6, "127.0.0.1")]
     public void Agent_options_out_of_range_are_usage_errors(double interval, string listen, double window, string named)
     {
-        var e = Assert.Throws<UserFacingException>(() => AgentCommand.Run(new AgentArgs(null, interval, listen, window), TimeProvider.System, CancellationToken.None));
+        var e = Assert.Throws<UserFacingException>(() => AgentCommand.Run(
+            new AgentArgs(null, interval, listen, window),
+            TimeProvider.System,
+            CancellationToken.None));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
@@ -210,12 +245,14 @@ public sealed class CommandHandlerTests
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         taken.Listen();
         string listen = taken.LocalEndPoint!.ToString()!;
-        var e = Assert.Throws<UserFacingException>(() => AgentCommand.Run(new AgentArgs(null, 30, listen, 6), TimeProvider.System, CancellationToken.None));
+        var e = Assert.Throws<UserFacingException>(
+            () => AgentCommand.Run(new AgentArgs(null, 30, listen, 6), TimeProvider.System, CancellationToken.None));
         Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
         Assert.Contains($"--listen {listen}: address already in use", e.Message, StringComparison.Ordinal);
     }
 
-    private static FleetArgs Fleet() => new(null, null, null, null, null, false, "node", "cgleak", "1d", "15m", "30s", "text");
+    private static FleetArgs Fleet()
+        => new(null, null, null, null, null, false, "node", "cgleak", "1d", "15m", "30s", "text");
 
     /// <summary>A clock that stands still at one instant.</summary>
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

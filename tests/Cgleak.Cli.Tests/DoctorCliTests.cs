@@ -57,7 +57,9 @@ public class DoctorCliTests
         Assert.Equal(1, (int)doc["schemaVersion"]!);
     }
 
-    /// <summary>The program itself (not only its handler) exits with each verdict, and says nothing on stderr.</summary>
+    /// <summary>
+    /// The program itself (not only its handler) exits with each verdict, and says nothing on stderr.
+    /// </summary>
     [Theory]
     [InlineData("cgroup-v2", ExitCodes.Ok)]
     [InlineData("ubuntu-5.4-dying", ExitCodes.AtRisk)]
@@ -70,7 +72,9 @@ public class DoctorCliTests
         Assert.Contains("== Summary ==", run.Stdout, StringComparison.Ordinal);
     }
 
-    /// <summary>The JSON report of every fixture against a reviewed golden. CGLEAK_UPDATE_GOLDENS=1 rewrites them.</summary>
+    /// <summary>
+    /// The JSON report of every fixture against a reviewed golden. CGLEAK_UPDATE_GOLDENS=1 rewrites them.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Verdicts))]
     public void Json_report_matches_the_reviewed_golden(string scenario, int exitCode)
@@ -88,7 +92,9 @@ public class DoctorCliTests
             File.WriteAllText(golden, actual);
         }
 
-        Assert.True(File.Exists(golden), $"no golden {golden}: run the tests once with CGLEAK_UPDATE_GOLDENS=1 and review it");
+        Assert.True(
+            File.Exists(golden),
+            $"no golden {golden}: run the tests once with CGLEAK_UPDATE_GOLDENS=1 and review it");
         Assert.Equal(File.ReadAllText(golden), actual);
     }
 
@@ -108,7 +114,8 @@ public class DoctorCliTests
     {
         static JsonNode Report(params string[] args)
         {
-            JsonNode doc = JsonNode.Parse(CgleakProcess.Run(["doctor", "--host-root", Repo.Fixture("el7-957-leaking"), .. args]).Stdout)!;
+            JsonNode doc = JsonNode.Parse(
+                CgleakProcess.Run(["doctor", "--host-root", Repo.Fixture("el7-957-leaking"), .. args]).Stdout)!;
             doc["elapsedSeconds"] = 0;
             return doc;
         }
@@ -128,7 +135,8 @@ public class DoctorCliTests
 
         var typo = CgleakProcess.Run("docter");
         Assert.Equal(ExitCodes.Usage, typo.ExitCode);
-        Assert.Equal(["cgleak: 'docter' is not a command of cgleak. Did you mean 'doctor'?", "Run 'cgleak --help' for usage."],
+        Assert.Equal(
+            ["cgleak: 'docter' is not a command of cgleak. Did you mean 'doctor'?", "Run 'cgleak --help' for usage."],
             typo.Stderr.Trim().Split('\n'));
     }
 

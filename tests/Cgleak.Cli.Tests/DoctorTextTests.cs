@@ -26,7 +26,9 @@ public class DoctorTextTests
         DoctorReport report = Doctor.Examine(HostRoot.At(Repo.Fixture(scenario)));
         string[] first = Render(scenario, 80).Split('\n').Take(8).ToArray();
 
-        Assert.Contains(first, l => l.Contains(Names.Of(report.Verdict).ToUpperInvariant() + ":", StringComparison.Ordinal));
+        Assert.Contains(
+            first,
+            l => l.Contains(Names.Of(report.Verdict).ToUpperInvariant() + ":", StringComparison.Ordinal));
         Assert.Contains(first, l => l.TrimStart().StartsWith("Next:", StringComparison.Ordinal));
         NextStep next = NextStep.For(report);
         if (next.Command is { } command)
@@ -89,8 +91,14 @@ public class DoctorTextTests
     [Fact]
     public void Evidence_is_one_flag_away()
     {
-        Assert.DoesNotContain("/proc/cgroups: memory num_cgroups=45", Render("el7-957-leaking", 120), StringComparison.Ordinal);
-        Assert.Contains("/proc/cgroups: memory num_cgroups=45", Render("el7-957-leaking", 120, verbose: true), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "/proc/cgroups: memory num_cgroups=45",
+            Render("el7-957-leaking", 120),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "/proc/cgroups: memory num_cgroups=45",
+            Render("el7-957-leaking", 120, verbose: true),
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,7 +29,8 @@ public class FixApplySavedPlanTests
             byte[] cfg = File.ReadAllBytes(copy + "/boot/grub2/grub.cfg");
             byte[] env = File.ReadAllBytes(copy + "/boot/grub2/grubenv");
 
-            var e = Assert.Throws<UserFacingException>(() => FixCommand.RunApply(new FixApplyArgs(copy, file, "auto", Yes: true, null), TextWriter.Null));
+            var e = Assert.Throws<UserFacingException>(
+                () => FixCommand.RunApply(new FixApplyArgs(copy, file, "auto", Yes: true, null), TextWriter.Null));
             Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
             Assert.Contains("is not the one cgleak derives from the host now", e.Message, StringComparison.Ordinal);
             Assert.Equal(cfg, File.ReadAllBytes(copy + "/boot/grub2/grub.cfg"));
@@ -53,7 +54,10 @@ public class FixApplySavedPlanTests
             File.WriteAllText(file, Plan(copy));
             var run = CgleakProcess.Run("fix", "apply", "--host-root", copy, "--plan", file, "--yes");
             Assert.Equal(0, run.ExitCode);
-            Assert.Contains("cgroup.memory=nokmem", File.ReadAllText(copy + "/boot/grub2/grub.cfg"), StringComparison.Ordinal);
+            Assert.Contains(
+                "cgroup.memory=nokmem",
+                File.ReadAllText(copy + "/boot/grub2/grub.cfg"),
+                StringComparison.Ordinal);
         }
         finally
         {

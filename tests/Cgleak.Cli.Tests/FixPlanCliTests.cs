@@ -4,7 +4,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
 
-/// <summary>cgleak fix plan on the fixture hosts: reviewed golden plans, and scripts that pass bash -n and shellcheck.</summary>
+/// <summary>
+/// cgleak fix plan on the fixture hosts: reviewed golden plans, and scripts that pass bash -n and shellcheck.
+/// </summary>
 public class FixPlanCliTests
 {
     public static TheoryData<string, string> Plans()
@@ -23,7 +25,9 @@ public class FixPlanCliTests
         return data;
     }
 
-    /// <summary>Boot layouts built from real files (tests/fixtures/hosts/*/SOURCES.md), planned with --method kernel.</summary>
+    /// <summary>
+    /// Boot layouts built from real files (tests/fixtures/hosts/*/SOURCES.md), planned with --method kernel.
+    /// </summary>
     internal static readonly string[] RealBootLayouts =
         ["ubuntu2204-uefi-stub", "ubuntu2204-stale", "ubuntu2204-saved-idpath", "ubuntu2204-submenu-default", "el8-bls-kernelopts", "el8-nokmem-kernelopts",
             "centos7-bios-514", "centos7-bios-no-grubenv", "centos7-uefi-1127", "ubuntu1804-bios", "ubuntu2004-bios-osprober", "debian11-pinned-kernel",
@@ -46,7 +50,8 @@ public class FixPlanCliTests
     /// <summary>CGLEAK_UPDATE_GOLDENS=1 rewrites them; review the diff like code.</summary>
     [Theory]
     [MemberData(nameof(Plans))]
-    public void Plan_matches_the_reviewed_golden(string scenario, string format) => MatchesGolden(scenario, format, scenario, "auto");
+    public void Plan_matches_the_reviewed_golden(string scenario, string format)
+        => MatchesGolden(scenario, format, scenario, "auto");
 
     /// <summary>The kernel method on the real boot layouts: goldens named kernel-SCENARIO.</summary>
     [Theory]
@@ -59,7 +64,12 @@ public class FixPlanCliTests
         var args = new FixPlanArgs(Repo.Fixture(scenario), method, format, null);
         var run = InProcess.Run(o => FixCommand.RunPlan(args, o));
         Assert.Equal(InProcess.Doctor(Repo.Fixture(scenario)).ExitCode, run.ExitCode); // the verdict (README)
-        string golden = Path.Combine(Repo.Root, "tests", "goldens", "fix-plan", $"{name}.{(format == "text" ? "txt" : format)}");
+        string golden = Path.Combine(
+            Repo.Root,
+            "tests",
+            "goldens",
+            "fix-plan",
+            $"{name}.{(format == "text" ? "txt" : format)}");
         if (Environment.GetEnvironmentVariable("CGLEAK_UPDATE_GOLDENS") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
@@ -97,7 +107,15 @@ public class FixPlanCliTests
     public void The_script_passes_bash_n_and_shellcheck(string scenario, string method = "auto")
     {
         string script = Path.Combine(Path.GetTempPath(), $"cgleak-plan-{scenario}-{Environment.ProcessId}.sh");
-        File.WriteAllText(script, CgleakProcess.Run("fix", "plan", "--host-root", Repo.Fixture(scenario), "--format", "sh", "--method", method).Stdout);
+        File.WriteAllText(script, CgleakProcess.Run(
+            "fix",
+            "plan",
+            "--host-root",
+            Repo.Fixture(scenario),
+            "--format",
+            "sh",
+            "--method",
+            method).Stdout);
         try
         {
             Assert.Equal((0, ""), Tool("bash", "-n", script));
@@ -122,7 +140,10 @@ public class FixPlanCliTests
             File.AppendAllText(copy + "/boot/efi/EFI/centos/grub.cfg", "\n");
             var run = CgleakProcess.Run("fix", "apply", "--host-root", copy, "--plan", plan, "--yes");
             Assert.Equal(69, run.ExitCode);
-            Assert.Contains("/boot/efi/EFI/centos/grub.cfg changed since the plan was made", run.Stderr, StringComparison.Ordinal);
+            Assert.Contains(
+                "/boot/efi/EFI/centos/grub.cfg changed since the plan was made",
+                run.Stderr,
+                StringComparison.Ordinal);
             Assert.False(Directory.Exists(copy + "/var/lib/cgleak/backups"));
         }
         finally
@@ -136,7 +157,14 @@ public class FixPlanCliTests
     {
         string bad = Path.GetTempFileName();
         File.WriteAllText(bad, "{ not json");
-        var run = CgleakProcess.Run("fix", "apply", "--host-root", Repo.Fixture("boot-el7-uefi"), "--plan", bad, "--yes");
+        var run = CgleakProcess.Run(
+            "fix",
+            "apply",
+            "--host-root",
+            Repo.Fixture("boot-el7-uefi"),
+            "--plan",
+            bad,
+            "--yes");
         File.Delete(bad);
         Assert.Equal(64, run.ExitCode);
         Assert.StartsWith($"cgleak: --plan {bad}: not a plan", run.Stderr, StringComparison.Ordinal);
@@ -160,7 +188,10 @@ public class FixPlanCliTests
         Assert.Equal(exitCode, run.ExitCode);
         if (exitCode == 3)
         {
-            Assert.Contains("Cannot plan: the diagnosis is unknown (could not read", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains(
+                "Cannot plan: the diagnosis is unknown (could not read",
+                run.Stdout,
+                StringComparison.Ordinal);
             Assert.DoesNotContain("Nothing to fix", run.Stdout, StringComparison.Ordinal);
         }
 

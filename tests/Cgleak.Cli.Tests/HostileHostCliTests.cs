@@ -50,7 +50,8 @@ public sealed class HostileHostCliTests : IDisposable
     private static (CgleakProcess.Result Run, double PeakMiB) Measured(params string[] args)
     {
         var r = CgleakProcess.RunTool("/usr/bin/time", ["-f", "peak-rss-kb %M", CgleakProcess.Native, .. args]);
-        string line = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith("peak-rss-kb ", StringComparison.Ordinal));
+        string line = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Last(l => l.StartsWith("peak-rss-kb ", StringComparison.Ordinal));
         return (r, long.Parse(line["peak-rss-kb ".Length..], CultureInfo.InvariantCulture) / 1024.0);
     }
 
@@ -62,11 +63,19 @@ public sealed class HostileHostCliTests : IDisposable
         var run = CgleakProcess.Run("doctor", "--host-root", t);
         string shadowLine = File.ReadLines("/etc/shadow").First();
         Assert.DoesNotContain(shadowLine, run.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain(File.ReadLines("/etc/os-release").First(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))[13..^1],
-            run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            File.ReadLines("/etc/os-release").First(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))[13..^1],
+            run.Stdout,
+            StringComparison.Ordinal);
         // proc/cmdline -> /etc/shadow is the tree's etc/shadow, and the tree's etc -> /etc is a loop.
-        Assert.Contains("/proc/cmdline: cannot read: Too many levels of symbolic links (ELOOP)", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("/etc/os-release: cannot read: Too many levels of symbolic links (ELOOP)", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "/proc/cmdline: cannot read: Too many levels of symbolic links (ELOOP)",
+            run.Stdout,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "/etc/os-release: cannot read: Too many levels of symbolic links (ELOOP)",
+            run.Stdout,
+            StringComparison.Ordinal);
         Assert.NotEqual(70, run.ExitCode);
     }
 
@@ -89,7 +98,8 @@ public sealed class HostileHostCliTests : IDisposable
     public void Fifos_do_not_block_doctor_metrics_check_or_fix_plan()
     {
         string t = Copy("el7-957-leaking");
-        Sh(string.Join(" && ", ((string[])["/proc/cgroups", "/var/log/messages", "/usr/bin/runc", Memory + "/kubepods/memory.kmem.slabinfo"])
+        Sh(string.Join(" && ", ((string[])["/proc/cgroups", "/var/log/messages", "/usr/bin/runc", Memory
+            + "/kubepods/memory.kmem.slabinfo"])
             .Select(f => $"rm -f '{t}{f}' && mkfifo '{t}{f}'")));
         string boot = Copy("boot-el7-bios");
         Sh($"rm -f '{boot}/boot/grub2/grub.cfg' && mkfifo '{boot}/boot/grub2/grub.cfg'");
@@ -103,9 +113,18 @@ public sealed class HostileHostCliTests : IDisposable
         }
 
         var doctor = CgleakProcess.Run("doctor", "--host-root", t);
-        Assert.Contains("/proc/cgroups: cannot read: a FIFO, not a regular file", doctor.Stdout, StringComparison.Ordinal);
-        Assert.Contains("/var/log/messages: cannot read: a FIFO, not a regular file", doctor.Stdout, StringComparison.Ordinal);
-        Assert.Contains("/usr/bin/runc: cannot read for its build fingerprint: a FIFO, not a regular file", Unwrapped(doctor.Stdout), StringComparison.Ordinal);
+        Assert.Contains(
+            "/proc/cgroups: cannot read: a FIFO, not a regular file",
+            doctor.Stdout,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "/var/log/messages: cannot read: a FIFO, not a regular file",
+            doctor.Stdout,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "/usr/bin/runc: cannot read for its build fingerprint: a FIFO, not a regular file",
+            Unwrapped(doctor.Stdout),
+            StringComparison.Ordinal);
         Assert.Contains("/boot/grub2/grub.cfg: cannot read: a FIFO, not a regular file",
             CgleakProcess.Run("fix", "plan", "--host-root", boot).Stdout, StringComparison.Ordinal);
     }
@@ -133,7 +152,8 @@ public sealed class HostileHostCliTests : IDisposable
     public void Links_to_dot_dot_in_the_cgroup_tree_change_no_count()
     {
         string t = Copy("el7-957-leaking");
-        string before = (string)JsonNode.Parse(CgleakProcess.Run("doctor", "--host-root", t, "--json").Stdout)!["memoryCgroups"]!["live"]!.ToJsonString();
+        string before = (string)JsonNode.Parse(CgleakProcess.Run("doctor", "--host-root", t, "--json")
+            .Stdout)!["memoryCgroups"]!["live"]!.ToJsonString();
         Sh($"ln -s .. '{t}{Memory}/kubepods/up' && ln -s ../.. '{t}{Memory}/kubepods/besteffort/up'");
         var (run, took) = Timed(() => CgleakProcess.Run("doctor", "--host-root", t, "--json"));
         Assert.True(took < Bound, took.ToString());
@@ -144,7 +164,8 @@ public sealed class HostileHostCliTests : IDisposable
     public void A_16_MiB_run_of_nul_bytes_in_messages_fits_the_daemonsets_memory_limit()
     {
         string t = Copy("el7-957-leaking", "/dev/shm");
-        Sh($"head -c 16777216 /dev/zero >> '{t}/var/log/messages' && tail -n 3 '{Repo.Fixture("el7-957-leaking")}/var/log/messages' >> '{t}/var/log/messages'");
+        Sh($"head -c 16777216 /dev/zero >> '{t}/var/log/messages' && tail -n 3 "
+            + $"'{Repo.Fixture("el7-957-leaking")}/var/log/messages' >> '{t}/var/log/messages'");
         var (run, peak) = Measured("doctor", "--host-root", t, "--json");
         Assert.True(peak < 96, $"peak RSS {peak:0.0} MiB");
         Assert.Contains("\"logs.symptom\"", run.Stdout, StringComparison.Ordinal);
@@ -155,7 +176,8 @@ public sealed class HostileHostCliTests : IDisposable
     public void A_2_GiB_sparse_log_and_a_gzip_bomb_are_read_within_bounds()
     {
         string t = Copy("el7-957-leaking", "/dev/shm");
-        Sh($"truncate -s 2G '{t}/var/log/messages-20991231' && head -c 1073741824 /dev/zero | gzip -1 > '{t}/var/log/messages-20991230.gz'");
+        Sh($"truncate -s 2G '{t}/var/log/messages-20991231' && head -c 1073741824 /dev/zero | gzip -1 > "
+            + $"'{t}/var/log/messages-20991230.gz'");
         var clock = Stopwatch.StartNew();
         var (run, peak) = Measured("doctor", "--host-root", t, "--verbose");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), clock.Elapsed.ToString()); // 1.25 GiB read at most
@@ -168,11 +190,18 @@ public sealed class HostileHostCliTests : IDisposable
     public void Messages_and_runc_that_are_devices_are_refused()
     {
         string t = Copy("el7-957-leaking");
-        Sh($"mkdir -p '{t}/dev' && mknod '{t}/dev/zero' c 1 5 && ln -sf /dev/zero '{t}/usr/bin/runc' && ln -sf ../../dev/zero '{t}/var/log/messages'");
+        Sh($"mkdir -p '{t}/dev' && mknod '{t}/dev/zero' c 1 5 && ln -sf /dev/zero '{t}/usr/bin/runc' && ln -sf "
+            + $"../../dev/zero '{t}/var/log/messages'");
         var (run, peak) = Measured("doctor", "--host-root", t, "--verbose");
         Assert.True(peak < 96, $"peak RSS {peak:0.0} MiB");
-        Assert.Contains("/var/log/messages: cannot read: a character device, not a regular file", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("/usr/bin/runc: cannot read for its build fingerprint: a character device, not a regular file", Unwrapped(run.Stdout), StringComparison.Ordinal);
+        Assert.Contains(
+            "/var/log/messages: cannot read: a character device, not a regular file",
+            run.Stdout,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "/usr/bin/runc: cannot read for its build fingerprint: a character device, not a regular file",
+            Unwrapped(run.Stdout),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,7 +209,8 @@ public sealed class HostileHostCliTests : IDisposable
     {
         string t = Copy("el7-957-leaking");
         File.AppendAllText(t + "/var/log/messages",
-            "Mar  3 11:59:59 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/\u001b[2J\u001b]0;owned\u0007pod1: cannot allocate memory\n");
+            "Mar  3 11:59:59 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/\u001b[2J\u001b]0;owned\u0007pod1: "
+                + "cannot allocate memory\n");
         File.WriteAllText(t + "/etc/centos-release", "CentOS Linux release 7.6.1810 (Core)\r\u001b[31mFAKE\n");
         var run = CgleakProcess.Run("doctor", "--host-root", t, "--verbose");
         Assert.DoesNotContain('\u001b', run.Stdout);

@@ -15,7 +15,9 @@ public sealed class HostileTextCliTests : IDisposable
     private const string Title = "CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)";
     private const string Kernel = "/vmlinuz-3.10.0-1160.el7.x86_64";
 
-    /// <summary>The commands the plans call: each a stub that logs "name [arg] [arg]..." (grep -q fails, so guarded steps run).</summary>
+    /// <summary>
+    /// The commands the plans call: each a stub that logs "name [arg] [arg]..." (grep -q fails, so guarded steps run).
+    /// </summary>
     private static readonly string[] Commands = ["hostname", "awk", "grep", "sed", "grub2-editenv", "grub2-set-default", "grub2-mkconfig", "grubby", "kubectl", "systemctl", "update-grub"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("cgleak-hostile-text-").FullName;
@@ -29,23 +31,32 @@ public sealed class HostileTextCliTests : IDisposable
         return host;
     }
 
-    /// <summary>bash -n, then the script under env -i with only the stubs on PATH, in a directory of its own, stdin empty (the reboot is declined).</summary>
+    /// <summary>
+    /// bash -n, then the script under env -i with only the stubs on PATH, in a directory of its own, stdin empty (the
+    /// reboot is declined).
+    /// </summary>
     private (CgleakProcess.Result Run, string Log, string[] Marks) RunScript(string script)
     {
-        string file = Path.Combine(_dir, "plan.sh"), stubs = Path.Combine(_dir, "stubs"), marks = Path.Combine(_dir, "marks"), log = Path.Combine(_dir, "log");
+        string file = Path.Combine(_dir, "plan.sh"), stubs = Path.Combine(_dir, "stubs"), marks = Path.Combine(
+            _dir,
+            "marks"), log = Path.Combine(_dir, "log");
         File.WriteAllText(file, script);
         Directory.CreateDirectory(stubs);
         Directory.CreateDirectory(marks);
         foreach (string c in Commands)
         {
             File.WriteAllText(Path.Combine(stubs, c),
-                "#!/bin/sh\n{ printf '%s' \"${0##*/}\"; for a; do printf ' [%s]' \"$a\"; done; printf '\\n'; } >> \"$STUBLOG\"\n"
+                "#!/bin/sh\n{ printf '%s' \"${0##*/}\"; for a; do printf ' [%s]' \"$a\"; done; printf '\\n'; } >> "
+                    + "\"$STUBLOG\"\n"
                 + "case \" $* \" in *\" -q \"*) exit 1;; esac\n");
             File.SetUnixFileMode(Path.Combine(stubs, c), (UnixFileMode)0b111_101_101);
         }
 
         Assert.Equal(0, CgleakProcess.RunTool("bash", "-n", file).ExitCode);
-        var start = new ProcessStartInfo("sh", ["-c", "exec env -i PATH=\"$1\" STUBLOG=\"$2\" /bin/bash \"$3\" </dev/null", "sh", stubs, log, file]) { WorkingDirectory = marks };
+        var start = new ProcessStartInfo(
+            "sh",
+            ["-c", "exec env -i PATH=\"$1\" STUBLOG=\"$2\" /bin/bash \"$3\" </dev/null", "sh", stubs, log, file])
+        { WorkingDirectory = marks };
         CgleakProcess.Result run = CgleakProcess.Capture(start);
         return (run, File.Exists(log) ? File.ReadAllText(log) : "", Directory.GetFileSystemEntries(marks));
     }
@@ -69,13 +80,21 @@ public sealed class HostileTextCliTests : IDisposable
         string grubTitle = title.Replace("'\\''", "'", StringComparison.Ordinal); // GRUB's '\'' is one apostrophe
         string image = "/boot" + kernel;
         Assert.Contains(image, plan.Stdout, StringComparison.Ordinal); // the hostile values did reach the script
-        Assert.Contains(grubTitle.Replace("'", "'\\''", StringComparison.Ordinal), plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            grubTitle.Replace("'", "'\\''", StringComparison.Ordinal),
+            plan.Stdout,
+            StringComparison.Ordinal);
 
         var (run, log, marks) = RunScript(plan.Stdout);
         Assert.Empty(marks);
-        Assert.True(run.ExitCode == 0 && run.Stdout.Contains("not rebooted", StringComparison.Ordinal), $"exit {run.ExitCode}: {run.Stdout}{run.Stderr}");
+        Assert.True(
+            run.ExitCode == 0 && run.Stdout.Contains("not rebooted", StringComparison.Ordinal),
+            $"exit {run.ExitCode}: {run.Stdout}{run.Stderr}");
         Assert.Contains($"grub2-set-default [{grubTitle}]\n", log, StringComparison.Ordinal);
-        Assert.Contains($"grubby [--args=cgroup.memory=nokmem] [--update-kernel] [{image}]\n", log, StringComparison.Ordinal);
+        Assert.Contains(
+            $"grubby [--args=cgroup.memory=nokmem] [--update-kernel] [{image}]\n",
+            log,
+            StringComparison.Ordinal);
         Assert.Contains($"grubby [--info] [{image}]\n", log, StringComparison.Ordinal);
     }
 
@@ -85,7 +104,9 @@ public sealed class HostileTextCliTests : IDisposable
         string host = Host("boot-el7-bios");
         string cfg = host + "/boot/grub2/grub.cfg";
         string title = Title + " \u001b]0;pwned\u0007\u001b[2K";
-        File.WriteAllText(cfg, File.ReadAllText(cfg).Replace($"menuentry '{Title}'", $"menuentry '{title}'", StringComparison.Ordinal));
+        File.WriteAllText(
+            cfg,
+            File.ReadAllText(cfg).Replace($"menuentry '{Title}'", $"menuentry '{title}'", StringComparison.Ordinal));
 
         var plan = CgleakProcess.Run("fix", "plan", "--host-root", host, "--format", "sh");
         Assert.DoesNotContain("\u001b", plan.Stdout, StringComparison.Ordinal);

@@ -18,7 +18,8 @@ public sealed class ImmutableBootFileCliTests : IDisposable
     }
 
     private static Dictionary<string, byte[]> Snapshot(string root) =>
-        Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => f[root.Length..], File.ReadAllBytes, StringComparer.Ordinal);
+        Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => f[root.Length..], File.ReadAllBytes, StringComparer.Ordinal);
 
     [Fact]
     public void An_immutable_grubenv_is_one_line_and_exit_69_and_every_file_stays_as_it_was()
@@ -27,15 +28,21 @@ public sealed class ImmutableBootFileCliTests : IDisposable
         Assert.Equal(0, CgleakProcess.RunTool("cp", "-a", Repo.Fixture("boot-el7-bios"), host).ExitCode);
         var before = Snapshot(host);
         var chattr = CgleakProcess.RunTool("chattr", "+i", host + "/boot/grub2/grubenv");
-        Assert.True(chattr.ExitCode == 0, "chattr +i (this test needs a file system with attributes under /tmp): " + chattr.Stderr);
+        Assert.True(
+            chattr.ExitCode == 0,
+            "chattr +i (this test needs a file system with attributes under /tmp): " + chattr.Stderr);
 
         var r = CgleakProcess.Run("fix", "apply", "--host-root", host, "--yes", "--state-dir", state);
         Assert.Equal(69, r.ExitCode);
         string error = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("grubenv: Operation not permitted (EPERM); nothing was changed", error, StringComparison.Ordinal);
+        Assert.Contains(
+            "grubenv: Operation not permitted (EPERM); nothing was changed",
+            error,
+            StringComparison.Ordinal);
 
         var after = Snapshot(host);
-        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal)); // no temp file left
+        // no temp file left
+        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
         Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key + " changed"));
         Assert.Empty(Directory.GetDirectories(state + "/backups")); // nothing for undo to find
     }

@@ -5,7 +5,9 @@ using Cgleak.Lab.Tests;
 
 namespace Cgleak.Cli.Tests;
 
-/// <summary>A command's handler run in this process: its exit code and what it wrote, without starting cgleak.</summary>
+/// <summary>
+/// A command's handler run in this process: its exit code and what it wrote, without starting cgleak.
+/// </summary>
 internal static class InProcess
 {
     public sealed record Result(int ExitCode, string Stdout);
@@ -35,7 +37,8 @@ public abstract class StandInCommandTest : IDisposable
 
     protected string State { get; } = Directory.CreateTempSubdirectory("cgleak-cli-standin-state-").FullName;
 
-    internal CgroupAccess Access(RefusingCgroupFsStandIn fs) => new(fs, () => new LiveCgroups(Mount, MemoryHierarchy.V1, [Mount]));
+    internal CgroupAccess Access(RefusingCgroupFsStandIn fs)
+        => new(fs, () => new LiveCgroups(Mount, MemoryHierarchy.V1, [Mount]));
 
     public void Dispose()
     {

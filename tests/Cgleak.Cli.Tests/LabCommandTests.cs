@@ -9,7 +9,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
 
-/// <summary>probe, cleanup, repro, verify --canary and doctor --probe, in-process, their cgroups on the refusing stand-in.</summary>
+/// <summary>
+/// probe, cleanup, repro, verify --canary and doctor --probe, in-process, their cgroups on the refusing stand-in.
+/// </summary>
 public sealed class LabCommandTests : StandInCommandTest
 {
     [Fact]
@@ -39,8 +41,11 @@ public sealed class LabCommandTests : StandInCommandTest
         var run = InProcess.Run(o => ProbeCommand.Run(args, o, Access(fs), InProcess.NoSignals));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         string[] lines = run.Stdout.Split('\n');
-        Assert.Contains(lines, l => l.Contains(" 100 ", StringComparison.Ordinal) && l.Contains(Mount, StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("Free slots", StringComparison.Ordinal) && l.Contains("101", StringComparison.Ordinal)
+        Assert.Contains(
+            lines,
+            l => l.Contains(" 100 ", StringComparison.Ordinal) && l.Contains(Mount, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Free slots", StringComparison.Ordinal)
+            && l.Contains("101", StringComparison.Ordinal)
             && l.Contains("--max 100", StringComparison.Ordinal));
         Assert.Equal(0, fs.Taken);
     }
@@ -48,11 +53,15 @@ public sealed class LabCommandTests : StandInCommandTest
     [Theory]
     [InlineData(0, 0.0, "--max")]
     [InlineData(5, -1.0, "--hold")]
-    public void Probe_arguments_out_of_range_are_usage_errors_before_any_cgroup_is_made(int max, double hold, string named)
+    public void Probe_arguments_out_of_range_are_usage_errors_before_any_cgroup_is_made(
+        int max,
+        double hold,
+        string named)
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 10);
         var args = new ProbeArgs(max, UntilFull: false, Yes: false, Json: false, State, hold);
-        var e = Assert.Throws<UserFacingException>(() => ProbeCommand.Run(args, TextWriter.Null, Access(fs), InProcess.NoSignals));
+        var e = Assert.Throws<UserFacingException>(
+            () => ProbeCommand.Run(args, TextWriter.Null, Access(fs), InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.StartsWith(named, e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
@@ -66,7 +75,8 @@ public sealed class LabCommandTests : StandInCommandTest
         string dead = Path.Combine(Mount, "cgleak-repro-999998-00001234");
         Directory.CreateDirectory(Path.Combine(dead, "kubepods"));
         string kubepods = Directory.CreateDirectory(Path.Combine(Mount, "kubepods")).FullName;
-        var run = InProcess.Run(o => CleanupCommand.Run(new CleanupArgs(json, State), o, Access(new RefusingCgroupFsStandIn(freeSlots: 10))));
+        var run = InProcess.Run(
+            o => CleanupCommand.Run(new CleanupArgs(json, State), o, Access(new RefusingCgroupFsStandIn(freeSlots: 10))));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.False(Directory.Exists(dead));
         Assert.True(Directory.Exists(kubepods));
@@ -75,7 +85,8 @@ public sealed class LabCommandTests : StandInCommandTest
             JsonNode doc = JsonNode.Parse(run.Stdout)!;
             string[] removed = [.. doc["removed"]!.AsArray().Select(n => (string)n!)];
             Assert.Contains(dead, removed);
-            Assert.All(removed, r => Assert.StartsWith(dead, r, StringComparison.Ordinal)); // the tree, deepest first; nothing else
+            // the tree, deepest first; nothing else
+            Assert.All(removed, r => Assert.StartsWith(dead, r, StringComparison.Ordinal));
             Assert.Empty(doc["left"]!.AsArray());
         }
         else
@@ -87,7 +98,8 @@ public sealed class LabCommandTests : StandInCommandTest
     [Fact]
     public void Cleanup_with_nothing_left_exits_0_and_writes_empty_lists()
     {
-        var run = InProcess.Run(o => CleanupCommand.Run(new CleanupArgs(true, State), o, Access(new RefusingCgroupFsStandIn(freeSlots: 10))));
+        var run = InProcess.Run(
+            o => CleanupCommand.Run(new CleanupArgs(true, State), o, Access(new RefusingCgroupFsStandIn(freeSlots: 10))));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(1, (int)doc["schemaVersion"]!);
@@ -98,8 +110,19 @@ public sealed class LabCommandTests : StandInCommandTest
     public void A_repro_at_the_wall_fails_with_the_refusal_and_leaves_nothing()
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 2);
-        var args = new ReproArgs("none", Pods: 2, Parallel: 1, KeepFiles: false, Kmem: null, ProbeMax: 10, UntilFull: false, Yes: false, Json: true, State);
-        var e = Assert.Throws<LabException>(() => ReproCommand.Run(args, TextWriter.Null, Access(fs), InProcess.NoSignals));
+        var args = new ReproArgs(
+            "none",
+            Pods: 2,
+            Parallel: 1,
+            KeepFiles: false,
+            Kmem: null,
+            ProbeMax: 10,
+            UntilFull: false,
+            Yes: false,
+            Json: true,
+            State);
+        var e = Assert.Throws<LabException>(
+            () => ReproCommand.Run(args, TextWriter.Null, Access(fs), InProcess.NoSignals));
         Assert.Contains("No space left on device", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
@@ -110,10 +133,26 @@ public sealed class LabCommandTests : StandInCommandTest
     [InlineData(2, 0, null, "none", "--parallel")]
     [InlineData(2, 4, "64X", "runc", "64X")]
     [InlineData(2, 4, "64M", "none", "--kmem")]
-    public void Repro_arguments_that_cannot_run_are_usage_errors(int pods, int parallel, string? kmem, string runtime, string named)
+    public void Repro_arguments_that_cannot_run_are_usage_errors(
+        int pods,
+        int parallel,
+        string? kmem,
+        string runtime,
+        string named)
     {
-        var args = new ReproArgs(runtime, pods, parallel, KeepFiles: false, kmem, ProbeMax: 10, UntilFull: false, Yes: false, Json: false, State);
-        var e = Assert.Throws<UserFacingException>(() => ReproCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), InProcess.NoSignals));
+        var args = new ReproArgs(
+            runtime,
+            pods,
+            parallel,
+            KeepFiles: false,
+            kmem,
+            ProbeMax: 10,
+            UntilFull: false,
+            Yes: false,
+            Json: false,
+            State);
+        var e = Assert.Throws<UserFacingException>(
+            () => ReproCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
@@ -124,7 +163,8 @@ public sealed class LabCommandTests : StandInCommandTest
         var fs = new RefusingCgroupFsStandIn(freeSlots: 0);
         var args = new VerifyArgs(Canary: true, UntilFull: false, Yes: false, Json: true, State);
         HostRoot host = HostRoot.At(Repo.Fixture("ubuntu-5.4-dying")); // a kernel that counts dying cgroups: the canary runs
-        var e = Assert.Throws<LabException>(() => VerifyCommand.Run(args, TextWriter.Null, host, Access(fs), InProcess.NoSignals));
+        var e = Assert.Throws<LabException>(
+            () => VerifyCommand.Run(args, TextWriter.Null, host, Access(fs), InProcess.NoSignals));
         Assert.Contains("the node is at the wall", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
@@ -160,7 +200,8 @@ public sealed class LabCommandTests : StandInCommandTest
     public void Doctor_probe_on_a_host_tree_is_refused_before_any_cgroup_is_made()
     {
         var args = new DoctorArgs(Repo.Fixture("el7-957-leaking"), Json: false, Probe: true, StateDirectory: State);
-        var e = Assert.Throws<UserFacingException>(() => DoctorCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), InProcess.NoSignals));
+        var e = Assert.Throws<UserFacingException>(
+            () => DoctorCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
     }

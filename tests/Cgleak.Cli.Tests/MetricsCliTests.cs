@@ -5,7 +5,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
 
-/// <summary>The metrics for the stacks people already run: real promtool, real node_exporter, node-problem-detector's protocol.</summary>
+/// <summary>
+/// The metrics for the stacks people already run: real promtool, real node_exporter, node-problem-detector's protocol.
+/// </summary>
 public class MetricsCliTests
 {
     public static TheoryData<string> Scenarios() => new(Repo.Scenarios());
@@ -16,7 +18,12 @@ public class MetricsCliTests
     {
         var run = CgleakProcess.Run("metrics", "--host-root", Repo.Fixture(scenario));
         Assert.Equal(0, run.ExitCode);
-        var start = new ProcessStartInfo("promtool", ["check", "metrics"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("promtool", ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        };
         using Process p = Process.Start(start)!;
         p.StandardInput.Write(run.Stdout);
         p.StandardInput.Close();
@@ -32,7 +39,12 @@ public class MetricsCliTests
         string dir = Directory.CreateTempSubdirectory("cgleak-textfile-").FullName;
         try
         {
-            var run = CgleakProcess.Run("metrics", "--host-root", Repo.Fixture("el7-957-leaking"), "--textfile", Path.Combine(dir, "cgleak.prom"));
+            var run = CgleakProcess.Run(
+                "metrics",
+                "--host-root",
+                Repo.Fixture("el7-957-leaking"),
+                "--textfile",
+                Path.Combine(dir, "cgleak.prom"));
             Assert.Equal(0, run.ExitCode);
             Assert.Equal(["cgleak.prom"], Directory.GetFiles(dir).Select(Path.GetFileName)); // no temp file left
 
@@ -63,7 +75,8 @@ public class MetricsCliTests
     [Fact]
     public void The_shipped_npd_plugin_config_names_the_condition_and_the_command()
     {
-        string config = File.ReadAllText(Path.Combine(Repo.Root, "deploy", "node-problem-detector", "cgleak-plugin.json"));
+        string config = File.ReadAllText(
+            Path.Combine(Repo.Root, "deploy", "node-problem-detector", "cgleak-plugin.json"));
         var json = System.Text.Json.Nodes.JsonNode.Parse(config)!;
         Assert.Equal("custom", (string?)json["plugin"]);
         Assert.Equal(80, (int)json["pluginConfig"]!["max_output_length"]!);

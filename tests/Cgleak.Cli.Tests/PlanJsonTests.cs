@@ -4,11 +4,21 @@ using Cgleak.Diagnosis.Fix;
 
 namespace Cgleak.Cli.Tests;
 
-/// <summary>The plan's JSON spells enum values in kebab case, as the rest of cgleak's JSON does, and still reads older plans.</summary>
+/// <summary>
+/// The plan's JSON spells enum values in kebab case, as the rest of cgleak's JSON does, and still reads older plans.
+/// </summary>
 public class PlanJsonTests
 {
     private static readonly FixPlan Plan = new(FixMethod.Kernel, "s", [], null,
-        new BootEdit(BootStyle.GrubbyGrubCfg, "3.10.0-1160.el7.x86_64", "t", "t", null, FixPlan.NokmemArgument, "/boot/grub2/grub.cfg") { DefaultIn = DefaultIn.SavedEntry },
+        new BootEdit(
+            BootStyle.GrubbyGrubCfg,
+            "3.10.0-1160.el7.x86_64",
+            "t",
+            "t",
+            null,
+            FixPlan.NokmemArgument,
+            "/boot/grub2/grub.cfg")
+        { DefaultIn = DefaultIn.SavedEntry },
         false, [], [], []);
 
     [Fact]

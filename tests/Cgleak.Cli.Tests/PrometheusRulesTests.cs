@@ -12,11 +12,17 @@ public class PrometheusRulesTests
 
     [Fact]
     public void Every_alert_fires_and_clears_in_promtool_test_rules() =>
-        AssertTool(Path.Combine(Repo.Root, "tests", "prometheus"), "promtool", "test", "rules", "cgleak-rules.test.yaml");
+        AssertTool(
+            Path.Combine(Repo.Root, "tests", "prometheus"),
+            "promtool",
+            "test",
+            "rules",
+            "cgleak-rules.test.yaml");
 
     private static void AssertTool(string directory, string file, params string[] args)
     {
-        CgleakProcess.Result run = CgleakProcess.Capture(new ProcessStartInfo(file, args) { WorkingDirectory = directory });
+        CgleakProcess.Result run = CgleakProcess.Capture(
+            new ProcessStartInfo(file, args) { WorkingDirectory = directory });
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
     }
 }

@@ -35,13 +35,19 @@ public class TextWrapTests
         foreach (int width in new[] { 24, 31, 40, 57 })
         {
             var lines = TextWrap.Lines(text, width, "  原因：", "        ").ToList();
-            Assert.All(lines, l => Assert.True(TextWrap.DisplayWidth(l) <= width || !l.Trim().Contains(' ', StringComparison.Ordinal), $"{width}: {l}"));
+            Assert.All(lines, l => Assert.True(
+                TextWrap.DisplayWidth(l) <= width || !l.Trim().Contains(' ', StringComparison.Ordinal),
+                $"{width}: {l}"));
             Assert.All(lines.Skip(1), l => Assert.DoesNotContain(l.TrimStart()[0], "，。；：、）"));
-            Assert.Equal(text.Replace(" ", "", StringComparison.Ordinal), string.Concat(lines).Replace(" ", "", StringComparison.Ordinal)[3..]);
+            Assert.Equal(
+                text.Replace(" ", "", StringComparison.Ordinal),
+                string.Concat(lines).Replace(" ", "", StringComparison.Ordinal)[3..]);
         }
 
         Assert.Equal(["会忽略 cgroup.memory=nokmem：先升级"], TextWrap.Lines("会忽略 cgroup.memory=nokmem：先升级", 80, "", ""));
-        Assert.Equal(["会忽略", "cgroup.memory=nokmem：", "先升级"], TextWrap.Lines("会忽略 cgroup.memory=nokmem：先升级", 22, "", ""));
+        Assert.Equal(
+            ["会忽略", "cgroup.memory=nokmem：", "先升级"],
+            TextWrap.Lines("会忽略 cgroup.memory=nokmem：先升级", 22, "", ""));
     }
 
     [Fact]

@@ -45,8 +45,10 @@ public partial class DeployManifestTests
     [Fact]
     public void Rbac_grants_get_and_patch_on_nodes_patch_on_nodes_status_and_create_events_only()
     {
-        V1ClusterRole role = KubernetesYaml.Deserialize<V1ClusterRole>(Documents("kubernetes/10-rbac.yaml").Single(d => d.Contains("\nkind: ClusterRole\n", StringComparison.Ordinal)), strict: true);
-        var grants = role.Rules.SelectMany(r => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{res}:{v}"))).Order(StringComparer.Ordinal);
+        V1ClusterRole role = KubernetesYaml.Deserialize<V1ClusterRole>(Documents("kubernetes/10-rbac.yaml").Single(
+            d => d.Contains("\nkind: ClusterRole\n", StringComparison.Ordinal)), strict: true);
+        var grants = role.Rules.SelectMany(r => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{res}:{v}")))
+            .Order(StringComparer.Ordinal);
         Assert.Equal(["events:create", "nodes/status:patch", "nodes:get", "nodes:patch"], grants);
     }
 
@@ -55,7 +57,9 @@ public partial class DeployManifestTests
     {
         V1Service svc = KubernetesYaml.Deserialize<V1Service>(Deploy("kubernetes/30-service.yaml"), strict: true);
         V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(Deploy("kubernetes/20-daemonset.yaml"), strict: true);
-        Assert.Equal(ds.Spec.Template.Metadata.Labels["app.kubernetes.io/name"], svc.Spec.Selector["app.kubernetes.io/name"]);
+        Assert.Equal(
+            ds.Spec.Template.Metadata.Labels["app.kubernetes.io/name"],
+            svc.Spec.Selector["app.kubernetes.io/name"]);
         Assert.Equal(9739, svc.Spec.Ports.Single().Port);
     }
 
@@ -66,15 +70,20 @@ public partial class DeployManifestTests
         string groups = rules[rules.IndexOf("groups:", StringComparison.Ordinal)..].TrimEnd();
         string cr = Deploy("kubernetes/50-prometheusrule.yaml");
         string spec = cr[(cr.IndexOf("spec:\n", StringComparison.Ordinal) + 6)..].TrimEnd();
-        Assert.Equal(groups, string.Join('\n', spec.Split('\n').Select(l => l.StartsWith("  ", StringComparison.Ordinal) ? l[2..] : l)));
+        Assert.Equal(
+            groups,
+            string.Join('\n', spec.Split('\n').Select(l => l.StartsWith("  ", StringComparison.Ordinal) ? l[2..] : l)));
     }
 
     [Fact]
     public void The_dashboard_queries_only_metrics_the_agent_exports()
     {
         JsonNode dashboard = JsonNode.Parse(Deploy("grafana/cgleak-dashboard.json"))!;
-        var names = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => (string)t!["expr"]!)
-            .SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).Distinct().ToList();
+        var names = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray())
+            .Select(t => (string)t!["expr"]!)
+            .SelectMany(e => MetricName().Matches(e).Select(m => m.Value))
+            .Distinct()
+            .ToList();
         Assert.NotEmpty(names);
         string source = File.ReadAllText(Path.Combine(Repo.Root, "src", "Cgleak.Agent", "MetricsExporter.cs"));
         Assert.All(names, n => Assert.Contains($"\"{n}\"", source, StringComparison.Ordinal));

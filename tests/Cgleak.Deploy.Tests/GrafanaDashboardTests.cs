@@ -4,10 +4,13 @@ using Cgleak.Testing;
 
 namespace Cgleak.Deploy.Tests;
 
-/// <summary>deploy/grafana/cgleak-dashboard.json: what Grafana needs to import it, and queries the agent can answer.</summary>
+/// <summary>
+/// deploy/grafana/cgleak-dashboard.json: what Grafana needs to import it, and queries the agent can answer.
+/// </summary>
 public partial class GrafanaDashboardTests
 {
-    private static JsonNode Dashboard => JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "deploy", "grafana", "cgleak-dashboard.json")))!;
+    private static JsonNode Dashboard
+        => JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "deploy", "grafana", "cgleak-dashboard.json")))!;
 
     private static IEnumerable<JsonNode> Panels => Dashboard["panels"]!.AsArray().Select(p => p!);
 
@@ -37,10 +40,14 @@ public partial class GrafanaDashboardTests
         foreach (JsonNode p in Panels)
         {
             IsVariable(p["datasource"], $"panel {p["title"]}");
-            Assert.All(p["targets"]!.AsArray(), t => IsVariable(t!["datasource"], $"panel {p["title"]} query {t["refId"]}"));
+            Assert.All(
+                p["targets"]!.AsArray(),
+                t => IsVariable(t!["datasource"], $"panel {p["title"]} query {t["refId"]}"));
         }
 
-        IsVariable(Dashboard["templating"]!["list"]!.AsArray().Single(v => (string?)v!["name"] == "instance")!["datasource"], "variable instance");
+        IsVariable(
+            Dashboard["templating"]!["list"]!.AsArray().Single(v => (string?)v!["name"] == "instance")!["datasource"],
+            "variable instance");
     }
 
     [Fact]
@@ -53,14 +60,16 @@ public partial class GrafanaDashboardTests
             (string[])["cgleak_verdict", "cgleak_memory_cgroup_ids_in_use", "cgleak_memory_cgroup_ids_in_use_lower_bound", "cgleak_memory_cgroup_ids_limit",
                 "cgleak_memory_cgroups{state=\"dying\"", "cgleak_memory_cgroup_ids_exhaustion_eta_seconds", "cgleak_node_info", "cgleak_check_status{status=\"fail\"", "cgleak_build_info"],
             q => Assert.Contains(q, queries, StringComparison.Ordinal));
-        var names = table["transformations"]!.AsArray().Single(t => (string?)t!["id"] == "organize")!["options"]!["renameByName"]!.AsObject().Select(p => (string?)p.Value);
+        var names = table["transformations"]!.AsArray().Single(t => (string?)t!["id"] == "organize")!["options"]![
+            "renameByName"]!.AsObject().Select(p => (string?)p.Value);
         Assert.Equal(["node", "IDs in use", "limit", "dying", "growth (IDs/h)", "time to the wall", "failing checks", "last seen"], names);
     }
 
     [Fact]
     public void Every_metric_a_query_names_is_in_cgleak_metrics_output()
     {
-        string metrics = string.Concat(((string[])["el7-957-leaking", "ubuntu-5.4-dying", "cgroup-v2"]).Select(f => CgleakProcess.Run("metrics", "--host-root", Repo.Fixture(f)).Stdout));
+        string metrics = string.Concat(((string[])["el7-957-leaking", "ubuntu-5.4-dying", "cgroup-v2"]).Select(
+            f => CgleakProcess.Run("metrics", "--host-root", Repo.Fixture(f)).Stdout));
         var names = Panels.SelectMany(p => p["targets"]!.AsArray()).Select(t => (string)t!["expr"]!)
             .SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).Distinct().ToList();
         Assert.True(names.Count >= 10, string.Join(", ", names));
@@ -70,11 +79,13 @@ public partial class GrafanaDashboardTests
     [Fact]
     public void Cgleak_fleet_sends_a_handful_of_queries_whatever_the_fleet_and_every_metric_they_name_is_exported()
     {
-        IReadOnlyDictionary<string, string> queries = Fleet.Prometheus.PrometheusFleetSource.QueriesFor(new Fleet.Prometheus.PrometheusFleetOptions());
+        IReadOnlyDictionary<string, string> queries = Fleet.Prometheus.PrometheusFleetSource
+            .QueriesFor(new Fleet.Prometheus.PrometheusFleetOptions());
         Assert.InRange(queries.Count, 1, 8);
         string metrics = CgleakProcess.Run("metrics", "--host-root", Repo.Fixture("el7-957-leaking")).Stdout
             + CgleakProcess.Run("metrics", "--host-root", Repo.Fixture("ubuntu-5.4-dying")).Stdout;
-        var names = queries.Values.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, "cgleak_[a-z_]+").Select(m => m.Value)).Distinct();
+        var names = queries.Values.SelectMany(
+            q => System.Text.RegularExpressions.Regex.Matches(q, "cgleak_[a-z_]+").Select(m => m.Value)).Distinct();
         Assert.All(names, n => Assert.Contains("# TYPE " + n + " ", metrics, StringComparison.Ordinal)); // declared even when absent (forecasts)
     }
 

@@ -19,8 +19,11 @@ public partial class HelmChartTests
 
     private static readonly Lazy<string> Tools = new(() =>
     {
-        CgleakProcess.Result fetch = CgleakProcess.RunTool(Path.Combine(Repo.Root, "tests", "deploy", "fetch-helm-kubectl"));
-        return fetch.ExitCode == 0 ? fetch.Stdout.Trim() : throw new InvalidOperationException("fetch-helm-kubectl: " + fetch.Stderr);
+        CgleakProcess.Result fetch = CgleakProcess.RunTool(
+            Path.Combine(Repo.Root, "tests", "deploy", "fetch-helm-kubectl"));
+        return fetch.ExitCode == 0
+            ? fetch.Stdout.Trim()
+            : throw new InvalidOperationException("fetch-helm-kubectl: " + fetch.Stderr);
     });
 
     private static string Chart => Path.Combine(Repo.Root, "deploy", "helm", "cgleak");
@@ -29,7 +32,13 @@ public partial class HelmChartTests
     public void The_chart_passes_helm_lint_with_default_and_changed_values()
     {
         Assert.Equal("", Tool("helm", "lint", "--strict", Chart).Stderr);
-        Tool("helm", "lint", "--strict", Chart, "--set", "taint.enabled=true,createNamespace=true,serviceMonitor.labels.release=prom");
+        Tool(
+            "helm",
+            "lint",
+            "--strict",
+            Chart,
+            "--set",
+            "taint.enabled=true,createNamespace=true,serviceMonitor.labels.release=prom");
     }
 
     [Fact]
@@ -41,7 +50,9 @@ public partial class HelmChartTests
         AssertLoadsStrictly(docs);
         V1DaemonSet ds = Load<V1DaemonSet>(docs, "DaemonSet");
         V1Container c = ds.Spec.Template.Spec.Containers.Single();
-        Assert.Equal(["agent", "--host-root=/host", "--listen=[::]:9739", "--status-redact", "--interval=30", "--kubernetes"], c.Args);
+        Assert.Equal(
+            ["agent", "--host-root=/host", "--listen=[::]:9739", "--status-redact", "--interval=30", "--kubernetes"],
+            c.Args);
         Assert.Equal("kube-prometheus-stack", Labels(docs, "ServiceMonitor")["release"]);
         Assert.Equal("kube-prometheus-stack", Labels(docs, "PrometheusRule")["release"]);
         Assert.Equal("1", Load<V1ConfigMap>(docs, "ConfigMap").Metadata.Labels["grafana_dashboard"]);
@@ -65,7 +76,8 @@ public partial class HelmChartTests
             """);
         try
         {
-            List<YamlMappingNode> docs = Render(Tool("helm", "template", "memcg", Chart, "--namespace", "monitoring", "-f", values).Stdout);
+            List<YamlMappingNode> docs = Render(
+                Tool("helm", "template", "memcg", Chart, "--namespace", "monitoring", "-f", values).Stdout);
             AssertLoadsStrictly(docs);
             V1DaemonSet ds = Load<V1DaemonSet>(docs, "DaemonSet");
             V1Container c = ds.Spec.Template.Spec.Containers.Single();
@@ -81,7 +93,9 @@ public partial class HelmChartTests
             Assert.Equal("prom", Labels(docs, "ServiceMonitor")["release"]);
             Assert.Equal("prom", Labels(docs, "PrometheusRule")["release"]);
             V1ConfigMap dashboard = Load<V1ConfigMap>(docs, "ConfigMap");
-            Assert.Equal(("yes", "Nodes"), (dashboard.Metadata.Labels["grafana_dashboard"], dashboard.Metadata.Annotations["grafana_folder"]));
+            Assert.Equal(
+                ("yes", "Nodes"),
+                (dashboard.Metadata.Labels["grafana_dashboard"], dashboard.Metadata.Annotations["grafana_folder"]));
             AssertRulesPassPromtool(docs, "https://wiki.example/ops/cgleak");
         }
         finally
@@ -93,7 +107,13 @@ public partial class HelmChartTests
     [Fact]
     public void A_taint_without_the_node_condition_is_refused_by_name()
     {
-        CgleakProcess.Result r = CgleakProcess.RunTool(Path.Combine(Tools.Value, "helm", "helm"), "template", "cgleak", Chart, "--set", "kubernetes=false,taint.enabled=true");
+        CgleakProcess.Result r = CgleakProcess.RunTool(
+            Path.Combine(Tools.Value, "helm", "helm"),
+            "template",
+            "cgleak",
+            Chart,
+            "--set",
+            "kubernetes=false,taint.enabled=true");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("taint.enabled needs kubernetes: true", r.Stderr, StringComparison.Ordinal);
     }
@@ -101,8 +121,10 @@ public partial class HelmChartTests
     [Fact]
     public void Kustomize_and_the_chart_render_the_same_objects()
     {
-        List<YamlMappingNode> kustomized = Render(Tool("kubectl", "kustomize", Path.Combine(Repo.Root, "deploy", "kubernetes")).Stdout);
-        List<YamlMappingNode> helm = Render(Tool("helm", "template", "cgleak", Chart, "--namespace", "cgleak", "--set", "createNamespace=true").Stdout);
+        List<YamlMappingNode> kustomized = Render(
+            Tool("kubectl", "kustomize", Path.Combine(Repo.Root, "deploy", "kubernetes")).Stdout);
+        List<YamlMappingNode> helm = Render(
+            Tool("helm", "template", "cgleak", Chart, "--namespace", "cgleak", "--set", "createNamespace=true").Stdout);
         AssertLoadsStrictly(kustomized);
         Assert.Equal(Canonical(kustomized), Canonical(helm));
         Assert.Equal(8, kustomized.Count - 1); // and the Namespace
@@ -112,10 +134,14 @@ public partial class HelmChartTests
     public void Copies_of_the_rules_and_the_dashboard_are_the_originals()
     {
         string Read(params string[] path) => File.ReadAllText(Path.Combine([Repo.Root, .. path]));
-        Assert.Equal(Read("deploy", "prometheus", "cgleak-rules.yaml"), Read("deploy", "helm", "cgleak", "files", "cgleak-rules.yaml"));
+        Assert.Equal(
+            Read("deploy", "prometheus", "cgleak-rules.yaml"),
+            Read("deploy", "helm", "cgleak", "files", "cgleak-rules.yaml"));
         string dashboard = Read("deploy", "grafana", "cgleak-dashboard.json");
         Assert.Equal(dashboard, Read("deploy", "helm", "cgleak", "files", "cgleak-dashboard.json"));
-        V1ConfigMap map = KubernetesYaml.Deserialize<V1ConfigMap>(Read("deploy", "kubernetes", "60-grafana-dashboard.yaml"), strict: true);
+        V1ConfigMap map = KubernetesYaml.Deserialize<V1ConfigMap>(
+            Read("deploy", "kubernetes", "60-grafana-dashboard.yaml"),
+            strict: true);
         Assert.Equal(dashboard.TrimEnd('\n'), map.Data["cgleak-dashboard.json"]);
     }
 
@@ -144,8 +170,12 @@ public partial class HelmChartTests
                 spec.Save(w, assignAnchors: false);
             }
 
-            Assert.Equal(0, CgleakProcess.RunTool("promtool", "check", "rules", Path.Combine(dir, "rules.yaml")).ExitCode);
-            var urls = RunbookUrl().Matches(File.ReadAllText(Path.Combine(dir, "rules.yaml"))).Select(m => m.Groups[1].Value).ToList();
+            Assert.Equal(
+                0,
+                CgleakProcess.RunTool("promtool", "check", "rules", Path.Combine(dir, "rules.yaml")).ExitCode);
+            var urls = RunbookUrl().Matches(File.ReadAllText(Path.Combine(dir, "rules.yaml")))
+                .Select(m => m.Groups[1].Value)
+                .ToList();
             Assert.Equal(10, urls.Count);
             Assert.All(urls, u => Assert.Matches($"^{Regex.Escape(runbookBase)}#cgleak[a-z]+$", u));
         }
@@ -155,7 +185,10 @@ public partial class HelmChartTests
         }
     }
 
-    /// <summary>The core objects through KubernetesClient's loader, strictly (an unknown field fails); the two CRDs' fields checked by name.</summary>
+    /// <summary>
+    /// The core objects through KubernetesClient's loader, strictly (an unknown field fails); the two CRDs' fields
+    /// checked by name.
+    /// </summary>
     private static void AssertLoadsStrictly(List<YamlMappingNode> docs)
     {
         foreach (YamlMappingNode d in docs)
@@ -186,7 +219,8 @@ public partial class HelmChartTests
         return keys;
     }
 
-    private static T Load<T>(List<YamlMappingNode> docs, string kind) => KubernetesYaml.Deserialize<T>(Text(docs.Single(d => Kind(d) == kind)), strict: true);
+    private static T Load<T>(List<YamlMappingNode> docs, string kind)
+        => KubernetesYaml.Deserialize<T>(Text(docs.Single(d => Kind(d) == kind)), strict: true);
 
     private static Dictionary<string, string> Labels(List<YamlMappingNode> docs, string kind) =>
         ((YamlMappingNode)((YamlMappingNode)docs.Single(d => Kind(d) == kind)["metadata"])["labels"]).Children
@@ -214,7 +248,8 @@ public partial class HelmChartTests
 
     private static JsonNode? Json(YamlNode node) => node switch
     {
-        YamlMappingNode m => new JsonObject(m.Children.OrderBy(p => ((YamlScalarNode)p.Key).Value, StringComparer.Ordinal)
+        YamlMappingNode m => new JsonObject(m.Children
+            .OrderBy(p => ((YamlScalarNode)p.Key).Value, StringComparer.Ordinal)
             .Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value!, Json(p.Value)))),
         YamlSequenceNode s => new JsonArray([.. s.Children.Select(Json)]),
         YamlScalarNode v => JsonValue.Create(v.Value),
@@ -223,7 +258,8 @@ public partial class HelmChartTests
 
     private static CgleakProcess.Result Tool(string tool, params string[] args)
     {
-        CgleakProcess.Result r = CgleakProcess.Capture(new ProcessStartInfo(Path.Combine(Tools.Value, tool, tool), args));
+        CgleakProcess.Result r = CgleakProcess.Capture(
+            new ProcessStartInfo(Path.Combine(Tools.Value, tool, tool), args));
         Assert.True(r.ExitCode == 0, $"{tool} {string.Join(' ', args)}: {r.Stdout}{r.Stderr}");
         return r;
     }

@@ -37,7 +37,9 @@ public partial class CheckCatalogTests
         {
             var cited = Expand(check.Facts).ToList();
             Assert.NotEmpty(cited);
-            Assert.All(cited, row => Assert.True(rows.Contains(row), $"{check.Id} cites {row}, which docs/kmem-facts.md does not have"));
+            Assert.All(cited, row => Assert.True(
+                rows.Contains(row),
+                $"{check.Id} cites {row}, which docs/kmem-facts.md does not have"));
         }
     }
 
@@ -48,23 +50,31 @@ public partial class CheckCatalogTests
     public void Cited_ranges_expand_to_their_rows(string facts, string rows) =>
         Assert.Equal(rows.Split(' '), Expand(facts));
 
-    /// <summary>A check id in quotes anywhere in src/ outside its own CheckId constant: renaming would compile and break.</summary>
+    /// <summary>
+    /// A check id in quotes anywhere in src/ outside its own CheckId constant: renaming would compile and break.
+    /// </summary>
     [Fact]
     public void No_source_file_spells_a_check_id_but_its_own_check()
     {
         var ids = CheckCatalog.All.Select(c => c.Id).ToList();
         var spelled = new List<string>();
-        foreach (string file in Directory.EnumerateFiles(Path.Combine(Repo.Root, "src"), "*.cs", SearchOption.AllDirectories)
-                     .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal)))
+        foreach (string file in Directory.EnumerateFiles(
+            Path.Combine(Repo.Root, "src"),
+            "*.cs",
+            SearchOption.AllDirectories)
+                     .Where(f => !f.Contains("/obj/", StringComparison.Ordinal)
+                         && !f.Contains("/bin/", StringComparison.Ordinal)))
         {
             foreach ((string line, int number) in File.ReadLines(file).Select((l, i) => (l, i + 1)))
             {
-                if (line.TrimStart().StartsWith("//", StringComparison.Ordinal) || line.Contains("public const string CheckId = ", StringComparison.Ordinal))
+                if (line.TrimStart().StartsWith("//", StringComparison.Ordinal)
+                    || line.Contains("public const string CheckId = ", StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                spelled.AddRange(ids.Where(id => InsideStringLiteral(line, id)).Select(id => $"{Path.GetRelativePath(Repo.Root, file)}:{number}: {id}"));
+                spelled.AddRange(ids.Where(id => InsideStringLiteral(line, id))
+                    .Select(id => $"{Path.GetRelativePath(Repo.Root, file)}:{number}: {id}"));
             }
         }
 
@@ -73,8 +83,12 @@ public partial class CheckCatalogTests
 
     private static bool InsideStringLiteral(string line, string id)
     {
-        // Inside a string literal: after an odd number of quotes on the line (good enough for this code base's one-line literals).
-        for (int at = line.IndexOf(id, StringComparison.Ordinal); at >= 0; at = line.IndexOf(id, at + 1, StringComparison.Ordinal))
+        // Inside a string literal: after an odd number of quotes on the line (good enough for this code base's one-line
+        // literals).
+        for (
+            int at = line.IndexOf(id, StringComparison.Ordinal);
+            at >= 0;
+            at = line.IndexOf(id, at + 1, StringComparison.Ordinal))
         {
             if (line[..at].Count(ch => ch == '"') % 2 == 1)
             {
@@ -90,7 +104,8 @@ public partial class CheckCatalogTests
         string[] lines = File.ReadAllLines(Path.Combine(Repo.Root, "README.md"));
         int start = Array.IndexOf(lines, "## The checks");
         Assert.True(start >= 0, "README.md has no '## The checks' section");
-        return lines.Skip(start).SkipWhile(l => !l.StartsWith("| `", StringComparison.Ordinal)).TakeWhile(l => l.StartsWith('|'))
+        return lines.Skip(start).SkipWhile(l => !l.StartsWith("| `", StringComparison.Ordinal))
+            .TakeWhile(l => l.StartsWith('|'))
             .Select(l => l.Split('|', StringSplitOptions.TrimEntries))
             .Select(cells => (cells[1].Trim('`'), cells[^2]))
             .ToList();
@@ -103,11 +118,15 @@ public partial class CheckCatalogTests
             Match range = RowRange().Match(part);
             Assert.True(range.Success, $"'{part}' is neither a row (C1) nor a range (C1-C5)");
             int from = int.Parse(range.Groups["from"].Value, System.Globalization.CultureInfo.InvariantCulture);
-            int to = range.Groups["to"].Success ? int.Parse(range.Groups["to"].Value, System.Globalization.CultureInfo.InvariantCulture) : from;
-            Assert.True(to >= from && (!range.Groups["to2"].Success || range.Groups["to2"].Value == range.Groups["letter"].Value), part);
+            int to = range.Groups["to"].Success
+                ? int.Parse(range.Groups["to"].Value, System.Globalization.CultureInfo.InvariantCulture)
+                : from;
+            Assert.True(to >= from
+                && (!range.Groups["to2"].Success || range.Groups["to2"].Value == range.Groups["letter"].Value), part);
             for (int n = from; n <= to; n++)
             {
-                yield return range.Groups["letter"].Value + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                yield return range.Groups["letter"].Value
+                    + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
         }
     }

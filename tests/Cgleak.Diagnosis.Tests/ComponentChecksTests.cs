@@ -196,7 +196,9 @@ public class ContainerdCheckTests
     [Fact]
     public void A_release_without_a_pin_is_named_by_its_version_not_the_whole_line()
     {
-        CheckResult r = On(El7Old, Containerd("containerd github.com/containerd/containerd v1.0.3 773c489c9c1b21a6d78b5c538cd395416ec50f88"));
+        CheckResult r = On(
+            El7Old,
+            Containerd("containerd github.com/containerd/containerd v1.0.3 773c489c9c1b21a6d78b5c538cd395416ec50f88"));
         Assert.Equal((CheckStatus.Info, "containerd.no-pin"), (r.Status, r.Said!.Key));
         Assert.Equal("1.0.3", r.Said.Args[0]!.ToString());
     }
@@ -273,8 +275,12 @@ public class KubeletKmemCheckTests
     public void The_rule_and_its_rows_are_evidence_and_an_unversioned_binary_says_so()
     {
         CheckResult r = On(Running(El7Old).With(Kubelet("Kubernetes v1.19.3")));
-        Assert.Contains("kubelet 1.19.3: enables kmem implicitly with the cgroupfs driver (K3, K6, K8, K9)", r.Evidence);
-        Assert.Equal("/var/log/yum.log (kubelet): version unknown", On(Running(El7Old).With(Kubelet(null))).Evidence[0]);
+        Assert.Contains(
+            "kubelet 1.19.3: enables kmem implicitly with the cgroupfs driver (K3, K6, K8, K9)",
+            r.Evidence);
+        Assert.Equal(
+            "/var/log/yum.log (kubelet): version unknown",
+            On(Running(El7Old).With(Kubelet(null))).Evidence[0]);
     }
 
     [Fact]
@@ -312,7 +318,9 @@ public class KmemActiveCgroupsCheckTests
     public void Names_five_active_cgroups_and_counts_the_rest(int active, bool more)
     {
         CheckResult r = On(El7Old, "ro", Enumerable.Repeat(KmemState.Active, active).ToArray());
-        Assert.Equal(more ? ["... and 1 more with kmem accounting active"] : [], r.Evidence.Where(e => e.StartsWith("... and", StringComparison.Ordinal)));
+        Assert.Equal(
+            more ? ["... and 1 more with kmem accounting active"] : [],
+            r.Evidence.Where(e => e.StartsWith("... and", StringComparison.Ordinal)));
         Assert.Equal(5, r.Evidence.Count(e => e.Contains("/kubepods/pod", StringComparison.Ordinal)));
     }
 

@@ -137,7 +137,13 @@ public class DoctorVerdictTests
     [Fact]
     public void The_verdict_and_every_result_carry_their_message_and_role()
     {
-        DoctorReport r = Diagnose(Quiet with { Logs = new SymptomScan([new SymptomSighting(Symptom.SlubUnableToAllocate, "/var/log/messages", 1, null!, "")], ["/var/log/messages"], []) });
+        DoctorReport r = Diagnose(Quiet with
+        {
+            Logs = new SymptomScan(
+            [new SymptomSighting(Symptom.SlubUnableToAllocate, "/var/log/messages", 1, null!, "")],
+            ["/var/log/messages"],
+            [])
+        });
         Assert.Equal("verdict.could-not-read", r.VerdictSaid!.Key);
         Assert.Equal(CheckCatalog.All.Select(c => c.Role), r.Checks.Select(c => c.Role));
         Assert.Equal(CheckRole.Symptom, r.Checks.Single(c => c.Status == CheckStatus.Error).Role);

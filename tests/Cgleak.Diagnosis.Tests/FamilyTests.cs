@@ -9,7 +9,9 @@ using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Tests;
 
-/// <summary>The distribution family table (kmem-facts section 10): package manager, boot tools and names per os-release.</summary>
+/// <summary>
+/// The distribution family table (kmem-facts section 10): package manager, boot tools and names per os-release.
+/// </summary>
 public class DistroFamiliesTests
 {
     private static DistroFamily? Of(string? id, string? version, string? like = null) =>
@@ -33,7 +35,12 @@ public class DistroFamiliesTests
     [InlineData("amzn", "2023", "fedora", "Amazon Linux 2023", PackageTool.Dnf)]
     [InlineData("ubuntu", "22.04", "debian", "Ubuntu", PackageTool.Apt)]
     [InlineData("debian", "12", null, "Debian", PackageTool.Apt)]
-    public void Each_family_gets_its_own_package_manager(string id, string version, string? like, string name, PackageTool tool)
+    public void Each_family_gets_its_own_package_manager(
+        string id,
+        string version,
+        string? like,
+        string name,
+        PackageTool tool)
     {
         DistroFamily f = Of(id, version, like)!;
         Assert.Equal((name, tool), (f.Name, f.Packages));
@@ -54,7 +61,9 @@ public class DistroFamiliesTests
     public void OpenEuler_spells_its_packages_its_own_way()
     {
         DistroFamily f = Of("openEuler", "20.03")!;
-        Assert.Equal(("docker-runc", "docker-engine", "kubernetes-kubelet"), (f.RuncPackage, f.DockerPackage, f.KubeletPackage));
+        Assert.Equal(
+            ("docker-runc", "docker-engine", "kubernetes-kubelet"),
+            (f.RuncPackage, f.DockerPackage, f.KubeletPackage));
         Assert.Equal("dnf upgrade docker-runc", f.Upgrade("docker-runc"));
         Assert.Equal("dnf install 'kubernetes-kubelet-1.21.2*'", f.InstallVersion("kubernetes-kubelet", "1.21.2"));
         Assert.Equal("rpm -q kernel", f.QueryKernels);
@@ -65,7 +74,9 @@ public class DistroFamiliesTests
     {
         Assert.Equal("dpkg-query -W 'linux-image-*'", Of("ubuntu", "20.04", "debian")!.QueryKernels);
         Assert.Equal("apt-get install linux-generic", Of("ubuntu", "20.04", "debian")!.Install("linux-generic"));
-        Assert.Equal("apt-get install 'kubelet=1.21.2-*'", Of("ubuntu", "20.04", "debian")!.InstallVersion("kubelet", "1.21.2"));
+        Assert.Equal(
+            "apt-get install 'kubelet=1.21.2-*'",
+            Of("ubuntu", "20.04", "debian")!.InstallVersion("kubelet", "1.21.2"));
         Assert.Equal("yum update containerd.io", Of("centos", "7")!.Upgrade("containerd.io"));
         Assert.Equal(BootTooling.UpdateGrub, Of("debian", "12")!.Boot);
         Assert.Equal(BootTooling.Grubby, Of("tlinux", "2.2", "rhel fedora centos")!.Boot);
@@ -86,7 +97,9 @@ public class DistroFamiliesTests
     {
         HostFacts el7 = SmallHost.Running(SmallHost.El7Old);
         Assert.Same(DistroFamilies.El7, new CheckInput(el7).Family);
-        Assert.Equal("Ubuntu", new CheckInput(el7 with { Distribution = new Distribution("ubuntu", "18.04", null, null) }).Family!.Name);
+        Assert.Equal(
+            "Ubuntu",
+            new CheckInput(el7 with { Distribution = new Distribution("ubuntu", "18.04", null, null) }).Family!.Name);
         Assert.Null(new CheckInput(SmallHost.Running(SmallHost.Ubuntu54)).Family);
         Assert.Empty(new CheckInput(el7 with { Tree = null }).ContainerKmem);
     }
@@ -99,7 +112,9 @@ public class DistroFamiliesTests
     }
 }
 
-/// <summary>Kernel families by the kernel's own version (kmem-facts section 9), one value each side of every boundary.</summary>
+/// <summary>
+/// Kernel families by the kernel's own version (kmem-facts section 9), one value each side of every boundary.
+/// </summary>
 public class KernelFamilyTests
 {
     private static KernelTraits Of(string release) => KernelKnowledge.Of(KernelRelease.Parse(release)!);
@@ -167,7 +182,9 @@ public class KernelFamilyTests
         Assert.Equal(gone, Of(release).KmemLimitFileGone);
 }
 
-/// <summary>3.10 at the wall: /proc/cgroups counts live memcgs only (C2), so num_cgroups is a lower bound that can decide.</summary>
+/// <summary>
+/// 3.10 at the wall: /proc/cgroups counts live memcgs only (C2), so num_cgroups is a lower bound that can decide.
+/// </summary>
 public class IdLowerBoundTests
 {
     private static HostFacts Facts(long numCgroups, string kernel = "3.10.0-1160.el7.x86_64") => new()
@@ -209,14 +226,18 @@ public class IdLowerBoundTests
     {
         DoctorReport r = Doctor.Diagnose(Facts(65436));
         Assert.Equal(Verdict.Affected, r.Verdict);
-        Assert.Contains("At least 65436 of 65535", r.Checks.Single(c => c.Id == "memcg.id-headroom").Summary, StringComparison.Ordinal);
+        Assert.Contains(
+            "At least 65436 of 65535",
+            r.Checks.Single(c => c.Id == "memcg.id-headroom").Summary,
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public void Where_the_kernel_counts_dying_num_cgroups_is_not_used_as_a_bound()
     {
         // On 6.x num_cgroups includes dying memcgs whose IDs are released (I5): the lower bound is the live count.
-        MemcgCounts c = new CheckInput(Facts(64734, "6.1.0-18-amd64") with { SwapActive = new(true, "/proc/swaps") }).Counts;
+        MemcgCounts c = new CheckInput(Facts(64734, "6.1.0-18-amd64") with { SwapActive = new(true, "/proc/swaps") })
+            .Counts;
         Assert.Equal(5, c.IdsInUseAtLeast);
     }
 }
@@ -224,23 +245,29 @@ public class IdLowerBoundTests
 /// <summary>Plans that need no kernel change, and the component plan's packages by family.</summary>
 public class PlanWithoutLeakTests
 {
-    private static readonly Host.Boot.BootConfig NoBoot = Host.Boot.BootConfig.Read(Host.HostRoot.At(Testing.Repo.Fixture("no-memory-controller")));
+    private static readonly Host.Boot.BootConfig NoBoot = Host.Boot.BootConfig
+        .Read(Host.HostRoot.At(Testing.Repo.Fixture("no-memory-controller")));
 
-    private static HostFacts Facts(string kernel, string cmdline, Distribution? d = null, IReadOnlyList<ComponentFact>? components = null) => new()
-    {
-        RootDirectory = "/nonexistent",
-        IsLive = false,
-        Kernel = new(KernelRelease.Parse(kernel)!, "/proc/sys/kernel/osrelease"),
-        Layout = new CgroupLayout(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/"),
-        LayoutSource = "/proc/1/mountinfo",
-        MemoryRow = new(new MemoryControllerRow(4, 12, true), "/proc/cgroups"),
-        Tree = new CgroupTreeScan(12, 12, [], []),
-        Cmdline = new(KernelCmdline.Parse(cmdline), "/proc/cmdline"),
-        Distribution = d,
-        Components = components ?? [],
-    };
+    private static HostFacts Facts(
+        string kernel,
+        string cmdline,
+        Distribution? d = null,
+        IReadOnlyList<ComponentFact>? components = null) => new()
+        {
+            RootDirectory = "/nonexistent",
+            IsLive = false,
+            Kernel = new(KernelRelease.Parse(kernel)!, "/proc/sys/kernel/osrelease"),
+            Layout = new CgroupLayout(CgroupMode.V1, MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/"),
+            LayoutSource = "/proc/1/mountinfo",
+            MemoryRow = new(new MemoryControllerRow(4, 12, true), "/proc/cgroups"),
+            Tree = new CgroupTreeScan(12, 12, [], []),
+            Cmdline = new(KernelCmdline.Parse(cmdline), "/proc/cmdline"),
+            Distribution = d,
+            Components = components ?? [],
+        };
 
-    private static FixPlan Plan(HostFacts f, FixMethod m = FixMethod.Auto) => FixPlanner.Plan(Doctor.Diagnose(f), NoBoot, new PlanRequest(m));
+    private static FixPlan Plan(HostFacts f, FixMethod m = FixMethod.Auto)
+        => FixPlanner.Plan(Doctor.Diagnose(f), NoBoot, new PlanRequest(m));
 
     [Fact]
     public void An_unknown_diagnosis_gets_no_plan_and_says_what_is_missing()
@@ -249,7 +276,10 @@ public class PlanWithoutLeakTests
         DoctorReport r = Doctor.Diagnose(f);
         Assert.Equal(Verdict.Unknown, r.Verdict);
         FixPlan plan = FixPlanner.Plan(r, NoBoot, new PlanRequest(FixMethod.Auto));
-        Assert.StartsWith("Cannot plan: the diagnosis is unknown (could not read the memory cgroup counts)", plan.Summary, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "Cannot plan: the diagnosis is unknown (could not read the memory cgroup counts)",
+            plan.Summary,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("Nothing to fix", plan.Summary, StringComparison.Ordinal);
         Assert.Empty(plan.Steps);
     }
@@ -258,54 +288,93 @@ public class PlanWithoutLeakTests
     public void A_node_running_with_nokmem_is_told_to_verify_not_to_reboot()
     {
         var symptom = new Host.Logs.SymptomScan(
-            [new(Host.Logs.Symptom.MemcgMkdirFailed, "/var/log/messages", 3, "mkdir /sys/fs/cgroup/memory/kubepods/x: cannot allocate memory", "Mar  3 10:10:02")],
+            [new(
+                Host.Logs.Symptom.MemcgMkdirFailed,
+                "/var/log/messages",
+                3,
+                "mkdir /sys/fs/cgroup/memory/kubepods/x: cannot allocate memory",
+                "Mar  3 10:10:02")],
             ["/var/log/messages"], []);
-        HostFacts f = Facts("3.10.0-1160.el7.x86_64", "ro cgroup.memory=nokmem", new Distribution("centos", "7", null, null)) with { Logs = symptom };
+        HostFacts f = Facts(
+            "3.10.0-1160.el7.x86_64",
+            "ro cgroup.memory=nokmem",
+            new Distribution("centos", "7", null, null)) with
+        { Logs = symptom };
         FixPlan plan = Plan(f);
         Assert.StartsWith("Nothing to change", plan.Summary, StringComparison.Ordinal);
-        Assert.DoesNotContain(plan.Steps, s => s.Title == "Reboot" || s.Commands.Any(c => c.Contains("reboot", StringComparison.Ordinal)));
+        Assert.DoesNotContain(
+            plan.Steps,
+            s => s.Title == "Reboot" || s.Commands.Any(c => c.Contains("reboot", StringComparison.Ordinal)));
     }
 
     private static FixPlan KernelPlanOf(string scenario)
     {
         Host.HostRoot host = Host.HostRoot.At(Testing.Repo.Fixture(scenario));
-        return FixPlanner.Plan(Doctor.Examine(host), Host.Boot.BootConfig.Read(host), new PlanRequest(FixMethod.Kernel));
+        return FixPlanner.Plan(
+            Doctor.Examine(host),
+            Host.Boot.BootConfig.Read(host),
+            new PlanRequest(FixMethod.Kernel));
     }
 
-    /// <summary>"keep their IDs until a reboot" is 3.10's story (I5 missing); on 4.15 the reboot is the reason to drain.</summary>
+    /// <summary>
+    /// "keep their IDs until a reboot" is 3.10's story (I5 missing); on 4.15 the reboot is the reason to drain.
+    /// </summary>
     [Fact]
     public void The_drain_and_reboot_steps_say_why_as_this_kernel_and_this_plan_do()
     {
         FixPlan ubuntu = KernelPlanOf("ubuntu1804-bios");
         FixPlan el7 = KernelPlanOf("centos7-bios-no-grubenv");
         FixPlan moving = KernelPlanOf("boot-el7-bios");
-        Assert.Equal("the reboot stops every pod on this node: move them off first", ubuntu.Steps.Single(s => s.Title == "Drain the node").Why);
-        Assert.Contains("keep their IDs until a reboot", el7.Steps.Single(s => s.Title == "Drain the node").Why, StringComparison.Ordinal);
+        Assert.Equal(
+            "the reboot stops every pod on this node: move them off first",
+            ubuntu.Steps.Single(s => s.Title == "Drain the node").Why);
+        Assert.Contains(
+            "keep their IDs until a reboot",
+            el7.Steps.Single(s => s.Title == "Drain the node").Why,
+            StringComparison.Ordinal);
         Assert.Equal("the argument takes effect at boot", el7.Steps.Single(s => s.Title == "Reboot").Why);
-        Assert.Equal("the new default entry and the argument take effect at boot", moving.Steps.Single(s => s.Title == "Reboot").Why);
+        Assert.Equal(
+            "the new default entry and the argument take effect at boot",
+            moving.Steps.Single(s => s.Title == "Reboot").Why);
     }
 
-    /// <summary>Issue 13: a 1062.9.1 node that honours nokmem was told "install a kernel first" when /boot could not be read.</summary>
+    /// <summary>
+    /// Issue 13: a 1062.9.1 node that honours nokmem was told "install a kernel first" when /boot could not be read.
+    /// </summary>
     [Fact]
     public void Boot_files_that_cannot_be_read_are_said_so_not_install_a_kernel()
     {
         HostFacts f = Facts("3.10.0-1062.9.1.el7.x86_64", "ro", new Distribution("centos", "7", null, null));
         var unreadable = Host.Boot.BootConfig.From(new Host.Boot.BootRead(false, null, "ID=centos\nVERSION_ID=7\n",
-            new Dictionary<string, string>(), [], [], [HostMessage.Say("boot.cannot-read", "/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)",
-                "/boot/grub2/grub.cfg", "Permission denied (EACCES)")]));
+            new Dictionary<string, string>(), [], [], [HostMessage.Say(
+                "boot.cannot-read",
+                "/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)",
+                "/boot/grub2/grub.cfg",
+                "Permission denied (EACCES)")]));
         FixPlan plan = FixPlanner.Plan(Doctor.Diagnose(f), unreadable, new PlanRequest(FixMethod.Kernel));
-        Assert.Contains("the boot files could not be read (/boot/grub2/grub.cfg: cannot read", plan.Summary, StringComparison.Ordinal);
+        Assert.Contains(
+            "the boot files could not be read (/boot/grub2/grub.cfg: cannot read",
+            plan.Summary,
+            StringComparison.Ordinal);
         Assert.False(plan.NeedsKernelFirst);
-        Assert.DoesNotContain(plan.Steps, s => s.Commands.Any(c => c.Contains("install kernel", StringComparison.Ordinal)));
+        Assert.DoesNotContain(
+            plan.Steps,
+            s => s.Commands.Any(c => c.Contains("install kernel", StringComparison.Ordinal)));
     }
 
     [Fact]
     public void Components_plan_on_a_node_without_runc_or_containerd_does_not_install_containerd_io()
     {
         HostFacts f = Facts("3.10.0-957.el7.x86_64", "ro", new Distribution("centos", "7", null, null),
-            [new ComponentFact("runc", null, SmallHost.Source("not found"), null), new ComponentFact("containerd", null, SmallHost.Source("not found"), null)]);
+            [new ComponentFact("runc", null, SmallHost.Source("not found"), null), new ComponentFact(
+                "containerd",
+                null,
+                SmallHost.Source("not found"),
+                null)]);
         FixPlan plan = Plan(f, FixMethod.Components);
-        Assert.DoesNotContain(plan.Steps.SelectMany(s => s.Commands), c => c.Contains("containerd.io", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            plan.Steps.SelectMany(s => s.Commands),
+            c => c.Contains("containerd.io", StringComparison.Ordinal));
         Assert.Contains(plan.Problems, p => p.Contains("were not found", StringComparison.Ordinal));
     }
 
@@ -314,10 +383,16 @@ public class PlanWithoutLeakTests
     {
         var d = new Distribution("tlinux", "2.2", null, null) { IdLike = "rhel fedora centos" };
         HostFacts f = Facts("3.10.107-1-tlinux2_kvm_guest-0052", "ro", d,
-            [new ComponentFact("containerd", "1.2.6-3.3.el7", SmallHost.Source("/var/log/yum.log (containerd.io)"), null)]);
+            [new ComponentFact(
+                "containerd",
+                "1.2.6-3.3.el7",
+                SmallHost.Source("/var/log/yum.log (containerd.io)"),
+                null)]);
         FixPlan components = Plan(f);
         Assert.Equal(FixMethod.Components, components.Method);
-        Assert.Contains(components.Steps.SelectMany(s => s.Commands), c => c.StartsWith("yum update containerd.io", StringComparison.Ordinal));
+        Assert.Contains(
+            components.Steps.SelectMany(s => s.Commands),
+            c => c.StartsWith("yum update containerd.io", StringComparison.Ordinal));
         FixStep install = ComponentPlanner.KernelInstallStep(new CheckInput(f), new PlanRequest(FixMethod.Kernel));
         Assert.StartsWith("# TencentOS ships its own kernel packages", install.Commands[0], StringComparison.Ordinal);
         Assert.StartsWith("rpm -q kernel", install.Check[0], StringComparison.Ordinal);
@@ -326,17 +401,23 @@ public class PlanWithoutLeakTests
     [Fact]
     public void Ubuntu_kernel_install_is_checked_with_dpkg()
     {
-        HostFacts f = Facts("4.4.0-21-generic", "ro", new Distribution("ubuntu", "16.04", null, null) { IdLike = "debian" });
+        HostFacts f = Facts(
+            "4.4.0-21-generic",
+            "ro",
+            new Distribution("ubuntu", "16.04", null, null) { IdLike = "debian" });
         FixStep install = ComponentPlanner.KernelInstallStep(new CheckInput(f), new PlanRequest(FixMethod.Kernel));
         Assert.Equal("apt-get install linux-generic", install.Commands[0]);
         Assert.StartsWith("dpkg-query -W 'linux-image-*'", install.Check[0], StringComparison.Ordinal);
     }
 }
 
-/// <summary>The new fixture hosts get what their READMEs promise (written from the runbook before running cgleak).</summary>
+/// <summary>
+/// The new fixture hosts get what their READMEs promise (written from the runbook before running cgleak).
+/// </summary>
 public class RealMaterialFixtureTests
 {
-    private static DoctorReport Examine(string scenario) => Doctor.Examine(Host.HostRoot.At(Testing.Repo.Fixture(scenario)));
+    private static DoctorReport Examine(string scenario)
+        => Doctor.Examine(Host.HostRoot.At(Testing.Repo.Fixture(scenario)));
 
     private static CheckResult Check(DoctorReport r, string id) => r.Checks.Single(c => c.Id == id);
 
@@ -347,7 +428,9 @@ public class RealMaterialFixtureTests
         Assert.Equal("upstream 5.4 (ELRepo kernel-lt/kernel-ml for el7)", r.Kernel!.Family);
         Assert.Equal(Verdict.Ok, r.Verdict);
         Assert.Equal(CheckStatus.Pass, Check(r, "kernel.kmem-leak").Status);
-        Assert.DoesNotContain(r.Checks.SelectMany(c => c.Remediation), x => x.Text.Contains("1062.4.1", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            r.Checks.SelectMany(c => c.Remediation),
+            x => x.Text.Contains("1062.4.1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -376,7 +459,9 @@ public class RealMaterialFixtureTests
         Assert.Equal("upstream 3.10 (TencentOS 3.10 with backports)", r.Kernel!.Family);
         Assert.Equal(Verdict.AtRisk, r.Verdict);
         Assert.Contains("unknown", Check(r, "kernel.nokmem-arg").Summary, StringComparison.Ordinal);
-        Assert.DoesNotContain(r.Checks.SelectMany(c => c.Remediation).SelectMany(x => x.Commands), c => c.Contains("update-grub", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            r.Checks.SelectMany(c => c.Remediation).SelectMany(x => x.Commands),
+            c => c.Contains("update-grub", StringComparison.Ordinal));
     }
 
     [Theory]

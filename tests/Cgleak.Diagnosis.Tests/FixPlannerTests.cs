@@ -71,7 +71,12 @@ public class FixPlannerTests
     [Fact]
     public void The_symptom_in_the_logs_alone_is_a_reason_to_fix()
     {
-        var slub = new SymptomScan([new(Symptom.SlubUnableToAllocate, "/var/log/messages", 2, "SLUB: Unable to allocate memory on node -1", "")],
+        var slub = new SymptomScan([new(
+            Symptom.SlubUnableToAllocate,
+            "/var/log/messages",
+            2,
+            "SLUB: Unable to allocate memory on node -1",
+            "")],
             ["/var/log/messages"], []);
         FixPlan plan = Plan(Running(Ubuntu54) with { Logs = slub }, NoBoot);
         Assert.Equal(FixMethod.Kernel, plan.Method);
@@ -79,12 +84,17 @@ public class FixPlannerTests
         Assert.Contains("logs.symptom", plan.Summary, StringComparison.Ordinal);
     }
 
-    /// <summary>Before 5.3 slab pins dying memcgs (L6): their pile-up is a reason for nokmem unless it is already on.</summary>
+    /// <summary>
+    /// Before 5.3 slab pins dying memcgs (L6): their pile-up is a reason for nokmem unless it is already on.
+    /// </summary>
     [Theory]
     [InlineData("4.19.0", "ro", FixMethod.Kernel)]
     [InlineData("5.3.0", "ro", FixMethod.Auto)]
     [InlineData("4.19.0", "ro cgroup.memory=nokmem", FixMethod.Auto)]
-    public void Dying_memcgs_piling_up_need_nokmem_only_where_slab_pins_them(string release, string cmdline, FixMethod method)
+    public void Dying_memcgs_piling_up_need_nokmem_only_where_slab_pins_them(
+        string release,
+        string cmdline,
+        FixMethod method)
     {
         FixPlan plan = Plan(Running(release, cmdline).WithCounts(10, 6_000), NoBoot);
         Assert.Equal(method, plan.Method);
@@ -99,7 +109,10 @@ public class FixPlannerTests
         Assert.Contains("--method kernel", plan.Summary, StringComparison.Ordinal);
     }
 
-    /// <summary>boot-el7-bios: the saved default is the old 957 kernel; 1160 (entry 0) honours the argument (the runbook's trap).</summary>
+    /// <summary>
+    /// boot-el7-bios: the saved default is the old 957 kernel; 1160 (entry 0) honours the argument (the runbook's
+    /// trap).
+    /// </summary>
     [Fact]
     public void A_saved_default_that_ignores_nokmem_moves_to_the_kernel_that_honours_it_and_gets_the_argument()
     {
@@ -110,12 +123,19 @@ public class FixPlannerTests
         Assert.Equal((El7New, DefaultIn.SavedEntry), (edit.TargetKernel, edit.DefaultIn));
         Assert.Equal($"CentOS Linux ({El7New}) 7 (Core)", edit.NewDefault);
         Assert.Contains("/boot/grub2/grubenv", edit.Files);
-        Assert.Contains($"grubby --args={Arg} --update-kernel /boot/vmlinuz-{El7New}", plan.Steps.SelectMany(s => s.Commands));
-        Assert.Equal(["plan.kernel.steps", "plan.why.to-stop", "plan.need.leak", "plan.kernel.make-default"], Keys(plan.SummarySaid!));
+        Assert.Contains(
+            $"grubby --args={Arg} --update-kernel /boot/vmlinuz-{El7New}",
+            plan.Steps.SelectMany(s => s.Commands));
+        Assert.Equal(
+            ["plan.kernel.steps", "plan.why.to-stop", "plan.need.leak", "plan.kernel.make-default"],
+            Keys(plan.SummarySaid!));
         Assert.Equal("plan.reboot.why", Step(plan, "plan.reboot").WhySaid!.Key);
     }
 
-    /// <summary>el8-bls-kernelopts: the saved BLS id is the newer kernel and honours nokmem: it stays, kernelopts gets the argument.</summary>
+    /// <summary>
+    /// el8-bls-kernelopts: the saved BLS id is the newer kernel and honours nokmem: it stays, kernelopts gets the
+    /// argument.
+    /// </summary>
     [Fact]
     public void A_saved_bls_entry_that_honours_nokmem_stays_the_default_and_kernelopts_gets_the_argument()
     {
@@ -144,23 +164,36 @@ public class FixPlannerTests
 
         // The same boot files on a node that has not rebooted since, or runs another kernel: reboot into it.
         var notYet = report.Facts with { Cmdline = new(KernelCmdline.Parse("ro"), "/proc/cmdline") };
-        Assert.Equal("plan.kernel.boots", FixPlanner.Plan(Doctor.Diagnose(notYet), boot, new PlanRequest(FixMethod.Kernel)).SummarySaid!.Key);
-        var other = report.Facts with { Kernel = new(KernelRelease.Parse("4.18.0-193.el8.x86_64")!, "/proc/sys/kernel/osrelease") };
-        Assert.Equal("plan.kernel.boots", FixPlanner.Plan(Doctor.Diagnose(other), boot, new PlanRequest(FixMethod.Kernel)).SummarySaid!.Key);
+        Assert.Equal(
+            "plan.kernel.boots",
+            FixPlanner.Plan(Doctor.Diagnose(notYet), boot, new PlanRequest(FixMethod.Kernel)).SummarySaid!.Key);
+        var other = report
+            .Facts with
+        { Kernel = new(KernelRelease.Parse("4.18.0-193.el8.x86_64")!, "/proc/sys/kernel/osrelease") };
+        Assert.Equal(
+            "plan.kernel.boots",
+            FixPlanner.Plan(Doctor.Diagnose(other), boot, new PlanRequest(FixMethod.Kernel)).SummarySaid!.Key);
     }
 
-    /// <summary>ubuntu2204-submenu-default: GRUB_DEFAULT="1>0" inside the submenu; that kernel honours nokmem: the default stays.</summary>
+    /// <summary>
+    /// ubuntu2204-submenu-default: GRUB_DEFAULT="1>0" inside the submenu; that kernel honours nokmem: the default
+    /// stays.
+    /// </summary>
     [Fact]
     public void A_submenu_default_that_honours_nokmem_stays_and_grub_cmdline_linux_gets_the_argument()
     {
         FixPlan plan = PlanOf("ubuntu2204-submenu-default", FixMethod.Kernel);
         Assert.Equal("1>0", plan.Entries[plan.NextBoot!.Value].Number);
         BootEdit edit = plan.Edit!;
-        Assert.Equal((BootStyle.DefaultGrub, (string?)null, "/etc/default/grub"), (edit.Style, edit.NewDefault, edit.CmdlineFile));
+        Assert.Equal(
+            (BootStyle.DefaultGrub, (string?)null, "/etc/default/grub"),
+            (edit.Style, edit.NewDefault, edit.CmdlineFile));
         Assert.Contains("update-grub", plan.Steps.SelectMany(s => s.Commands));
     }
 
-    /// <summary>debian11-pinned-kernel: the older 5.10.0-28 is pinned by a title path (1>2) and honours nokmem: the pin is kept.</summary>
+    /// <summary>
+    /// debian11-pinned-kernel: the older 5.10.0-28 is pinned by a title path (1>2) and honours nokmem: the pin is kept.
+    /// </summary>
     [Fact]
     public void A_kernel_pinned_by_a_title_path_keeps_its_pin()
     {
@@ -186,12 +219,18 @@ public class FixPlannerTests
     {
         FixPlan plan = Plan(El7OldWithRunc, El7(El7Old, El7New, El7Old), FixMethod.Kernel);
         Assert.Equal("plan.boot.list", plan.Steps[0].TitleSaid!.Key);
-        Assert.Equal(["plan.drain", "plan.reboot", "plan.verify"], plan.Steps.TakeLast(3).Select(s => s.TitleSaid!.Key));
+        Assert.Equal(
+            ["plan.drain", "plan.reboot", "plan.verify"],
+            plan.Steps.TakeLast(3).Select(s => s.TitleSaid!.Key));
         Assert.All(plan.Steps.TakeLast(3), s => Assert.False(s.ByApply));
-        Assert.Contains(plan.Steps, s => s.ByApply && s.Commands.Any(c => c.StartsWith("grubby --args", StringComparison.Ordinal)));
+        Assert.Contains(
+            plan.Steps,
+            s => s.ByApply && s.Commands.Any(c => c.StartsWith("grubby --args", StringComparison.Ordinal)));
         Assert.Contains($"grep -o {Arg} /proc/cmdline", Step(plan, "plan.verify").Commands);
         Assert.Equal("plan.drain.why", Step(plan, "plan.drain").WhySaid!.Key); // 3.10 keeps IDs until a reboot
-        Assert.Equal("plan.drain.why.reboot", Step(Plan(Running(Ubuntu54), El7(El7Old, El7New, El7Old), FixMethod.Kernel), "plan.drain").WhySaid!.Key);
+        Assert.Equal(
+            "plan.drain.why.reboot",
+            Step(Plan(Running(Ubuntu54), El7(El7Old, El7New, El7Old), FixMethod.Kernel), "plan.drain").WhySaid!.Key);
     }
 
     [Fact]
@@ -200,7 +239,9 @@ public class FixPlannerTests
         BootConfig boot = Model(OsCentos, ("/etc/default/grub", El7Defaults), ("/boot/grub2/grubenv", Env()),
             ("/boot/grub2/grub.cfg", El7Menu("${saved_entry}", El7New)));
         FixPlan plan = Plan(El7OldWithRunc, boot, FixMethod.Kernel);
-        Assert.Equal(["/boot/grub2/grub.cfg", "/boot/grub2/grubenv", "/etc/default/grub"], plan.Inputs.Select(i => i.Path));
+        Assert.Equal(
+            ["/boot/grub2/grub.cfg", "/boot/grub2/grubenv", "/etc/default/grub"],
+            plan.Inputs.Select(i => i.Path));
         Assert.Equal(BootConfig.Sha256(El7Defaults), plan.Inputs[2].Sha256);
     }
 

@@ -24,8 +24,13 @@ public class FixtureDiagnosisTests
         Assert.Equal(CheckStatus.Fail, Status(r, "runtime.runc"));
         Assert.Equal(CheckStatus.Fail, Status(r, "kubelet.kmem"));
         Assert.Equal(CheckStatus.Fail, Status(r, "logs.symptom"));
-        Assert.Contains("this kernel would ignore it", r.Checks.Single(c => c.Id == "kernel.nokmem-arg").Summary, StringComparison.Ordinal);
-        Assert.Contains(r.Checks.SelectMany(c => c.Remediation), x => x.Text.Contains("upgrade to 3.10.0-1062.4.1.el7", StringComparison.Ordinal));
+        Assert.Contains(
+            "this kernel would ignore it",
+            r.Checks.Single(c => c.Id == "kernel.nokmem-arg").Summary,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            r.Checks.SelectMany(c => c.Remediation),
+            x => x.Text.Contains("upgrade to 3.10.0-1062.4.1.el7", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -59,7 +64,9 @@ public class FixtureDiagnosisTests
         Assert.Equal((41969L, 96L, 41873L, 96L), (r.Counts.Reported, r.Counts.Live, r.Counts.Dying, r.Counts.IdsInUse));
         Assert.Equal(CheckStatus.Warn, Status(r, "memcg.dying"));
         Assert.Equal(CheckStatus.Info, Status(r, "kmem.active-cgroups"));
-        Assert.Contains(r.Checks.Single(c => c.Id == "memcg.dying").Remediation.SelectMany(x => x.Commands), c => c.StartsWith("sync; echo 3 > /proc/sys/vm/drop_caches", StringComparison.Ordinal));
+        Assert.Contains(
+            r.Checks.Single(c => c.Id == "memcg.dying").Remediation.SelectMany(x => x.Commands),
+            c => c.StartsWith("sync; echo 3 > /proc/sys/vm/drop_caches", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -88,7 +95,9 @@ public class FixtureDiagnosisTests
         Assert.Equal(Verdict.Unknown, r.Verdict);
         Assert.Contains(r.Facts.Problems, p => p.Path == "/proc/sys/kernel/osrelease");
         Assert.Equal(2, r.Facts.Problems.Count(p => p.Path == "/proc/1/mountinfo"));
-        Assert.Contains(r.Facts.Problems, p => p.Path == "/proc/cgroups" && p.Message.Contains("line 3", StringComparison.Ordinal));
+        Assert.Contains(
+            r.Facts.Problems,
+            p => p.Path == "/proc/cgroups" && p.Message.Contains("line 3", StringComparison.Ordinal));
         Assert.Equal(CheckStatus.Pass, Status(r, "logs.symptom")); // the cut-off line is no symptom
         Assert.Equal(CatalogIds, r.Checks.Select(c => c.Id));
     }

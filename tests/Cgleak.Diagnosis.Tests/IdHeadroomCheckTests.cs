@@ -80,7 +80,8 @@ public class IdHeadroomCheckTests
 
     [Fact]
     public void How_each_count_was_got_is_evidence() =>
-        Assert.Contains("IDs in use: the live count; IDs are released at offline and no swap area holds them (I5, /proc/swaps)",
+        Assert.Contains(
+            "IDs in use: the live count; IDs are released at offline and no swap area holds them (I5, /proc/swaps)",
             WithLive(100).Evidence);
 
     [Fact]

@@ -97,7 +97,9 @@ public class NokmemArgumentCheckTests
         Assert.Contains("/proc/cmdline: cgroup.memory=nokmem", r.Evidence);
     }
 
-    /// <summary>TencentOS 3.10 may or may not have the nokmem backport: set, it is verified; unset, it is added.</summary>
+    /// <summary>
+    /// TencentOS 3.10 may or may not have the nokmem backport: set, it is verified; unset, it is added.
+    /// </summary>
     [Fact]
     public void On_a_kernel_not_known_to_honour_it_nokmem_is_verified_or_added()
     {
@@ -170,7 +172,9 @@ public class KernelKmemLeakCheckTests
     {
         CheckResult r = Check<KernelKmemLeakCheck>(Running("6.5.4"));
         Assert.Equal(CheckStatus.Warn, r.Status);
-        Assert.Contains(r.Evidence, e => e.StartsWith("6.5.4: memory.kmem.limit_in_bytes is removed (L13)", StringComparison.Ordinal));
+        Assert.Contains(
+            r.Evidence,
+            e => e.StartsWith("6.5.4: memory.kmem.limit_in_bytes is removed (L13)", StringComparison.Ordinal));
     }
 }
 
@@ -230,7 +234,9 @@ public class KernelArgumentRemedyTests
     [Theory]
     [InlineData("4.4.0-21-generic", "fix.kernel-ignores")]
     [InlineData("3.10.107-1-tlinux2_kvm_guest-0052", "fix.kernel-unknown")]
-    public void A_kernel_that_ignores_or_may_ignore_nokmem_gets_a_kernel_to_install_and_its_check(string release, string key)
+    public void A_kernel_that_ignores_or_may_ignore_nokmem_gets_a_kernel_to_install_and_its_check(
+        string release,
+        string key)
     {
         CheckInput f = new(Running(release));
         Remediation r = Remediations.KernelArgument(f);

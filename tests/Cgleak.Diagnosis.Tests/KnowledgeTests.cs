@@ -144,7 +144,9 @@ public class ComponentRulesTests
     public void Containerd_pins(string containerd, string? runc) =>
         Assert.Equal(runc, ComponentRules.ContainerdPin(ComponentVersion.Find(containerd)!)!.RuncVersion?.ToString());
 
-    /// <summary>R5: the nokmem build tag exists from rc6 on, so only a pin of rc6 or later can be rebuilt without kmem.</summary>
+    /// <summary>
+    /// R5: the nokmem build tag exists from rc6 on, so only a pin of rc6 or later can be rebuilt without kmem.
+    /// </summary>
     [Fact]
     public void A_pinned_runc_can_be_built_without_kmem_exactly_from_rc6() =>
         Assert.All(ComponentRules.ContainerdPins, p =>

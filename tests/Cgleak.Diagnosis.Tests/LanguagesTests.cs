@@ -2,7 +2,9 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Tests;
 
-/// <summary>Choosing the language as gettext does: --language, else LC_ALL, LC_MESSAGES, LANG, the first that is set.</summary>
+/// <summary>
+/// Choosing the language as gettext does: --language, else LC_ALL, LC_MESSAGES, LANG, the first that is set.
+/// </summary>
 public class LanguagesTests
 {
     [Theory]
@@ -30,16 +32,22 @@ public class LanguagesTests
     [Fact]
     public void LC_ALL_wins_over_LC_MESSAGES_which_wins_over_LANG()
     {
-        Assert.Equal(Language.En, Languages.FromEnvironment(Env(("LC_ALL", "C"), ("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "zh_CN.UTF-8"))));
+        Assert.Equal(
+            Language.En,
+            Languages.FromEnvironment(Env(("LC_ALL", "C"), ("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "zh_CN.UTF-8"))));
         Assert.Equal(Language.ZhCN, Languages.FromEnvironment(Env(("LC_ALL", "zh_CN.UTF-8"), ("LANG", "en_US.UTF-8"))));
-        Assert.Equal(Language.En, Languages.FromEnvironment(Env(("LC_MESSAGES", "en_US.UTF-8"), ("LANG", "zh_CN.UTF-8"))));
+        Assert.Equal(
+            Language.En,
+            Languages.FromEnvironment(Env(("LC_MESSAGES", "en_US.UTF-8"), ("LANG", "zh_CN.UTF-8"))));
         Assert.Equal(Language.ZhCN, Languages.FromEnvironment(Env(("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "C"))));
     }
 
     [Fact]
     public void An_empty_variable_is_skipped_as_unset()
     {
-        Assert.Equal(Language.ZhCN, Languages.FromEnvironment(Env(("LC_ALL", ""), ("LC_MESSAGES", ""), ("LANG", "zh_CN.UTF-8"))));
+        Assert.Equal(
+            Language.ZhCN,
+            Languages.FromEnvironment(Env(("LC_ALL", ""), ("LC_MESSAGES", ""), ("LANG", "zh_CN.UTF-8"))));
         Assert.Equal(Language.En, Languages.FromEnvironment(Env()));
     }
 

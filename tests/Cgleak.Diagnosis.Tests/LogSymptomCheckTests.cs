@@ -53,7 +53,8 @@ public class LogSymptomCheckTests
     [Fact]
     public void Skips_when_no_log_was_read_or_none_was_searched()
     {
-        CheckResult unread = With(new SymptomScan([], [], [SmallHost.Problem("/var/log/messages", "cannot read: denied")]));
+        CheckResult unread = With(
+            new SymptomScan([], [], [SmallHost.Problem("/var/log/messages", "cannot read: denied")]));
         Assert.Equal(CheckStatus.Skip, unread.Status);
         Assert.Equal(["/var/log/messages: cannot read: denied"], unread.Evidence);
         Assert.Equal(CheckStatus.Skip, Check<LogSymptomCheck>(Running(El7Old)).Status);

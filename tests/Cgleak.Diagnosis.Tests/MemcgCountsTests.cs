@@ -130,7 +130,9 @@ public class MemcgCountsTests
         MemcgCounts bounded = Of(Running(El7Old), new HeadroomProbe(1_000, 1_000, Exact: false, Refusal: null));
         Assert.Null(bounded.IdsInUse);
         Assert.Equal(64_535, bounded.IdsInUseAtMost);
-        Assert.Contains(English(bounded), b => b.StartsWith("probe: at least 1000 free slots", StringComparison.Ordinal));
+        Assert.Contains(
+            English(bounded),
+            b => b.StartsWith("probe: at least 1000 free slots", StringComparison.Ordinal));
 
         Assert.Null(Of(Running(El7Old)).IdsInUseAtMost);
         Assert.Equal(10, Of(Running(Ubuntu54)).IdsInUseAtMost);
@@ -139,14 +141,24 @@ public class MemcgCountsTests
     [Fact]
     public void Each_count_says_how_it_was_got()
     {
-        Assert.Contains(English(Of(V2Host(null))), b => b.StartsWith("live: 61 cgroups with the memory controller under /sys/fs/cgroup", StringComparison.Ordinal));
+        Assert.Contains(English(Of(V2Host(null))), b => b.StartsWith(
+            "live: 61 cgroups with the memory controller under /sys/fs/cgroup",
+            StringComparison.Ordinal));
         MemcgCounts el7 = Of(Running(El7Old).WithCounts(42, 3));
-        Assert.Contains(English(el7), b => b.StartsWith("dying: unknown: this kernel does not count", StringComparison.Ordinal));
-        Assert.Contains(English(el7), b => b.StartsWith("IDs in use: unknown: zombie memcgs hold IDs", StringComparison.Ordinal));
-        Assert.Contains(English(el7), b => b.StartsWith("IDs in use: at least 45, /proc/cgroups num_cgroups", StringComparison.Ordinal));
+        Assert.Contains(
+            English(el7),
+            b => b.StartsWith("dying: unknown: this kernel does not count", StringComparison.Ordinal));
+        Assert.Contains(
+            English(el7),
+            b => b.StartsWith("IDs in use: unknown: zombie memcgs hold IDs", StringComparison.Ordinal));
+        Assert.Contains(
+            English(el7),
+            b => b.StartsWith("IDs in use: at least 45, /proc/cgroups num_cgroups", StringComparison.Ordinal));
         MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps") });
         Assert.Equal((110L, 10L), (swap.IdsInUse, swap.IdsInUseAtLeast));
-        Assert.Contains(English(swap), b => b.StartsWith("IDs in use: live + dying, an upper bound", StringComparison.Ordinal));
+        Assert.Contains(
+            English(swap),
+            b => b.StartsWith("IDs in use: live + dying, an upper bound", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -154,7 +166,9 @@ public class MemcgCountsTests
     {
         MemcgCounts c = Of(Running("3.19.0").WithCounts(10, 90));
         Assert.Equal((100L, 100L), (c.IdsInUse, c.IdsInUseAtLeast));
-        Assert.Contains(English(c), b => b.StartsWith("IDs in use: /proc/cgroups num_cgroups: dying memcgs keep their IDs", StringComparison.Ordinal));
+        Assert.Contains(English(c), b => b.StartsWith(
+            "IDs in use: /proc/cgroups num_cgroups: dying memcgs keep their IDs",
+            StringComparison.Ordinal));
     }
 
     [Fact]
@@ -166,7 +180,9 @@ public class MemcgCountsTests
     public void An_exact_probe_is_the_lower_bound_too()
     {
         var probe = new HeadroomProbe(65_000, 65_000, Exact: true, Refusal: "ENOSPC");
-        MemcgCounts swap = Of(Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps") }, probe);
+        MemcgCounts swap = Of(
+            Running(Ubuntu54).WithCounts(10, 100) with { SwapActive = new(true, "/proc/swaps") },
+            probe);
         Assert.Equal((535L, 535L), (swap.IdsInUse, swap.IdsInUseAtLeast));
         Assert.Equal(535, Of(Running(El7Old), probe).IdsInUseAtLeast);
     }

@@ -13,7 +13,8 @@ public partial class MessagesTests
         var zh = Messages.All(Language.ZhCN);
 
         Assert.True(en.Count > 100, $"only {en.Count} messages: is Messages.resx embedded?");
-        Assert.Empty(en.Keys.Where(k => !zh.TryGetValue(k, out string? v) || v.Length == 0 && en[k].Length > 0).Order());
+        Assert.Empty(
+            en.Keys.Where(k => !zh.TryGetValue(k, out string? v) || v.Length == 0 && en[k].Length > 0).Order());
         Assert.Empty(zh.Keys.Except(en.Keys).Order());
     }
 
@@ -24,7 +25,8 @@ public partial class MessagesTests
         var zh = Messages.All(Language.ZhCN);
         var differ = en.Keys.Where(zh.ContainsKey)
             .Where(k => !Placeholders(en[k]).SetEquals(Placeholders(zh[k])))
-            .Select(k => $"{k}: en {string.Join(' ', Placeholders(en[k]).Order())}, zh-CN {string.Join(' ', Placeholders(zh[k]).Order())}")
+            .Select(k => $"{k}: en {string.Join(' ', Placeholders(en[k]).Order())}, zh-CN "
+                + $"{string.Join(' ', Placeholders(zh[k]).Order())}")
             .ToList();
         Assert.Empty(differ);
     }
@@ -49,13 +51,18 @@ public partial class MessagesTests
     [Fact]
     public void Nested_messages_and_joined_lists_follow_the_language()
     {
-        var m = new Message("verdict.could-not-read", Message.Joined("list.semicolon", [new Message("verdict.missing.kernel"), new Message("verdict.missing.layout")]));
+        var m = new Message("verdict.could-not-read", Message.Joined(
+            "list.semicolon",
+            [new Message("verdict.missing.kernel"), new Message("verdict.missing.layout")]));
 
         Assert.Equal("could not read the kernel release; the cgroup layout", m.ToString());
         Assert.Equal("无法读取内核版本；cgroup 布局", m.In(Language.ZhCN));
     }
 
-    /// <summary>The arguments a template uses: "{2:P1}" and "{2:0.0%}" both use argument 2 (Chinese writes "97.7%" without the space).</summary>
+    /// <summary>
+    /// The arguments a template uses: "{2:P1}" and "{2:0.0%}" both use argument 2 (Chinese writes "97.7%" without the
+    /// space).
+    /// </summary>
     private static HashSet<string> Placeholders(string template) =>
         Placeholder().Matches(template).Select(x => x.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
 

@@ -4,7 +4,9 @@ using static Cgleak.Diagnosis.Tests.SmallHost;
 
 namespace Cgleak.Diagnosis.Tests;
 
-/// <summary>The one next step: the fix plan for a cause, reclaim for dying memcgs alone, nothing for ok or unknown.</summary>
+/// <summary>
+/// The one next step: the fix plan for a cause, reclaim for dying memcgs alone, nothing for ok or unknown.
+/// </summary>
 public class NextStepTests
 {
     private static NextStep For(HostFacts facts) => NextStep.For(Doctor.Diagnose(facts));
@@ -52,7 +54,12 @@ public class NextStepTests
     [Fact]
     public void A_symptom_alone_needs_the_fix_plan_without_a_cause()
     {
-        var slub = new SymptomScan([new(Symptom.SlubUnableToAllocate, "/var/log/messages", 2, "SLUB: Unable to allocate memory on node -1", "")],
+        var slub = new SymptomScan([new(
+            Symptom.SlubUnableToAllocate,
+            "/var/log/messages",
+            2,
+            "SLUB: Unable to allocate memory on node -1",
+            "")],
             ["/var/log/messages"], []);
         NextStep s = For(Running(Ubuntu54) with { Logs = slub });
         Assert.Equal((NextStep.FixPlan, "next.fix-plan"), (s.Command, s.Why.Key));

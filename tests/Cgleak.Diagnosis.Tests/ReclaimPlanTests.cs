@@ -5,11 +5,14 @@ namespace Cgleak.Diagnosis.Tests;
 
 public class ReclaimPlanTests
 {
-    private static ReclaimPlan PlanFor(string scenario) => ReclaimPlan.For(Doctor.Examine(HostRoot.At(Repo.Fixture(scenario))));
+    private static ReclaimPlan PlanFor(string scenario)
+        => ReclaimPlan.For(Doctor.Examine(HostRoot.At(Repo.Fixture(scenario))));
 
     [Fact]
     public void On_5_9_and_later_dropping_the_page_cache_is_enough() =>
-        Assert.Equal(("/proc/sys/vm/drop_caches", "1"), PlanFor("cgroup-v2").Actions.Select(a => (a.File, a.Value)).Single());
+        Assert.Equal(
+            ("/proc/sys/vm/drop_caches", "1"),
+            PlanFor("cgroup-v2").Actions.Select(a => (a.File, a.Value)).Single());
 
     [Fact]
     public void Before_5_9_slab_is_dropped_too()

@@ -33,23 +33,33 @@ public sealed class FleetSimulationTests
         CgleakProcess.Result run = Fleet("--prometheus", fleet.PrometheusUrl, "--json");
         Assert.True(run.ExitCode == 2, run.Stdout + run.Stderr);
         JsonArray nodes = JsonNode.Parse(run.Stdout)!["nodes"]!.AsArray();
-        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), nodes.Select(n => (string)n!["node"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            expected.Keys.Order(StringComparer.Ordinal),
+            nodes.Select(n => (string)n!["node"]!).Order(StringComparer.Ordinal));
         Assert.All(nodes, n => Assert.Equal(expected[(string)n!["node"]!], (string?)n["state"]));
         AssertSortedByUrgency(nodes);
         JsonNode wall = nodes.Single(n => (string?)n!["node"] == "el7-at-the-wall")!;
         Assert.Equal(64734, (long)wall["idsInUse"]!);
         Assert.True((bool)wall["idsInUseIsLowerBound"]!);
         Assert.StartsWith("3.10.0-", (string?)wall["kernel"], StringComparison.Ordinal);
-        Assert.Contains("kmem.active-cgroups", nodes.Single(n => (string?)n!["node"] == "el7-leaking")!["failingChecks"]!.AsArray().Select(c => (string?)c));
+        Assert.Contains(
+            "kmem.active-cgroups",
+            nodes.Single(n => (string?)n!["node"] == "el7-leaking")!["failingChecks"]!.AsArray().Select(c => (string?)c));
 
         CgleakProcess.Result text = Fleet("--prometheus", fleet.PrometheusUrl);
-        int affected = expected.Values.Count(v => v == "affected"), atRisk = expected.Values.Count(v => v == "at-risk"), ok = expected.Values.Count(v => v == "ok");
-        Assert.Contains($"{affected} affected, {atRisk} at risk, {ok} ok, 0 not reporting, 1 unknown", text.Stdout, StringComparison.Ordinal);
+        int affected = expected.Values.Count(v => v == "affected"), atRisk = expected.Values
+            .Count(v => v == "at-risk"), ok = expected.Values.Count(v => v == "ok");
+        Assert.Contains(
+            $"{affected} affected, {atRisk} at risk, {ok} ok, 0 not reporting, 1 unknown",
+            text.Stdout,
+            StringComparison.Ordinal);
         Assert.Contains(">=64734/65535", text.Stdout, StringComparison.Ordinal);
 
         // The 3.10 node that is only at risk raises its alert (nothing else would: its IDs in use are unknown).
         AgentProcesses.WaitFor(() => fleet.AlertState("CgleakNodeAtRisk", "el7-at-risk") == "firing", seconds: 60);
-        AgentProcesses.WaitFor(() => fleet.AlertState("CgleakMemoryCgroupIdsCritical", "el7-at-the-wall") == "firing", seconds: 60);
+        AgentProcesses.WaitFor(
+            () => fleet.AlertState("CgleakMemoryCgroupIdsCritical", "el7-at-the-wall") == "firing",
+            seconds: 60);
         Assert.Equal("inactive", fleet.AlertState("CgleakNodeAtRisk", "el7-fixed"));
 
         // One agent stops: the node stays in the table, as not reporting, and CgleakAgentDown goes pending.
@@ -64,7 +74,8 @@ public sealed class FleetSimulationTests
         Assert.Equal("ok", (string?)gone["verdict"]); // the last it said
         Assert.Equal(1, (int)JsonNode.Parse(run.Stdout)!["summary"]!["notReporting"]!);
         AssertSortedByUrgency(nodes);
-        Assert.Contains("v2-stopping", Fleet("--prometheus", fleet.PrometheusUrl).Stdout.Split('\n').Single(l => l.Contains("not reporting (was ok)", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("v2-stopping", Fleet("--prometheus", fleet.PrometheusUrl).Stdout.Split('\n')
+            .Single(l => l.Contains("not reporting (was ok)", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         // The same nodes' conditions in the API server give the same table through --kubeconfig.
         using var pki = new TestPki();
@@ -80,7 +91,9 @@ public sealed class FleetSimulationTests
             AssertSortedByUrgency(kubeNodes);
             Assert.Equal(nodes.Select(n => (string?)n!["state"]), kubeNodes.Select(n => (string?)n!["state"]));
             Assert.Equal(Rows(nodes), Rows(kubeNodes));
-            Assert.All(api.Take().Where(r => r.Path == "/api/v1/nodes"), r => Assert.Equal("Bearer the-token", r.Authorization));
+            Assert.All(
+                api.Take().Where(r => r.Path == "/api/v1/nodes"),
+                r => Assert.Equal("Bearer the-token", r.Authorization));
         }
         finally
         {
@@ -88,10 +101,14 @@ public sealed class FleetSimulationTests
         }
     }
 
-    /// <summary>Each node's condition as its agent writes it (the real client, KubernetesNodeApi), with nodeInfo as kubelet reports it.</summary>
+    /// <summary>
+    /// Each node's condition as its agent writes it (the real client, KubernetesNodeApi), with nodeInfo as kubelet
+    /// reports it.
+    /// </summary>
     private static void PublishConditions(SimulatedFleet fleet, KubernetesApiStandIn api, TestPki pki, string stopped)
     {
-        using HttpClient http = new FleetEndpoint(new Uri(api.Url)) { Ca = [pki.Ca] }.CreateClient(TimeSpan.FromSeconds(10));
+        using HttpClient http = new FleetEndpoint(new Uri(api.Url)) { Ca = [pki.Ca] }.CreateClient(
+            TimeSpan.FromSeconds(10));
         var client = new KubernetesNodeApi(http, new Uri(api.Url));
         DateTimeOffset now = DateTimeOffset.UtcNow;
         foreach (SimulatedFleet.Member m in fleet.Members)
@@ -102,11 +119,18 @@ public sealed class FleetSimulationTests
                 ["metadata"] = new JsonObject { ["name"] = m.Node },
                 ["status"] = new JsonObject
                 {
-                    ["nodeInfo"] = new JsonObject { ["kernelVersion"] = report.Facts.Kernel?.Value.Text ?? "", ["kubeletVersion"] = "v1.16.4", ["containerRuntimeVersion"] = "docker://18.9.0" },
+                    ["nodeInfo"] = new JsonObject
+                    {
+                        ["kernelVersion"] = report.Facts.Kernel?.Value.Text ?? "",
+                        ["kubeletVersion"] = "v1.16.4",
+                        ["containerRuntimeVersion"] = "docker://18.9.0"
+                    },
                 },
             };
             DateTimeOffset beat = m.Node == stopped ? now.AddHours(-1) : now; // its agent stopped beating an hour ago
-            client.PatchConditionAsync(m.Node, NodeCondition.From(report, null), beat, beat, CancellationToken.None).GetAwaiter().GetResult();
+            client.PatchConditionAsync(m.Node, NodeCondition.From(report, null), beat, beat, CancellationToken.None)
+                .GetAwaiter()
+                .GetResult();
         }
     }
 
@@ -128,7 +152,10 @@ public sealed class FleetSimulationTests
               token: {token}
         """;
 
-    /// <summary>Node, state and the verdict column per state group (the order within a group may use numbers only Prometheus has).</summary>
+    /// <summary>
+    /// Node, state and the verdict column per state group (the order within a group may use numbers only Prometheus
+    /// has).
+    /// </summary>
     private static IEnumerable<string> Rows(JsonArray nodes) =>
         nodes.Select(n => $"{n!["state"]} {n["node"]} {n["verdict"]} {n["kernel"]}").Order(StringComparer.Ordinal);
 
@@ -140,5 +167,8 @@ public sealed class FleetSimulationTests
     }
 
     private static CgleakProcess.Result Fleet(params string[] args) =>
-        CgleakProcess.Capture(new System.Diagnostics.ProcessStartInfo(CgleakProcess.Native, ["fleet", .. args]) { Environment = { ["NO_COLOR"] = "1" } });
+        CgleakProcess.Capture(new System.Diagnostics.ProcessStartInfo(CgleakProcess.Native, ["fleet", .. args])
+        {
+            Environment = { ["NO_COLOR"] = "1" }
+        });
 }

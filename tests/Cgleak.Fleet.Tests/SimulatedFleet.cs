@@ -63,7 +63,14 @@ internal sealed partial class SimulatedFleet : IDisposable
             }
 
             var member = new Member(node, tree, AgentProcesses.FreePort());
-            member.Agent = _processes.Start(AgentBinary, "--interval", "1", "--listen", $"127.0.0.1:{member.Port}", "--host-root", tree);
+            member.Agent = _processes.Start(
+                AgentBinary,
+                "--interval",
+                "1",
+                "--listen",
+                $"127.0.0.1:{member.Port}",
+                "--host-root",
+                tree);
             Members.Add(member);
         }
 
@@ -74,15 +81,21 @@ internal sealed partial class SimulatedFleet : IDisposable
 
         // The shipped rules, every for: read in seconds instead of minutes (1h: 60s) so the test waits seconds.
         string rules = Path.Combine(_dir, "cgleak-rules.yaml");
-        File.WriteAllText(rules, ForClause().Replace(File.ReadAllText(Path.Combine(Repo.Root, "deploy", "prometheus", "cgleak-rules.yaml")),
+        File.WriteAllText(rules, ForClause().Replace(File.ReadAllText(
+            Path.Combine(Repo.Root, "deploy", "prometheus", "cgleak-rules.yaml")),
             m => $"for: {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * (m.Groups[2].Value == "h" ? 60 : 1)}s"));
-        string targets = string.Concat(Members.Select(m => $"      - targets: ['127.0.0.1:{m.Port}']\n        labels: {{node: {m.Node}}}\n"));
+        string targets = string.Concat(
+            Members.Select(m => $"      - targets: ['127.0.0.1:{m.Port}']\n        labels: {{node: {m.Node}}}\n"));
         File.WriteAllText(Path.Combine(_dir, "prometheus.yml"),
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
             + $"rule_files: ['{rules}']\n"
             + "scrape_configs:\n  - job_name: cgleak\n    static_configs:\n" + targets);
         PrometheusPort = AgentProcesses.FreePort();
-        _processes.Start("prometheus", $"--config.file={_dir}/prometheus.yml", $"--storage.tsdb.path={_dir}/data", $"--web.listen-address=127.0.0.1:{PrometheusPort}");
+        _processes.Start(
+            "prometheus",
+            $"--config.file={_dir}/prometheus.yml",
+            $"--storage.tsdb.path={_dir}/data",
+            $"--web.listen-address=127.0.0.1:{PrometheusPort}");
         AgentProcesses.WaitFor(() => Vector("cgleak_verdict == 1").Count == Members.Count, seconds: 60);
     }
 
@@ -95,7 +108,8 @@ internal sealed partial class SimulatedFleet : IDisposable
     {
         try
         {
-            return JsonNode.Parse(_processes.Get(PrometheusPort, "/api/v1/query?query=" + Uri.EscapeDataString(query)))?["data"]?["result"]?.AsArray() ?? [];
+            return JsonNode.Parse(
+                _processes.Get(PrometheusPort, "/api/v1/query?query=" + Uri.EscapeDataString(query)))?["data"]?["result"]?.AsArray() ?? [];
         }
         catch (HttpRequestException)
         {
@@ -109,7 +123,8 @@ internal sealed partial class SimulatedFleet : IDisposable
         try
         {
             return JsonNode.Parse(_processes.Get(PrometheusPort, "/api/v1/alerts"))?["data"]?["alerts"]?.AsArray()
-                .FirstOrDefault(a => (string?)a!["labels"]!["alertname"] == alert && (string?)a["labels"]!["node"] == node)?["state"]?.GetValue<string>() ?? "inactive";
+                .FirstOrDefault(
+                    a => (string?)a!["labels"]!["alertname"] == alert && (string?)a["labels"]!["node"] == node)?["state"]?.GetValue<string>() ?? "inactive";
         }
         catch (HttpRequestException)
         {

@@ -2,13 +2,18 @@ using Cgleak.Host.Boot;
 
 namespace Cgleak.Host.Tests;
 
-/// <summary>GRUB script split into words as GRUB's lexer and the shell split it, and the braces that open or close blocks.</summary>
+/// <summary>
+/// GRUB script split into words as GRUB's lexer and the shell split it, and the braces that open or close blocks.
+/// </summary>
 public class GrubScriptTests
 {
     [Theory]
     [InlineData("menuentry 'Ubuntu' --class ubuntu $menuentry_id_option 'gnulinux-simple-8e3d' {",
         "menuentry|Ubuntu|--class|ubuntu|$menuentry_id_option|gnulinux-simple-8e3d|{", 1)]
-    [InlineData("menuentry 'Debian GNU/Linux, with Linux 5.10.0-28-amd64' {", "menuentry|Debian GNU/Linux, with Linux 5.10.0-28-amd64|{", 1)]
+    [InlineData(
+        "menuentry 'Debian GNU/Linux, with Linux 5.10.0-28-amd64' {",
+        "menuentry|Debian GNU/Linux, with Linux 5.10.0-28-amd64|{",
+        1)]
     [InlineData("menuentry 'It'\\''s mine' {", "menuentry|It's mine|{", 1)]                // grub_quote's apostrophe
     [InlineData("set default=\"${saved_entry}\"", "set|default=${saved_entry}", 0)]
     [InlineData("echo \"a \\\"b\\\" c\"", "echo|a \"b\" c", 0)]
@@ -58,7 +63,9 @@ public class BootFileEdgeTests
     [Fact]
     public void Grubenv_splits_at_the_first_equals_sign_and_skips_comments_and_lines_without_a_name()
     {
-        GrubEnv env = GrubEnv.Parse(Header + "kernelopts=root=UUID=949779ce ro\n=orphan\nnoequals\n#saved_entry=x\nsaved_entry=\n" + new string('#', 900))!;
+        GrubEnv env = GrubEnv.Parse(Header
+            + "kernelopts=root=UUID=949779ce ro\n=orphan\nnoequals\n#saved_entry=x\nsaved_entry=\n"
+            + new string('#', 900))!;
         Assert.Equal(["kernelopts", "saved_entry"], env.Values.Select(kv => kv.Key));
         Assert.Equal("root=UUID=949779ce ro", env["kernelopts"]);
         Assert.Equal("", env["saved_entry"]);
@@ -67,9 +74,15 @@ public class BootFileEdgeTests
     [Fact]
     public void Grubenv_with_replaces_a_value_in_place_and_appends_a_new_one()
     {
-        GrubEnv env = GrubEnv.Parse(Header + "saved_entry=0\nboot_success=1\n")!.With("saved_entry", "1>2").With("next_entry", "3");
-        Assert.Equal(["saved_entry=1>2", "boot_success=1", "next_entry=3"], env.Values.Select(kv => $"{kv.Key}={kv.Value}"));
-        Assert.StartsWith(Header + "saved_entry=1>2\nboot_success=1\nnext_entry=3\n#", env.Format(), StringComparison.Ordinal);
+        GrubEnv env = GrubEnv.Parse(Header + "saved_entry=0\nboot_success=1\n")!.With("saved_entry", "1>2")
+            .With("next_entry", "3");
+        Assert.Equal(
+            ["saved_entry=1>2", "boot_success=1", "next_entry=3"],
+            env.Values.Select(kv => $"{kv.Key}={kv.Value}"));
+        Assert.StartsWith(
+            Header + "saved_entry=1>2\nboot_success=1\nnext_entry=3\n#",
+            env.Format(),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,7 +92,9 @@ public class BootFileEdgeTests
         Assert.Equal(GrubEnv.BlockSize, GrubEnv.Parse(Header)!.With("k", exact).Format().Length);
         Assert.Throws<InvalidOperationException>(() => GrubEnv.Parse(Header)!.With("k", exact + "x").Format());
         string title = "é" + new string('x', GrubEnv.BlockSize - Header.Length - "k=\n".Length - 2); // é is 2 bytes
-        Assert.Equal(GrubEnv.BlockSize, System.Text.Encoding.UTF8.GetByteCount(GrubEnv.Parse(Header)!.With("k", title).Format()));
+        Assert.Equal(
+            GrubEnv.BlockSize,
+            System.Text.Encoding.UTF8.GetByteCount(GrubEnv.Parse(Header)!.With("k", title).Format()));
         Assert.Throws<InvalidOperationException>(() => GrubEnv.Parse(Header)!.With("k", title + "x").Format());
     }
 
@@ -87,7 +102,8 @@ public class BootFileEdgeTests
     public void Bls_entry_takes_keys_at_a_line_start_only_and_its_id_from_the_file_name()
     {
         BlsEntry e = BlsEntry.Parse("/boot/loader/entries/abc-5.14.0-70.el9.x86_64.conf",
-            "title Rocky\n  version\t5.14.0-70.el9.x86_64 \nlinux /vmlinuz-5.14.0-162.el9.x86_64\n# options x\noptions\n");
+            "title Rocky\n  version\t5.14.0-70.el9.x86_64 \nlinux /vmlinuz-5.14.0-162.el9.x86_64\n# options "
+                + "x\noptions\n");
         Assert.Equal(("abc-5.14.0-70.el9.x86_64", "Rocky", "5.14.0-70.el9.x86_64"), (e.Id, e.Title, e.Version));
         Assert.Equal("5.14.0-70.el9.x86_64", e.KernelVersion); // version wins over the image's name
         Assert.Equal(("", 4), (e.Options, e.OptionsLine));
@@ -131,11 +147,28 @@ public class BootFileEdgeTests
     }
 }
 
-/// <summary>The menu's edges: entries of other systems, the first linux line, what counts outside an entry, broken files' line numbers.</summary>
+/// <summary>
+/// The menu's edges: entries of other systems, the first linux line, what counts outside an entry, broken files' line
+/// numbers.
+/// </summary>
 public class GrubMenuEdgeTests
 {
-    private static BootMenuEntry Entry(string title, string? id = null, string? submenuId = null, string? image = "/vmlinuz-5.4.0-42-generic") =>
-        new("0", 0, submenuId is null ? [] : ["Advanced"], submenuId is null ? [] : [submenuId], title, id, image, "ro", "f", 0);
+    private static BootMenuEntry Entry(
+        string title,
+        string? id = null,
+        string? submenuId = null,
+        string? image = "/vmlinuz-5.4.0-42-generic") =>
+        new(
+            "0",
+            0,
+            submenuId is null ? [] : ["Advanced"],
+            submenuId is null ? [] : [submenuId],
+            title,
+            id,
+            image,
+            "ro",
+            "f",
+            0);
 
     [Fact]
     public void An_entry_is_another_systems_by_its_id_its_submenus_id_or_its_title_each_alone()
@@ -168,7 +201,8 @@ public class GrubMenuEdgeTests
     [Fact]
     public void Only_the_first_linux_line_of_an_entry_counts_and_a_set_default_or_configfile_inside_an_entry_is_not_the_files()
     {
-        GrubMenu menu = GrubMenu.Parse("menuentry 'a' {\n\tset default=5\n\tif [ \"${next_entry}\" ]; then\n\tfi\n\tconfigfile /boot/grub/grub.cfg\n"
+        GrubMenu menu = GrubMenu.Parse("menuentry 'a' {\n\tset default=5\n\tif [ \"${next_entry}\" ]; "
+            + "then\n\tfi\n\tconfigfile /boot/grub/grub.cfg\n"
             + "\tlinux /vmlinuz-1 ro quiet\n\tlinux /vmlinuz-2 single\n}\n", "f");
         BootMenuEntry e = Assert.Single(menu.Entries);
         Assert.Equal(("/vmlinuz-1", "ro quiet", 5), (e.KernelImage, e.Arguments, e.Line));
@@ -206,7 +240,9 @@ public class GrubMenuEdgeTests
     [Fact]
     public void A_function_block_holds_no_entry_and_closes_cleanly()
     {
-        GrubMenu menu = GrubMenu.Parse("function load_video {\n  insmod all_video\n}\nmenuentry 'a' {\n\tlinux /vmlinuz-1 ro\n}\n", "f");
+        GrubMenu menu = GrubMenu.Parse(
+            "function load_video {\n  insmod all_video\n}\nmenuentry 'a' {\n\tlinux /vmlinuz-1 ro\n}\n",
+            "f");
         Assert.Empty(menu.Problems);
         Assert.Equal(["0"], menu.Entries.Select(e => e.Number));
     }
@@ -217,8 +253,9 @@ public class GrubMenuEdgeTests
     [InlineData("0>0")]
     public void A_number_one_past_a_levels_end_or_under_an_entry_finds_nothing(string selector)
     {
-        GrubMenu menu = GrubMenu.Parse("menuentry 'a' {\n}\nsubmenu 's' {\nmenuentry 'b' {\n}\nmenuentry 'c' {\n}\nmenuentry 'd' {\n}\n}\n"
-            + "menuentry 'e' {\n}\nsubmenu 'empty' {\n}\n", "f");
+        GrubMenu menu = GrubMenu
+            .Parse("menuentry 'a' {\n}\nsubmenu 's' {\nmenuentry 'b' {\n}\nmenuentry 'c' {\n}\nmenuentry 'd' {\n}\n}\n"
+                + "menuentry 'e' {\n}\nsubmenu 'empty' {\n}\n", "f");
         Assert.Equal(["0", "1>0", "1>1", "1>2", "2"], menu.Entries.Select(e => e.Number));
         Assert.Null(GrubMenu.Find(menu.Items, selector));
         Assert.Null(GrubMenu.Find(menu.Items, "3")); // an empty submenu boots nothing

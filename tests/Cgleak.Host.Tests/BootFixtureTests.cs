@@ -20,20 +20,52 @@ public class BootFixtureTests
         "3.10.0-1160.114.2.el7.x86_64", "set default in /boot/grub2/grub.cfg", BootTooling.Grubby)]
     [InlineData("ubuntu1804-bios", false, "/boot/grub/grub.cfg", "/boot/grub/grubenv", "0 1>0 1>1 2 3 4", "0",
         "4.15.0-20-generic", "set default in /boot/grub/grub.cfg", BootTooling.UpdateGrub)]
-    [InlineData("ubuntu2204-uefi-stub", true, "/boot/efi/EFI/ubuntu/grub.cfg /boot/grub/grub.cfg", "/boot/grub/grubenv", "0 1>0 1>1", "0",
-        "5.15.0-100-generic", "set default in /boot/grub/grub.cfg", BootTooling.UpdateGrub)]
-    [InlineData("ubuntu2204-submenu-default", true, "/boot/efi/EFI/ubuntu/grub.cfg /boot/grub/grub.cfg", "/boot/grub/grubenv", "0 1>0 1>1", "1>0",
-        "5.15.0-100-generic", "set default in /boot/grub/grub.cfg", BootTooling.UpdateGrub)]
+    [InlineData(
+        "ubuntu2204-uefi-stub",
+        true,
+        "/boot/efi/EFI/ubuntu/grub.cfg /boot/grub/grub.cfg",
+        "/boot/grub/grubenv",
+        "0 1>0 1>1",
+        "0",
+        "5.15.0-100-generic",
+        "set default in /boot/grub/grub.cfg",
+        BootTooling.UpdateGrub)]
+    [InlineData(
+        "ubuntu2204-submenu-default",
+        true,
+        "/boot/efi/EFI/ubuntu/grub.cfg /boot/grub/grub.cfg",
+        "/boot/grub/grubenv",
+        "0 1>0 1>1",
+        "1>0",
+        "5.15.0-100-generic",
+        "set default in /boot/grub/grub.cfg",
+        BootTooling.UpdateGrub)]
     [InlineData("ubuntu2204-saved-idpath", false, "/boot/grub/grub.cfg", "/boot/grub/grubenv", "0 1>0 1>1", "1>0",
         "5.15.0-100-generic", "saved_entry in /boot/grub/grubenv", BootTooling.UpdateGrub)]
-    [InlineData("debian11-pinned-kernel", false, "/boot/grub/grub.cfg", "/boot/grub/grubenv", "0 1>0 1>1 1>2 1>3", "1>2",
-        "5.10.0-28-amd64", "set default in /boot/grub/grub.cfg", BootTooling.UpdateGrub)]
+    [InlineData(
+        "debian11-pinned-kernel",
+        false,
+        "/boot/grub/grub.cfg",
+        "/boot/grub/grubenv",
+        "0 1>0 1>1 1>2 1>3",
+        "1>2",
+        "5.10.0-28-amd64",
+        "set default in /boot/grub/grub.cfg",
+        BootTooling.UpdateGrub)]
     [InlineData("rocky9-bls-inline", false, "/boot/grub2/grub.cfg", "/boot/grub2/grubenv", "0 1 2 3", "0",
         "5.14.0-162.6.1.el9_1.x86_64", "saved_entry in /boot/grub2/grubenv", BootTooling.Grubby)]
     [InlineData("el8-bls-kernelopts", false, "/boot/grub2/grub.cfg", "/boot/grub2/grubenv", "0 1 2", "0",
         "4.18.0-240.15.1.el8_3.x86_64", "saved_entry in /boot/grub2/grubenv", BootTooling.Grubby)]
-    public void Reads_the_menu_grub_reads_and_the_entry_that_boots_next(string fixture, bool efi, string chain, string? grubenv,
-        string numbers, string next, string kernel, string source, BootTooling tooling)
+    public void Reads_the_menu_grub_reads_and_the_entry_that_boots_next(
+        string fixture,
+        bool efi,
+        string chain,
+        string? grubenv,
+        string numbers,
+        string next,
+        string kernel,
+        string source,
+        BootTooling tooling)
     {
         BootConfig boot = BootConfig.Read(HostRoot.At(Repo.Fixture(fixture)));
         Assert.Equal(efi, boot.Efi);
@@ -41,7 +73,9 @@ public class BootFixtureTests
         Assert.Equal(boot.Chain[^1], boot.MenuFile!.HostPath);
         Assert.Equal(grubenv, boot.GrubEnvFile?.HostPath);
         Assert.Equal(numbers.Split(' '), boot.Entries.Select(e => e.Number));
-        Assert.Equal((next, kernel, source), (boot.Next.Entry!.Number, boot.Next.Entry.KernelVersion, boot.Next.Source));
+        Assert.Equal(
+            (next, kernel, source),
+            (boot.Next.Entry!.Number, boot.Next.Entry.KernelVersion, boot.Next.Source));
         Assert.Null(boot.Next.Problem);
         Assert.Equal(tooling, boot.Tooling);
         Assert.Empty(boot.Problems);
@@ -55,7 +89,9 @@ public class BootFixtureTests
         Assert.Equal(["3.10.0-514.26.2.el7.x86_64", "3.10.0-514.el7.x86_64"], boot.InstalledKernels);
         Assert.Equal("/boot/grub2/grub.cfg", boot.Chain.Single()); // through the link /etc/grub2.cfg
         Assert.True(boot.Entries[2].IsRecovery);
-        Assert.Equal(("saved", "crashkernel=auto rhgb quiet"), (boot.Defaults!.Value("GRUB_DEFAULT"), boot.Defaults.Value("GRUB_CMDLINE_LINUX")));
+        Assert.Equal(
+            ("saved", "crashkernel=auto rhgb quiet"),
+            (boot.Defaults!.Value("GRUB_DEFAULT"), boot.Defaults.Value("GRUB_CMDLINE_LINUX")));
     }
 
     [Fact]
@@ -77,7 +113,9 @@ public class BootFixtureTests
         Assert.True(next.UsesKernelopts);
         Assert.Equal(boot.Env!["kernelopts"]!.Trim(), next.Arguments);
         Assert.Contains("nvme_core.io_timeout=4294967295", next.Arguments, StringComparison.Ordinal);
-        Assert.Equal("/boot/loader/entries/b486fe3f109f430d995b1ee093897980-4.18.0-240.15.1.el8_3.x86_64.conf", next.File);
+        Assert.Equal(
+            "/boot/loader/entries/b486fe3f109f430d995b1ee093897980-4.18.0-240.15.1.el8_3.x86_64.conf",
+            next.File);
     }
 
     [Theory]
@@ -94,7 +132,10 @@ public class BootFixtureTests
     {
         BootConfig boot = BootConfig.Read(HostRoot.At(Repo.Fixture("ubuntu2204-stale")));
         string stale = Assert.Single(boot.Stale);
-        Assert.StartsWith("/etc/default/grub.d/50-cloudimg-settings.cfg has GRUB_CMDLINE_LINUX_DEFAULT=", stale, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "/etc/default/grub.d/50-cloudimg-settings.cfg has GRUB_CMDLINE_LINUX_DEFAULT=",
+            stale,
+            StringComparison.Ordinal);
         Assert.Contains("nvme_core.io_timeout=4294967295", stale, StringComparison.Ordinal);
         Assert.Contains("entry 0 of /boot/grub/grub.cfg", stale, StringComparison.Ordinal);
     }

@@ -5,7 +5,9 @@ namespace Cgleak.Host.Tests;
 /// <summary>grub.cfg as GRUB reads it: numbering, ids, quotes, the default, the stub's hand-over.</summary>
 public class BootMenuTests
 {
-    /// <summary>An Ubuntu 18.04 menu as grub-mkconfig writes it (trimmed), with a custom entry after the submenu.</summary>
+    /// <summary>
+    /// An Ubuntu 18.04 menu as grub-mkconfig writes it (trimmed), with a custom entry after the submenu.
+    /// </summary>
     internal const string Ubuntu = """
         ### BEGIN /etc/grub.d/00_header ###
         if [ -s $prefix/grubenv ]; then
@@ -110,8 +112,10 @@ public class BootMenuTests
     [Fact]
     public void A_set_default_under_a_condition_is_not_the_default_el8s_fallback_counting()
     {
-        const string El8 = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set default=\"${saved_entry}\"\nfi\n"
-            + "if [ -n \"${boot_counter}\" -a \"${boot_success}\" = \"0\" ]; then\n  if  [ \"${boot_counter}\" = \"0\" ]; then\n    set default=1\n  fi\nfi\n"
+        const string El8 = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\nelse\n   set "
+            + "default=\"${saved_entry}\"\nfi\n"
+            + "if [ -n \"${boot_counter}\" -a \"${boot_success}\" = \"0\" ]; then\n  if  [ \"${boot_counter}\" = "
+                + "\"0\" ]; then\n    set default=1\n  fi\nfi\n"
             + "if [ x$a = xy ]; then set default=7; fi\ninsmod blscfg\nblscfg\n";
         GrubMenu menu = GrubMenu.Parse(El8, "/boot/grub2/grub.cfg");
         Assert.Equal("${saved_entry}", menu.Default);
@@ -141,7 +145,8 @@ public class BootMenuTests
     [Fact]
     public void Recognises_the_ubuntu_esp_stub_and_its_hand_over()
     {
-        const string Stub = "search.fs_uuid 5c1e1a3f-261f-4da5-a0c2-8f479b3039de root hd0,gpt2 \nset prefix=($root)'/boot/grub'\nconfigfile $prefix/grub.cfg\n";
+        const string Stub = "search.fs_uuid 5c1e1a3f-261f-4da5-a0c2-8f479b3039de root hd0,gpt2 \nset "
+            + "prefix=($root)'/boot/grub'\nconfigfile $prefix/grub.cfg\n";
         GrubMenu stub = GrubMenu.Parse(Stub, "/boot/efi/EFI/ubuntu/grub.cfg");
         Assert.True(stub.IsStub);
         Assert.Equal("($root)/boot/grub", stub.Prefix);
@@ -152,7 +157,9 @@ public class BootMenuTests
     [Fact]
     public void Recognises_a_menu_made_of_bls_entries()
     {
-        GrubMenu menu = GrubMenu.Parse("set default=\"${saved_entry}\"\ninsmod blscfg\nblscfg\n", "/boot/grub2/grub.cfg");
+        GrubMenu menu = GrubMenu.Parse(
+            "set default=\"${saved_entry}\"\ninsmod blscfg\nblscfg\n",
+            "/boot/grub2/grub.cfg");
         Assert.True(menu.UsesBls);
         Assert.False(menu.IsStub);
         Assert.Equal("${saved_entry}", menu.Default);
@@ -165,13 +172,16 @@ public class BootMenuTests
     public void Names_the_line_of_a_broken_menu(string text, string problem)
     {
         GrubMenu menu = GrubMenu.Parse(text, "/boot/grub2/grub.cfg");
-        Assert.Contains(menu.Problems, p => p.StartsWith("/boot/grub2/grub.cfg line ", StringComparison.Ordinal) && p.Contains(problem, StringComparison.Ordinal));
+        Assert.Contains(menu.Problems, p => p.StartsWith("/boot/grub2/grub.cfg line ", StringComparison.Ordinal)
+            && p.Contains(problem, StringComparison.Ordinal));
     }
 
     [Fact]
     public void Braces_inside_quotes_and_variables_open_no_block()
     {
-        GrubMenu menu = GrubMenu.Parse("menuentry 'a {x}' --id a {\n\techo \"}\" ${x}\n\tlinux /vmlinuz-1.2.3 ro\n}\nmenuentry 'b' {\n}\n", "f");
+        GrubMenu menu = GrubMenu.Parse(
+            "menuentry 'a {x}' --id a {\n\techo \"}\" ${x}\n\tlinux /vmlinuz-1.2.3 ro\n}\nmenuentry 'b' {\n}\n",
+            "f");
         Assert.Empty(menu.Problems);
         Assert.Equal(["a {x}", "b"], menu.Entries.Select(e => e.Title));
     }
@@ -183,21 +193,28 @@ public class BootFileParserTests
     public void Bls_entry_reads_its_keys_its_options_line_and_whether_it_reads_kernelopts()
     {
         BlsEntry e = BlsEntry.Parse("/boot/loader/entries/3a17-4.18.0-240.22.1.el8_3.x86_64.conf",
-            "title AlmaLinux (4.18.0-240.22.1.el8_3.x86_64) 8.3 (Purple Manul)\nversion 4.18.0-240.22.1.el8_3.x86_64\nlinux /vmlinuz-4.18.0-240.22.1.el8_3.x86_64\n"
-            + "initrd /initramfs-4.18.0-240.22.1.el8_3.x86_64.img $tuned_initrd\noptions $kernelopts $tuned_params\nid almalinux-20210409120623-4.18.0-240.22.1.el8_3.x86_64\n");
+            "title AlmaLinux (4.18.0-240.22.1.el8_3.x86_64) 8.3 (Purple Manul)\nversion "
+                + "4.18.0-240.22.1.el8_3.x86_64\nlinux /vmlinuz-4.18.0-240.22.1.el8_3.x86_64\n"
+            + "initrd /initramfs-4.18.0-240.22.1.el8_3.x86_64.img $tuned_initrd\noptions $kernelopts "
+                + "$tuned_params\nid almalinux-20210409120623-4.18.0-240.22.1.el8_3.x86_64\n");
         Assert.Equal("3a17-4.18.0-240.22.1.el8_3.x86_64", e.Id);
         Assert.Equal("4.18.0-240.22.1.el8_3.x86_64", e.KernelVersion);
         Assert.Equal(4, e.OptionsLine);
         Assert.True(e.UsesKernelopts);
-        Assert.False(BlsEntry.Parse("/x/a.conf", "linux /vmlinuz-5.14.0-70.el9.x86_64\noptions root=/dev/vda ro\n").UsesKernelopts);
-        Assert.Equal("5.14.0-70.el9.x86_64", BlsEntry.Parse("/x/a.conf", "linux /vmlinuz-5.14.0-70.el9.x86_64\n").KernelVersion);
+        Assert.False(BlsEntry.Parse("/x/a.conf", "linux /vmlinuz-5.14.0-70.el9.x86_64\noptions root=/dev/vda ro\n")
+            .UsesKernelopts);
+        Assert.Equal(
+            "5.14.0-70.el9.x86_64",
+            BlsEntry.Parse("/x/a.conf", "linux /vmlinuz-5.14.0-70.el9.x86_64\n").KernelVersion);
         Assert.Equal(-1, BlsEntry.Parse("/x/a.conf", "optionsx y\n").OptionsLine);
     }
 
     [Fact]
     public void Grubenv_reads_values_keeps_1024_bytes_and_refuses_a_block_without_its_header()
     {
-        string block = GrubEnv.Parse("# GRUB Environment Block\n")!.With("saved_entry", "gnulinux-advanced-8e3d>gnulinux-4.15.0-29-generic-advanced-8e3d")
+        string block = GrubEnv.Parse("# GRUB Environment Block\n")!.With(
+            "saved_entry",
+            "gnulinux-advanced-8e3d>gnulinux-4.15.0-29-generic-advanced-8e3d")
             .With("kernelopts", "root=/dev/mapper/rl-root ro").Format();
         Assert.Equal(GrubEnv.BlockSize, block.Length);
         GrubEnv env = GrubEnv.Parse(block)!;
@@ -211,11 +228,16 @@ public class BootFileParserTests
     public void Default_grub_overrides_in_grub_d_win_and_may_extend_a_value()
     {
         var d = GrubDefaults.Parse([
-            ("/etc/default/grub", "GRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\nGRUB_CMDLINE_LINUX=\"\"\n"),
-            ("/etc/default/grub.d/50-cloudimg-settings.cfg", "# Cloud Image specific Grub settings\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0\"\n"),
-            ("/etc/default/grub.d/60-extra.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT nvme_core.io_timeout=4294967295\" # comment\n"),
+            ("/etc/default/grub", "GRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet "
+                + "splash\"\nGRUB_CMDLINE_LINUX=\"\"\n"),
+            ("/etc/default/grub.d/50-cloudimg-settings.cfg", "# Cloud Image specific Grub "
+                + "settings\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0\"\n"),
+            ("/etc/default/grub.d/60-extra.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT "
+                + "nvme_core.io_timeout=4294967295\" # comment\n"),
         ]);
-        Assert.Equal("console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295", d.Value("GRUB_CMDLINE_LINUX_DEFAULT"));
+        Assert.Equal(
+            "console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295",
+            d.Value("GRUB_CMDLINE_LINUX_DEFAULT"));
         Assert.Equal("/etc/default/grub.d/60-extra.cfg", d["GRUB_CMDLINE_LINUX_DEFAULT"]!.File);
         Assert.Equal("saved", d.Value("GRUB_DEFAULT"));
         Assert.Equal("\"\"", d["GRUB_CMDLINE_LINUX"]!.Raw);

@@ -18,8 +18,11 @@ public sealed class BootReaderTests : IDisposable
     [Fact]
     public void Reads_the_layout_of_an_el7_uefi_host_through_its_links()
     {
-        Write("/boot/efi/EFI/centos/grub.cfg", "set default=\"${saved_entry}\"\nmenuentry 'CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)' {\n\tlinuxefi /vmlinuz-3.10.0-1160.el7.x86_64 ro\n}\n");
-        Write("/boot/efi/EFI/centos/grubenv", GrubEnv.Parse("# GRUB Environment Block\n")!.With("saved_entry", "CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)").Format());
+        Write("/boot/efi/EFI/centos/grub.cfg", "set default=\"${saved_entry}\"\nmenuentry 'CentOS Linux "
+            + "(3.10.0-1160.el7.x86_64) 7 (Core)' {\n\tlinuxefi /vmlinuz-3.10.0-1160.el7.x86_64 ro\n}\n");
+        Write("/boot/efi/EFI/centos/grubenv", GrubEnv.Parse("# GRUB Environment Block\n")!.With(
+            "saved_entry",
+            "CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)").Format());
         Write("/boot/vmlinuz-3.10.0-1160.el7.x86_64", "");
         Write("/boot/vmlinuz-0-rescue-abc", "");
         Write("/etc/default/grub", "GRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX=\"crashkernel=auto rhgb quiet\"\n");
@@ -46,7 +49,9 @@ public sealed class BootReaderTests : IDisposable
     [Fact]
     public void A_bios_host_has_no_efi_and_no_grubby()
     {
-        Write("/boot/grub/grub.cfg", "menuentry 'Debian GNU/Linux' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 ro quiet\n}\n");
+        Write(
+            "/boot/grub/grub.cfg",
+            "menuentry 'Debian GNU/Linux' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 ro quiet\n}\n");
         BootConfig boot = BootConfig.Read(HostRoot.At(_root));
         Assert.False(boot.Efi);
         Assert.Null(boot.Grubby);

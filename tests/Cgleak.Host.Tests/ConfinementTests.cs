@@ -10,7 +10,8 @@ internal sealed class ScratchTree : IDisposable
     {
         Root = under is null
             ? Directory.CreateTempSubdirectory("cgleak-hostile-").FullName
-            : Directory.CreateDirectory(Path.Combine(under, $"cgleak-hostile-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
+            : Directory.CreateDirectory(
+                Path.Combine(under, $"cgleak-hostile-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
     }
 
     public string Root { get; }
@@ -45,7 +46,8 @@ internal sealed class ScratchTree : IDisposable
 
     public void Dispose()
     {
-        // rm, not Directory.Delete: names that are not UTF-8 cannot be spelled in a .NET string. Links are removed as links.
+        // rm, not Directory.Delete: names that are not UTF-8 cannot be spelled in a .NET string. Links are removed as
+        // links.
         using var rm = Process.Start("rm", ["-rf", "--one-file-system", Root]);
         rm.WaitForExit();
     }
@@ -141,7 +143,10 @@ public class ConfinementTests
         using var t = new ScratchTree();
         string local = t.File("/var/log/messages", "");
         File.Delete(local);
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        using var socket = new System.Net.Sockets.Socket(
+            System.Net.Sockets.AddressFamily.Unix,
+            System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Unspecified);
         socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(local));
         KernelRead r = t.Host.Read("/var/log/messages");
         Assert.Equal(ReadOutcome.NotReadable, r.Outcome);

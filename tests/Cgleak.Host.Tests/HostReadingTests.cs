@@ -64,7 +64,8 @@ public class KernelFileTests
     [Fact]
     public void The_live_host_ignores_sidecar_files()
     {
-        KernelRead r = HostRoot.Live.ReadLocal(Repo.Fixture("el7-nokmem-fixed") + "/sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo");
+        KernelRead r = HostRoot.Live
+            .ReadLocal(Repo.Fixture("el7-nokmem-fixed") + "/sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo");
         Assert.Equal(ReadOutcome.Gone, r.Outcome);
     }
 }
@@ -78,7 +79,9 @@ public class CgroupLayoutTests
             "30 24 0:26 / /sys/fs/cgroup/memory rw shared:14 - cgroup cgroup rw,memory\n" +
             "26 24 0:22 / /sys/fs/cgroup/unified rw shared:10 - cgroup2 cgroup2 rw,nsdelegate\n").Value;
         CgroupLayout layout = CgroupLayout.From(mounts, _ => throw new InvalidOperationException("not asked on v1"));
-        Assert.Equal((CgroupMode.Hybrid, MemoryHierarchy.V1, "/sys/fs/cgroup/memory"), (layout.Mode, layout.Memory, layout.MemoryMountPoint));
+        Assert.Equal(
+            (CgroupMode.Hybrid, MemoryHierarchy.V1, "/sys/fs/cgroup/memory"),
+            (layout.Mode, layout.Memory, layout.MemoryMountPoint));
     }
 
     [Fact]
@@ -120,19 +123,24 @@ public class CgroupTreeWalkerTests
     public void Counts_every_directory_and_reads_kmem_of_container_cgroups_on_a_fixture()
     {
         string root = Repo.Fixture("el7-957-leaking");
-        int expectedDirs = Directory.GetDirectories(root + "/sys/fs/cgroup/memory", "*", SearchOption.AllDirectories).Length + 1;
+        int expectedDirs = Directory.GetDirectories(root + "/sys/fs/cgroup/memory", "*", SearchOption.AllDirectories)
+            .Length + 1;
         CgroupTreeScan scan = new CgroupTreeWalker(HostRoot.At(root)).Walk("/sys/fs/cgroup/memory", MemoryHierarchy.V1);
         Assert.Equal(expectedDirs, scan.Directories);
         Assert.Equal(39, scan.Containers.Count);
         Assert.All(scan.Containers, c => Assert.Equal(KmemState.Active, c.State));
-        Assert.All(scan.Containers, c => Assert.StartsWith("/sys/fs/cgroup/memory/kubepods", c.HostPath, StringComparison.Ordinal));
+        Assert.All(
+            scan.Containers,
+            c => Assert.StartsWith("/sys/fs/cgroup/memory/kubepods", c.HostPath, StringComparison.Ordinal));
         Assert.Equal(new KmemCounts(39, 39, 0, 0, 0), scan.Kmem);
     }
 
     [Fact]
     public void Without_its_container_list_a_scan_keeps_the_counts()
     {
-        CgroupTreeScan scan = new CgroupTreeWalker(HostRoot.At(Repo.Fixture("el7-957-leaking"))).Walk("/sys/fs/cgroup/memory", MemoryHierarchy.V1);
+        CgroupTreeScan scan = new CgroupTreeWalker(HostRoot.At(Repo.Fixture("el7-957-leaking"))).Walk(
+            "/sys/fs/cgroup/memory",
+            MemoryHierarchy.V1);
         CgroupTreeScan kept = scan.WithoutContainerList();
         Assert.Empty(kept.Containers);
         Assert.Equal(scan.Kmem, kept.Kmem);
@@ -143,7 +151,8 @@ public class CgroupTreeWalkerTests
 public class SymptomScannerTests
 {
     [Theory]
-    [InlineData("kubelet: failed to create container for [kubepods besteffort pod1] : mkdir /sys/fs/cgroup/memory/kubepods/besteffort/pod1: cannot allocate memory", Symptom.MemcgMkdirFailed)]
+    [InlineData("kubelet: failed to create container for [kubepods besteffort pod1] : mkdir "
+        + "/sys/fs/cgroup/memory/kubepods/besteffort/pod1: cannot allocate memory", Symptom.MemcgMkdirFailed)]
     [InlineData("dockerd: mkdir /sys/fs/cgroup/memory/docker/abc: no space left on device", Symptom.MemcgMkdirFailed)]
     [InlineData("kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x8020)", Symptom.SlubUnableToAllocate)]
     [InlineData("mkdir /sys/fs/cgroup/cpu/kubepods: no space left on device", null)]

@@ -9,7 +9,8 @@ namespace Cgleak.Host.Tests;
 /// </summary>
 public sealed class HostSurveyEdgeTests : IDisposable
 {
-    private const string V1Mounts = "30 24 0:26 / /sys/fs/cgroup/memory rw,nosuid shared:14 - cgroup cgroup rw,memory\n";
+    private const string V1Mounts
+        = "30 24 0:26 / /sys/fs/cgroup/memory rw,nosuid shared:14 - cgroup cgroup rw,memory\n";
     private const string V2Mounts = "25 1 0:22 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
     private const string Swaps = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
 
@@ -17,7 +18,8 @@ public sealed class HostSurveyEdgeTests : IDisposable
 
     public void Dispose() => _tree.Dispose();
 
-    private HostFacts Survey() => new HostSurvey(_tree.Host, new SurveyOptions { Components = false, Logs = false }).Read();
+    private HostFacts Survey()
+        => new HostSurvey(_tree.Host, new SurveyOptions { Components = false, Logs = false }).Read();
 
     private SmallHostTree Essentials() => _tree
         .Write("/proc/sys/kernel/osrelease", "3.10.0-1160.el7.x86_64\n")
@@ -28,7 +30,8 @@ public sealed class HostSurveyEdgeTests : IDisposable
         .Write("/proc/1/mountinfo", V1Mounts)
         .Write("/sys/fs/cgroup/memory/cgroup.procs", "");
 
-    private static IEnumerable<HostProblem> About(HostFacts facts, string path) => facts.Problems.Where(p => p.Path == path);
+    private static IEnumerable<HostProblem> About(HostFacts facts, string path)
+        => facts.Problems.Where(p => p.Path == path);
 
     [Fact]
     public void A_complete_small_host_gives_every_fact_with_its_source_and_no_problem()
@@ -36,7 +39,9 @@ public sealed class HostSurveyEdgeTests : IDisposable
         Essentials();
         HostFacts facts = Survey();
         Assert.Empty(facts.Problems);
-        Assert.Equal(("3.10.0-1160.el7.x86_64", "/proc/sys/kernel/osrelease"), (facts.Kernel!.Value.Text, facts.Kernel.Source));
+        Assert.Equal(
+            ("3.10.0-1160.el7.x86_64", "/proc/sys/kernel/osrelease"),
+            (facts.Kernel!.Value.Text, facts.Kernel.Source));
         Assert.Equal(new MemoryControllerRow(11, 45, true), facts.MemoryRow!.Value);
         Assert.Equal((MemoryHierarchy.V1, "/sys/fs/cgroup/memory", "/proc/1/mountinfo"),
             (facts.Layout.Memory, facts.Layout.MemoryMountPoint, facts.LayoutSource));
@@ -78,13 +83,17 @@ public sealed class HostSurveyEdgeTests : IDisposable
         HostFacts facts = Survey();
         Assert.Null(facts.MemoryRow);
         Assert.Equal(problems, About(facts, "/proc/cgroups").Count());
-        Assert.Contains(About(facts, "/proc/cgroups"), p => p.Message.Contains("no usable memory row", StringComparison.Ordinal));
+        Assert.Contains(
+            About(facts, "/proc/cgroups"),
+            p => p.Message.Contains("no usable memory row", StringComparison.Ordinal));
     }
 
     [Fact]
     public void A_broken_row_beside_a_good_memory_row_is_reported_and_the_row_used()
     {
-        Essentials().Write("/proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\tx\t1\t1\nmemory\t11\t45\t1\n");
+        Essentials().Write(
+            "/proc/cgroups",
+            "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\tx\t1\t1\nmemory\t11\t45\t1\n");
         HostFacts facts = Survey();
         Assert.Equal(45, facts.MemoryRow!.Value.NumCgroups);
         Assert.StartsWith("malformed", Assert.Single(About(facts, "/proc/cgroups")).Message, StringComparison.Ordinal);
@@ -112,15 +121,25 @@ public sealed class HostSurveyEdgeTests : IDisposable
     [Fact]
     public void A_memory_mount_point_that_is_missing_or_no_directory_is_a_problem_and_no_walk()
     {
-        Essentials().Write("/proc/1/mountinfo", V1Mounts.Replace("/sys/fs/cgroup/memory", "/sys/fs/cgroup/gone", StringComparison.Ordinal));
+        Essentials().Write(
+            "/proc/1/mountinfo",
+            V1Mounts.Replace("/sys/fs/cgroup/memory", "/sys/fs/cgroup/gone", StringComparison.Ordinal));
         HostFacts missing = Survey();
         Assert.Null(missing.Tree);
-        Assert.Contains("missing", Assert.Single(About(missing, "/sys/fs/cgroup/gone")).Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "missing",
+            Assert.Single(About(missing, "/sys/fs/cgroup/gone")).Message,
+            StringComparison.Ordinal);
 
-        _tree.Write("/proc/1/mountinfo", V1Mounts.Replace("/sys/fs/cgroup/memory", "/proc/cmdline", StringComparison.Ordinal));
+        _tree.Write(
+            "/proc/1/mountinfo",
+            V1Mounts.Replace("/sys/fs/cgroup/memory", "/proc/cmdline", StringComparison.Ordinal));
         HostFacts file = Survey();
         Assert.Null(file.Tree);
-        Assert.Contains("cannot be reached", Assert.Single(About(file, "/proc/cmdline")).Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "cannot be reached",
+            Assert.Single(About(file, "/proc/cmdline")).Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -154,12 +173,17 @@ public sealed class HostSurveyEdgeTests : IDisposable
     {
         Essentials();
         File.Delete(_tree.Local("/etc/os-release"));
-        _tree.Write("/usr/lib/os-release", "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nID_LIKE=debian\n");
+        _tree.Write(
+            "/usr/lib/os-release",
+            "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nID_LIKE=debian\n");
         Distribution usr = Survey().Distribution!;
-        Assert.Equal(("ubuntu", "22.04", "debian", "Ubuntu 22.04.4 LTS"), (usr.Id, usr.VersionId, usr.IdLike, usr.Display));
+        Assert.Equal(
+            ("ubuntu", "22.04", "debian", "Ubuntu 22.04.4 LTS"),
+            (usr.Id, usr.VersionId, usr.IdLike, usr.Display));
 
         File.Delete(_tree.Local("/usr/lib/os-release"));
-        _tree.Write("/etc/centos-release", "  \n").Write("/etc/redhat-release", "CentOS Linux release 7.9.2009 (Core)\n");
+        _tree.Write("/etc/centos-release", "  \n")
+            .Write("/etc/redhat-release", "CentOS Linux release 7.9.2009 (Core)\n");
         HostFacts release = Survey();
         Assert.Null(release.Distribution!.Id);
         Assert.Equal("CentOS Linux release 7.9.2009 (Core)", release.Distribution.Display);
@@ -177,7 +201,10 @@ public sealed class HostSurveyEdgeTests : IDisposable
         Essentials().Write("/proc/sys/kernel/osrelease", "not-a-kernel\n");
         HostFacts facts = Survey();
         Assert.Null(facts.Kernel);
-        Assert.Contains("\"not-a-kernel\"", Assert.Single(About(facts, "/proc/sys/kernel/osrelease")).Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "\"not-a-kernel\"",
+            Assert.Single(About(facts, "/proc/sys/kernel/osrelease")).Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -190,7 +217,10 @@ public sealed class HostSurveyEdgeTests : IDisposable
         Assert.Null(facts.Cmdline);
         Assert.Null(facts.SwapActive);
         Assert.Equal("missing", Assert.Single(About(facts, "/proc/swaps")).Message);
-        Assert.StartsWith("cannot read: ", Assert.Single(About(facts, "/proc/cmdline")).Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "cannot read: ",
+            Assert.Single(About(facts, "/proc/cmdline")).Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]

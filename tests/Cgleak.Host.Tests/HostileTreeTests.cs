@@ -73,21 +73,27 @@ public class HostileTreeTests
         using var t = CopyOf("el7-957-leaking");
         CgroupTreeScan before = new CgroupTreeWalker(t.Host).Walk(Memory, MemoryHierarchy.V1);
         // A pod cgroup named with a Latin-1 byte, kmem active: it must not be dropped from the counts.
-        Run("sh", "-c", $"d=\"{t.Root}{Memory}/kubepods/besteffort/pod$(printf '\\351')\" && mkdir \"$d\" && echo 4096 > \"$d/memory.kmem.usage_in_bytes\"");
+        Run("sh", "-c", $"d=\"{t.Root}{Memory}/kubepods/besteffort/pod$(printf '\\351')\" && mkdir \"$d\" && echo "
+            + $"4096 > \"$d/memory.kmem.usage_in_bytes\"");
         CgroupTreeScan scan = new CgroupTreeWalker(t.Host).Walk(Memory, MemoryHierarchy.V1);
         Assert.Equal(before.Directories + 1, scan.Directories);
         Assert.Equal(before.Kmem.Active + 1, scan.Kmem.Active);
         Assert.Equal(1, scan.NonUtf8Names);
-        Assert.Contains(scan.Containers, c => c.HostPath == Memory + @"/kubepods/besteffort/pod\xE9" && c.State == KmemState.Active);
+        Assert.Contains(
+            scan.Containers,
+            c => c.HostPath == Memory + @"/kubepods/besteffort/pod\xE9" && c.State == KmemState.Active);
         HostFacts facts = new HostSurvey(t.Host, new SurveyOptions { Components = false, Logs = false }).Read();
-        Assert.Contains(facts.Problems, p => p.Message.StartsWith("1 cgroup names are not valid UTF-8", StringComparison.Ordinal));
+        Assert.Contains(
+            facts.Problems,
+            p => p.Message.StartsWith("1 cgroup names are not valid UTF-8", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Fifos_in_every_file_the_doctor_and_the_fix_plan_read_are_problems_not_hangs()
     {
         using var t = CopyOf("el7-957-leaking");
-        string[] fifos = ["/proc/cgroups", "/var/log/messages", "/usr/bin/runc", Memory + "/kubepods/besteffort/memory.kmem.slabinfo"];
+        string[] fifos = ["/proc/cgroups", "/var/log/messages", "/usr/bin/runc", Memory
+            + "/kubepods/besteffort/memory.kmem.slabinfo"];
         foreach (string f in fifos)
         {
             Replace(t, f, t.Fifo);
@@ -99,9 +105,14 @@ public class HostileTreeTests
         BootConfig boot = await Task.Run(() => BootConfig.Read(t.Host)).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
         Assert.Contains(facts.Problems, p => p.ToString() == "/proc/cgroups: cannot read: a FIFO, not a regular file");
-        Assert.Contains(facts.Problems, p => p.ToString() == "/var/log/messages: cannot read: a FIFO, not a regular file");
-        Assert.Contains(facts.Problems, p => p.ToString() == "/usr/bin/runc: cannot read for its build fingerprint: a FIFO, not a regular file");
-        Assert.Contains(facts.Tree!.Containers, c => c.HostPath == Memory + "/kubepods/besteffort" && c.Evidence.StartsWith("memory.kmem.usage_in_bytes=", StringComparison.Ordinal));
+        Assert.Contains(
+            facts.Problems,
+            p => p.ToString() == "/var/log/messages: cannot read: a FIFO, not a regular file");
+        Assert.Contains(
+            facts.Problems,
+            p => p.ToString() == "/usr/bin/runc: cannot read for its build fingerprint: a FIFO, not a regular file");
+        Assert.Contains(facts.Tree!.Containers, c => c.HostPath == Memory + "/kubepods/besteffort"
+            && c.Evidence.StartsWith("memory.kmem.usage_in_bytes=", StringComparison.Ordinal));
         Assert.Contains("/boot/grub2/grub.cfg: cannot read: a FIFO, not a regular file", boot.Problems);
     }
 
@@ -116,8 +127,11 @@ public class HostileTreeTests
         var clock = Stopwatch.StartNew();
         HostFacts facts = await Task.Run(() => new HostSurvey(t.Host).Read()).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
-        Assert.Contains(facts.Problems, p => p.ToString() == "/usr/bin/runc: cannot read for its build fingerprint: a character device, not a regular file");
-        Assert.Contains(facts.Problems, p => p.ToString() == "/var/log/messages: cannot read: a character device, not a regular file");
+        Assert.Contains(facts.Problems, p => p.ToString()
+            == "/usr/bin/runc: cannot read for its build fingerprint: a character device, not a regular file");
+        Assert.Contains(
+            facts.Problems,
+            p => p.ToString() == "/var/log/messages: cannot read: a character device, not a regular file");
     }
 
     [Fact]
@@ -129,15 +143,18 @@ public class HostileTreeTests
             + "37 25 0:32 / /../../.. rw,relatime shared:15 - cgroup cgroup rw,memory\n");
         HostFacts facts = new HostSurvey(t.Host, new SurveyOptions { Components = false, Logs = false }).Read();
         Assert.Null(facts.Tree);
-        Assert.Equal(2, facts.Problems.Count(p => p.Path == "/proc/1/mountinfo" && p.Message.Contains("the mount point is not an absolute path", StringComparison.Ordinal)));
+        Assert.Equal(2, facts.Problems.Count(p => p.Path == "/proc/1/mountinfo"
+            && p.Message.Contains("the mount point is not an absolute path", StringComparison.Ordinal)));
     }
 
     [Fact]
     public void A_run_of_nul_bytes_and_an_endless_line_in_a_log_are_skipped_and_the_symptom_after_them_found()
     {
         using var t = new ScratchTree();
-        const string Symptom = "Mar  3 11:49:17 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/besteffort/pod1: cannot allocate memory\n";
-        using (FileStream log = File.Create(t.Root + "/var/log/messages".Also(p => Directory.CreateDirectory(t.Root + "/var/log"))))
+        const string Symptom = "Mar  3 11:49:17 node1 kubelet: mkdir /sys/fs/cgroup/memory/kubepods/besteffort/pod1: "
+            + "cannot allocate memory\n";
+        using (FileStream log = File.Create(
+            t.Root + "/var/log/messages".Also(p => Directory.CreateDirectory(t.Root + "/var/log"))))
         {
             log.Write(new byte[16 << 20]); // after a crash: a run of NULs where the lost tail was
             log.Write(System.Text.Encoding.ASCII.GetBytes(Symptom));
@@ -154,7 +171,8 @@ public class HostileTreeTests
     public void Rotated_and_compressed_logs_are_read_newest_first_and_a_gzip_bomb_stops_at_the_budget()
     {
         using var t = new ScratchTree();
-        const string Line = "Mar  3 11:49:17 node1 dockerd: mkdir /sys/fs/cgroup/memory/docker/abc: no space left on device\n";
+        const string Line
+            = "Mar  3 11:49:17 node1 dockerd: mkdir /sys/fs/cgroup/memory/docker/abc: no space left on device\n";
         t.File("/var/log/syslog", "");
         t.File("/var/log/syslog.1", Line);
         Gzip(t.Root + "/var/log/syslog.2.gz", w => w.Write(System.Text.Encoding.ASCII.GetBytes(Line + Line)));
@@ -168,9 +186,13 @@ public class HostileTreeTests
         });
         t.File("/var/log/syslog.3.xz", "not gzip");
         SymptomScan scan = new SymptomScanner(t.Host).Scan();
-        Assert.Equal(["/var/log/messages-20240101.gz", "/var/log/syslog", "/var/log/syslog.1", "/var/log/syslog.2.gz"], scan.LogsRead);
+        Assert.Equal(
+            ["/var/log/messages-20240101.gz", "/var/log/syslog", "/var/log/syslog.1", "/var/log/syslog.2.gz"],
+            scan.LogsRead);
         Assert.Equal([1, 2], scan.Sightings.Select(s => s.Count));
-        Assert.Contains("/var/log/messages-20240101.gz: more than 256 MiB once decompressed: searched its start only", scan.Problems.Select(p => p.ToString()));
+        Assert.Contains(
+            "/var/log/messages-20240101.gz: more than 256 MiB once decompressed: searched its start only",
+            scan.Problems.Select(p => p.ToString()));
     }
 
     [Theory]

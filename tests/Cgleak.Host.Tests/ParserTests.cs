@@ -7,7 +7,8 @@ public class ProcCgroupsTests
     [Fact]
     public void Reads_every_row_and_skips_the_header()
     {
-        var parsed = ProcCgroups.Parse("#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t3\t1\t1\nmemory\t4\t45\t1\n");
+        var parsed = ProcCgroups.Parse(
+            "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t3\t1\t1\nmemory\t4\t45\t1\n");
         Assert.Empty(parsed.Problems);
         Assert.Equal(new ProcCgroupsRow("memory", 4, 45, true), parsed.Value.Single(r => r.SubsysName == "memory"));
     }
@@ -61,7 +62,8 @@ public class KernelCmdlineTests
 
 public class MountInfoTests
 {
-    private const string Memory = "36 25 0:31 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,memory";
+    private const string Memory
+        = "36 25 0:31 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,memory";
 
     [Fact]
     public void Reads_mount_point_type_and_super_options_past_optional_fields()
@@ -73,7 +75,9 @@ public class MountInfoTests
 
     [Fact]
     public void Unescapes_octal_in_paths() =>
-        Assert.Equal("/mnt/my disk", MountInfo.Parse("40 1 8:1 / /mnt/my\\040disk rw - ext4 /dev/sda1 rw").Value.Single().MountPoint);
+        Assert.Equal(
+            "/mnt/my disk",
+            MountInfo.Parse("40 1 8:1 / /mnt/my\\040disk rw - ext4 /dev/sda1 rw").Value.Single().MountPoint);
 
     [Theory]
     [InlineData("garbage")]
@@ -171,7 +175,8 @@ public class PackageSourceTests
     [Fact]
     public void Os_release_values_lose_one_level_of_quotes()
     {
-        var parsed = KeyValueFile.Parse("# comment\nID=\"centos\"\nVERSION_ID='7'\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\nbroken line\n");
+        var parsed = KeyValueFile.Parse(
+            "# comment\nID=\"centos\"\nVERSION_ID='7'\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\nbroken line\n");
         Assert.Equal("centos", parsed.Value["ID"]);
         Assert.Equal("7", parsed.Value["VERSION_ID"]);
         Assert.Equal(5, Assert.Single(parsed.Problems).LineNumber);

@@ -6,7 +6,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Host.Tests;
 
-/// <summary>Issue #13, reading completeness: evidence where real nodes keep it (rotations, compressed logs, binary installs).</summary>
+/// <summary>
+/// Issue #13, reading completeness: evidence where real nodes keep it (rotations, compressed logs, binary installs).
+/// </summary>
 public class ReadingCompletenessTests
 {
     private static readonly HostRoot Rotated = HostRoot.At(Repo.Fixture("el7-rotated-logs-binary-kubelet"));
@@ -27,7 +29,9 @@ public class ReadingCompletenessTests
     public void The_kubelet_config_is_the_one_its_units_config_flag_names()
     {
         KubeletCgroupDriver? driver = new ComponentSurvey(Rotated).KubeletDriver(kubeletPresent: true);
-        Assert.Equal(("systemd", "/etc/kubernetes/kubelet-conf.yml: cgroupDriver: systemd"), (driver?.Driver, driver?.Source));
+        Assert.Equal(
+            ("systemd", "/etc/kubernetes/kubelet-conf.yml: cgroupDriver: systemd"),
+            (driver?.Driver, driver?.Source));
     }
 
     [Fact]
@@ -44,7 +48,8 @@ public class ReadingCompletenessTests
     [Fact]
     public void Dnf_rpm_log_gives_the_version_installed_last_and_forgets_erased_and_obsoleted_packages()
     {
-        // dnf 4's /var/log/dnf.rpm.log (el8, el9): an upgrade logs the new package ("Upgrade:") then the old ("Upgraded:").
+        // dnf 4's /var/log/dnf.rpm.log (el8, el9): an upgrade logs the new package ("Upgrade:") then the old
+        // ("Upgraded:").
         IReadOnlyDictionary<string, string> v = DnfRpmLog.InstalledVersions(
             "2021-03-04T10:11:02+0800 INFO --- logging initialized ---\n" +
             "2021-03-04T10:11:12+0800 SUBDEBUG Installed: runc-1.0.0-64.rc9.module+el8.1.1+5259+bcdd613a.x86_64\n" +
@@ -65,10 +70,16 @@ public class ReadingCompletenessTests
     public void A_dnf_host_reads_dnf_rpm_log_and_its_rotation()
     {
         using var t = new ScratchTree();
-        t.File("/var/log/dnf.rpm.log.1", "2021-03-04T10:13:40+0800 SUBDEBUG Installed: containerd.io-1.4.3-3.1.el8.x86_64\n");
-        t.File("/var/log/dnf.rpm.log", "2022-01-10T08:00:01+0800 SUBDEBUG Upgrade: containerd.io-1.4.12-3.1.el8.x86_64\n");
+        t.File(
+            "/var/log/dnf.rpm.log.1",
+            "2021-03-04T10:13:40+0800 SUBDEBUG Installed: containerd.io-1.4.3-3.1.el8.x86_64\n");
+        t.File(
+            "/var/log/dnf.rpm.log",
+            "2022-01-10T08:00:01+0800 SUBDEBUG Upgrade: containerd.io-1.4.12-3.1.el8.x86_64\n");
         ComponentFact containerd = new ComponentSurvey(t.Host).Survey().Single(c => c.Name == "containerd");
-        Assert.Equal(("1.4.12-3.1.el8", "/var/log/dnf.rpm.log (containerd.io)"), (containerd.VersionText, containerd.Source));
+        Assert.Equal(
+            ("1.4.12-3.1.el8", "/var/log/dnf.rpm.log (containerd.io)"),
+            (containerd.VersionText, containerd.Source));
     }
 
     [Theory]

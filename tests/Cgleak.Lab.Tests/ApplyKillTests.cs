@@ -16,7 +16,9 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
 {
     private const int Tries = 200;
 
-    /// <summary>The calls that change the state directory or the host tree: a kill at each one's entry is a step boundary.</summary>
+    /// <summary>
+    /// The calls that change the state directory or the host tree: a kill at each one's entry is a step boundary.
+    /// </summary>
     private static readonly string[] WriteCalls = ["mkdir", "unlinkat", "fsync", "renameat"];
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -33,14 +35,20 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
     private static Dictionary<string, (byte[] Bytes, UnixFileMode Mode)> Snapshot(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories)
             .Where(f => !f.StartsWith(root + "/state/", StringComparison.Ordinal))
-            .ToDictionary(f => f[root.Length..], f => (File.ReadAllBytes(f), File.GetUnixFileMode(f)), StringComparer.Ordinal);
+            .ToDictionary(
+                f => f[root.Length..],
+                f => (File.ReadAllBytes(f), File.GetUnixFileMode(f)),
+                StringComparer.Ordinal);
 
     private static void Same(Dictionary<string, (byte[] Bytes, UnixFileMode Mode)> expected, string root, string what)
     {
         var now = Snapshot(root);
         Assert.True(expected.Keys.Order(StringComparer.Ordinal).SequenceEqual(now.Keys.Order(StringComparer.Ordinal)),
-            $"{what}: files differ: added {string.Join(", ", now.Keys.Except(expected.Keys))}; gone {string.Join(", ", expected.Keys.Except(now.Keys))}");
-        Assert.All(expected, kv => Assert.True(kv.Value.Bytes.AsSpan().SequenceEqual(now[kv.Key].Bytes) && kv.Value.Mode == now[kv.Key].Mode, $"{what}: {kv.Key} differs"));
+            $"{what}: files differ: added {string.Join(", ", now.Keys.Except(expected.Keys))}; gone "
+                + $"{string.Join(", ", expected.Keys.Except(now.Keys))}");
+        Assert.All(expected, kv => Assert.True(
+            kv.Value.Bytes.AsSpan().SequenceEqual(now[kv.Key].Bytes) && kv.Value.Mode == now[kv.Key].Mode,
+            $"{what}: {kv.Key} differs"));
     }
 
     [Fact]
@@ -69,9 +77,13 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
         // without -f sees and counts them), and the tree it leaves.
         string trace = Path.Combine(_root, "trace");
         var whole = Stopwatch.StartNew();
-        Assert.Equal(0, Run(["strace", "-qq", "-o", trace, "-e", "trace=" + string.Join(',', WriteCalls), .. apply]).ExitCode);
+        Assert.Equal(
+            0,
+            Run(["strace", "-qq", "-o", trace, "-e", "trace=" + string.Join(',', WriteCalls), .. apply]).ExitCode);
         double span = whole.Elapsed.TotalMilliseconds;
-        var calls = WriteCalls.ToDictionary(c => c, c => File.ReadLines(trace).Count(l => l.StartsWith(c + "(", StringComparison.Ordinal)));
+        var calls = WriteCalls.ToDictionary(
+            c => c,
+            c => File.ReadLines(trace).Count(l => l.StartsWith(c + "(", StringComparison.Ordinal)));
         Assert.True(calls["renameat"] >= 4, "the traced apply made no renames: " + File.ReadAllText(trace));
         var applied = Snapshot(root);
         Assert.Equal(0, Run(undo).ExitCode);
@@ -86,13 +98,16 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
             for (int n = 1; n <= count; n++, tries++)
             {
                 string at = $"try {tries}, killed entering {call} #{n}";
-                var killed = Run(["strace", "-qq", "-o", "/dev/null", "-e", "trace=" + call, "-e", $"inject={call}:signal=KILL:when={n}", .. apply]);
+                var killed = Run(["strace", "-qq", "-o", "/dev/null", "-e", "trace="
+                    + call, "-e", $"inject={call}:signal=KILL:when={n}", .. apply]);
                 Assert.True(killed.ExitCode == 128 + 9, $"{at}: not killed (exit {killed.ExitCode}): {killed.Stderr}");
                 Count(outcomes, Outcome(root, pristine, state));
 
                 // Either way out: a rerun of apply completes it as an uninterrupted apply would, then undo restores.
                 var rerun = Run(apply);
-                Assert.True(rerun.ExitCode == 0, $"{at}: the rerun of fix apply exited {rerun.ExitCode}: {rerun.Stdout}{rerun.Stderr}");
+                Assert.True(
+                    rerun.ExitCode == 0,
+                    $"{at}: the rerun of fix apply exited {rerun.ExitCode}: {rerun.Stdout}{rerun.Stderr}");
                 Same(applied, root, $"{at}, then applied again");
                 Undo(undo, root, pristine, state, at);
             }
@@ -107,30 +122,52 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
             Undo(undo, root, pristine, state, at);
         }
 
-        output.WriteLine($"{Tries} kills ({boundaries} at step boundaries) in {clock.Elapsed.TotalSeconds:0.0} s (an uninterrupted traced apply takes {span:0} ms): "
-            + string.Join(", ", outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}")));
-        Assert.True(outcomes.GetValueOrDefault("some replaced") > 0 && outcomes.GetValueOrDefault("backed up, nothing replaced") > 0,
+        output.WriteLine($"{Tries} kills ({boundaries} at step boundaries) in {clock.Elapsed.TotalSeconds:0.0} s (an "
+            + $"uninterrupted traced apply takes {span:0} ms): "
+            + string.Join(
+                ", ",
+                outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}")));
+        Assert.True(outcomes.GetValueOrDefault("some replaced") > 0
+            && outcomes.GetValueOrDefault("backed up, nothing replaced") > 0,
             "the kills missed the window between the backup and the last rename");
     }
 
-    /// <summary>What a kill left: nothing written, a backup and no file replaced, some or all of the files replaced.</summary>
-    private static string Outcome(string root, Dictionary<string, (byte[] Bytes, UnixFileMode Mode)> pristine, string state)
+    /// <summary>
+    /// What a kill left: nothing written, a backup and no file replaced, some or all of the files replaced.
+    /// </summary>
+    private static string Outcome(
+        string root,
+        Dictionary<string, (byte[] Bytes, UnixFileMode Mode)> pristine,
+        string state)
     {
-        int replaced = pristine.Count(kv => File.Exists(root + kv.Key) && !File.ReadAllBytes(root + kv.Key).AsSpan().SequenceEqual(kv.Value.Bytes));
+        int replaced = pristine.Count(
+            kv => File.Exists(root + kv.Key) && !File.ReadAllBytes(root + kv.Key).AsSpan().SequenceEqual(kv.Value.Bytes));
         return replaced > 0 ? "some replaced"
-            : Directory.Exists(state + "/backups") && Directory.EnumerateFileSystemEntries(state + "/backups").Any() ? "backed up, nothing replaced"
-            : "nothing written";
+            : Directory.Exists(state + "/backups") && Directory.EnumerateFileSystemEntries(state + "/backups").Any()
+                ? "backed up, nothing replaced"
+                : "nothing written";
     }
 
-    private static void Count(Dictionary<string, int> outcomes, string outcome) => outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+    private static void Count(Dictionary<string, int> outcomes, string outcome)
+        => outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
 
-    /// <summary>`cgleak fix undo` succeeds and leaves the pristine tree, temp files of the killed run gone; then a fresh state directory.</summary>
-    private static void Undo(string[] undo, string root, Dictionary<string, (byte[] Bytes, UnixFileMode Mode)> pristine, string state, string at)
+    /// <summary>
+    /// `cgleak fix undo` succeeds and leaves the pristine tree, temp files of the killed run gone; then a fresh state
+    /// directory.
+    /// </summary>
+    private static void Undo(
+        string[] undo,
+        string root,
+        Dictionary<string, (byte[] Bytes, UnixFileMode Mode)> pristine,
+        string state,
+        string at)
     {
         var r = Run(undo);
         Assert.True(r.ExitCode == 0, $"{at}: fix undo exited {r.ExitCode}: {r.Stdout}{r.Stderr}");
         Same(pristine, root, $"{at}, then undone");
-        Assert.False(Directory.Exists(state + "/backups") && Directory.GetDirectories(state + "/backups", "*-apply").Length > 0, $"{at}: still applied after undo");
+        Assert.False(
+            Directory.Exists(state + "/backups") && Directory.GetDirectories(state + "/backups", "*-apply").Length > 0,
+            $"{at}: still applied after undo");
         if (Directory.Exists(state))
         {
             Directory.Delete(state, recursive: true);
@@ -143,7 +180,12 @@ public sealed class ApplyKillTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private static CgleakProcess.Result Run(string[] command, TimeSpan? killAfter = null)
     {
-        var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var start = new ProcessStartInfo(command[0], command[1..])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true
+        };
         using Process p = Process.Start(start)!;
         p.StandardInput.Close();
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();

@@ -8,7 +8,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Lab.Tests;
 
-/// <summary>fix apply and undo on bytes, write-ahead, and inside the host root: copies of the boot fixtures made hostile.</summary>
+/// <summary>
+/// fix apply and undo on bytes, write-ahead, and inside the host root: copies of the boot fixtures made hostile.
+/// </summary>
 public sealed class BootBytesTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("cgleak-bytes-").FullName;
@@ -26,7 +28,10 @@ public sealed class BootBytesTests : IDisposable
     private static FixPlan Plan(string root)
     {
         HostRoot host = HostRoot.At(root);
-        return FixPlanner.Plan(Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }), BootConfig.Read(host), new PlanRequest(FixMethod.Auto));
+        return FixPlanner.Plan(
+            Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }),
+            BootConfig.Read(host),
+            new PlanRequest(FixMethod.Auto));
     }
 
     private static Dictionary<string, byte[]> Snapshot(string root) =>
@@ -43,7 +48,9 @@ public sealed class BootBytesTests : IDisposable
 
     private static BootEditor Editor(string root) => new(HostRoot.At(root), root + "/state");
 
-    /// <summary>Lines of <paramref name="after"/> not in <paramref name="before"/>, compared as bytes split at "\n".</summary>
+    /// <summary>
+    /// Lines of <paramref name="after"/> not in <paramref name="before"/>, compared as bytes split at "\n".
+    /// </summary>
     private static List<string> ChangedLines(byte[] before, byte[] after)
     {
         var old = Encoding.Latin1.GetString(before).Split('\n');
@@ -57,7 +64,8 @@ public sealed class BootBytesTests : IDisposable
     {
         string root = Copy("boot-el7-bios");
         string cfg = root + "/boot/grub2/grub.cfg";
-        byte[] original = [.. Encoding.ASCII.GetBytes("# caf"), 0xE9, 0x85, 0xA0, (byte)'\n', .. File.ReadAllBytes(cfg)];
+        byte[] original = [.. Encoding.ASCII.GetBytes("# caf"), 0xE9, 0x85, 0xA0, (byte)'\n', .. File.ReadAllBytes(
+            cfg)];
         File.WriteAllBytes(cfg, original);
         var before = Snapshot(root);
 
@@ -65,7 +73,9 @@ public sealed class BootBytesTests : IDisposable
         byte[] applied = File.ReadAllBytes(cfg);
         Assert.Equal(original[..9], applied[..9]);
         Assert.Equal(original, File.ReadAllBytes(Path.Combine(r.BackupDirectory!, "boot_grub2_grub.cfg")));
-        Assert.All(ChangedLines(original, applied), l => Assert.EndsWith(" cgroup.memory=nokmem", l, StringComparison.Ordinal));
+        Assert.All(
+            ChangedLines(original, applied),
+            l => Assert.EndsWith(" cgroup.memory=nokmem", l, StringComparison.Ordinal));
 
         Editor(root).Undo();
         Same(before, root);
@@ -104,7 +114,9 @@ public sealed class BootBytesTests : IDisposable
         Assert.True(r.Changed);
         byte[] applied = File.ReadAllBytes(defaults);
         Assert.Equal(withBom[..3], applied[..3]);
-        Assert.Equal(Encoding.ASCII.GetString(withBom).Split('\n').Length, Encoding.ASCII.GetString(applied).Split('\n').Length);
+        Assert.Equal(
+            Encoding.ASCII.GetString(withBom).Split('\n').Length,
+            Encoding.ASCII.GetString(applied).Split('\n').Length);
 
         Editor(root).Undo();
         Same(before, root);
@@ -134,7 +146,9 @@ public sealed class BootBytesTests : IDisposable
 
         BootChangeResult r = Editor(root).Apply(Plan(root));
         Assert.Contains(r.Messages, m => m.StartsWith("completed an interrupted apply", StringComparison.Ordinal));
-        Assert.Equal(File.ReadAllBytes(whole + "/boot/grub2/grub.cfg"), File.ReadAllBytes(root + "/boot/grub2/grub.cfg"));
+        Assert.Equal(
+            File.ReadAllBytes(whole + "/boot/grub2/grub.cfg"),
+            File.ReadAllBytes(root + "/boot/grub2/grub.cfg"));
         Assert.Equal(File.ReadAllBytes(whole + "/boot/grub2/grubenv"), File.ReadAllBytes(root + "/boot/grub2/grubenv"));
         Assert.Empty(Directory.GetFiles(root + "/boot/grub2", "*.cgleak-tmp-*"));
 
@@ -149,7 +163,10 @@ public sealed class BootBytesTests : IDisposable
         var before = Snapshot(root);
         Editor(root).Apply(Plan(root));
         int renames = 0;
-        var crashing = new BootEditor(HostRoot.At(root), root + "/state") { BeforeRename = _ => { if (++renames == 2) { throw new SimulatedKill(); } } };
+        var crashing = new BootEditor(HostRoot.At(root), root + "/state")
+        {
+            BeforeRename = _ => { if (++renames == 2) { throw new SimulatedKill(); } }
+        };
         Assert.Throws<SimulatedKill>(() => crashing.Undo());
 
         BootChangeResult r = Editor(root).Undo();
@@ -157,11 +174,16 @@ public sealed class BootBytesTests : IDisposable
         Same(before, root);
     }
 
-    /// <summary>An apply that stops dead after its first rename, leaving what a kill -9 there leaves (no catch runs for it).</summary>
+    /// <summary>
+    /// An apply that stops dead after its first rename, leaving what a kill -9 there leaves (no catch runs for it).
+    /// </summary>
     private static void Crash(string root)
     {
         int renames = 0;
-        var crashing = new BootEditor(HostRoot.At(root), root + "/state") { BeforeRename = _ => { if (++renames == 2) { throw new SimulatedKill(); } } };
+        var crashing = new BootEditor(HostRoot.At(root), root + "/state")
+        {
+            BeforeRename = _ => { if (++renames == 2) { throw new SimulatedKill(); } }
+        };
         Assert.Throws<SimulatedKill>(() => crashing.Apply(Plan(root)));
     }
 
@@ -173,7 +195,8 @@ public sealed class BootBytesTests : IDisposable
         string root = Copy("boot-el7-bios");
         var before = Snapshot(root);
         FixPlan plan = Plan(root);
-        var e = Assert.Throws<LabException>(() => Editor(root).Apply(plan with { Edit = plan.Edit! with { Argument = argument } }));
+        var e = Assert.Throws<LabException>(
+            () => Editor(root).Apply(plan with { Edit = plan.Edit! with { Argument = argument } }));
         Assert.Contains("only ever adds cgroup.memory=nokmem", e.Message, StringComparison.Ordinal);
         Same(before, root);
     }
@@ -184,7 +207,8 @@ public sealed class BootBytesTests : IDisposable
         string root = Copy("boot-el7-bios");
         var before = Snapshot(root);
         FixPlan plan = Plan(root);
-        Assert.Throws<LabException>(() => Editor(root).Apply(plan with { Edit = plan.Edit! with { NewDefault = "x\nkernelopts=init=/bin/sh" } }));
+        Assert.Throws<LabException>(
+            () => Editor(root).Apply(plan with { Edit = plan.Edit! with { NewDefault = "x\nkernelopts=init=/bin/sh" } }));
         Same(before, root);
     }
 
@@ -196,7 +220,9 @@ public sealed class BootBytesTests : IDisposable
         string root = Copy("boot-el7-bios");
         string env = root + "/boot/grub2/grubenv";
         byte[] bytes = File.ReadAllBytes(env);
-        File.WriteAllBytes(env, size < bytes.Length ? bytes[..size] : [.. bytes, .. Enumerable.Repeat((byte)'#', size - bytes.Length)]);
+        File.WriteAllBytes(
+            env,
+            size < bytes.Length ? bytes[..size] : [.. bytes, .. Enumerable.Repeat((byte)'#', size - bytes.Length)]);
         var before = Snapshot(root);
         var e = Assert.Throws<LabException>(() => Editor(root).Apply(Plan(root)));
         Assert.Contains($"is {size} bytes, not the 1024", e.Message, StringComparison.Ordinal);
@@ -207,21 +233,28 @@ public sealed class BootBytesTests : IDisposable
     public void An_unknown_bls_key_that_starts_like_options_is_left_alone()
     {
         string root = Copy("boot-el8-bls");
-        string entry = Directory.GetFiles(root + "/boot/loader/entries").Single(f => f.Contains("348", StringComparison.Ordinal));
+        string entry = Directory.GetFiles(root + "/boot/loader/entries")
+            .Single(f => f.Contains("348", StringComparison.Ordinal));
         File.AppendAllText(entry, "optionsX keep me\n");
         Editor(root).Apply(Plan(root));
         Assert.Contains("\noptionsX keep me\n", File.ReadAllText(entry), StringComparison.Ordinal);
         // The entry reads $kernelopts: the argument goes to grubenv's kernelopts, as grubby puts it there.
         Assert.Equal("$kernelopts $tuned_params", BlsEntry.Parse(entry, File.ReadAllText(entry)).Options);
-        Assert.Contains("cgroup.memory=nokmem", GrubEnv.Parse(File.ReadAllText(root + "/boot/grub2/grubenv"))!["kernelopts"], StringComparison.Ordinal);
+        Assert.Contains(
+            "cgroup.memory=nokmem",
+            GrubEnv.Parse(File.ReadAllText(root + "/boot/grub2/grubenv"))!["kernelopts"],
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_bls_entry_with_only_an_unknown_key_is_refused_not_called_applied()
     {
         string root = Copy("boot-el8-bls");
-        string entry = Directory.GetFiles(root + "/boot/loader/entries").Single(f => f.Contains("348", StringComparison.Ordinal));
-        File.WriteAllText(entry, File.ReadAllText(entry).Replace("options $kernelopts", "optionsX $kernelopts", StringComparison.Ordinal));
+        string entry = Directory.GetFiles(root + "/boot/loader/entries")
+            .Single(f => f.Contains("348", StringComparison.Ordinal));
+        File.WriteAllText(
+            entry,
+            File.ReadAllText(entry).Replace("options $kernelopts", "optionsX $kernelopts", StringComparison.Ordinal));
         var before = Snapshot(root);
         FixPlan plan = Plan(root);
         if (plan.Edit is null)

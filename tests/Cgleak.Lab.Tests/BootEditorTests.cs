@@ -33,7 +33,10 @@ public sealed class BootEditorTests : IDisposable
     private static FixPlan Plan(string root, FixMethod method = FixMethod.Auto)
     {
         HostRoot host = HostRoot.At(root);
-        return FixPlanner.Plan(Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }), BootConfig.Read(host), new PlanRequest(method));
+        return FixPlanner.Plan(
+            Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }),
+            BootConfig.Read(host),
+            new PlanRequest(method));
     }
 
     private static Dictionary<string, byte[]> Snapshot(string root) =>
@@ -55,7 +58,8 @@ public sealed class BootEditorTests : IDisposable
         FixPlan plan = Plan(root);
         BootChangeResult first = editor.Apply(plan);
         Assert.Equal(filesChanged, first.Files.Count);
-        Assert.Equal(plan.Edit!.Files, first.Files.Select(f => f.HostPath).Order(StringComparer.Ordinal)); // every change announced
+        // every change announced
+        Assert.Equal(plan.Edit!.Files, first.Files.Select(f => f.HostPath).Order(StringComparer.Ordinal));
         Assert.All(first.Files, f => Assert.True(File.Exists(Path.Combine(first.BackupDirectory!, f.Backup))));
 
         BootChangeResult second = editor.Apply(Plan(root));
@@ -68,7 +72,9 @@ public sealed class BootEditorTests : IDisposable
         Assert.Contains("nothing to undo", editor.Undo().Messages.Single(), StringComparison.Ordinal);
     }
 
-    /// <summary>A manifest is evidence, not an order: undo acts only on lines cgleak itself would have written.</summary>
+    /// <summary>
+    /// A manifest is evidence, not an order: undo acts only on lines cgleak itself would have written.
+    /// </summary>
     [Theory]
     [InlineData(0, "boot/grub2/grub.cfg")]            // a relative host path
     [InlineData(0, "/boot/../etc/shadow")]
@@ -108,8 +114,14 @@ public sealed class BootEditorTests : IDisposable
         GrubMenu menu = GrubMenu.Parse(File.ReadAllText(root + "/boot/grub2/grub.cfg"), "/boot/grub2/grub.cfg");
         Assert.Empty(menu.Problems);
         var entries = menu.Entries;
-        Assert.EndsWith(" cgroup.memory=nokmem", entries.Single(e => e.KernelVersion == "3.10.0-1160.el7.x86_64").Arguments, StringComparison.Ordinal);
-        Assert.DoesNotContain("nokmem", entries.Single(e => e.KernelVersion == "3.10.0-957.27.2.el7.x86_64").Arguments, StringComparison.Ordinal);
+        Assert.EndsWith(
+            " cgroup.memory=nokmem",
+            entries.Single(e => e.KernelVersion == "3.10.0-1160.el7.x86_64").Arguments,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "nokmem",
+            entries.Single(e => e.KernelVersion == "3.10.0-957.27.2.el7.x86_64").Arguments,
+            StringComparison.Ordinal);
         Assert.Equal("../boot/grub2/grub.cfg", new FileInfo(root + "/etc/grub2.cfg").LinkTarget); // the link stays a link
     }
 
@@ -133,7 +145,12 @@ public sealed class BootEditorTests : IDisposable
         var before = Snapshot(root);
         var editor = new BootEditor(HostRoot.At(root), root + "/state")
         {
-            BeforeRename = target => { if (target.EndsWith("/grubenv", StringComparison.Ordinal)) { throw new IOException("Operation not permitted"); } },
+            BeforeRename = target =>
+            {
+                if (target.EndsWith(
+                "/grubenv",
+                StringComparison.Ordinal)) { throw new IOException("Operation not permitted"); }
+            },
         };
         var e = Assert.Throws<LabException>(() => editor.Apply(Plan(root)));
         Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
@@ -163,7 +180,9 @@ public sealed class BootEditorTests : IDisposable
         File.Delete(root + "/boot/vmlinuz-3.10.0-1160.el7.x86_64");
         string cfg = File.ReadAllText(root + "/boot/grub2/grub.cfg");
         int start = cfg.IndexOf("menuentry 'CentOS Linux (3.10.0-1160", StringComparison.Ordinal);
-        File.WriteAllText(root + "/boot/grub2/grub.cfg", cfg[..start] + cfg[(cfg.IndexOf("}\n", start, StringComparison.Ordinal) + 2)..]);
+        File.WriteAllText(
+            root + "/boot/grub2/grub.cfg",
+            cfg[..start] + cfg[(cfg.IndexOf("}\n", start, StringComparison.Ordinal) + 2)..]);
         FixPlan plan = Plan(root, FixMethod.Kernel);
         Assert.True(plan.NeedsKernelFirst);
         Assert.Contains(plan.Steps, s => s.Commands.Contains("yum install kernel"));
@@ -174,9 +193,12 @@ public sealed class BootEditorTests : IDisposable
     public void An_unparsable_grub_cfg_is_named_and_not_edited()
     {
         string root = Copy("boot-el7-bios");
-        File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'broken (3.10.0-1160.el7.x86_64)' {\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 ro\n");
+        File.WriteAllText(
+            root + "/boot/grub2/grub.cfg",
+            "menuentry 'broken (3.10.0-1160.el7.x86_64)' {\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 ro\n");
         FixPlan plan = Plan(root);
-        Assert.Contains(plan.Problems, p => p.StartsWith("/boot/grub2/grub.cfg line 1: ", StringComparison.Ordinal) && p.Contains("not closed", StringComparison.Ordinal));
+        Assert.Contains(plan.Problems, p => p.StartsWith("/boot/grub2/grub.cfg line 1: ", StringComparison.Ordinal)
+            && p.Contains("not closed", StringComparison.Ordinal));
         Assert.Empty(plan.Entries);
         Assert.Null(plan.Edit);
     }
@@ -186,10 +208,13 @@ public sealed class BootEditorTests : IDisposable
     {
         string root = Copy("boot-el7-uefi");
         Directory.CreateDirectory(root + "/boot/grub2");
-        File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)' {\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro\n}\n");
+        File.WriteAllText(root + "/boot/grub2/grub.cfg", "menuentry 'CentOS Linux (3.10.0-957.el7.x86_64) 7 (Core)' "
+            + "{\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro\n}\n");
         FixPlan plan = Plan(root);
-        Assert.Contains(plan.Problems, p => p.Contains("lists other kernels", StringComparison.Ordinal) && p.Contains("UEFI", StringComparison.Ordinal));
-        Assert.DoesNotContain(plan.Problems, p => p.Contains("remove", StringComparison.Ordinal) || p.Contains("regenerate the other", StringComparison.Ordinal));
+        Assert.Contains(plan.Problems, p => p.Contains("lists other kernels", StringComparison.Ordinal)
+            && p.Contains("UEFI", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Problems, p => p.Contains("remove", StringComparison.Ordinal)
+            || p.Contains("regenerate the other", StringComparison.Ordinal));
         Assert.Equal("3.10.0-1160.118.1.el7.x86_64", plan.Edit!.TargetKernel); // the EFI config boots this host
         byte[] bios = File.ReadAllBytes(root + "/boot/grub2/grub.cfg");
         var result = new BootEditor(HostRoot.At(root), root + "/state").Apply(plan);
@@ -204,10 +229,13 @@ public sealed class BootEditorTests : IDisposable
         string log = Path.Combine(_root, "grubby.log");
         string standIn = Path.Combine(_root, "grubby-standin");
         // A RECORDING STAND-IN for grubby (not installable here): logs its arguments, answers --info as grubby does.
-        File.WriteAllText(standIn, $"#!/bin/sh\necho \"$*\" >> '{log}'\nif [ \"$1\" = --info ]; then\n  if grep -q -- '--args=' '{log}'; then echo 'args=\"ro quiet cgroup.memory=nokmem\"'; else echo 'args=\"ro quiet\"'; fi\nfi\n");
+        File.WriteAllText(standIn, $"#!/bin/sh\necho \"$*\" >> '{log}'\nif [ \"$1\" = --info ]; then\n  if grep -q "
+            + $"-- '--args=' '{log}'; then echo 'args=\"ro quiet cgroup.memory=nokmem\"'; else echo 'args=\"ro "
+                + $"quiet\"'; fi\nfi\n");
         File.SetUnixFileMode(standIn, (UnixFileMode)0b111_101_101);
         FixPlan plan = Plan(root);
-        var result = new BootEditor(HostRoot.At(root), root + "/state", grubby: standIn).Apply(plan with { Edit = plan.Edit! with { NewDefault = null, CmdlineFile = null } });
+        var result = new BootEditor(HostRoot.At(root), root + "/state", grubby: standIn).Apply(
+            plan with { Edit = plan.Edit! with { NewDefault = null, CmdlineFile = null } });
         Assert.Equal(
             ["--args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64", "--info /boot/vmlinuz-3.10.0-1160.el7.x86_64"],
             File.ReadAllLines(log));
@@ -218,11 +246,14 @@ public sealed class BootEditorTests : IDisposable
     [Fact]
     public void Edits_change_only_the_lines_they_must()
     {
-        const string Cfg = "menuentry 'A' {\n\tlinux16 /vmlinuz-1.2.3 ro quiet\n\tinitrd16 /initramfs-1.2.3.img\n}\nmenuentry 'B' {\n\tlinux16 /vmlinuz-1.2.4 ro\n}\n";
+        const string Cfg = "menuentry 'A' {\n\tlinux16 /vmlinuz-1.2.3 ro quiet\n\tinitrd16 "
+            + "/initramfs-1.2.3.img\n}\nmenuentry 'B' {\n\tlinux16 /vmlinuz-1.2.4 ro\n}\n";
         string once = BootEdits.GrubCfgAddArgument(Cfg, "1.2.3", "cgroup.memory=nokmem");
         Assert.Equal(Cfg.Replace("ro quiet", "ro quiet cgroup.memory=nokmem", StringComparison.Ordinal), once);
         Assert.Equal(once, BootEdits.GrubCfgAddArgument(once, "1.2.3", "cgroup.memory=nokmem"));
-        Assert.Equal("GRUB_CMDLINE_LINUX=\"cgroup.memory=nokmem\"\n", BootEdits.DefaultGrubAddArgument("GRUB_CMDLINE_LINUX=\"\"\n", "cgroup.memory=nokmem"));
+        Assert.Equal(
+            "GRUB_CMDLINE_LINUX=\"cgroup.memory=nokmem\"\n",
+            BootEdits.DefaultGrubAddArgument("GRUB_CMDLINE_LINUX=\"\"\n", "cgroup.memory=nokmem"));
     }
 }
 
@@ -244,7 +275,8 @@ internal sealed class ReadOnlyMount : IDisposable
 
     private static void Run(params string[] args)
     {
-        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(args[0], args[1..]) { RedirectStandardError = true })!;
+        using var p = System.Diagnostics.Process
+            .Start(new System.Diagnostics.ProcessStartInfo(args[0], args[1..]) { RedirectStandardError = true })!;
         p.WaitForExit();
         if (p.ExitCode != 0)
         {

@@ -26,7 +26,9 @@ public class BootEditsTests
             "\tlinux16\t/boot/memtest86+.bin console=ttyS0",                            // not a kernel
             $"\tlinuxefi /vmlinuz-4.18.0-513.el8.x86_64 root=/dev/sda1 console=ttyS0 {Arg}", // has it already
             "menuentry 'console=ttyS0' {"), edited);
-        Assert.Equal(edited, BootEdits.GrubCfgReplaceCmdlineLinux(edited, "console=ttyS0", $"{Arg} console=ttyS0", Arg));
+        Assert.Equal(
+            edited,
+            BootEdits.GrubCfgReplaceCmdlineLinux(edited, "console=ttyS0", $"{Arg} console=ttyS0", Arg));
     }
 
     [Fact]
@@ -39,35 +41,44 @@ public class BootEditsTests
     [Fact]
     public void Grubby_adds_the_argument_to_that_kernels_lines_only()
     {
-        string cfg = "\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro \n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64-debug ro\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro";
+        string cfg = "\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro \n\tlinux16 "
+            + "/vmlinuz-3.10.0-1160.el7.x86_64-debug ro\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro";
         Assert.Equal(
-            $"\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro {Arg}\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64-debug ro\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro",
+            $"\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro {Arg}\n\tlinux16 "
+                + $"/vmlinuz-3.10.0-1160.el7.x86_64-debug ro\n\tlinux16 /vmlinuz-3.10.0-957.el7.x86_64 ro",
             BootEdits.GrubCfgAddArgument(cfg, "3.10.0-1160.el7.x86_64", Arg));
     }
 
     [Theory]
-    [InlineData("options root=/dev/mapper/rl-root ro crashkernel=auto", $"options root=/dev/mapper/rl-root ro crashkernel=auto {Arg}")]
+    [InlineData(
+        "options root=/dev/mapper/rl-root ro crashkernel=auto",
+        $"options root=/dev/mapper/rl-root ro crashkernel=auto {Arg}")]
     [InlineData("options\troot=UUID=1 ro  ", $"options\troot=UUID=1 ro {Arg}")]
     [InlineData("options", $"options {Arg}")]
     [InlineData($"options ro {Arg} quiet", $"options ro {Arg} quiet")]
     [InlineData("optionsX ro", "optionsX ro")] // another key that starts alike
-    [InlineData("title Rocky Linux (4.18.0-513.el8.x86_64) 8.9 (Green Obsidian)", "title Rocky Linux (4.18.0-513.el8.x86_64) 8.9 (Green Obsidian)")]
+    [InlineData(
+        "title Rocky Linux (4.18.0-513.el8.x86_64) 8.9 (Green Obsidian)",
+        "title Rocky Linux (4.18.0-513.el8.x86_64) 8.9 (Green Obsidian)")]
     public void Grubby_on_a_bls_entry_appends_to_its_options_line(string line, string expected) =>
         Assert.Equal($"title x\n{expected}\n", BootEdits.BlsAddArgument($"title x\n{line}\n", Arg));
 
     [Fact]
     public void A_bls_entry_that_reads_kernelopts_is_refused()
     {
-        var e = Assert.Throws<FormatException>(() => BootEdits.BlsAddArgument("options $kernelopts $tuned_params\n", Arg));
+        var e = Assert.Throws<FormatException>(
+            () => BootEdits.BlsAddArgument("options $kernelopts $tuned_params\n", Arg));
         Assert.Contains("grubenv", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_menus_default_changes_and_the_one_shot_next_entry_line_does_not()
     {
-        string cfg = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\n   set next_entry=\nelse\n   set default=\"0\"\nfi\nset default='1'";
+        string cfg = "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\n   set next_entry=\nelse\n  "
+            + " set default=\"0\"\nfi\nset default='1'";
         Assert.Equal(
-            "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\n   set next_entry=\nelse\n   set default=\"1>2\"\nfi\nset default=\"1>2\"",
+            "if [ \"${next_entry}\" ] ; then\n   set default=\"${next_entry}\"\n   set next_entry=\nelse\n   set "
+                + "default=\"1>2\"\nfi\nset default=\"1>2\"",
             BootEdits.GrubCfgSetDefault(cfg, "1>2"));
     }
 
@@ -85,7 +96,9 @@ public class BootEditsTests
     [InlineData("GRUB_CMDLINE_LINUX=\"\n", $"GRUB_CMDLINE_LINUX=\"{Arg} \"\"\n")] // one quote is a value, not a quoted one
     [InlineData("GRUB_TIMEOUT=5\n", $"GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"{Arg}\"\n")]
     [InlineData($"GRUB_CMDLINE_LINUX=\"quiet {Arg}\"\n", $"GRUB_CMDLINE_LINUX=\"quiet {Arg}\"\n")]
-    [InlineData("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n", $"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"{Arg}\"\n")]
+    [InlineData(
+        "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n",
+        $"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"{Arg}\"\n")]
     public void The_runbooks_sed_puts_the_argument_first_in_grub_cmdline_linux(string text, string expected) =>
         Assert.Equal(expected, BootEdits.DefaultGrubAddArgument(text, Arg));
 
@@ -95,10 +108,14 @@ public class BootEditsTests
         string block = Block("saved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mapper/rl-root ro  \n");
         string once = BootEdits.GrubEnvAddKernelopt(block, Arg);
         Assert.Equal(1024, once.Length);
-        Assert.StartsWith($"# GRUB Environment Block\nsaved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mapper/rl-root ro {Arg}\n#", once, StringComparison.Ordinal);
+        Assert.StartsWith($"# GRUB Environment "
+            + $"Block\nsaved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mapper/rl-root ro {Arg}\n#", once, StringComparison.Ordinal);
         Assert.Same(once, BootEdits.GrubEnvAddKernelopt(once, Arg));
 
-        Assert.StartsWith($"# GRUB Environment Block\nkernelopts={Arg}\n#", BootEdits.GrubEnvAddKernelopt(Block("kernelopts=\n"), Arg), StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"# GRUB Environment Block\nkernelopts={Arg}\n#",
+            BootEdits.GrubEnvAddKernelopt(Block("kernelopts=\n"), Arg),
+            StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => BootEdits.GrubEnvAddKernelopt(Block("saved_entry=0\n"), Arg));
         Assert.Throws<FormatException>(() => BootEdits.GrubEnvAddKernelopt("saved_entry=0\n", Arg));
     }

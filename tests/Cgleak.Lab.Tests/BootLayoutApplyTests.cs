@@ -7,7 +7,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Lab.Tests;
 
-/// <summary>`fix apply` then `fix undo` on the boot layouts built from real files: the plan's files, and every byte back.</summary>
+/// <summary>
+/// `fix apply` then `fix undo` on the boot layouts built from real files: the plan's files, and every byte back.
+/// </summary>
 public sealed class BootLayoutApplyTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("cgleak-layout-").FullName;
@@ -24,7 +26,10 @@ public sealed class BootLayoutApplyTests : IDisposable
     private static FixPlan Plan(string root)
     {
         HostRoot host = HostRoot.At(root);
-        return FixPlanner.Plan(Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }), BootConfig.Read(host), new PlanRequest(FixMethod.Kernel));
+        return FixPlanner.Plan(
+            Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false }),
+            BootConfig.Read(host),
+            new PlanRequest(FixMethod.Kernel));
     }
 
     private static Dictionary<string, byte[]> Snapshot(string root) =>
@@ -32,9 +37,13 @@ public sealed class BootLayoutApplyTests : IDisposable
             .Where(f => !f.Contains("/var/lib/cgleak/", StringComparison.Ordinal))
             .ToDictionary(f => f[root.Length..], Bytes);
 
-    /// <summary>A file's bytes; a symbolic link's target (el7's /etc/sysconfig/grub -> /etc/default/grub is absolute).</summary>
+    /// <summary>
+    /// A file's bytes; a symbolic link's target (el7's /etc/sysconfig/grub -> /etc/default/grub is absolute).
+    /// </summary>
     private static byte[] Bytes(string path) =>
-        new FileInfo(path).LinkTarget is { } target ? System.Text.Encoding.UTF8.GetBytes("-> " + target) : File.ReadAllBytes(path);
+        new FileInfo(path).LinkTarget is { } target
+            ? System.Text.Encoding.UTF8.GetBytes("-> " + target)
+            : File.ReadAllBytes(path);
 
     [Theory]
     [InlineData("ubuntu2204-uefi-stub", "/boot/grub/grub.cfg", "/etc/default/grub")]
@@ -46,8 +55,13 @@ public sealed class BootLayoutApplyTests : IDisposable
     [InlineData("ubuntu1804-bios", "/boot/grub/grub.cfg", "/etc/default/grub")]
     [InlineData("ubuntu2004-bios-osprober", "/boot/grub/grub.cfg", "/etc/default/grub")]
     [InlineData("debian11-pinned-kernel", "/boot/grub/grub.cfg", "/etc/default/grub")]
-    [InlineData("rocky9-bls-inline", "/boot/loader/entries/a98618aa1631441dbb52c75a50834a0a-5.14.0-162.6.1.el9_1.x86_64.conf", "/etc/default/grub")]
-    public void Apply_changes_the_files_the_plan_announces_and_undo_restores_every_byte(string scenario, params string[] files)
+    [InlineData(
+        "rocky9-bls-inline",
+        "/boot/loader/entries/a98618aa1631441dbb52c75a50834a0a-5.14.0-162.6.1.el9_1.x86_64.conf",
+        "/etc/default/grub")]
+    public void Apply_changes_the_files_the_plan_announces_and_undo_restores_every_byte(
+        string scenario,
+        params string[] files)
     {
         string root = Copy(scenario);
         var before = Snapshot(root);
@@ -60,7 +74,8 @@ public sealed class BootLayoutApplyTests : IDisposable
         Assert.Equal(files.Length, after.Count(kv => !before[kv.Key].SequenceEqual(kv.Value)));
 
         BootConfig boot = BootConfig.Read(HostRoot.At(root));
-        Assert.Contains(FixPlan.NokmemArgument, boot.Next.Entry!.Arguments, StringComparison.Ordinal); // what boots next now has it
+        // what boots next now has it
+        Assert.Contains(FixPlan.NokmemArgument, boot.Next.Entry!.Arguments, StringComparison.Ordinal);
         Assert.DoesNotContain(boot.Bls, b => b.UsesKernelopts && b.Options.Contains(FixPlan.NokmemArgument, StringComparison.Ordinal)); // they keep $kernelopts
         Assert.Equal(GrubEnv.BlockSize, boot.GrubEnvFile?.Text.Length ?? GrubEnv.BlockSize);
 
@@ -74,7 +89,8 @@ public sealed class BootLayoutApplyTests : IDisposable
     {
         string root = Copy("ubuntu2204-uefi-stub");
         FixPlan plan = Plan(root);
-        Assert.DoesNotContain(plan.Problems, p => p.Contains("remove", StringComparison.Ordinal) || p.Contains("no boot entries", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Problems, p => p.Contains("remove", StringComparison.Ordinal)
+            || p.Contains("no boot entries", StringComparison.Ordinal));
         Assert.False(plan.NeedsKernelFirst);
         byte[] stub = File.ReadAllBytes(root + "/boot/efi/EFI/ubuntu/grub.cfg");
         new BootEditor(HostRoot.At(root), root + "/var/lib/cgleak").Apply(plan);
@@ -90,7 +106,9 @@ public sealed class BootLayoutApplyTests : IDisposable
         Assert.Null(plan.Edit);
         var commands = plan.Steps.SelectMany(s => s.Commands).ToList();
         Assert.Contains("yum install kernel", commands);
-        Assert.DoesNotContain(commands, c => c.Contains("grubby", StringComparison.Ordinal) || c.Contains("update-grub", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            commands,
+            c => c.Contains("grubby", StringComparison.Ordinal) || c.Contains("update-grub", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -100,7 +118,8 @@ public sealed class BootLayoutApplyTests : IDisposable
         var before = Snapshot(root);
         FixPlan plan = Plan(root);
         Assert.Contains(plan.Problems, p => p.Contains("nvme_core.io_timeout", StringComparison.Ordinal));
-        var e = Assert.Throws<LabException>(() => new BootEditor(HostRoot.At(root), root + "/var/lib/cgleak").Apply(plan));
+        var e = Assert.Throws<LabException>(
+            () => new BootEditor(HostRoot.At(root), root + "/var/lib/cgleak").Apply(plan));
         Assert.Contains("older than the settings", e.Message, StringComparison.Ordinal);
         Assert.All(before, kv => Assert.Equal(kv.Value, Bytes(root + kv.Key)));
     }

@@ -3,10 +3,13 @@ using Cgleak.Lab.Boot;
 
 namespace Cgleak.Lab.Tests;
 
-/// <summary>A boot file's bytes to text and back, byte for byte: BOM, CRLF, bytes that are not UTF-8, text an edit brings in.</summary>
+/// <summary>
+/// A boot file's bytes to text and back, byte for byte: BOM, CRLF, bytes that are not UTF-8, text an edit brings in.
+/// </summary>
 public class BootTextTests
 {
-    private static readonly byte[] EveryByte = [.. Enumerable.Range(0, 256).Select(b => (byte)b).Where(b => b is not ((byte)'\n' or (byte)'\r'))];
+    private static readonly byte[] EveryByte = [.. Enumerable.Range(0, 256).Select(b => (byte)b)
+        .Where(b => b is not ((byte)'\n' or (byte)'\r'))];
 
     [Theory]
     [InlineData("set default=0\nlinux /vmlinuz ro\n")]

@@ -32,6 +32,9 @@ public class CanaryDecisionTests
         CanaryResult r = Canary.Decide(Kernel("6.18.44"), released, 8, []);
         Assert.False(r.Leaking);
         Assert.Equal(0, r.SlotsLost);
-        Assert.StartsWith("not leaking: IDs are released when a memory cgroup goes offline (I5)", r.Conclusion, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "not leaking: IDs are released when a memory cgroup goes offline (I5)",
+            r.Conclusion,
+            StringComparison.Ordinal);
     }
 }

@@ -53,7 +53,8 @@ public sealed class HostileJournalTests : IDisposable
     private string Entry(string parent, params string[] lines)
     {
         string file = $"{State}/journal/{parent}.entry";
-        File.WriteAllText(file, $"kind={parent.Split('-')[1]}\npid={parent.Split('-')[2]}\nstart=1\nparent={parent}\n" + string.Concat(lines.Select(l => l + "\n")));
+        File.WriteAllText(file, $"kind={parent.Split('-')[1]}\npid={parent.Split('-')[2]}\nstart=1\nparent={parent}\n"
+            + string.Concat(lines.Select(l => l + "\n")));
         return file;
     }
 
@@ -74,7 +75,8 @@ public sealed class HostileJournalTests : IDisposable
         CleanupReport report = Run();
         StillRuns(victim);
         Assert.True(File.Exists($"{_root}/kubepods/{Dead}/cgroup.procs"));
-        Assert.Contains(report.Left, l => l.Contains(file, StringComparison.Ordinal) && l.Contains("not a cgroup mount", StringComparison.Ordinal));
+        Assert.Contains(report.Left, l => l.Contains(file, StringComparison.Ordinal)
+            && l.Contains("not a cgroup mount", StringComparison.Ordinal));
         Assert.True(File.Exists(file));
     }
 
@@ -115,7 +117,11 @@ public sealed class HostileJournalTests : IDisposable
     public void A_container_that_is_not_cgleaks_is_not_deleted()
     {
         var asked = new List<string>();
-        Entry("cgleak-repro-999999-0000abcd", $"mount={Mount}", "container=kube-apiserver", "container=cgleak-999999-0-pause");
+        Entry(
+            "cgleak-repro-999999-0000abcd",
+            $"mount={Mount}",
+            "container=kube-apiserver",
+            "container=cgleak-999999-0-pause");
         Entry("cgleak-repro-999998-0000abcd", $"mount={Mount}", "container=cgleak-12345-0-app"); // another run's pid
         Run(id => { asked.Add(id); return true; });
         Assert.Empty(asked);
@@ -147,15 +153,23 @@ public sealed class HostileJournalTests : IDisposable
     [Theory]
     [InlineData("foo.entry", "kind=probe\n")]
     [InlineData("cgleak-probe-999999-0000abcd.entry", "\u0000\u0001garbage")]
-    [InlineData("cgleak-probe-999998-0000abcd.entry", "kind=probe\npid=x\nstart=1\nparent=cgleak-probe-999998-0000abcd\n")]
-    [InlineData("cgleak-probe-999997-0000abcd.entry", "kind=probe\npid=999997\nstart=1\nparent=cgleak-probe-999997-0000abcd\nparent=kubepods\n")]
+    [InlineData(
+        "cgleak-probe-999998-0000abcd.entry",
+        "kind=probe\npid=x\nstart=1\nparent=cgleak-probe-999998-0000abcd\n")]
+    [InlineData(
+        "cgleak-probe-999997-0000abcd.entry",
+        "kind=probe\npid=999997\nstart=1\nparent=cgleak-probe-999997-0000abcd\nparent=kubepods\n")]
     public void An_unparsable_entry_is_reported_and_skipped(string name, string text)
     {
         File.WriteAllText($"{State}/journal/{name}", text);
         File.WriteAllBytes($"{State}/journal/cgleak-probe-999996-0000abcd.entry", [0xff, 0xfe, 0x0a]);
         CleanupReport report = Run();
-        Assert.Contains(report.Left, l => l.Contains(name, StringComparison.Ordinal) && l.Contains("skipped", StringComparison.Ordinal));
-        Assert.Contains(report.Left, l => l.Contains("cgleak-probe-999996-0000abcd.entry: not UTF-8", StringComparison.Ordinal));
+        Assert.Contains(
+            report.Left,
+            l => l.Contains(name, StringComparison.Ordinal) && l.Contains("skipped", StringComparison.Ordinal));
+        Assert.Contains(
+            report.Left,
+            l => l.Contains("cgleak-probe-999996-0000abcd.entry: not UTF-8", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -184,7 +198,10 @@ public sealed class HostileJournalTests : IDisposable
         // The live run is another process holding the entry's lock (flock(1) stands in for a running probe).
         Process pod = Victim($"{Mount}/{Dead}/1");
         string entry = Entry(Dead, $"mount={Mount}");
-        Process holder = Process.Start(new ProcessStartInfo("flock", ["-x", Path.ChangeExtension(entry, ".lock"), "sleep", "300"]) { UseShellExecute = false })!;
+        Process holder = Process.Start(new ProcessStartInfo(
+            "flock",
+            ["-x", Path.ChangeExtension(entry, ".lock"), "sleep", "300"])
+        { UseShellExecute = false })!;
         _victims.Add(holder);
         for (int i = 0; i < 100 && !File.Exists(Path.ChangeExtension(entry, ".lock")); i++)
         {
@@ -195,7 +212,9 @@ public sealed class HostileJournalTests : IDisposable
         CleanupReport report = Run();
         StillRuns(pod);
         Assert.True(File.Exists(entry));
-        Assert.Contains(report.Skipped, s => s.Contains(Dead, StringComparison.Ordinal) && s.Contains("still running", StringComparison.Ordinal));
+        Assert.Contains(
+            report.Skipped,
+            s => s.Contains(Dead, StringComparison.Ordinal) && s.Contains("still running", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -217,7 +236,8 @@ public sealed class HostileJournalTests : IDisposable
         for (int i = 0; i < 50; i++)
         {
             CleanupReport report = Run();
-            Assert.DoesNotContain(report.Left, l => l.Contains(name, StringComparison.Ordinal) && !l.Contains(Mount + "/" + name, StringComparison.Ordinal));
+            Assert.DoesNotContain(report.Left, l => l.Contains(name, StringComparison.Ordinal)
+                && !l.Contains(Mount + "/" + name, StringComparison.Ordinal));
         }
 
         stop.Cancel();

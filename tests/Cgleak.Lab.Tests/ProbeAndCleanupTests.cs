@@ -35,7 +35,9 @@ public sealed class ProbeAndCleanupTests : StandInTest
     [Fact]
     public void A_parent_refused_at_the_wall_means_no_free_slot()
     {
-        ProbeResult r = new Probe(new RefusingCgroupFsStandIn(freeSlots: 0), State, Cgroups).Run(new ProbeRequest(null), CancellationToken.None);
+        ProbeResult r = new Probe(new RefusingCgroupFsStandIn(freeSlots: 0), State, Cgroups).Run(
+            new ProbeRequest(null),
+            CancellationToken.None);
         Assert.Equal((0, 0L, true), (r.Created, r.FreeSlots, r.Exact));
     }
 
@@ -57,7 +59,9 @@ public sealed class ProbeAndCleanupTests : StandInTest
         // A run killed after journaling and creating: its entry names a pid that no longer runs.
         var dead = JournalEntry.Begin(State, "probe", "cgleak-probe-999999-0000abcd", [Mount]);
         Directory.CreateDirectory($"{Mount}/cgleak-probe-999999-0000abcd/1/2");
-        File.WriteAllText(dead.File, File.ReadAllText(dead.File).Replace($"pid={Environment.ProcessId}", "pid=999999", StringComparison.Ordinal));
+        File.WriteAllText(
+            dead.File,
+            File.ReadAllText(dead.File).Replace($"pid={Environment.ProcessId}", "pid=999999", StringComparison.Ordinal));
         dead.Dispose(); // the run died: its lock went with it
         // A tree without a journal (its state directory was lost), by name.
         Directory.CreateDirectory($"{Mount}/cgleak-repro-999998-00001234/kubepods");
@@ -91,7 +95,8 @@ public sealed class ProbeAndCleanupTests : StandInTest
         Directory.CreateDirectory($"{Mount}/cgleak-probe-999996-0000aaaa/7");
         CleanupReport report = new Cleanup(new RefusingCgroupFsStandIn(10), State, [Mount]).Run();
         Assert.False(Directory.Exists($"{Mount}/cgleak-probe-999996-0000aaaa"));
-        Assert.Contains(report.Left, l => l.Contains("cgleak-probe-999996-0000aaaa.entry", StringComparison.Ordinal) && l.Contains("skipped", StringComparison.Ordinal));
+        Assert.Contains(report.Left, l => l.Contains("cgleak-probe-999996-0000aaaa.entry", StringComparison.Ordinal)
+            && l.Contains("skipped", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -127,5 +132,6 @@ public sealed class ProbeAndCleanupTests : StandInTest
 
     [Fact]
     public void Removing_a_tree_refuses_what_is_not_a_scratch_name() =>
-        Assert.Throws<ArgumentException>(() => Cleanup.RemoveTrees(new RefusingCgroupFsStandIn(1), [Mount], "kubepods"));
+        Assert.Throws<ArgumentException>(
+            () => Cleanup.RemoveTrees(new RefusingCgroupFsStandIn(1), [Mount], "kubepods"));
 }

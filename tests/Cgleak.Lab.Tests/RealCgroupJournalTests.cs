@@ -15,7 +15,8 @@ public sealed class RealCgroupJournalTests : IDisposable
     private readonly string _temp = Directory.CreateTempSubdirectory("cgleak-realjournal-").FullName;
     private readonly List<Process> _processes = [];
 
-    private static bool Available => File.Exists(MemoryMount + "/memory.usage_in_bytes") && Environment.UserName == "root";
+    private static bool Available
+        => File.Exists(MemoryMount + "/memory.usage_in_bytes") && Environment.UserName == "root";
 
     private string State => _temp + "/state";
 
@@ -34,7 +35,9 @@ public sealed class RealCgroupJournalTests : IDisposable
 
         if (Directory.Exists(_parent))
         {
-            foreach (string dir in Directory.GetDirectories(_parent, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(_parent))
+            foreach (string dir in Directory.GetDirectories(_parent, "*", SearchOption.AllDirectories)
+                .OrderByDescending(d => d.Length)
+                .Append(_parent))
             {
                 _ = Cleanup.RemoveWithRetry(LinuxCgroupFs.Instance, dir);
             }
@@ -43,7 +46,9 @@ public sealed class RealCgroupJournalTests : IDisposable
         Directory.Delete(_temp, recursive: true);
     }
 
-    /// <summary>A sleep of the test's own, joined to a real memory cgroup <paramref name="cgroup"/> (made here).</summary>
+    /// <summary>
+    /// A sleep of the test's own, joined to a real memory cgroup <paramref name="cgroup"/> (made here).
+    /// </summary>
     private Process Inside(string cgroup)
     {
         Directory.CreateDirectory(cgroup);
@@ -52,7 +57,8 @@ public sealed class RealCgroupJournalTests : IDisposable
         start.ArgumentList.Add($"echo $$ > '{cgroup}/cgroup.procs' && exec sleep 300");
         Process p = Process.Start(start)!;
         _processes.Add(p);
-        for (int i = 0; i < 250 && !File.ReadAllText(cgroup + "/cgroup.procs").Contains(p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal); i++)
+        for (int i = 0; i < 250 && !File.ReadAllText(cgroup + "/cgroup.procs")
+            .Contains(p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal); i++)
         {
             Thread.Sleep(20);
         }
@@ -63,7 +69,9 @@ public sealed class RealCgroupJournalTests : IDisposable
     private void Entry(string parent, string mount)
     {
         Directory.CreateDirectory(State + "/journal");
-        File.WriteAllText($"{State}/journal/{parent}.entry", $"kind={parent.Split('-')[1]}\npid={parent.Split('-')[2]}\nstart=1\nparent={parent}\nmount={mount}\n");
+        File.WriteAllText(
+            $"{State}/journal/{parent}.entry",
+            $"kind={parent.Split('-')[1]}\npid={parent.Split('-')[2]}\nstart=1\nparent={parent}\nmount={mount}\n");
     }
 
     [Fact]

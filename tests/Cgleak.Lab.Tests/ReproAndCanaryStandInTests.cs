@@ -15,13 +15,21 @@ public sealed class ReproAndCanaryStandInTests : StandInTest
     public void A_repro_at_the_wall_stops_with_the_refusal_and_leaves_nothing(int freeSlots, string refusal)
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots);
-        var request = new ReproRequest(ReproRuntime.None, Pods: 2, Parallel: 1, KeepFiles: false, KmemLimitBytes: null, ProbeMax: 10, UntilFull: false);
+        var request = new ReproRequest(
+            ReproRuntime.None,
+            Pods: 2,
+            Parallel: 1,
+            KeepFiles: false,
+            KmemLimitBytes: null,
+            ProbeMax: 10,
+            UntilFull: false);
         var e = Assert.Throws<LabException>(() => new Repro(State, Cgroups, fs).Run(request, CancellationToken.None));
         Assert.Contains(refusal, e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
         Assert.Empty(Directory.GetFiles(Path.Combine(State, "journal")));
-        Assert.False(Directory.Exists(Path.Combine(State, "bundles")) && Directory.EnumerateFileSystemEntries(Path.Combine(State, "bundles")).Any());
+        Assert.False(Directory.Exists(Path.Combine(State, "bundles"))
+            && Directory.EnumerateFileSystemEntries(Path.Combine(State, "bundles")).Any());
     }
 
     [Fact]
@@ -29,7 +37,8 @@ public sealed class ReproAndCanaryStandInTests : StandInTest
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 0);
         KernelTraits kernel = KernelKnowledge.Of(KernelRelease.Parse("5.10.0-21-amd64")!);
-        var e = Assert.Throws<LabException>(() => new Canary(State, Cgroups, fs).Run(kernel, untilFull: false, CancellationToken.None));
+        var e = Assert.Throws<LabException>(
+            () => new Canary(State, Cgroups, fs).Run(kernel, untilFull: false, CancellationToken.None));
         Assert.Contains("the node is at the wall", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));

@@ -2,7 +2,8 @@ namespace Cgleak.Lab.Tests;
 
 public class ReproConclusionTests
 {
-    private static ReproRequest Request(bool keepFiles = true) => new(ReproRuntime.None, Pods: 10, Parallel: 4, keepFiles, null, 200, UntilFull: false);
+    private static ReproRequest Request(bool keepFiles = true)
+        => new(ReproRuntime.None, Pods: 10, Parallel: 4, keepFiles, null, 200, UntilFull: false);
 
     [Fact]
     public void At_the_wall_slots_lost_are_free_slots_before_minus_after()
@@ -44,7 +45,10 @@ public class ReproConclusionTests
         ];
         ReproResult r = Repro.Conclude(Request(), steps, []);
         Assert.Equal((3.0, 0.0, 3.0), (r.CgroupsPerPod, r.SlotsLostPerPod, r.LeftDyingPerPod));
-        Assert.StartsWith("no ID slot lost; 3 cgroups per pod left dying, pinned by the page cache their files left", r.Conclusion, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "no ID slot lost; 3 cgroups per pod left dying, pinned by the page cache their files left",
+            r.Conclusion,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,7 +60,9 @@ public class ReproConclusionTests
             new("with pods", 36, 36, 0, 36, 201, false),
             new("after delete", 6, 6, 0, 6, 201, false),
         ];
-        Assert.Equal("no ID slot lost; deleted pods left no dying cgroups", Repro.Conclude(Request(false), steps, []).Conclusion);
+        Assert.Equal(
+            "no ID slot lost; deleted pods left no dying cgroups",
+            Repro.Conclude(Request(false), steps, []).Conclusion);
     }
 
     [Fact]

@@ -2,7 +2,10 @@ using Cgleak.Host.Cgroups;
 
 namespace Cgleak.Lab.Tests;
 
-/// <summary>A test against the refusing stand-in: a temp folder for its "memory mount" and one for the state directory, both removed after.</summary>
+/// <summary>
+/// A test against the refusing stand-in: a temp folder for its "memory mount" and one for the state directory, both
+/// removed after.
+/// </summary>
 public abstract class StandInTest : IDisposable
 {
     protected string Mount { get; } = Directory.CreateTempSubdirectory("cgleak-standin-mount-").FullName;

@@ -52,7 +52,9 @@ public sealed class Artifacts : IDisposable
     public void Dispose() => Directory.Delete(Out, recursive: true);
 }
 
-/// <summary>The package and image tests share one <see cref="Artifacts"/>: packaging/build runs once per test run.</summary>
+/// <summary>
+/// The package and image tests share one <see cref="Artifacts"/>: packaging/build runs once per test run.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class SharedArtifacts : ICollectionFixture<Artifacts>
 {

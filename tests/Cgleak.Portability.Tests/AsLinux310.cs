@@ -16,15 +16,25 @@ public sealed class AsLinux310 : IDisposable
     {
         Launcher = Path.Combine(_dir, "as-linux-3.10");
         string source = Path.Combine(Repo.Root, "tests", "Cgleak.Portability.Tests", "as-linux-3.10.c");
-        CgleakProcess.Result gcc = CgleakProcess.RunTool("gcc", "-O2", "-Wall", "-Werror", "-o", Launcher, source, "-lseccomp");
+        CgleakProcess.Result gcc = CgleakProcess.RunTool(
+            "gcc",
+            "-O2",
+            "-Wall",
+            "-Werror",
+            "-o",
+            Launcher,
+            source,
+            "-lseccomp");
         Assert.True(gcc.ExitCode == 0, "gcc as-linux-3.10.c (apt libseccomp-dev): " + gcc.Stderr);
     }
 
     public string Launcher { get; }
 
-    public ProcessStartInfo Start(string program, params string[] args) => new(Launcher, [program, .. args]) { UseShellExecute = false };
+    public ProcessStartInfo Start(string program, params string[] args)
+        => new(Launcher, [program, .. args]) { UseShellExecute = false };
 
-    internal CgleakProcess.Result Run(params string[] args) => CgleakProcess.Capture(Start(NativeBinaries.Cgleak, args));
+    internal CgleakProcess.Result Run(params string[] args)
+        => CgleakProcess.Capture(Start(NativeBinaries.Cgleak, args));
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

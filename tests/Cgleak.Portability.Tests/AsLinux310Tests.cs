@@ -4,7 +4,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Portability.Tests;
 
-/// <summary>The static binaries under as-linux-3.10: system calls newer than CentOS 7's kernel fail as they would there.</summary>
+/// <summary>
+/// The static binaries under as-linux-3.10: system calls newer than CentOS 7's kernel fail as they would there.
+/// </summary>
 public sealed partial class AsLinux310Tests(AsLinux310 linux) : IClassFixture<AsLinux310>, IDisposable
 {
     private readonly AgentProcesses _agents = new();
@@ -34,7 +36,9 @@ public sealed partial class AsLinux310Tests(AsLinux310 linux) : IClassFixture<As
     {
         CgleakProcess.Result run = linux.Run("--version", "--verbose");
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal(CgleakProcess.RunTool(NativeBinaries.Cgleak, "--version").Stdout, run.Stdout.Split('\n')[0] + "\n");
+        Assert.Equal(
+            CgleakProcess.RunTool(NativeBinaries.Cgleak, "--version").Stdout,
+            run.Stdout.Split('\n')[0] + "\n");
         Assert.Contains("kernel here: 3.10.0", run.Stdout, StringComparison.Ordinal);
     }
 
@@ -65,11 +69,15 @@ public sealed partial class AsLinux310Tests(AsLinux310 linux) : IClassFixture<As
     {
         int port = AgentProcesses.FreePort();
         AgentProcesses.Started agent = _agents.Start(linux.Start(NativeBinaries.Cgleak,
-            "agent", "--host-root", Repo.Fixture("el7-957-leaking"), "--interval", "1", "--listen", $"127.0.0.1:{port}"));
+            "agent", "--host-root", Repo.Fixture(
+                "el7-957-leaking"), "--interval", "1", "--listen", $"127.0.0.1:{port}"));
         AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
         for (int scrape = 0; scrape < 3; scrape++)
         {
-            Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+            Assert.Contains(
+                "cgleak_verdict{verdict=\"affected\"} 1",
+                _agents.Get(port, "/metrics"),
+                StringComparison.Ordinal);
         }
 
         Assert.Equal(0, AgentProcesses.Terminate(agent.Process));

@@ -26,7 +26,14 @@ public sealed class EmptyRoot : IDisposable
         }
 
         // .NET reads /dev/urandom (the HTTP listener resets connections without it).
-        CgleakProcess.Result node = CgleakProcess.RunTool("mknod", "-m", "666", System.IO.Path.Combine(Path, "dev", "urandom"), "c", "1", "9");
+        CgleakProcess.Result node = CgleakProcess.RunTool(
+            "mknod",
+            "-m",
+            "666",
+            System.IO.Path.Combine(Path, "dev", "urandom"),
+            "c",
+            "1",
+            "9");
         Assert.Equal(0, node.ExitCode);
     }
 
@@ -37,11 +44,13 @@ public sealed class EmptyRoot : IDisposable
     /// <summary>in-empty-root with /bin/cgleak (or another program of the root) and its arguments.</summary>
     public ProcessStartInfo Start(string? serviceAccount, params string[] command)
     {
-        var start = new ProcessStartInfo(System.IO.Path.Combine(Repo.Root, "tests", "Cgleak.Portability.Tests", "in-empty-root"))
+        var start = new ProcessStartInfo(
+            System.IO.Path.Combine(Repo.Root, "tests", "Cgleak.Portability.Tests", "in-empty-root"))
         {
             UseShellExecute = false,
         };
-        foreach (string a in (string[])[Path, System.IO.Path.Combine(Repo.Root, "tests", "fixtures", "hosts"), serviceAccount ?? "-", .. command])
+        foreach (string a in (string[])[Path, System.IO.Path
+            .Combine(Repo.Root, "tests", "fixtures", "hosts"), serviceAccount ?? "-", .. command])
         {
             start.ArgumentList.Add(a);
         }
@@ -54,7 +63,8 @@ public sealed class EmptyRoot : IDisposable
         return start;
     }
 
-    internal CgleakProcess.Result Run(params string[] args) => CgleakProcess.Capture(Start(null, ["/bin/cgleak", .. args]));
+    internal CgleakProcess.Result Run(params string[] args)
+        => CgleakProcess.Capture(Start(null, ["/bin/cgleak", .. args]));
 
     public void Dispose()
     {

@@ -26,7 +26,8 @@ public sealed class EmptyRootTests(EmptyRoot root) : IClassFixture<EmptyRoot>, I
         Assert.Equal("", run.Stderr);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.True((bool)doc["host"]!["live"]!);
-        Assert.Equal((string?)JsonNode.Parse(CgleakProcess.RunTool(NativeBinaries.Cgleak, "doctor", "--json").Stdout)!["host"]!["memoryMount"],
+        Assert.Equal((string?)JsonNode.Parse(CgleakProcess.RunTool(NativeBinaries.Cgleak, "doctor", "--json")
+            .Stdout)!["host"]!["memoryMount"],
             (string?)doc["host"]!["memoryMount"]);
         Assert.True((int?)doc["memoryCgroups"]!["live"] > 0, run.Stdout);
     }
@@ -36,11 +37,15 @@ public sealed class EmptyRootTests(EmptyRoot root) : IClassFixture<EmptyRoot>, I
     {
         int port = AgentProcesses.FreePort();
         AgentProcesses.Started agent = _agents.Start(root.Start(null,
-            "/bin/cgleak", "agent", "--host-root", EmptyRoot.Fixture("el7-957-leaking"), "--interval", "1", "--listen", $"127.0.0.1:{port}"));
+            "/bin/cgleak", "agent", "--host-root", EmptyRoot.Fixture(
+                "el7-957-leaking"), "--interval", "1", "--listen", $"127.0.0.1:{port}"));
         AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
         for (int scrape = 0; scrape < 3; scrape++)
         {
-            Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
+            Assert.Contains(
+                "cgleak_verdict{verdict=\"affected\"} 1",
+                _agents.Get(port, "/metrics"),
+                StringComparison.Ordinal);
         }
 
         Assert.Equal(0, AgentProcesses.Terminate(agent.Process));
@@ -53,8 +58,16 @@ public sealed class EmptyRootTests(EmptyRoot root) : IClassFixture<EmptyRoot>, I
         using var serviceAccount = new ServiceAccountDirectory(pki.CaPem, "token-1");
         using var api = new KubernetesApiStandIn(pki.Server);
         int port = AgentProcesses.FreePort();
-        var start = root.Start(serviceAccount.Path, "/bin/cgleak-agent", "--kubernetes", "--host-root", EmptyRoot.Fixture("el7-957-leaking"),
-            "--interval", "1", "--listen", $"127.0.0.1:{port}");
+        var start = root.Start(
+            serviceAccount.Path,
+            "/bin/cgleak-agent",
+            "--kubernetes",
+            "--host-root",
+            EmptyRoot.Fixture("el7-957-leaking"),
+            "--interval",
+            "1",
+            "--listen",
+            $"127.0.0.1:{port}");
         KubernetesAgent.Environment(start, api.Port);
         AgentProcesses.Started agent = _agents.Start(start);
 

@@ -4,17 +4,21 @@ using Cgleak.Testing;
 
 namespace Cgleak.Portability.Tests;
 
-/// <summary>The reviewed goldens of tests/goldens (written by Cgleak.Cli.Tests), and the runs that must equal them.</summary>
+/// <summary>
+/// The reviewed goldens of tests/goldens (written by Cgleak.Cli.Tests), and the runs that must equal them.
+/// </summary>
 internal static class Goldens
 {
     public static string Directory(string kind) => Path.Combine(Repo.Root, "tests", "goldens", kind);
 
     /// <summary>Every golden of that kind (doctor: .json; fix-plan: .json), by name.</summary>
     public static string[] Scenarios(string kind) =>
-        [.. System.IO.Directory.GetFiles(Directory(kind), "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>()
+        [.. System.IO.Directory.GetFiles(Directory(kind), "*.json").Select(Path.GetFileNameWithoutExtension)
+            .OfType<string>()
             .Order(StringComparer.Ordinal)];
 
-    public static string Read(string kind, string scenario) => File.ReadAllText(Path.Combine(Directory(kind), scenario + ".json"));
+    public static string Read(string kind, string scenario)
+        => File.ReadAllText(Path.Combine(Directory(kind), scenario + ".json"));
 
     /// <summary>The doctor's JSON as the goldens keep it: the fixture's path and the run's duration left out.</summary>
     public static string Doctor(string json)
@@ -52,7 +56,8 @@ internal static class Goldens
             bool kernel = golden.StartsWith("kernel-", StringComparison.Ordinal);
             string scenario = kernel ? golden["kernel-".Length..] : golden;
             string[] method = kernel ? ["--method", "kernel"] : [];
-            CgleakProcess.Result r = run(["fix", "plan", "--host-root", fixture(scenario), "--format", "json", .. method]);
+            CgleakProcess.Result r = run(
+                ["fix", "plan", "--host-root", fixture(scenario), "--format", "json", .. method]);
             int verdict = Verdict(scenario); // fix plan exits with it
             if (r.ExitCode != verdict || r.Stderr != "" || r.Stdout != Read("fix-plan", golden))
             {

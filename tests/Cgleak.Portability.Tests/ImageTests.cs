@@ -10,7 +10,8 @@ namespace Cgleak.Portability.Tests;
 /// The OCI archive packaging/build makes, run by podman with the DaemonSet's own security settings, read from
 /// deploy/kubernetes/20-daemonset.yaml: read-only root, its user, all capabilities dropped, no new privileges,
 /// the host mounts read-only under /host. A private image store, lower rlimits (this sandbox refuses podman's
-/// defaults), and a cgroup parent of the test's own, removed after (podman leaves libpod_parent/ in every hierarchy); under the kernel lock.
+/// defaults), and a cgroup parent of the test's own, removed after (podman leaves libpod_parent/ in every hierarchy);
+/// under the kernel lock.
 /// </summary>
 [Collection(SharedArtifacts.Name)]
 public sealed class ImageTests(Artifacts artifacts) : IDisposable
@@ -22,7 +23,8 @@ public sealed class ImageTests(Artifacts artifacts) : IDisposable
     [Fact]
     public void The_image_runs_with_the_daemonsets_security_settings_and_serves_metrics()
     {
-        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(File.ReadAllText(Path.Combine(Repo.Root, "deploy", "kubernetes", "20-daemonset.yaml")));
+        V1DaemonSet ds = KubernetesYaml.Deserialize<V1DaemonSet>(
+            File.ReadAllText(Path.Combine(Repo.Root, "deploy", "kubernetes", "20-daemonset.yaml")));
         V1PodSpec pod = ds.Spec.Template.Spec;
         V1Container container = pod.Containers.Single();
         V1SecurityContext security = container.SecurityContext;
@@ -32,7 +34,9 @@ public sealed class ImageTests(Artifacts artifacts) : IDisposable
         string store = Directory.CreateTempSubdirectory("cgleak-podman-").FullName;
         string parent = $"cgleak-test-podman-{Environment.ProcessId}";
         int port = AgentProcesses.FreePort();
-        string[] storeArgs = ["--root", Path.Combine(store, "root"), "--runroot", Path.Combine(store, "run"), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs"];
+        string[] storeArgs = ["--root", Path.Combine(store, "root"), "--runroot", Path.Combine(
+            store,
+            "run"), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs"];
         var args = new List<string>(storeArgs)
         {
             "run", "--rm", "--network", "host", "--cgroup-parent", "/" + parent,
@@ -57,13 +61,15 @@ public sealed class ImageTests(Artifacts artifacts) : IDisposable
         foreach (V1VolumeMount mount in container.VolumeMounts)
         {
             string host = pod.Volumes.Single(v => v.Name == mount.Name).HostPath.Path;
-            string options = (mount.ReadOnlyProperty == true ? "ro" : "rw") + (mount.MountPropagation == "HostToContainer" ? ",rslave" : "");
+            string options = (mount.ReadOnlyProperty == true ? "ro" : "rw")
+                + (mount.MountPropagation == "HostToContainer" ? ",rslave" : "");
             args.AddRange(["-v", $"{host}:{mount.MountPath}:{options}"]);
         }
 
         args.Add($"oci-archive:{artifacts.Image}");
         // The pod's own arguments, but on a loopback port of this machine and without the API server it has not got.
-        args.AddRange(container.Args.Where(a => a != "--kubernetes" && !a.StartsWith("--listen", StringComparison.Ordinal)));
+        args.AddRange(
+            container.Args.Where(a => a != "--kubernetes" && !a.StartsWith("--listen", StringComparison.Ordinal)));
         args.Add($"--listen=127.0.0.1:{port}");
         Assert.Contains("--host-root=/host", container.Args);
 
@@ -72,7 +78,9 @@ public sealed class ImageTests(Artifacts artifacts) : IDisposable
         {
             var start = new ProcessStartInfo("podman", args);
             AgentProcesses.Started agent = _agents.Start(start);
-            AgentProcesses.WaitFor(() => agent.Process.HasExited || _agents.Status(port, "/readyz") == HttpStatusCode.OK, seconds: 120);
+            AgentProcesses.WaitFor(
+                () => agent.Process.HasExited || _agents.Status(port, "/readyz") == HttpStatusCode.OK,
+                seconds: 120);
             Assert.False(agent.Process.HasExited, agent.Log);
             string metrics = _agents.Get(port, "/metrics");
             Assert.Matches("(?m)^cgleak_verdict\\{verdict=\"[a-z-]+\"\\} 1$", metrics);
@@ -82,7 +90,12 @@ public sealed class ImageTests(Artifacts artifacts) : IDisposable
         {
             _agents.StopAll();
             CgleakProcess.Capture(new ProcessStartInfo("podman", [.. storeArgs, "system", "reset", "--force"]));
-            CgleakProcess.RunTool("sh", "-c", "mountpoint -q \"$1\" && umount -R \"$1\"; true", "sh", Path.Combine(store, "root"));
+            CgleakProcess.RunTool(
+                "sh",
+                "-c",
+                "mountpoint -q \"$1\" && umount -R \"$1\"; true",
+                "sh",
+                Path.Combine(store, "root"));
             Directory.Delete(store, recursive: true);
             foreach (string hierarchy in Directory.GetDirectories("/sys/fs/cgroup"))
             {

@@ -15,7 +15,9 @@ internal sealed class KernelLock : IDisposable
     public static KernelLock Take()
     {
         // flock runs cat, which holds the lock until its standard input closes.
-        var start = new ProcessStartInfo("flock", ["/tmp/cgleak-kernel.lock", "sh", "-c", "echo locked; exec cat >/dev/null"])
+        var start = new ProcessStartInfo(
+            "flock",
+            ["/tmp/cgleak-kernel.lock", "sh", "-c", "echo locked; exec cat >/dev/null"])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

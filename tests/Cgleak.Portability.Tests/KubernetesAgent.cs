@@ -12,14 +12,17 @@ internal static class KubernetesAgent
     public static void Environment(ProcessStartInfo start, int apiPort)
     {
         start.Environment["KUBERNETES_SERVICE_HOST"] = "127.0.0.1";
-        start.Environment["KUBERNETES_SERVICE_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KUBERNETES_SERVICE_PORT"] = apiPort.ToString(
+            System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["NODE_NAME"] = Node;
     }
 
     /// <summary>The TLS handshake, the token and the condition's PATCH all went through.</summary>
     public static void AssertConditionPatched(KubernetesApiStandIn api)
     {
-        var requests = api.WaitFor(rs => rs.Any(r => r.Method == "PATCH" && r.Path == $"/api/v1/nodes/{Node}/status"), TimeSpan.FromSeconds(60));
+        var requests = api.WaitFor(
+            rs => rs.Any(r => r.Method == "PATCH" && r.Path == $"/api/v1/nodes/{Node}/status"),
+            TimeSpan.FromSeconds(60));
         var status = requests.First(r => r.Path == $"/api/v1/nodes/{Node}/status");
         JsonNode condition = JsonNode.Parse(status.Body)!["status"]!["conditions"]![0]!;
         Assert.Equal("MemoryCgroupPressure", (string?)condition["type"]);

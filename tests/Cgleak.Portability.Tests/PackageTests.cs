@@ -4,7 +4,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Portability.Tests;
 
-/// <summary>What packaging/build makes: each package holds exactly its files, installs, and runs from where it installs.</summary>
+/// <summary>
+/// What packaging/build makes: each package holds exactly its files, installs, and runs from where it installs.
+/// </summary>
 [Collection(SharedArtifacts.Name)]
 public sealed partial class PackageTests(Artifacts artifacts)
 {
@@ -24,14 +26,22 @@ public sealed partial class PackageTests(Artifacts artifacts)
         CgleakProcess.Result list = CgleakProcess.RunTool("tar", "-tzf", artifacts.Tarball);
         Assert.Equal(0, list.ExitCode);
         Assert.Equal(expected.Select(f => top + f).Order(StringComparer.Ordinal),
-            list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => !f.EndsWith('/')).Order(StringComparer.Ordinal));
+            list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => !f.EndsWith('/'))
+                .Order(StringComparer.Ordinal));
 
         using var dir = new ScratchDirectory();
         Assert.Equal(0, CgleakProcess.RunTool("tar", "-xzf", artifacts.Tarball, "-C", dir.Path).ExitCode);
-        var check = CgleakProcess.Capture(new ProcessStartInfo("sha256sum", ["--check", "--strict", "SHA256SUMS"]) { WorkingDirectory = Path.Combine(dir.Path, top) });
+        var check = CgleakProcess.Capture(new ProcessStartInfo("sha256sum", ["--check", "--strict", "SHA256SUMS"])
+        {
+            WorkingDirectory = Path.Combine(dir.Path, top)
+        });
         Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
         Assert.Equal(expected.Length - 1, check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.Equal(2, CgleakProcess.RunTool(Path.Combine(dir.Path, top, "cgleak"), "doctor", "--host-root", Repo.Fixture("el7-957-leaking")).ExitCode);
+        Assert.Equal(2, CgleakProcess.RunTool(
+            Path.Combine(dir.Path, top, "cgleak"),
+            "doctor",
+            "--host-root",
+            Repo.Fixture("el7-957-leaking")).ExitCode);
     }
 
     [Fact]
@@ -49,10 +59,13 @@ public sealed partial class PackageTests(Artifacts artifacts)
         ];
         CgleakProcess.Result list = CgleakProcess.RunTool("rpm", "-qpl", artifacts.Rpm);
         Assert.Equal(0, list.ExitCode);
-        Assert.Equal(expected.Order(StringComparer.Ordinal), list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            expected.Order(StringComparer.Ordinal),
+            list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
         // Only rpm's own features: nothing a static binary does not need, so it installs on el7, el8 and el9.
-        string[] requires = CgleakProcess.RunTool("rpm", "-qp", "--requires", artifacts.Rpm).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] requires = CgleakProcess.RunTool("rpm", "-qp", "--requires", artifacts.Rpm).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEmpty(requires);
         Assert.All(requires, r => Assert.StartsWith("rpmlib(", r, StringComparison.Ordinal));
         Assert.DoesNotContain(requires, r => r.Contains("PayloadIsZstd", StringComparison.Ordinal));
@@ -63,12 +76,27 @@ public sealed partial class PackageTests(Artifacts artifacts)
     public void The_rpm_installs_into_a_scratch_root_and_its_doctor_runs()
     {
         using var root = new ScratchDirectory();
-        CgleakProcess.Result install = CgleakProcess.RunTool("rpm", "-i", "--root", root.Path, "--nodeps", "--dbpath", Path.Combine(root.Path, "var/lib/rpm"), artifacts.Rpm);
+        CgleakProcess.Result install = CgleakProcess.RunTool(
+            "rpm",
+            "-i",
+            "--root",
+            root.Path,
+            "--nodeps",
+            "--dbpath",
+            Path.Combine(root.Path, "var/lib/rpm"),
+            artifacts.Rpm);
         Assert.True(install.ExitCode == 0, install.Stderr);
-        CgleakProcess.Result doctor = CgleakProcess.RunTool(Path.Combine(root.Path, "usr/bin/cgleak"), "doctor", "--host-root", Repo.Fixture("el7-957-leaking"));
+        CgleakProcess.Result doctor = CgleakProcess.RunTool(
+            Path.Combine(root.Path, "usr/bin/cgleak"),
+            "doctor",
+            "--host-root",
+            Repo.Fixture("el7-957-leaking"));
         Assert.Equal(2, doctor.ExitCode);
         Assert.Contains("== Summary ==", doctor.Stdout, StringComparison.Ordinal);
-        Assert.Contains("MemoryCgroupPressure", CgleakProcess.RunTool(Path.Combine(root.Path, "usr/bin/cgleak-agent"), "--help").Stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "MemoryCgroupPressure",
+            CgleakProcess.RunTool(Path.Combine(root.Path, "usr/bin/cgleak-agent"), "--help").Stdout,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,19 +121,25 @@ public sealed partial class PackageTests(Artifacts artifacts)
 
         using var root = new ScratchDirectory();
         Assert.Equal(0, CgleakProcess.RunTool("dpkg", "-x", artifacts.Deb, root.Path).ExitCode);
-        Assert.Equal(2, CgleakProcess.RunTool(Path.Combine(root.Path, "usr/bin/cgleak"), "doctor", "--host-root", Repo.Fixture("el7-957-leaking")).ExitCode);
+        Assert.Equal(2, CgleakProcess.RunTool(
+            Path.Combine(root.Path, "usr/bin/cgleak"),
+            "doctor",
+            "--host-root",
+            Repo.Fixture("el7-957-leaking")).ExitCode);
     }
 
     [Fact]
     public async Task Lintian_finds_nothing_that_is_not_explained()
     {
-        // The tags it still gives are overridden in the package, each with its reason (packaging/deb/lintian-overrides).
+        // The tags it still gives are overridden in the package, each with its reason
+        // (packaging/deb/lintian-overrides).
         // lintian takes about a minute, more on a busy machine: longer than CgleakProcess's time-out.
-        using Process lintian = Process.Start(new ProcessStartInfo("lintian", ["--fail-on", "error,warning", artifacts.Deb])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using Process lintian = Process
+            .Start(new ProcessStartInfo("lintian", ["--fail-on", "error,warning", artifacts.Deb])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
         Task<string> stderr = lintian.StandardError.ReadToEndAsync();
         var lint = new CgleakProcess.Result(0, lintian.StandardOutput.ReadToEnd(), await stderr);
         Assert.True(lintian.WaitForExit(TimeSpan.FromMinutes(10)), "lintian did not end");
@@ -136,7 +170,10 @@ public sealed partial class PackageTests(Artifacts artifacts)
             Assert.Contains("\n" + line + "\n", agent, StringComparison.Ordinal);
         }
 
-        Assert.Contains("--textfile=", File.ReadAllText(Path.Combine(units, "cgleak-metrics.service")), StringComparison.Ordinal);
+        Assert.Contains(
+            "--textfile=",
+            File.ReadAllText(Path.Combine(units, "cgleak-metrics.service")),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,14 +183,17 @@ public sealed partial class PackageTests(Artifacts artifacts)
         Assert.Equal(0, CgleakProcess.RunTool("dpkg", "-x", artifacts.Deb, root.Path).ExitCode);
         string script = Path.Combine(root.Path, "usr/share/bash-completion/completions/cgleak");
         string Complete(string line) => CgleakProcess.RunTool("bash", "-c",
-            "source \"$1\"; read -ra COMP_WORDS <<<\"$2\"; [[ $2 == *' ' ]] && COMP_WORDS+=(''); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); " +
+            "source \"$1\"; read -ra COMP_WORDS <<<\"$2\"; [[ $2 == *' ' ]] && COMP_WORDS+=(''); "
+                + "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); " +
             "_cgleak; echo \"${COMPREPLY[*]}\"", "bash", script, line).Stdout.Trim();
         Assert.Contains("doctor", Complete("cgleak "), StringComparison.Ordinal);
         Assert.Equal("plan apply undo", Complete("cgleak fix "));
         Assert.Equal("--method", Complete("cgleak fix plan --me"));
         Assert.Equal("auto components kernel", Complete("cgleak fix plan --method "));
         Assert.Equal("affected", Complete("cgleak agent --interval 5 --taint-when "));
-        Assert.Equal("bash fish zsh", string.Join(' ', Complete("cgleak completion ").Split(' ').Order(StringComparer.Ordinal)));
+        Assert.Equal(
+            "bash fish zsh",
+            string.Join(' ', Complete("cgleak completion ").Split(' ').Order(StringComparer.Ordinal)));
     }
 
     [Fact]
@@ -167,16 +207,20 @@ public sealed partial class PackageTests(Artifacts artifacts)
         Assert.Equal(new CgleakProcess.Result(0, "", ""), CgleakProcess.RunTool("fish", "--no-execute", fish));
 
         // zsh outside its completion system: compadd and _files stand in, printing what they were given.
-        const string Stubs = "compadd() { shift; print -r -- \"$*\"; }; compset() { :; }; _files() { print -r -- FILES \"$*\"; }; " +
+        const string Stubs
+            = "compadd() { shift; print -r -- \"$*\"; }; compset() { :; }; _files() { print -r -- FILES \"$*\"; }; " +
             "words=(\"${@:2}\"); CURRENT=${#words}; source \"$1\"";
-        string Zsh(params string[] words) => CgleakProcess.RunTool("zsh", ["-f", "-c", Stubs, "zsh", zsh, .. words]).Stdout.Trim();
+        string Zsh(params string[] words)
+            => CgleakProcess.RunTool("zsh", ["-f", "-c", Stubs, "zsh", zsh, .. words]).Stdout.Trim();
         Assert.Equal("plan apply undo", Zsh("cgleak", "fix", ""));
         Assert.Equal("auto components kernel", Zsh("cgleak", "fix", "plan", "--method", ""));
         Assert.Equal("FILES -/", Zsh("cgleak", "doctor", "--host-root", ""));
         Assert.Contains("--json", Zsh("cgleak", "doctor", "--"), StringComparison.Ordinal);
 
         string Fish(string line) => string.Join(' ', CgleakProcess.RunTool("fish", "--no-config", "-c",
-            "source $argv[1]; complete -C $argv[2]", fish, line).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            "source $argv[1]; complete -C $argv[2]", fish, line).Stdout.Split(
+                '\n',
+                StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('\t')[0]).Order(StringComparer.Ordinal));
         Assert.Equal("apply plan undo", Fish("cgleak fix "));
         Assert.Equal("auto components kernel", Fish("cgleak fix plan --method "));
@@ -191,7 +235,12 @@ public sealed partial class PackageTests(Artifacts artifacts)
         string man = Path.Combine(dir.Path, $"cgleak-{artifacts.Version}-linux-x86_64", "man");
         foreach (string page in Directory.GetFiles(man))
         {
-            CgleakProcess.Result run = CgleakProcess.RunTool("sh", "-c", "zcat \"$1\" | groff -man -ww -z -Tutf8", "sh", page);
+            CgleakProcess.Result run = CgleakProcess.RunTool(
+                "sh",
+                "-c",
+                "zcat \"$1\" | groff -man -ww -z -Tutf8",
+                "sh",
+                page);
             Assert.True(run.ExitCode == 0 && run.Stderr == "", Path.GetFileName(page) + ": " + run.Stderr);
         }
     }
@@ -204,14 +253,17 @@ public sealed partial class PackageTests(Artifacts artifacts)
         // A PATH with everything packaging/build uses except rpmbuild.
         foreach (string tool in (string[])["bash", "dirname", "dpkg-deb", "buildah", "gzip", "sha256sum", "tar", "git", "env"])
         {
-            string? found = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+            string? found = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, tool))
+                .FirstOrDefault(File.Exists);
             if (found is not null)
             {
                 File.CreateSymbolicLink(Path.Combine(bin.Path, tool), found);
             }
         }
 
-        var start = new ProcessStartInfo(Path.Combine(Repo.Root, "packaging", "build"), ["--out", Path.Combine(output.Path, "dist")]);
+        var start = new ProcessStartInfo(
+            Path.Combine(Repo.Root, "packaging", "build"),
+            ["--out", Path.Combine(output.Path, "dist")]);
         start.Environment["PATH"] = bin.Path;
         CgleakProcess.Result run = CgleakProcess.Capture(start);
         Assert.Equal(69, run.ExitCode);
@@ -224,14 +276,19 @@ public sealed partial class PackageTests(Artifacts artifacts)
     {
         // Every PackageReference of the shipped projects (src/), by the name the notices' table gives in backticks.
         string notices = File.ReadAllText(Path.Combine(Repo.Root, "packaging", "THIRD-PARTY-NOTICES.md"));
-        string[] shipped = [.. Directory.GetFiles(Path.Combine(Repo.Root, "src"), "*.csproj", SearchOption.AllDirectories)
-            .SelectMany(p => PackageReference().Matches(File.ReadAllText(p)).Select(m => m.Groups[1].Value)).Distinct()];
+        string[] shipped = [.. Directory.GetFiles(
+            Path.Combine(Repo.Root, "src"),
+            "*.csproj",
+            SearchOption.AllDirectories)
+            .SelectMany(
+                p => PackageReference().Matches(File.ReadAllText(p)).Select(m => m.Groups[1].Value)).Distinct()];
         Assert.NotEmpty(shipped);
         Assert.All(shipped, p => Assert.Contains($"NuGet `{p}`", notices, StringComparison.Ordinal));
 
         using var dir = new ScratchDirectory();
         Assert.Equal(0, CgleakProcess.RunTool("tar", "-xzf", artifacts.Tarball, "-C", dir.Path).ExitCode);
-        string built = File.ReadAllText(Path.Combine(dir.Path, $"cgleak-{artifacts.Version}-linux-x86_64", "THIRD-PARTY-NOTICES"));
+        string built = File.ReadAllText(
+            Path.Combine(dir.Path, $"cgleak-{artifacts.Version}-linux-x86_64", "THIRD-PARTY-NOTICES"));
         Assert.StartsWith(notices, built, StringComparison.Ordinal);
         Assert.Contains("GNU Lesser General Public", built, StringComparison.Ordinal); // glibc's copyright file
         Assert.Contains("OpenSSL", built, StringComparison.Ordinal);
@@ -241,6 +298,7 @@ public sealed partial class PackageTests(Artifacts artifacts)
     [GeneratedRegex(@"<PackageReference Include=""([^""]+)""")]
     private static partial Regex PackageReference();
 
-    [GeneratedRegex(@"^cgleak-[a-z]+\.service: Command /usr/bin/cgleak(-agent)? is not executable: No such file or directory$")]
+    [GeneratedRegex(
+        @"^cgleak-[a-z]+\.service: Command /usr/bin/cgleak(-agent)? is not executable: No such file or directory$")]
     private static partial Regex NotInstalledHere();
 }

@@ -18,7 +18,9 @@ public class DyingCountTests
     [Fact]
     public void Removed_cgroups_pinned_by_page_cache_show_as_dying_and_go_when_the_cache_goes()
     {
-        Assert.True(ScratchCgroup.Available, "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
+        Assert.True(
+            ScratchCgroup.Available,
+            "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
         MemcgCounts before = Counts();
         Assert.NotNull(before.Dying);
         using var scratch = new ScratchCgroup();
@@ -60,19 +62,29 @@ public class DyingCountTests
     [Fact]
     public void Container_cgroups_are_found_and_their_kmem_state_read_on_the_real_kernel()
     {
-        Assert.True(ScratchCgroup.Available, "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
+        Assert.True(
+            ScratchCgroup.Available,
+            "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
         using var scratch = new ScratchCgroup();
         string pod = scratch.Create("kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001");
-        string busy = scratch.Create("kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001/" + new string('a', 64));
-        string idle = scratch.Create("kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001/" + new string('b', 64));
+        string busy = scratch.Create(
+            "kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001/" + new string('a', 64));
+        string idle = scratch.Create(
+            "kubepods/besteffort/pod0b1c2d3e-0000-4000-8000-000000000001/" + new string('b', 64));
         // Files and directories made from inside charge dentries and inodes: kernel memory (L4: accounted by default).
-        ScratchCgroup.RunInside(busy, $"mkdir '{scratch.Files}/d' && for i in $(seq 200); do : > '{scratch.Files}/d/f'$i; done && cat /proc/self/status > /dev/null");
+        ScratchCgroup.RunInside(busy, $"mkdir '{scratch.Files}/d' && for i in $(seq 200); do : > "
+            + $"'{scratch.Files}/d/f'$i; done && cat /proc/self/status > /dev/null");
 
         DoctorReport report = Doctor.Examine(HostRoot.Live, CountsOnly);
-        var mine = report.Facts.Tree!.Containers.Where(c => c.HostPath.StartsWith(scratch.Path, StringComparison.Ordinal)).ToList();
+        var mine = report.Facts.Tree!.Containers
+            .Where(c => c.HostPath.StartsWith(scratch.Path, StringComparison.Ordinal))
+            .ToList();
         Assert.Equal(5, mine.Count); // kubepods, besteffort, the pod and its two containers
         Assert.Equal(KmemState.Active, mine.Single(c => c.HostPath == busy).State);
-        Assert.Contains("memory.kmem.usage_in_bytes=", mine.Single(c => c.HostPath == busy).Evidence, StringComparison.Ordinal);
+        Assert.Contains(
+            "memory.kmem.usage_in_bytes=",
+            mine.Single(c => c.HostPath == busy).Evidence,
+            StringComparison.Ordinal);
         Assert.Equal(KmemState.Inactive, mine.Single(c => c.HostPath == idle).State);
         Assert.Contains(mine, c => c.HostPath == pod);
 

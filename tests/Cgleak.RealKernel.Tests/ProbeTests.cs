@@ -37,7 +37,9 @@ public sealed class ProbeTests : IDisposable
         var run = CgleakProcess.Run("doctor", "--probe", "--probe-max", "500", "--json", "--state-dir", _state);
         Assert.Equal(0, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
-        Assert.Contains(doc["memoryCgroups"]!["basis"]!.AsArray(), b => ((string)b!).StartsWith("probe: at least 501 free slots", StringComparison.Ordinal));
+        Assert.Contains(
+            doc["memoryCgroups"]!["basis"]!.AsArray(),
+            b => ((string)b!).StartsWith("probe: at least 501 free slots", StringComparison.Ordinal));
         Assert.Empty(ScratchTrees());
     }
 
@@ -93,7 +95,8 @@ public sealed class ProbeTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_state, "journal")));
     }
 
-    private static long KernelCount() => LiveCgroups.KernelCount() ?? throw new InvalidOperationException("/proc/cgroups has no memory row");
+    private static long KernelCount()
+        => LiveCgroups.KernelCount() ?? throw new InvalidOperationException("/proc/cgroups has no memory row");
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);

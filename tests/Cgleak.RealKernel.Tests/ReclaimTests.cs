@@ -11,7 +11,9 @@ public class ReclaimTests
     [Fact]
     public void Reclaim_releases_dying_cgroups_pinned_by_page_cache()
     {
-        Assert.True(ScratchCgroup.Available, "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
+        Assert.True(
+            ScratchCgroup.Available,
+            "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
         using var scratch = new ScratchCgroup();
         string[] cgroups = Enumerable.Range(0, N).Select(i => scratch.Create($"c{i}")).ToArray();
         Parallel.For(0, N, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>

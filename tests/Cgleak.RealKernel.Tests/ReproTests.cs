@@ -16,8 +16,19 @@ public sealed class ReproTests : IDisposable
     [InlineData("none")]
     public void On_this_kernel_deleted_pods_lose_no_id_slot_and_stay_dying_while_their_files_stay(string runtime)
     {
-        Assert.True(File.Exists("/usr/sbin/runc") && File.Exists("/bin/busybox"), "./test installs runc and busybox-static");
-        var run = CgleakProcess.Run("repro", "--runtime", runtime, "--pods", "4", "--keep-files", "--json", "--state-dir", _state);
+        Assert.True(
+            File.Exists("/usr/sbin/runc") && File.Exists("/bin/busybox"),
+            "./test installs runc and busybox-static");
+        var run = CgleakProcess.Run(
+            "repro",
+            "--runtime",
+            runtime,
+            "--pods",
+            "4",
+            "--keep-files",
+            "--json",
+            "--state-dir",
+            _state);
         Assert.True(run.ExitCode == 0, run.Stderr);
         JsonNode r = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(3.0, (double)r["perPod"]!["cgroups"]!);       // pod + pause + app (the runbook's 3)
@@ -32,7 +43,15 @@ public sealed class ReproTests : IDisposable
     [Fact]
     public void A_repro_killed_mid_run_is_finished_by_cleanup_containers_processes_bundles_and_trees()
     {
-        using (Process p = CgleakProcess.Start("repro", "--runtime", "runc", "--pods", "6", "--keep-files", "--state-dir", _state))
+        using (Process p = CgleakProcess.Start(
+            "repro",
+            "--runtime",
+            "runc",
+            "--pods",
+            "6",
+            "--keep-files",
+            "--state-dir",
+            _state))
         {
             // Kill once containers run: the journal names them.
             var clock = Stopwatch.StartNew();

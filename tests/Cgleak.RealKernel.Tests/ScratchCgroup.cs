@@ -10,7 +10,9 @@ internal sealed class ScratchCgroup : IDisposable
 {
     public const string MemoryMount = "/sys/fs/cgroup/memory";
 
-    /// <summary>The machine's shared ID space: no test here makes more than this many at once (5,000 is the house limit).</summary>
+    /// <summary>
+    /// The machine's shared ID space: no test here makes more than this many at once (5,000 is the house limit).
+    /// </summary>
     public const int MaxCgroups = 1000;
 
     private int _created;
@@ -27,7 +29,8 @@ internal sealed class ScratchCgroup : IDisposable
     /// <summary>Where processes in the scratch cgroups write their files (page cache charged to them).</summary>
     public string Files { get; }
 
-    public static bool Available => Directory.Exists(MemoryMount) && File.Exists(MemoryMount + "/memory.usage_in_bytes");
+    public static bool Available
+        => Directory.Exists(MemoryMount) && File.Exists(MemoryMount + "/memory.usage_in_bytes");
 
     public string Create(string relative)
     {
@@ -57,7 +60,8 @@ internal sealed class ScratchCgroup : IDisposable
     /// <summary>Removes every cgroup below the parent, deepest first (rmdir is not recursive).</summary>
     public void RemoveChildren()
     {
-        foreach (string dir in Directory.GetDirectories(Path, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
+        foreach (string dir in Directory.GetDirectories(Path, "*", SearchOption.AllDirectories)
+            .OrderByDescending(d => d.Length))
         {
             RemoveWithRetry(dir);
         }

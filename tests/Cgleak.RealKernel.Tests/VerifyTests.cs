@@ -3,7 +3,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.RealKernel.Tests;
 
-/// <summary>cgleak verify on this machine: the canary runs for real and concludes "not leaking" without filling anything.</summary>
+/// <summary>
+/// cgleak verify on this machine: the canary runs for real and concludes "not leaking" without filling anything.
+/// </summary>
 public sealed class VerifyTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("cgleak-state-").FullName;
@@ -29,7 +31,8 @@ public sealed class VerifyTests : IDisposable
     public void Container_cgroups_are_listed_with_their_kmem_state()
     {
         using var scratch = new ScratchCgroup();
-        string container = scratch.Create("kubepods/burstable/pod0b1c2d3e-0000-4000-8000-000000000002/" + new string('c', 64));
+        string container = scratch.Create(
+            "kubepods/burstable/pod0b1c2d3e-0000-4000-8000-000000000002/" + new string('c', 64));
         var run = CgleakProcess.Run("verify", "--json", "--state-dir", _state);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Contains(doc["containers"]!.AsArray(), c => (string?)c!["path"] == container);

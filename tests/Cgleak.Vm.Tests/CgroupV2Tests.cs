@@ -3,7 +3,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Vm.Tests;
 
-/// <summary>On real cgroup v2 (Debian's 6.1, memory enabled at the root): dying memory cgroups pinned by page cache.</summary>
+/// <summary>
+/// On real cgroup v2 (Debian's 6.1, memory enabled at the root): dying memory cgroups pinned by page cache.
+/// </summary>
 public sealed class CgroupV2Tests
 {
     [Fact]
@@ -39,7 +41,9 @@ public sealed class CgroupV2Tests
         Assert.Equal(dying, (long)doctor["memoryCgroups"]!["dying"]!);
         JsonNode check = doctor["checks"]!.AsArray().Single(c => (string?)c!["id"] == "memcg.dying")!;
         Assert.StartsWith($"{dying} dying memory cgroups", (string?)check["summary"], StringComparison.Ordinal);
-        Assert.Contains(check["evidence"]!.AsArray(), e => ((string?)e)!.Contains("cgroup.stat", StringComparison.Ordinal));
+        Assert.Contains(
+            check["evidence"]!.AsArray(),
+            e => ((string?)e)!.Contains("cgroup.stat", StringComparison.Ordinal));
 
         JsonNode reclaim = JsonNode.Parse(vm.Section("reclaim"))!;
         Assert.Equal(dying, (long)reclaim["dyingBefore"]!);
@@ -48,5 +52,7 @@ public sealed class CgroupV2Tests
     }
 
     private static long Stat(string cgroupStat, string key) =>
-        long.Parse(cgroupStat.Split('\n').Single(l => l.StartsWith(key + " ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        long.Parse(
+            cgroupStat.Split('\n').Single(l => l.StartsWith(key + " ", StringComparison.Ordinal)).Split(' ')[1],
+            System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,9 @@ using Cgleak.Testing;
 
 namespace Cgleak.Vm.Tests;
 
-/// <summary>tests/vm/run-in-vm itself: what it promises about output, exit codes, the host's files and stopping the VM.</summary>
+/// <summary>
+/// tests/vm/run-in-vm itself: what it promises about output, exit codes, the host's files and stopping the VM.
+/// </summary>
 public sealed class HarnessTests
 {
     [Fact]
@@ -31,7 +33,9 @@ public sealed class HarnessTests
         Assert.Empty(VirtualMachines());
 
         // The caller is SIGKILLed (as a test host can be): the VM must not outlive it.
-        using Process caller = Process.Start("sh", ["-c", $"{Path.Combine(Repo.Root, "tests", "vm", "run-in-vm")} -- sleep 600 > /dev/null 2>&1 & wait"])!;
+        using Process caller = Process.Start(
+            "sh",
+            ["-c", $"{Path.Combine(Repo.Root, "tests", "vm", "run-in-vm")} -- sleep 600 > /dev/null 2>&1 & wait"])!;
         AgentProcesses.WaitFor(() => VirtualMachines().Count > 0, seconds: 60);
         caller.Kill(); // SIGKILL, the shell only: run-in-vm and qemu are left to notice
         AgentProcesses.WaitFor(() => VirtualMachines().Count == 0, seconds: 30);
@@ -41,7 +45,9 @@ public sealed class HarnessTests
     private static List<int> VirtualMachines() =>
         [.. Directory.GetDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
-            .Where(pid => pid > 0 && Cmdline(pid) is var cmdline && cmdline.StartsWith("qemu-system", StringComparison.Ordinal) && cmdline.Contains("cgleak.run=", StringComparison.Ordinal))];
+            .Where(pid => pid > 0 && Cmdline(pid) is var cmdline
+                && cmdline.StartsWith("qemu-system", StringComparison.Ordinal)
+                && cmdline.Contains("cgleak.run=", StringComparison.Ordinal))];
 
     private static string Cmdline(int pid)
     {

@@ -65,5 +65,8 @@ public sealed class NearTheWallTests
 
     private static Dictionary<string, double> Metrics(string text) => text.Split('\n')
         .Where(l => l.Length > 0 && l[0] != '#')
-        .ToDictionary(l => l[..l.LastIndexOf(' ')], l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        .ToDictionary(
+            l => l[..l.LastIndexOf(' ')],
+            l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture),
+            StringComparer.Ordinal);
 }

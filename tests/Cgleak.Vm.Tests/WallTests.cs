@@ -44,7 +44,8 @@ public sealed class WallTests
     {
         var vm = VirtualMachine.Run("v1", "tests/vm/wall-experiment.py", TimeSpan.FromMinutes(4));
         Assert.True(vm.ExitCode == 0, vm.ToString());
-        var steps = vm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToDictionary(n => (string)n["step"]!);
+        var steps = vm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
+            .ToDictionary(n => (string)n["step"]!);
 
         // Runbook step 1: filled to the wall, the kernel refuses with ENOSPC. The root, the experiment's parent and
         // its fill/ parent hold 3 of the 65535.

@@ -44,7 +44,8 @@ internal sealed class AgentProcesses : IDisposable
         return new Started(p, output);
     }
 
-    public string Get(int port, string path) => _http.GetStringAsync(new Uri($"http://127.0.0.1:{port}{path}")).GetAwaiter().GetResult();
+    public string Get(int port, string path)
+        => _http.GetStringAsync(new Uri($"http://127.0.0.1:{port}{path}")).GetAwaiter().GetResult();
 
     /// <summary>The status of GET path; null when nothing answers.</summary>
     public HttpStatusCode? Status(int port, string path)
@@ -80,7 +81,8 @@ internal sealed class AgentProcesses : IDisposable
     /// <summary>SIGTERM, as kubelet stops a pod; the exit code.</summary>
     public static int Terminate(Process p)
     {
-        Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!
+            .WaitForExit();
         Assert.True(p.WaitForExit(10_000), "the process did not stop on SIGTERM");
         return p.ExitCode;
     }

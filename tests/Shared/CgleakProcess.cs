@@ -2,15 +2,21 @@ using System.Diagnostics;
 
 namespace Cgleak.Testing;
 
-/// <summary>Runs the built cgleak (cgleak.dll beside the tests) as a user would, optionally as another user; and the other programs tests run.</summary>
+/// <summary>
+/// Runs the built cgleak (cgleak.dll beside the tests) as a user would, optionally as another user; and the other
+/// programs tests run.
+/// </summary>
 internal static class CgleakProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static Result Run(params string[] args) => RunAs(null, args);
 
-    /// <summary>cgleak with these environment variables (LANG, LC_ALL, LC_MESSAGES, COLUMNS...) on top of the test's.</summary>
-    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) => RunAs(null, args, environment);
+    /// <summary>
+    /// cgleak with these environment variables (LANG, LC_ALL, LC_MESSAGES, COLUMNS...) on top of the test's.
+    /// </summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+        => RunAs(null, args, environment);
 
     /// <summary>The native (AOT) binary users run, built by the repository's launcher (./cgleak) if needed.</summary>
     public static string Native => NativeBinary.Value;
@@ -19,14 +25,23 @@ internal static class CgleakProcess
     // a build takes minutes, far more on a loaded machine, hence the long wait.
     private static readonly Lazy<string> NativeBinary = new(() =>
     {
-        Result build = Capture(new ProcessStartInfo(Path.Combine(Repo.Root, "cgleak"), "--version"), TimeSpan.FromMinutes(30));
-        return build.ExitCode == 0 ? Path.Combine(Repo.Root, ".cgleak-build", "cgleak") : throw new InvalidOperationException("./cgleak --version: " + build.Stderr);
+        Result build = Capture(
+            new ProcessStartInfo(Path.Combine(Repo.Root, "cgleak"), "--version"),
+            TimeSpan.FromMinutes(30));
+        return build.ExitCode == 0
+            ? Path.Combine(Repo.Root, ".cgleak-build", "cgleak")
+            : throw new InvalidOperationException("./cgleak --version: " + build.Stderr);
     });
 
     /// <summary>Starts cgleak without waiting, for tests that kill it.</summary>
     public static Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cgleak.dll"));
         foreach (string a in args)
         {
@@ -36,7 +51,8 @@ internal static class CgleakProcess
         return Process.Start(start)!;
     }
 
-    /// <param name="uid">run as this uid/gid with setpriv (util-linux), so root's permission bypass does not apply.</param>
+    /// <param name="uid">run as this uid/gid with setpriv (util-linux), so root's permission bypass does not
+    /// apply.</param>
     public static Result RunAs(int? uid, params string[] args) => RunAs(uid, args, null);
 
     private static Result RunAs(int? uid, string[] args, IReadOnlyDictionary<string, string>? environment)
@@ -83,7 +99,10 @@ internal static class CgleakProcess
     /// <summary>Any other program (runc, nm, promtool...), run to its end with both streams read.</summary>
     public static Result RunTool(string file, params string[] args) => Capture(new ProcessStartInfo(file, args));
 
-    /// <summary>Runs a program to its end, reading both streams at once (no pipe fills while the other is read); killed after 60 s.</summary>
+    /// <summary>
+    /// Runs a program to its end, reading both streams at once (no pipe fills while the other is read); killed after 60
+    /// s.
+    /// </summary>
     public static Result Capture(ProcessStartInfo start) => Capture(start, TimeSpan.FromSeconds(60));
 
     private static Result Capture(ProcessStartInfo start, TimeSpan patience)

@@ -8,7 +8,9 @@ internal static class Repo
     public static string Fixture(string scenario) => Path.Combine(Root, "tests", "fixtures", "hosts", scenario);
 
     public static IEnumerable<string> Scenarios() =>
-        Directory.GetDirectories(Path.Combine(Root, "tests", "fixtures", "hosts")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
+        Directory.GetDirectories(Path.Combine(Root, "tests", "fixtures", "hosts")).Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal);
 
     private static string FindRoot()
     {

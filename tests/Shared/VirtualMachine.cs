@@ -33,15 +33,19 @@ internal static class VirtualMachine
                 }
             }
 
-            return found ? text.ToString() : throw new InvalidOperationException($"no section '{name}' in the VM's output:\n{Stdout}\n{Stderr}");
+            return found
+                ? text.ToString()
+                : throw new InvalidOperationException($"no section '{name}' in the VM's output:\n{Stdout}\n{Stderr}");
         }
 
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    /// <param name="cgroup">"v1" (a memory hierarchy at /sys/fs/cgroup/memory) or "v2" (memory enabled at the root).</param>
+    /// <param name="cgroup">"v1" (a memory hierarchy at /sys/fs/cgroup/memory) or "v2" (memory enabled at the
+    /// root).</param>
     /// <param name="script">/bin/sh text.</param>
-    /// <param name="timeout">the VM is stopped after this long; the harness is killed a little later if it hangs.</param>
+    /// <param name="timeout">the VM is stopped after this long; the harness is killed a little later if it
+    /// hangs.</param>
     public static Result Run(string cgroup, string script, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(Path.Combine(Repo.Root, "tests", "vm", "run-in-vm"))
@@ -51,7 +55,8 @@ internal static class VirtualMachine
             UseShellExecute = false,
             WorkingDirectory = Repo.Root,
         };
-        foreach (string a in (string[])["--cgroup", cgroup, "--timeout", ((int)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "--", "sh", "-c", script])
+        foreach (string a in (string[])["--cgroup", cgroup, "--timeout", ((int)timeout.TotalSeconds).ToString(
+            System.Globalization.CultureInfo.InvariantCulture), "--", "sh", "-c", script])
         {
             start.ArgumentList.Add(a);
         }
@@ -62,7 +67,8 @@ internal static class VirtualMachine
         if (!p.WaitForExit(timeout + TimeSpan.FromSeconds(60)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"tests/vm/run-in-vm did not end {timeout.TotalSeconds + 60} s after it started");
+            throw new TimeoutException(
+                $"tests/vm/run-in-vm did not end {timeout.TotalSeconds + 60} s after it started");
         }
 
         return new Result(p.ExitCode, stdout.Result, stderr.Result);

@@ -25,10 +25,15 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
     /// <summary>Why the last attempt failed; null once one succeeds.</summary>
     public string? LastError { get; private set; }
 
-    /// <summary>Brings the node to <paramref name="desired"/> if due (a change, the heartbeat, a retry); returns true when the API has it.</summary>
+    /// <summary>
+    /// Brings the node to <paramref name="desired"/> if due (a change, the heartbeat, a retry); returns true when the
+    /// API has it.
+    /// </summary>
     public async Task<bool> PublishAsync(NodeCondition desired, DateTimeOffset now, CancellationToken cancel)
     {
-        bool changed = _published is null || _published.Problem != desired.Problem || _published.Reason != desired.Reason || _published.Message != desired.Message;
+        bool changed = _published is null || _published.Problem != desired.Problem
+            || _published.Reason != desired.Reason
+            || _published.Message != desired.Message;
         bool due = changed || now - _lastSuccess >= Heartbeat || (taint && _taintSet != desired.Problem);
         if (!due)
         {
@@ -40,7 +45,8 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
             return false; // backing off
         }
 
-        bool transition = _published is null || _published.Problem != desired.Problem || _published.Reason != desired.Reason;
+        bool transition = _published is null || _published.Problem != desired.Problem
+            || _published.Reason != desired.Reason;
         DateTimeOffset transitionTime = transition ? now : _transition;
         try
         {
@@ -56,10 +62,13 @@ public sealed class ConditionPublisher(IKubernetesNodeApi api, string node, bool
                 _taintSet = desired.Problem;
             }
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !cancel.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException
+            && !cancel.IsCancellationRequested)
         {
             Failures++;
-            LastError = (e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message).ReplaceLineEndings(" ");
+            LastError = (e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal)
+                ? $"{e.Message} ({inner.Message})"
+                : e.Message).ReplaceLineEndings(" ");
             _nextAttempt = now + _backoff;
             _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, MaxBackoff.Ticks));
             return false;

@@ -8,7 +8,12 @@ namespace Cgleak.Agent.Kubernetes;
 /// Feeds each sample's condition to the publisher, and ticks it between samples for retries and heartbeats.
 /// Says when the API server stops taking the condition (once, with why) and when it takes it again.
 /// </summary>
-public sealed partial class ConditionService(Sampler sampler, ConditionPublisher publisher, AgentOptions options, TimeProvider clock, ILogger<ConditionService> log)
+public sealed partial class ConditionService(
+    Sampler sampler,
+    ConditionPublisher publisher,
+    AgentOptions options,
+    TimeProvider clock,
+    ILogger<ConditionService> log)
     : BackgroundService
 {
     private volatile NodeCondition? _desired;
@@ -28,7 +33,8 @@ public sealed partial class ConditionService(Sampler sampler, ConditionPublisher
             if (_desired is { } desired)
             {
                 string? before = publisher.LastError;
-                bool published = await publisher.PublishAsync(desired, clock.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                bool published = await publisher.PublishAsync(desired, clock.GetUtcNow(), stoppingToken)
+                    .ConfigureAwait(false);
                 if (publisher.LastError is { } error && before is null)
                 {
                     LogFailing(desired.Reason, error);
@@ -41,9 +47,13 @@ public sealed partial class ConditionService(Sampler sampler, ConditionPublisher
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the API server did not take the node condition ({Reason}): {Error}; retrying with backoff")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "the API server did not take the node condition ({Reason}): {Error}; retrying with backoff")]
     private partial void LogFailing(string reason, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "the API server took the node condition again: MemoryCgroupPressure={Status} ({Reason})")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "the API server took the node condition again: MemoryCgroupPressure={Status} ({Reason})")]
     private partial void LogPublished(string status, string reason);
 }

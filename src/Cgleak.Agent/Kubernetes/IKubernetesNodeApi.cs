@@ -4,7 +4,12 @@ namespace Cgleak.Agent.Kubernetes;
 public interface IKubernetesNodeApi
 {
     /// <summary>PATCH nodes/NAME/status with the condition (strategic merge on conditions[type]).</summary>
-    Task PatchConditionAsync(string node, NodeCondition condition, DateTimeOffset heartbeat, DateTimeOffset transition, CancellationToken cancel);
+    Task PatchConditionAsync(
+        string node,
+        NodeCondition condition,
+        DateTimeOffset heartbeat,
+        DateTimeOffset transition,
+        CancellationToken cancel);
 
     /// <summary>An Event on the node for a transition.</summary>
     Task CreateEventAsync(string node, NodeCondition condition, DateTimeOffset at, CancellationToken cancel);

@@ -19,10 +19,13 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
 {
     private const string ServiceAccount = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-    /// <summary>In a pod: KUBERNETES_SERVICE_HOST/PORT, the service account's token (re-read: it rotates) and CA.</summary>
+    /// <summary>
+    /// In a pod: KUBERNETES_SERVICE_HOST/PORT, the service account's token (re-read: it rotates) and CA.
+    /// </summary>
     public static KubernetesNodeApi InCluster()
     {
-        string host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") ?? throw new IOException("KUBERNETES_SERVICE_HOST is not set: not in a pod");
+        string host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")
+            ?? throw new IOException("KUBERNETES_SERVICE_HOST is not set: not in a pod");
         string port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
         // ca.crt holds certificates only (no key), possibly several (a bundle during CA rotation).
         var ca = new X509Certificate2Collection();
@@ -34,13 +37,21 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
 
         var handler = new SocketsHttpHandler
         {
-            SslOptions = { RemoteCertificateValidationCallback = (_, cert, chain, errors) => Validate(ca, cert, chain, errors) },
+            SslOptions = {
+                RemoteCertificateValidationCallback = (_, cert, chain, errors) => Validate(ca, cert, chain, errors) },
         };
         var http = new HttpClient(new TokenHandler(handler)) { Timeout = TimeSpan.FromSeconds(10) };
-        return new KubernetesNodeApi(http, new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"));
+        return new KubernetesNodeApi(
+            http,
+            new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"));
     }
 
-    public Task PatchConditionAsync(string node, NodeCondition condition, DateTimeOffset heartbeat, DateTimeOffset transition, CancellationToken cancel)
+    public Task PatchConditionAsync(
+        string node,
+        NodeCondition condition,
+        DateTimeOffset heartbeat,
+        DateTimeOffset transition,
+        CancellationToken cancel)
     {
         var body = new Dictionary<string, object>
         {
@@ -60,7 +71,12 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
                 },
             },
         };
-        return SendAsync(HttpMethod.Patch, $"/api/v1/nodes/{node}/status", Json(body), "application/strategic-merge-patch+json", cancel);
+        return SendAsync(
+            HttpMethod.Patch,
+            $"/api/v1/nodes/{node}/status",
+            Json(body),
+            "application/strategic-merge-patch+json",
+            cancel);
     }
 
     public Task CreateEventAsync(string node, NodeCondition condition, DateTimeOffset at, CancellationToken cancel)
@@ -69,8 +85,18 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Event",
-            ["metadata"] = new Dictionary<string, string> { ["generateName"] = node + ".cgleak.", ["namespace"] = "default" },
-            ["involvedObject"] = new Dictionary<string, string> { ["apiVersion"] = "v1", ["kind"] = "Node", ["name"] = node, ["uid"] = node },
+            ["metadata"] = new Dictionary<string, string>
+            {
+                ["generateName"] = node + ".cgleak.",
+                ["namespace"] = "default"
+            },
+            ["involvedObject"] = new Dictionary<string, string>
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Node",
+                ["name"] = node,
+                ["uid"] = node
+            },
             ["reason"] = condition.Reason,
             ["message"] = condition.Message,
             ["type"] = condition.Problem ? "Warning" : "Normal",
@@ -84,10 +110,16 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
 
     public async Task SetTaintAsync(string node, bool present, CancellationToken cancel)
     {
-        using HttpResponseMessage got = await http.GetAsync(new Uri(server, $"/api/v1/nodes/{node}"), cancel).ConfigureAwait(false);
+        using HttpResponseMessage got = await http.GetAsync(new Uri(server, $"/api/v1/nodes/{node}"), cancel)
+            .ConfigureAwait(false);
         await EnsureAsync(got, cancel).ConfigureAwait(false);
-        JsonNode current = JsonNode.Parse(await got.Content.ReadAsStringAsync(cancel).ConfigureAwait(false)) ?? throw new IOException("empty node");
-        var existing = (current["spec"]?["taints"]?.AsArray() ?? []).Select(t => (Key: (string?)t?["key"] ?? "", Effect: (string?)t?["effect"] ?? "", Value: (string?)t?["value"] ?? "")).ToList();
+        JsonNode current = JsonNode.Parse(await got.Content.ReadAsStringAsync(cancel).ConfigureAwait(false))
+            ?? throw new IOException("empty node");
+        var existing = (current["spec"]?["taints"]?.AsArray() ?? []).Select(
+            t => (
+                Key: (string?)t?["key"] ?? "",
+                Effect: (string?)t?["effect"] ?? "",
+                Value: (string?)t?["value"] ?? "")).ToList();
         var taints = existing.Where(t => t.Key != NodeCondition.TaintKey).ToList();
         if (present)
         {
@@ -102,17 +134,38 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
         // spec.taints has no merge key: send the whole list, guarded by the resourceVersion read.
         var body = new Dictionary<string, object>
         {
-            ["metadata"] = new Dictionary<string, string> { ["resourceVersion"] = (string?)current["metadata"]?["resourceVersion"] ?? "" },
-            ["spec"] = new Dictionary<string, object> { ["taints"] = taints.Select(t => new Dictionary<string, string> { ["key"] = t.Key, ["effect"] = t.Effect, ["value"] = t.Value }).ToArray() },
+            ["metadata"] = new Dictionary<string, string>
+            {
+                ["resourceVersion"] = (string?)current["metadata"]?["resourceVersion"] ?? ""
+            },
+            ["spec"] = new Dictionary<string, object>
+            {
+                ["taints"] = taints.Select(
+                t => new Dictionary<string, string>
+                {
+                    ["key"] = t.Key,
+                    ["effect"] = t.Effect,
+                    ["value"] = t.Value,
+                }).ToArray()
+            },
         };
-        await SendAsync(HttpMethod.Patch, $"/api/v1/nodes/{node}", Json(body), "application/merge-patch+json", cancel).ConfigureAwait(false);
+        await SendAsync(HttpMethod.Patch, $"/api/v1/nodes/{node}", Json(body), "application/merge-patch+json", cancel)
+            .ConfigureAwait(false);
     }
 
-    private async Task SendAsync(HttpMethod method, string path, string json, string contentType, CancellationToken cancel)
+    private async Task SendAsync(
+        HttpMethod method,
+        string path,
+        string json,
+        string contentType,
+        CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(method, new Uri(server, path))
         {
-            Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue(contentType) { CharSet = "utf-8" }),
+            Content = new StringContent(
+                json,
+                Encoding.UTF8,
+                new MediaTypeHeaderValue(contentType) { CharSet = "utf-8" }),
         };
         using HttpResponseMessage response = await http.SendAsync(request, cancel).ConfigureAwait(false);
         await EnsureAsync(response, cancel).ConfigureAwait(false);
@@ -123,16 +176,27 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
         if (!response.IsSuccessStatusCode)
         {
             string text = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
-            throw new HttpRequestException($"{(int)response.StatusCode} from the API server: {text[..Math.Min(200, text.Length)]}", null, response.StatusCode);
+            throw new HttpRequestException(
+                $"{(int)response.StatusCode} from the API server: {text[..Math.Min(200, text.Length)]}",
+                null,
+                response.StatusCode);
         }
     }
 
-    private static string Json(Dictionary<string, object> body) => JsonSerializer.Serialize(body, PatchJsonContext.Default.DictionaryStringObject);
+    private static string Json(Dictionary<string, object> body)
+        => JsonSerializer.Serialize(body, PatchJsonContext.Default.DictionaryStringObject);
 
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset t)
+        => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>The server's chain checked against these CAs only (the service account's ca.crt; cgleak fleet's kubeconfig).</summary>
-    public static bool Validate(X509Certificate2Collection ca, X509Certificate? cert, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    /// <summary>
+    /// The server's chain checked against these CAs only (the service account's ca.crt; cgleak fleet's kubeconfig).
+    /// </summary>
+    public static bool Validate(
+        X509Certificate2Collection ca,
+        X509Certificate? cert,
+        X509Chain? chain,
+        System.Net.Security.SslPolicyErrors errors)
     {
         if (errors == System.Net.Security.SslPolicyErrors.None)
         {
@@ -151,12 +215,17 @@ public sealed class KubernetesNodeApi(HttpClient http, Uri server) : IKubernetes
         return custom.Build(new X509Certificate2(cert));
     }
 
-    /// <summary>Adds the service account's bearer token, read fresh for each request (projected tokens rotate).</summary>
+    /// <summary>
+    /// Adds the service account's bearer token, read fresh for each request (projected tokens rotate).
+    /// </summary>
     private sealed class TokenHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request,
+            CancellationToken cancellationToken)
         {
-            string token = (await File.ReadAllTextAsync(ServiceAccount + "/token", cancellationToken).ConfigureAwait(false)).Trim();
+            string token = (await File.ReadAllTextAsync(ServiceAccount + "/token", cancellationToken)
+                .ConfigureAwait(false)).Trim();
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }

@@ -25,25 +25,40 @@ public sealed record NodeCondition(bool Problem, string Reason, string Message)
         CheckResult Check(string id) => report.Checks.Single(c => c.Id == id);
         string suffix = forecast is null ? "" : $"; {forecast}";
         string prefix = report.Verdict == Verdict.Ok ? "" : VerdictNames.Of(report.Verdict) + ": ";
-        if (Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected || Check(LogSymptomCheck.CheckId).Concern == Concern.Affected)
+        if (Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected
+            || Check(LogSymptomCheck.CheckId).Concern == Concern.Affected)
         {
-            CheckResult c = Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected ? Check(KmemActiveCgroupsCheck.CheckId) : Check(LogSymptomCheck.CheckId);
+            CheckResult c = Check(KmemActiveCgroupsCheck.CheckId).Concern == Concern.Affected
+                ? Check(KmemActiveCgroupsCheck.CheckId)
+                : Check(LogSymptomCheck.CheckId);
             return new NodeCondition(true, "KmemLeakActive", prefix + Summary(c) + suffix);
         }
 
         if (Check(IdHeadroomCheck.CheckId).Concern != Concern.None)
         {
-            return new NodeCondition(true, "MemoryCgroupIdsNearLimit", prefix + Summary(Check(IdHeadroomCheck.CheckId)) + suffix);
+            return new NodeCondition(
+                true,
+                "MemoryCgroupIdsNearLimit",
+                prefix + Summary(Check(IdHeadroomCheck.CheckId)) + suffix);
         }
 
         if (Check(DyingCheck.CheckId).Concern != Concern.None)
         {
-            return new NodeCondition(true, "DyingMemoryCgroupsPileUp", prefix + Summary(Check(DyingCheck.CheckId)) + suffix);
+            return new NodeCondition(
+                true,
+                "DyingMemoryCgroupsPileUp",
+                prefix + Summary(Check(DyingCheck.CheckId)) + suffix);
         }
 
-        string risk = report.Verdict == Verdict.Ok ? "" : $"; {report.VerdictSaid?.In(language) ?? report.VerdictReason}";
-        string used = report.Counts.IdsInUse?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? new Message("doctor.unknown").In(language);
-        return new NodeCondition(false, "NoMemoryCgroupPressure", prefix + new Message("condition.ids", used, report.Counts.Limit).In(language) + risk + suffix);
+        string risk = report.Verdict == Verdict.Ok
+            ? ""
+            : $"; {report.VerdictSaid?.In(language) ?? report.VerdictReason}";
+        string used = report.Counts.IdsInUse?.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ?? new Message("doctor.unknown").In(language);
+        return new NodeCondition(
+            false,
+            "NoMemoryCgroupPressure",
+            prefix + new Message("condition.ids", used, report.Counts.Limit).In(language) + risk + suffix);
     }
 
     /// <summary>

@@ -5,7 +5,9 @@ using Cgleak.Host.Cgroups;
 
 namespace Cgleak.Cli.Core.Rendering;
 
-/// <summary>The doctor's report as JSON; the schema is docs/doctor-json.md. Unknown numbers are null, never 0.</summary>
+/// <summary>
+/// The doctor's report as JSON; the schema is docs/doctor-json.md. Unknown numbers are null, never 0.
+/// </summary>
 public static class JsonReport
 {
     public const int SchemaVersion = 1;
@@ -39,7 +41,9 @@ public static class JsonReport
                 f.Layout.MemoryMountPoint,
                 f.Cmdline?.Value.Text),
             new MemoryCgroupsInfo(r.Counts.Limit, r.Counts.Reported, r.Counts.Live, r.Counts.Dying, r.Counts.IdsInUse,
-                r.Counts.IdsInUseRatio is { } ratio ? Math.Round(ratio, 6) : null, [.. r.Counts.Basis.Select(b => b.ToString())]),
+                r.Counts.IdsInUseRatio is { } ratio
+                    ? Math.Round(ratio, 6)
+                    : null, [.. r.Counts.Basis.Select(b => b.ToString())]),
             new KmemInfo(kmem?.Checked, kmem?.Active, kmem?.Inactive, kmem?.Off, kmem?.Unknown),
             f.Components.Select(c => new ComponentInfo(c.Name, c.VersionText, c.Source, c.BinaryPath,
                 c.Name == "runc" ? c.Build.ToString().ToLowerInvariant() : null)).ToList(),
@@ -69,13 +73,26 @@ public sealed record ToolInfo(string Name, string Version);
 public sealed record HostInfo(string Root, bool Live, string? KernelRelease, string? KernelFamily, string? Distribution,
     string CgroupMode, string MemoryHierarchy, string? MemoryMount, string? Cmdline);
 
-public sealed record MemoryCgroupsInfo(long Limit, long? Reported, long? Live, long? Dying, long? IdsInUse, double? IdsInUseRatio, IReadOnlyList<string> Basis);
+public sealed record MemoryCgroupsInfo(
+    long Limit,
+    long? Reported,
+    long? Live,
+    long? Dying,
+    long? IdsInUse,
+    double? IdsInUseRatio,
+    IReadOnlyList<string> Basis);
 
 public sealed record KmemInfo(int? Checked, int? Active, int? Inactive, int? Off, int? Unknown);
 
 public sealed record ComponentInfo(string Name, string? Version, string Source, string? Path, string? Build);
 
-public sealed record CheckInfo(string Id, string Status, string Title, string Summary, IReadOnlyList<string> Evidence, IReadOnlyList<RemediationInfo> Remediation);
+public sealed record CheckInfo(
+    string Id,
+    string Status,
+    string Title,
+    string Summary,
+    IReadOnlyList<string> Evidence,
+    IReadOnlyList<RemediationInfo> Remediation);
 
 public sealed record RemediationInfo(string Text, IReadOnlyList<string> Commands);
 

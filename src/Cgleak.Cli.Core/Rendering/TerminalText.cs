@@ -42,9 +42,12 @@ public static class TerminalText
         return sb.ToString();
     }
 
-    /// <summary><see cref="Escape"/> on every line of a text that is several lines long; its own newlines are kept.</summary>
+    /// <summary>
+    /// <see cref="Escape"/> on every line of a text that is several lines long; its own newlines are kept.
+    /// </summary>
     public static string EscapeLines(string text) => string.Join('\n', text.Split('\n').Select(Escape));
 
     private static bool NeedsEscape(char c) =>
-        (c < 0x20 && c != '\t') || c is >= '\u007F' and <= '\u009F' || c is >= '\u202A' and <= '\u202E' || c is >= '\u2066' and <= '\u2069';
+        (c < 0x20 && c != '\t') || c is >= '\u007F' and <= '\u009F' || c is >= '\u202A' and <= '\u202E'
+            || c is >= '\u2066' and <= '\u2069';
 }

@@ -11,7 +11,8 @@ namespace Cgleak.Cli.Commands;
 public sealed record CheckArgs(bool Npd, string? HostRoot);
 
 /// <summary>
-/// cgleak check --npd: node-problem-detector's custom-plugin protocol (kubernetes/node-problem-detector, pkg/custompluginmonitor):
+/// cgleak check --npd: node-problem-detector's custom-plugin protocol (kubernetes/node-problem-detector,
+/// pkg/custompluginmonitor):
 /// exit 0 OK (condition False), 1 NonOK (condition True), anything else Unknown; stdout is the condition
 /// message, at most 80 bytes.
 /// </summary>
@@ -22,7 +23,11 @@ public static class CheckCommand
     public static Command Create()
     {
         var npd = new Option<bool>("--npd") { Description = Messages.Get("help.check.npd") };
-        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.check.host-root"), HelpName = "DIR" };
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = Messages.Get("help.check.host-root"),
+            HelpName = "DIR"
+        };
         var command = new Command("check", Messages.Get("help.check"))
         {
             npd, hostRoot,
@@ -31,7 +36,9 @@ public static class CheckCommand
         return command;
     }
 
-    /// <summary>One line of at most 80 bytes; exits 0 ok, 1 at risk or affected, 2 unknown. Without --npd: a usage error.</summary>
+    /// <summary>
+    /// One line of at most 80 bytes; exits 0 ok, 1 at risk or affected, 2 unknown. Without --npd: a usage error.
+    /// </summary>
     public static int Run(CheckArgs args, TextWriter output)
     {
         if (!args.Npd)
@@ -49,11 +56,15 @@ public static class CheckCommand
         };
     }
 
-    /// <summary>"affected: kmem.active-cgroups, logs.symptom; 31% IDs", cut to 80 bytes on a character boundary.</summary>
+    /// <summary>
+    /// "affected: kmem.active-cgroups, logs.symptom; 31% IDs", cut to 80 bytes on a character boundary.
+    /// </summary>
     public static string Message(DoctorReport report)
     {
         var problems = report.Checks.Where(c => c.Concern != Concern.None).Select(c => c.Id).ToList();
-        string ids = report.Counts.IdsInUseRatio is { } r ? $"IDs {r * 100:0.#}% used" : report.Counts.Dying is { } d ? $"{d} dying" : "";
+        string ids = report.Counts.IdsInUseRatio is { } r
+            ? $"IDs {r * 100:0.#}% used"
+            : report.Counts.Dying is { } d ? $"{d} dying" : "";
         string text = report.Verdict switch
         {
             Verdict.Ok => "ok" + (ids.Length > 0 ? $": {ids}" : ""),

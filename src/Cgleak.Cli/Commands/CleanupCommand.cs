@@ -22,17 +22,22 @@ public static class CleanupCommand
             stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new CleanupArgs(output.IsJson(p), p.GetValue(stateDir)!), Console.Out, CgroupAccess.Live));
+        command.SetAction(
+            p => Run(new CleanupArgs(output.IsJson(p), p.GetValue(stateDir)!), Console.Out, CgroupAccess.Live));
         return command;
     }
 
-    /// <summary>Removes, through <paramref name="access"/>, what dead runs left; 4 when something could not be removed.</summary>
+    /// <summary>
+    /// Removes, through <paramref name="access"/>, what dead runs left; 4 when something could not be removed.
+    /// </summary>
     public static int Run(CleanupArgs args, TextWriter output, CgroupAccess access)
     {
         CleanupReport report = LabOptions.CleanupFirst(args.StateDirectory, access.Mounts(), access.Fs);
         if (args.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new CleanupDocument(1, report.Removed, report.Left, report.Skipped), LabJsonContext.Default.CleanupDocument));
+            output.WriteLine(JsonSerializer.Serialize(
+                new CleanupDocument(1, report.Removed, report.Left, report.Skipped),
+                LabJsonContext.Default.CleanupDocument));
         }
         else
         {
@@ -40,7 +45,8 @@ public static class CleanupCommand
                 ? Messages.Get("cleanup.nothing")
                 : Messages.Get("cleanup.removed-count", report.Removed.Count));
             (string Key, IReadOnlyList<string> Paths)[] groups =
-                [("cleanup.removed", report.Removed), ("cleanup.left", report.Left), ("cleanup.skipped", report.Skipped)];
+                [("cleanup.removed", report.Removed), ("cleanup.left", report.Left), ("cleanup.skipped", report
+                    .Skipped)];
             foreach ((string key, IReadOnlyList<string> paths) in groups)
             {
                 foreach (string path in paths)
@@ -54,4 +60,8 @@ public static class CleanupCommand
     }
 }
 
-public sealed record CleanupDocument(int SchemaVersion, IReadOnlyList<string> Removed, IReadOnlyList<string> Left, IReadOnlyList<string> Skipped);
+public sealed record CleanupDocument(
+    int SchemaVersion,
+    IReadOnlyList<string> Removed,
+    IReadOnlyList<string> Left,
+    IReadOnlyList<string> Skipped);

@@ -12,7 +12,11 @@ public static class CompletionCommand
 {
     public static Command Create(RootCommand root)
     {
-        var shell = new Argument<string>("shell") { Description = Messages.Get("help.completion.shell"), HelpName = "bash|zsh|fish" };
+        var shell = new Argument<string>("shell")
+        {
+            Description = Messages.Get("help.completion.shell"),
+            HelpName = "bash|zsh|fish"
+        };
         shell.AcceptOnlyFromAmong(ShellCompletion.Shells);
         var command = new Command("completion",
             Messages.Get("help.completion"))
@@ -23,7 +27,9 @@ public static class CompletionCommand
         return command;
     }
 
-    /// <summary>The script for <see cref="CompletionArgs.Shell"/>, completing the commands <paramref name="root"/> holds.</summary>
+    /// <summary>
+    /// The script for <see cref="CompletionArgs.Shell"/>, completing the commands <paramref name="root"/> holds.
+    /// </summary>
     public static int Run(CompletionArgs args, RootCommand root, TextWriter output)
     {
         output.Write(ShellCompletion.Write(args.Shell, CommandDoc.Read(root), "cgleak"));

@@ -10,7 +10,13 @@ using Cgleak.Host.Facts;
 namespace Cgleak.Cli.Commands;
 
 /// <summary>The doctor's arguments, bound once from the command line.</summary>
-public sealed record DoctorArgs(string? HostRoot, bool Json, bool Probe = false, bool Verbose = false, int ProbeMax = ProbeCommand.DefaultMax, string StateDirectory = LabOptions.DefaultStateDirectory);
+public sealed record DoctorArgs(
+    string? HostRoot,
+    bool Json,
+    bool Probe = false,
+    bool Verbose = false,
+    int ProbeMax = ProbeCommand.DefaultMax,
+    string StateDirectory = LabOptions.DefaultStateDirectory);
 
 /// <summary>cgleak doctor: the runbook's diagnosis as one command.</summary>
 public static class DoctorCommand
@@ -24,7 +30,12 @@ public static class DoctorCommand
         };
         var output = new OutputSwitch();
         var probe = new Option<bool>("--probe") { Description = Messages.Get("help.doctor.probe") };
-        var probeMax = new Option<int>("--probe-max") { Description = Messages.Get("help.doctor.probe-max"), DefaultValueFactory = _ => ProbeCommand.DefaultMax, HelpName = "N" };
+        var probeMax = new Option<int>("--probe-max")
+        {
+            Description = Messages.Get("help.doctor.probe-max"),
+            DefaultValueFactory = _ => ProbeCommand.DefaultMax,
+            HelpName = "N"
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = Messages.Get("help.doctor.verbose") };
         var stateDir = LabOptions.StateDir();
         var command = new Command("doctor", Messages.Get("help.doctor"))
@@ -37,18 +48,29 @@ public static class DoctorCommand
         };
         output.AddTo(command);
         command.SetAction(parsed => Run(
-            new DoctorArgs(parsed.GetValue(hostRoot), output.IsJson(parsed), parsed.GetValue(probe), parsed.GetValue(verbose), parsed.GetValue(probeMax), parsed.GetValue(stateDir)!),
+            new DoctorArgs(
+                parsed.GetValue(hostRoot),
+                output.IsJson(parsed),
+                parsed.GetValue(probe),
+                parsed.GetValue(verbose),
+                parsed.GetValue(probeMax),
+                parsed.GetValue(stateDir)!),
             Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    /// <summary>The report on the host, in text or JSON; the exit code is the verdict. --probe probes through <paramref name="access"/>.</summary>
+    /// <summary>
+    /// The report on the host, in text or JSON; the exit code is the verdict. --probe probes through <paramref
+    /// name="access"/>.
+    /// </summary>
     public static int Run(DoctorArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         HostRoot host = HostArgument.Resolve(args.HostRoot);
         if (args.ProbeMax < 1)
         {
-            throw new UserFacingException(Messages.Get("error.at-least-1", "--probe-max", args.ProbeMax), ExitCodes.Usage);
+            throw new UserFacingException(
+                Messages.Get("error.at-least-1", "--probe-max", args.ProbeMax),
+                ExitCodes.Usage);
         }
 
         if (args.Probe && !host.IsLive)

@@ -31,17 +31,32 @@ public static class FixCommand
 
     private static Command PlanCommand()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.fix.host-root"), HelpName = "DIR" };
-        var method = new Option<string>("--method") { Description = Messages.Get("help.fix.method"), DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = Messages.Get("help.fix.host-root"),
+            HelpName = "DIR"
+        };
+        var method = new Option<string>("--method")
+        {
+            Description = Messages.Get("help.fix.method"),
+            DefaultValueFactory = _ => "auto",
+            HelpName = "kernel|components|auto"
+        };
         method.AcceptOnlyFromAmong("kernel", "components", "auto");
         var output = new OutputSwitch("sh"); // sh: a script to review and run
-        var packages = new Option<string?>("--kernel-packages") { Description = Messages.Get("help.fix.kernel-packages"), HelpName = "DIR" };
+        var packages = new Option<string?>("--kernel-packages")
+        {
+            Description = Messages.Get("help.fix.kernel-packages"),
+            HelpName = "DIR"
+        };
         var command = new Command("plan", Messages.Get("help.fix.plan"))
         {
             hostRoot, method, packages,
         };
         output.AddTo(command);
-        command.SetAction(p => RunPlan(new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, output.Format(p), p.GetValue(packages)), Console.Out));
+        command.SetAction(p => RunPlan(
+            new FixPlanArgs(p.GetValue(hostRoot), p.GetValue(method)!, output.Format(p), p.GetValue(packages)),
+            Console.Out));
         return command;
     }
 
@@ -53,9 +68,22 @@ public static class FixCommand
 
     private static Command ApplyCommand()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.fix.host-root.1"), HelpName = "DIR" };
-        var planFile = new Option<string?>("--plan") { Description = Messages.Get("help.fix.plan.2"), HelpName = "FILE" };
-        var method = new Option<string>("--method") { Description = Messages.Get("help.fix.method.1"), DefaultValueFactory = _ => "auto", HelpName = "kernel|components|auto" };
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = Messages.Get("help.fix.host-root.1"),
+            HelpName = "DIR"
+        };
+        var planFile = new Option<string?>("--plan")
+        {
+            Description = Messages.Get("help.fix.plan.2"),
+            HelpName = "FILE"
+        };
+        var method = new Option<string>("--method")
+        {
+            Description = Messages.Get("help.fix.method.1"),
+            DefaultValueFactory = _ => "auto",
+            HelpName = "kernel|components|auto"
+        };
         method.AcceptOnlyFromAmong("kernel", "components", "auto");
         var yes = new Option<bool>("--yes") { Description = Messages.Get("help.fix.yes") };
         var stateDir = FixStateDir();
@@ -63,25 +91,38 @@ public static class FixCommand
         {
             hostRoot, planFile, method, yes, stateDir,
         };
-        command.SetAction(p => RunApply(new FixApplyArgs(p.GetValue(hostRoot), p.GetValue(planFile), p.GetValue(method)!, p.GetValue(yes), p.GetValue(stateDir)),
+        command.SetAction(p => RunApply(new FixApplyArgs(
+            p.GetValue(hostRoot),
+            p.GetValue(planFile),
+            p.GetValue(method)!,
+            p.GetValue(yes),
+            p.GetValue(stateDir)),
             Console.Out));
         return command;
     }
 
     private static Command UndoCommand()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.fix.host-root.2"), HelpName = "DIR" };
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = Messages.Get("help.fix.host-root.2"),
+            HelpName = "DIR"
+        };
         var yes = new Option<bool>("--yes") { Description = Messages.Get("help.fix.yes.1") };
         var stateDir = FixStateDir();
         var command = new Command("undo", Messages.Get("help.fix.undo"))
         {
             hostRoot, yes, stateDir,
         };
-        command.SetAction(p => RunUndo(new FixUndoArgs(p.GetValue(hostRoot), p.GetValue(yes), p.GetValue(stateDir)), Console.Out));
+        command.SetAction(
+            p => RunUndo(new FixUndoArgs(p.GetValue(hostRoot), p.GetValue(yes), p.GetValue(stateDir)), Console.Out));
         return command;
     }
 
-    /// <summary>Shows the plan, asks (or takes --yes), applies its boot edit with a byte-exact backup; 69 when a kernel must come first.</summary>
+    /// <summary>
+    /// Shows the plan, asks (or takes --yes), applies its boot edit with a byte-exact backup; 69 when a kernel must
+    /// come first.
+    /// </summary>
     public static int RunApply(FixApplyArgs args, TextWriter output)
     {
         HostRoot host = HostArgument.Resolve(args.HostRoot);
@@ -91,7 +132,8 @@ public static class FixCommand
         {
             output.WriteLine();
             output.WriteLine(plan.NeedsKernelFirst
-                ? "cgleak fix apply: a kernel that honours cgroup.memory=nokmem must be installed first: nothing was changed."
+                ? "cgleak fix apply: a kernel that honours cgroup.memory=nokmem must be installed first: nothing was "
+                    + "changed."
                 : "cgleak fix apply: no boot change to apply: nothing was changed.");
             return plan.NeedsKernelFirst ? ExitCodes.Unavailable : ExitCodes.Ok;
         }
@@ -101,7 +143,8 @@ public static class FixCommand
         Report(output, "apply", result, host);
         if (result.Changed)
         {
-            output.WriteLine("Reboot required: drain the node, reboot, then check `grep -o cgroup.memory=nokmem /proc/cmdline` and run `cgleak verify --canary` (steps above).");
+            output.WriteLine("Reboot required: drain the node, reboot, then check `grep -o cgroup.memory=nokmem "
+                + "/proc/cmdline` and run `cgleak verify --canary` (steps above).");
         }
 
         return ExitCodes.Ok;
@@ -121,7 +164,10 @@ public static class FixCommand
     {
         try
         {
-            return new BootEditor(host, stateDir ?? BootEditor.DefaultStateDirectory(host), host.IsLive ? boot?.Grubby : null);
+            return new BootEditor(
+                host,
+                stateDir ?? BootEditor.DefaultStateDirectory(host),
+                host.IsLive ? boot?.Grubby : null);
         }
         catch (Lab.LabException e)
         {
@@ -129,7 +175,9 @@ public static class FixCommand
         }
     }
 
-    /// <summary>What apply or undo did, one line each; paths are the host's (a file name may hold a control byte): escaped.</summary>
+    /// <summary>
+    /// What apply or undo did, one line each; paths are the host's (a file name may hold a control byte): escaped.
+    /// </summary>
     private static void Report(TextWriter output, string what, BootChangeResult result, HostRoot host)
     {
         foreach (string m in result.Messages)
@@ -139,12 +187,14 @@ public static class FixCommand
 
         foreach (ChangedFile f in result.Files)
         {
-            output.WriteLine($"cgleak fix {what}: changed {TerminalText.Escape(f.HostPath)} (sha256 {f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
+            output.WriteLine($"cgleak fix {what}: changed {TerminalText.Escape(f.HostPath)} (sha256 "
+                + $"{f.Sha256Before[..12]} -> {f.Sha256After[..12]})");
         }
 
         if (result.BackupDirectory is { } dir)
         {
-            output.WriteLine(TerminalText.Escape($"cgleak fix {what}: backups in {dir}; `cgleak fix undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them"));
+            output.WriteLine(TerminalText.Escape($"cgleak fix {what}: backups in {dir}; `cgleak fix "
+                + $"undo{(host.IsLive ? "" : " --host-root " + host.Directory)}` restores them"));
         }
     }
 
@@ -155,25 +205,35 @@ public static class FixCommand
     private static FixPlan Rederived(HostRoot host, string planFile)
     {
         FixPlan saved = ReadPlan(planFile);
-        string method = saved.Method switch { FixMethod.Kernel => "kernel", FixMethod.Components => "components", _ => "auto" };
+        string method = saved
+            .Method switch
+        { FixMethod.Kernel => "kernel", FixMethod.Components => "components", _ => "auto" };
         FixPlan now = MakePlan(host, method, null);
         if (Json(saved.Edit) != Json(now.Edit) || saved.NeedsKernelFirst != now.NeedsKernelFirst)
         {
             throw new UserFacingException(
-                $"--plan {planFile}: its boot change ({Describe(saved.Edit)}) is not the one cgleak derives from the host now ({Describe(now.Edit)}): make a new plan with `cgleak fix plan --format json` and review it; nothing was changed",
+                $"--plan {planFile}: its boot change ({Describe(saved.Edit)}) is not the one cgleak derives from the "
+                    + $"host now ({Describe(now.Edit)}): make a new plan with `cgleak fix plan --format json` and "
+                        + $"review it; nothing was changed",
                 ExitCodes.Unavailable);
         }
 
         return now with { Inputs = saved.Inputs };
     }
 
-    /// <summary>An edit as the plan file spells it: compared field by field, lists included (record equality compares their references).</summary>
+    /// <summary>
+    /// An edit as the plan file spells it: compared field by field, lists included (record equality compares their
+    /// references).
+    /// </summary>
     private static string Json(BootEdit? edit) =>
-        edit is null ? "null" : System.Text.Json.JsonSerializer.Serialize(edit, Rendering.PlanJsonContext.Default.BootEdit);
+        edit is null
+            ? "null"
+            : System.Text.Json.JsonSerializer.Serialize(edit, Rendering.PlanJsonContext.Default.BootEdit);
 
     private static string Describe(BootEdit? edit) => edit is null
         ? "none"
-        : string.Concat($"{edit.Argument} for {edit.TargetKernel}, default {edit.NewDefault ?? "unchanged"}".Select(c => char.IsControl(c) ? '?' : c));
+        : string.Concat($"{edit.Argument} for {edit.TargetKernel}, default {edit.NewDefault ?? "unchanged"}".Select(
+            c => char.IsControl(c) ? '?' : c));
 
     private static FixPlan ReadPlan(string file)
     {
@@ -222,14 +282,21 @@ public static class FixCommand
     internal static FixPlan MakePlan(HostRoot host, string method, string? kernelPackages) =>
         MakePlanWithReport(host, method, kernelPackages).Plan;
 
-    private static (FixPlan Plan, DoctorReport Report) MakePlanWithReport(HostRoot host, string method, string? kernelPackages)
+    private static (FixPlan Plan, DoctorReport Report) MakePlanWithReport(
+        HostRoot host,
+        string method,
+        string? kernelPackages)
     {
         DoctorReport report = Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = true });
         BootConfig boot = BootConfig.Read(host);
-        var request = new PlanRequest(method switch { "kernel" => FixMethod.Kernel, "components" => FixMethod.Components, _ => FixMethod.Auto }, kernelPackages);
+        var request = new PlanRequest(
+            method switch { "kernel" => FixMethod.Kernel, "components" => FixMethod.Components, _ => FixMethod.Auto },
+            kernelPackages);
         return (FixPlanner.Plan(report, boot, request), report);
     }
 
     private static string HostLabel(HostRoot host, FixPlan plan) =>
-        host.IsLive ? Messages.Get("doctor.this-host") : Messages.Get("doctor.host-tree", Path.GetFileName(host.Directory.TrimEnd('/')));
+        host.IsLive
+            ? Messages.Get("doctor.this-host")
+            : Messages.Get("doctor.host-tree", Path.GetFileName(host.Directory.TrimEnd('/')));
 }

@@ -20,17 +20,29 @@ public static class MetricsCommand
 {
     public static Command Create()
     {
-        var hostRoot = new Option<string?>("--host-root") { Description = Messages.Get("help.metrics.host-root"), HelpName = "DIR" };
-        var textfile = new Option<string?>("--textfile") { Description = Messages.Get("help.metrics.textfile"), HelpName = "PATH" };
+        var hostRoot = new Option<string?>("--host-root")
+        {
+            Description = Messages.Get("help.metrics.host-root"),
+            HelpName = "DIR"
+        };
+        var textfile = new Option<string?>("--textfile")
+        {
+            Description = Messages.Get("help.metrics.textfile"),
+            HelpName = "PATH"
+        };
         var command = new Command("metrics", Messages.Get("help.metrics"))
         {
             hostRoot, textfile,
         };
-        command.SetAction(p => Run(new MetricsArgs(p.GetValue(hostRoot), p.GetValue(textfile)), Console.Out, TimeProvider.System));
+        command.SetAction(
+            p => Run(new MetricsArgs(p.GetValue(hostRoot), p.GetValue(textfile)), Console.Out, TimeProvider.System));
         return command;
     }
 
-    /// <summary>The metrics on <paramref name="output"/>, or in --textfile; the scan time and timestamp from <paramref name="clock"/>.</summary>
+    /// <summary>
+    /// The metrics on <paramref name="output"/>, or in --textfile; the scan time and timestamp from <paramref
+    /// name="clock"/>.
+    /// </summary>
     public static int Run(MetricsArgs args, TextWriter output, TimeProvider clock)
     {
         string? textfile = args.Textfile;
@@ -39,7 +51,8 @@ public static class MetricsCommand
             throw new UserFacingException(Messages.Get("error.textfile-prom", textfile), ExitCodes.Usage);
         }
 
-        if (textfile is not null && Path.GetDirectoryName(Path.GetFullPath(textfile)) is { } dir && !Directory.Exists(dir))
+        if (textfile is not null && Path.GetDirectoryName(Path.GetFullPath(textfile)) is { } dir
+            && !Directory.Exists(dir))
         {
             throw new UserFacingException(Messages.Get("error.textfile-no-dir", textfile, dir), ExitCodes.Usage);
         }
@@ -47,9 +60,13 @@ public static class MetricsCommand
         HostRoot host = HostArgument.Resolve(args.HostRoot);
         long started = clock.GetTimestamp();
         DoctorReport report = Doctor.Examine(host);
-        var extras = new SampleExtras(ScanSeconds: clock.GetElapsedTime(started).TotalSeconds, ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0,
+        var extras = new SampleExtras(
+            ScanSeconds: clock.GetElapsedTime(started).TotalSeconds,
+            ScanErrors: report.Facts.Problems.Count > 0 ? 1 : 0,
             SampledAt: clock.GetUtcNow());
-        string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, JsonReport.ToolVersion)).GetAwaiter().GetResult();
+        string text = MetricsExporter.TextAsync(MetricsExporter.Render(report, extras, JsonReport.ToolVersion))
+            .GetAwaiter()
+            .GetResult();
         if (textfile is null)
         {
             output.Write(text);

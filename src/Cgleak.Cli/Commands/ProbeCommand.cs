@@ -18,7 +18,12 @@ public static class ProbeCommand
 
     public static Command Create()
     {
-        var max = new Option<int>("--max") { Description = Messages.Get("help.probe.max"), DefaultValueFactory = _ => DefaultMax, HelpName = "N" };
+        var max = new Option<int>("--max")
+        {
+            Description = Messages.Get("help.probe.max"),
+            DefaultValueFactory = _ => DefaultMax,
+            HelpName = "N"
+        };
         var untilFull = new Option<bool>("--until-full") { Description = Messages.Get("help.probe.until-full") };
         var yes = new Option<bool>("--yes") { Description = Messages.Get("help.probe.yes") };
         var output = new OutputSwitch();
@@ -29,12 +34,20 @@ public static class ProbeCommand
             max, untilFull, yes, hold, stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new ProbeArgs(p.GetValue(max), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!, p.GetValue(hold)),
+        command.SetAction(p => Run(new ProbeArgs(
+            p.GetValue(max),
+            p.GetValue(untilFull),
+            p.GetValue(yes),
+            output.IsJson(p),
+            p.GetValue(stateDir)!,
+            p.GetValue(hold)),
             Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    /// <summary>Cleans up first, probes through <paramref name="access"/>, writes the result; 4 when something was left behind.</summary>
+    /// <summary>
+    /// Cleans up first, probes through <paramref name="access"/>, writes the result; 4 when something was left behind.
+    /// </summary>
     public static int Run(ProbeArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         if (args.Max < 1 || args.HoldSeconds < 0)
@@ -55,7 +68,8 @@ public static class ProbeCommand
         ProbeResult result = RunWithProgress(args, cgroups, access.Fs, interrupts.Token);
         if (args.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(ToDocument(result, cgroups), LabJsonContext.Default.ProbeDocument));
+            output.WriteLine(
+                JsonSerializer.Serialize(ToDocument(result, cgroups), LabJsonContext.Default.ProbeDocument));
         }
         else
         {
@@ -66,7 +80,11 @@ public static class ProbeCommand
     }
 
     /// <summary>Runs a bounded probe for the doctor (--probe): cleanup first, journaled, interruptible.</summary>
-    public static ProbeResult ForDoctor(int max, string stateDirectory, CgroupAccess access, Func<Interrupts> interrupted)
+    public static ProbeResult ForDoctor(
+        int max,
+        string stateDirectory,
+        CgroupAccess access,
+        Func<Interrupts> interrupted)
     {
         LiveCgroups cgroups = access.Mounts();
         LabOptions.CleanupFirst(stateDirectory, cgroups, access.Fs);
@@ -74,7 +92,11 @@ public static class ProbeCommand
         return new Probe(access.Fs, stateDirectory, cgroups).Run(new ProbeRequest(max), interrupts.Token);
     }
 
-    private static ProbeResult RunWithProgress(ProbeArgs args, LiveCgroups cgroups, ICgroupFs fs, CancellationToken cancel)
+    private static ProbeResult RunWithProgress(
+        ProbeArgs args,
+        LiveCgroups cgroups,
+        ICgroupFs fs,
+        CancellationToken cancel)
     {
         var request = new ProbeRequest(args.UntilFull ? null : args.Max, TimeSpan.FromSeconds(args.HoldSeconds));
         if (Console.IsErrorRedirected || args.Json)
@@ -86,7 +108,9 @@ public static class ProbeCommand
         ProbeResult? result = null;
         err.Progress().AutoClear(true).Start(ctx =>
         {
-            ProgressTask task = ctx.AddTask(Messages.Get("progress.probe"), maxValue: args.UntilFull ? MemcgIdSpace.Limit : args.Max);
+            ProgressTask task = ctx.AddTask(
+                Messages.Get("progress.probe"),
+                maxValue: args.UntilFull ? MemcgIdSpace.Limit : args.Max);
             var probe = new Probe(fs, args.StateDirectory, cgroups) { Progress = n => task.Value = n };
             result = probe.Run(request, cancel);
         });
@@ -115,7 +139,8 @@ public static class ProbeCommand
         }
     }
 
-    private static string N(long? v) => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
+    private static string N(long? v)
+        => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
 
     public static ProbeDocument ToDocument(ProbeResult r, LiveCgroups cgroups) => new(
         1, cgroups.MemoryMount, r.Created, r.FreeSlots, r.Exact, r.Refusal, r.IdsInUse, r.HiddenIds,
@@ -124,5 +149,17 @@ public static class ProbeCommand
 }
 
 public sealed record ProbeDocument(
-    int SchemaVersion, string MemoryMount, int Created, long FreeSlots, bool Exact, string? RefusedWith, long? IdsInUse, long? HiddenIds,
-    long? KernelCountBefore, long? KernelCountAfter, double CreateSeconds, double RemoveSeconds, double CreatePerSecond, IReadOnlyList<string> Left);
+    int SchemaVersion,
+    string MemoryMount,
+    int Created,
+    long FreeSlots,
+    bool Exact,
+    string? RefusedWith,
+    long? IdsInUse,
+    long? HiddenIds,
+    long? KernelCountBefore,
+    long? KernelCountAfter,
+    double CreateSeconds,
+    double RemoveSeconds,
+    double CreatePerSecond,
+    IReadOnlyList<string> Left);

@@ -13,7 +13,9 @@ namespace Cgleak.Cli.Commands;
 
 public sealed record ReclaimArgs(bool DryRun, bool Yes, bool Json, double WaitSeconds);
 
-/// <summary>cgleak reclaim: releases dying memory cgroups where the kernel can. The one command that touches system-wide state.</summary>
+/// <summary>
+/// cgleak reclaim: releases dying memory cgroups where the kernel can. The one command that touches system-wide state.
+/// </summary>
 public static class ReclaimCommand
 {
     public static Command Create()
@@ -21,22 +23,35 @@ public static class ReclaimCommand
         var dryRun = new Option<bool>("--dry-run") { Description = Messages.Get("help.reclaim.dry-run") };
         var yes = new Option<bool>("--yes") { Description = Messages.Get("help.reclaim.yes") };
         var output = new OutputSwitch();
-        var wait = new Option<double>("--wait") { Description = Messages.Get("help.reclaim.wait"), DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var wait = new Option<double>("--wait")
+        {
+            Description = Messages.Get("help.reclaim.wait"),
+            DefaultValueFactory = _ => 30,
+            HelpName = "SECONDS"
+        };
         var command = new Command("reclaim", Messages.Get("help.reclaim"))
         {
             dryRun, yes, wait,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), output.IsJson(p), p.GetValue(wait)), Console.Out, () => new Interrupts()));
+        command.SetAction(p => Run(
+            new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), output.IsJson(p), p.GetValue(wait)),
+            Console.Out,
+            () => new Interrupts()));
         return command;
     }
 
-    /// <summary>Reads the live host's dying count, then (unless --dry-run) writes the kernel's reclaim files and waits for the count to settle.</summary>
+    /// <summary>
+    /// Reads the live host's dying count, then (unless --dry-run) writes the kernel's reclaim files and waits for the
+    /// count to settle.
+    /// </summary>
     public static int Run(ReclaimArgs args, TextWriter output, Func<Interrupts> interrupted)
     {
         if (args.WaitSeconds < 0)
         {
-            throw new UserFacingException(Messages.Get("error.not-negative", "--wait", args.WaitSeconds), ExitCodes.Usage);
+            throw new UserFacingException(
+                Messages.Get("error.not-negative", "--wait", args.WaitSeconds),
+                ExitCodes.Usage);
         }
 
         DoctorReport report = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly);
@@ -52,12 +67,18 @@ public static class ReclaimCommand
             return ExitCodes.Ok;
         }
 
-        LabOptions.Confirm(args.Yes, string.Join('\n', Commands(plan).Prepend(Messages.Get("reclaim.will-run")).Append(Messages.Get("reclaim.confirm"))));
+        LabOptions.Confirm(args.Yes, string.Join(
+            '\n',
+            Commands(plan).Prepend(Messages.Get("reclaim.will-run")).Append(Messages.Get("reclaim.confirm"))));
         using Interrupts interrupts = interrupted();
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
         ReclaimResult result = new Reclaim(Lab.Reclaim.LiveDying)
         {
-            Progress = status is null ? null : (dying, seconds) => status.Update(Messages.Get("progress.reclaim", dying?.ToString(CultureInfo.InvariantCulture) ?? "?", seconds, args.WaitSeconds)),
+            Progress = status is null ? null : (dying, seconds) => status.Update(Messages.Get(
+                "progress.reclaim",
+                dying?.ToString(CultureInfo.InvariantCulture) ?? "?",
+                seconds,
+                args.WaitSeconds)),
         }.Run(plan, TimeSpan.FromSeconds(args.WaitSeconds), interrupts.Token);
         status?.Dispose();
         Write(output, args, plan, result, dryRun: false);
@@ -68,8 +89,15 @@ public static class ReclaimCommand
     {
         if (args.Json)
         {
-            var doc = new ReclaimDocument(1, dryRun, plan.Actions.Select(a => new ReclaimActionInfo(a.File, a.Value, a.Why)).ToList(),
-                plan.RebootNote, r.DyingBefore, r.DyingAfter, r.Released, Math.Round(r.Seconds, 3));
+            var doc = new ReclaimDocument(
+                1,
+                dryRun,
+                plan.Actions.Select(a => new ReclaimActionInfo(a.File, a.Value, a.Why)).ToList(),
+                plan.RebootNote,
+                r.DyingBefore,
+                r.DyingAfter,
+                r.Released,
+                Math.Round(r.Seconds, 3));
             o.WriteLine(JsonSerializer.Serialize(doc, LabJsonContext.Default.ReclaimDocument));
             return;
         }
@@ -97,10 +125,18 @@ public static class ReclaimCommand
 
     /// <summary>What reclaim runs, as shell lines with their reasons as comments.</summary>
     private static IEnumerable<string> Commands(ReclaimPlan plan) =>
-        [$"  sync   # {Messages.Get("reclaim.why.sync")}", .. plan.Actions.Select(a => $"  echo {a.Value} > {a.File}   # {a.Said.In(Languages.Current)}")];
+        [$"  sync   # {Messages.Get("reclaim.why.sync")}", .. plan.Actions
+            .Select(a => $"  echo {a.Value} > {a.File}   # {a.Said.In(Languages.Current)}")];
 }
 
 public sealed record ReclaimActionInfo(string File, string Value, string Why);
 
-public sealed record ReclaimDocument(int SchemaVersion, bool DryRun, IReadOnlyList<ReclaimActionInfo> Actions, string? RebootNote,
-    long? DyingBefore, long? DyingAfter, long? Released, double Seconds);
+public sealed record ReclaimDocument(
+    int SchemaVersion,
+    bool DryRun,
+    IReadOnlyList<ReclaimActionInfo> Actions,
+    string? RebootNote,
+    long? DyingBefore,
+    long? DyingAfter,
+    long? Released,
+    double Seconds);

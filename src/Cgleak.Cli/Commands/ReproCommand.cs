@@ -8,20 +8,49 @@ using Cgleak.Lab;
 
 namespace Cgleak.Cli.Commands;
 
-public sealed record ReproArgs(string? Runtime, int Pods, int Parallel, bool KeepFiles, string? Kmem, int ProbeMax, bool UntilFull, bool Yes, bool Json, string StateDirectory);
+public sealed record ReproArgs(
+    string? Runtime,
+    int Pods,
+    int Parallel,
+    bool KeepFiles,
+    string? Kmem,
+    int ProbeMax,
+    bool UntilFull,
+    bool Yes,
+    bool Json,
+    string StateDirectory);
 
 /// <summary>cgleak repro: the runbook's experiment, automated and safe.</summary>
 public static class ReproCommand
 {
     public static Command Create()
     {
-        var runtime = new Option<string?>("--runtime") { Description = Messages.Get("help.repro.runtime"), HelpName = "runc|none" };
+        var runtime = new Option<string?>("--runtime")
+        {
+            Description = Messages.Get("help.repro.runtime"),
+            HelpName = "runc|none"
+        };
         runtime.AcceptOnlyFromAmong("runc", "none");
-        var pods = new Option<int>("--pods") { Description = Messages.Get("help.repro.pods"), DefaultValueFactory = _ => 10, HelpName = "K" };
-        var parallel = new Option<int>("--parallel") { Description = Messages.Get("help.repro.parallel"), DefaultValueFactory = _ => 4, HelpName = "P" };
+        var pods = new Option<int>("--pods")
+        {
+            Description = Messages.Get("help.repro.pods"),
+            DefaultValueFactory = _ => 10,
+            HelpName = "K"
+        };
+        var parallel = new Option<int>("--parallel")
+        {
+            Description = Messages.Get("help.repro.parallel"),
+            DefaultValueFactory = _ => 4,
+            HelpName = "P"
+        };
         var keepFiles = new Option<bool>("--keep-files") { Description = Messages.Get("help.repro.keep-files") };
         var kmem = new Option<string?>("--kmem") { Description = Messages.Get("help.repro.kmem"), HelpName = "LIMIT" };
-        var probeMax = new Option<int>("--probe-max") { Description = Messages.Get("help.repro.probe-max"), DefaultValueFactory = _ => 200, HelpName = "N" };
+        var probeMax = new Option<int>("--probe-max")
+        {
+            Description = Messages.Get("help.repro.probe-max"),
+            DefaultValueFactory = _ => 200,
+            HelpName = "N"
+        };
         var untilFull = new Option<bool>("--until-full") { Description = Messages.Get("help.repro.until-full") };
         var yes = new Option<bool>("--yes") { Description = Messages.Get("help.repro.yes") };
         var output = new OutputSwitch();
@@ -31,12 +60,24 @@ public static class ReproCommand
             runtime, pods, parallel, keepFiles, kmem, probeMax, untilFull, yes, stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new ReproArgs(p.GetValue(runtime), p.GetValue(pods), p.GetValue(parallel), p.GetValue(keepFiles), p.GetValue(kmem),
-            p.GetValue(probeMax), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!), Console.Out, CgroupAccess.Live, () => new Interrupts()));
+        command.SetAction(p => Run(new ReproArgs(
+            p.GetValue(runtime),
+            p.GetValue(pods),
+            p.GetValue(parallel),
+            p.GetValue(keepFiles),
+            p.GetValue(kmem),
+            p.GetValue(probeMax),
+            p.GetValue(untilFull),
+            p.GetValue(yes),
+            output.IsJson(p),
+            p.GetValue(
+                stateDir)!), Console.Out, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
 
-    /// <summary>Cleans up first, runs the experiment through <paramref name="access"/>, writes the table or JSON.</summary>
+    /// <summary>
+    /// Cleans up first, runs the experiment through <paramref name="access"/>, writes the table or JSON.
+    /// </summary>
     public static int Run(ReproArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
     {
         if (args.Pods is < 1 or > 1000 || args.Parallel < 1 || args.ProbeMax < 1)
@@ -66,7 +107,14 @@ public static class ReproCommand
 
         LabOptions.CleanupFirst(args.StateDirectory, cgroups, access.Fs);
         using Interrupts interrupts = interrupted();
-        var request = new ReproRequest(runtime, args.Pods, args.Parallel, args.KeepFiles, kmem, args.ProbeMax, args.UntilFull);
+        var request = new ReproRequest(
+            runtime,
+            args.Pods,
+            args.Parallel,
+            args.KeepFiles,
+            kmem,
+            args.ProbeMax,
+            args.UntilFull);
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
         var repro = new Repro(args.StateDirectory, cgroups, access.Fs)
         {
@@ -91,7 +139,8 @@ public static class ReproCommand
         string t = text.Trim().ToUpperInvariant();
         long unit = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : 1;
         string digits = unit == 1 ? t : t[..^1];
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 && n <= long.MaxValue / unit
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0
+            && n <= long.MaxValue / unit
             ? n * unit
             : throw new UserFacingException(Messages.Get("repro.error.size", text), ExitCodes.Usage);
     }
@@ -100,7 +149,10 @@ public static class ReproCommand
     {
         string extras = (r.Request.KeepFiles ? Messages.Get("repro.files-kept") : "")
             + (r.Request.KmemLimitBytes is { } k ? Messages.Get("repro.kmem-limit", k) : "");
-        o.WriteLine(Messages.Get(r.Request.Runtime == ReproRuntime.Runc ? "repro.title.runc" : "repro.title.cgroups", r.Request.Pods, extras));
+        o.WriteLine(Messages.Get(
+            r.Request.Runtime == ReproRuntime.Runc ? "repro.title.runc" : "repro.title.cgroups",
+            r.Request.Pods,
+            extras));
         o.WriteLine();
         string[] heading = ["step", "kernel-count", "live", "dying", "ids", "free", "delta"];
         Row(o, heading.Select(h => Messages.Get("repro.column." + h)).ToArray());
@@ -108,8 +160,11 @@ public static class ReproCommand
         foreach (ReproStep s in r.Steps)
         {
             string free = s.FreeExact ? N(s.FreeSlots) : $">= {s.FreeSlots}";
-            string delta = s.IdsInUse - first is { } d ? d.ToString("+0;-0;0", CultureInfo.InvariantCulture) : Messages.Get("doctor.unknown");
-            Row(o, [Messages.Get("repro.step." + s.Name), N(s.KernelCount), N(s.Live), N(s.Dying), N(s.IdsInUse), free, delta]);
+            string delta = s.IdsInUse - first is { } d
+                ? d.ToString("+0;-0;0", CultureInfo.InvariantCulture)
+                : Messages.Get("doctor.unknown");
+            Row(o, [Messages.Get("repro.step." + s.Name), N(s.KernelCount), N(s.Live), N(s
+                .Dying), N(s.IdsInUse), free, delta]);
         }
 
         o.WriteLine();
@@ -122,7 +177,10 @@ public static class ReproCommand
         o.WriteLine(Messages.Get("repro.conclusion", r.Said.In(Languages.Current)));
     }
 
-    /// <summary>One row of the table: the step left-aligned, the numbers right-aligned, by display width (Chinese headings are two columns a character).</summary>
+    /// <summary>
+    /// One row of the table: the step left-aligned, the numbers right-aligned, by display width (Chinese headings are
+    /// two columns a character).
+    /// </summary>
     private static void Row(TextWriter o, string[] cells)
     {
         int[] widths = [14, 12, 8, 8, 11, 12, 10];
@@ -132,15 +190,26 @@ public static class ReproCommand
 
     private static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
 
-    private static string F(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
+    private static string F(double? v)
+        => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? Messages.Get("doctor.unknown");
 
     private static ReproDocument ToDocument(ReproResult r) => new(
-        1, r.Request.Runtime.ToString().ToLowerInvariant(), r.Request.Pods, r.Request.KeepFiles, r.Request.KmemLimitBytes,
-        r.Steps.Select(s => new ReproStepInfo(s.Name, s.KernelCount, s.Live, s.Dying, s.IdsInUse, s.FreeSlots, s.FreeExact)).ToList(),
+        1, r.Request.Runtime.ToString().ToLowerInvariant(), r.Request.Pods, r.Request.KeepFiles, r.Request
+            .KmemLimitBytes,
+        r.Steps.Select(
+            s => new ReproStepInfo(
+                s.Name, s.KernelCount, s.Live, s.Dying, s.IdsInUse, s.FreeSlots, s.FreeExact)).ToList(),
         new ReproPerPod(r.CgroupsPerPod, r.SlotsLostPerPod, r.LeftDyingPerPod), r.Conclusion, r.Notes);
 }
 
-public sealed record ReproStepInfo(string Name, long? KernelCount, long? Live, long? Dying, long? IdsInUse, long FreeSlots, bool FreeSlotsExact);
+public sealed record ReproStepInfo(
+    string Name,
+    long? KernelCount,
+    long? Live,
+    long? Dying,
+    long? IdsInUse,
+    long FreeSlots,
+    bool FreeSlotsExact);
 
 public sealed record ReproPerPod(double? Cgroups, double? IdSlotsLost, double? LeftDying);
 

@@ -30,7 +30,12 @@ public static class VerifyCommand
             canary, untilFull, yes, stateDir,
         };
         output.AddTo(command);
-        command.SetAction(p => Run(new VerifyArgs(p.GetValue(canary), p.GetValue(untilFull), p.GetValue(yes), output.IsJson(p), p.GetValue(stateDir)!),
+        command.SetAction(p => Run(new VerifyArgs(
+            p.GetValue(canary),
+            p.GetValue(untilFull),
+            p.GetValue(yes),
+            output.IsJson(p),
+            p.GetValue(stateDir)!),
             Console.Out, HostRoot.Live, CgroupAccess.Live, () => new Interrupts()));
         return command;
     }
@@ -39,7 +44,12 @@ public static class VerifyCommand
     /// Verifies <paramref name="host"/> (the live one; a host tree in tests: it reads the same files), with --canary
     /// through <paramref name="access"/>; exits 0 verified, 1 not verified, 3 undecided.
     /// </summary>
-    public static int Run(VerifyArgs args, TextWriter output, HostRoot host, CgroupAccess access, Func<Interrupts> interrupted)
+    public static int Run(
+        VerifyArgs args,
+        TextWriter output,
+        HostRoot host,
+        CgroupAccess access,
+        Func<Interrupts> interrupted)
     {
         DoctorReport report = Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false });
         var input = new CheckInput(report.Facts, report.Probe);
@@ -57,8 +67,12 @@ public static class VerifyCommand
             LabOptions.CleanupFirst(args.StateDirectory, cgroups, access.Fs);
             using Interrupts interrupts = interrupted();
             using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-            KernelTraits kernel = report.Kernel ?? throw new UserFacingException(Messages.Get("verify.no-kernel"), ExitCodes.Unknown);
-            canary = new Canary(args.StateDirectory, cgroups, access.Fs) { Progress = status is null ? null : s => status.Update("cgleak verify: " + s) }
+            KernelTraits kernel = report.Kernel
+                ?? throw new UserFacingException(Messages.Get("verify.no-kernel"), ExitCodes.Unknown);
+            canary = new Canary(args.StateDirectory, cgroups, access.Fs)
+            {
+                Progress = status is null ? null : s => status.Update("cgleak verify: " + s)
+            }
                 .Run(kernel, args.UntilFull, interrupts.Token);
         }
 
@@ -67,7 +81,9 @@ public static class VerifyCommand
         IReadOnlyList<ContainerCgroupKmem> containers = report.Facts.Tree?.Containers ?? [];
         if (args.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(ToDocument(verification, containers, canary), LabJsonContext.Default.VerifyDocument));
+            output.WriteLine(JsonSerializer.Serialize(
+                ToDocument(verification, containers, canary),
+                LabJsonContext.Default.VerifyDocument));
         }
         else
         {
@@ -82,15 +98,31 @@ public static class VerifyCommand
         };
     }
 
-    public static VerifyDocument ToDocument(VerificationReport v, IReadOnlyList<ContainerCgroupKmem> containers, CanaryResult? canary) => new(
+    public static VerifyDocument ToDocument(
+        VerificationReport v,
+        IReadOnlyList<ContainerCgroupKmem> containers,
+        CanaryResult? canary) => new(
         1,
         VerdictName(v.Verdict),
         v.Items.Select(i => new VerifyItem(i.Id, Names.Of(i.Status), i.Summary)).ToList(),
         containers.Select(c => new VerifyContainer(c.HostPath, StateName(c.State), c.Evidence)).ToList(),
-        canary is null ? null : new VerifyCanary(canary.Method, canary.Canaries, canary.Released, canary.SlotsLost, canary.Conclusion, canary.Notes));
+        canary is null ? null : new VerifyCanary(
+            canary.Method,
+            canary.Canaries,
+            canary.Released,
+            canary.SlotsLost,
+            canary.Conclusion,
+            canary.Notes));
 
-    /// <summary>The text for people, in <paramref name="language"/>; statuses, ids and paths as the JSON has them.</summary>
-    public static void Write(TextWriter o, VerificationReport v, IReadOnlyList<ContainerCgroupKmem> containers, CanaryResult? canary, Language language)
+    /// <summary>
+    /// The text for people, in <paramref name="language"/>; statuses, ids and paths as the JSON has them.
+    /// </summary>
+    public static void Write(
+        TextWriter o,
+        VerificationReport v,
+        IReadOnlyList<ContainerCgroupKmem> containers,
+        CanaryResult? canary,
+        Language language)
     {
         string T(string key, params object?[] a) => new Message(key, a).In(language);
         o.WriteLine(T("verify.title"));
@@ -98,14 +130,16 @@ public static class VerifyCommand
         {
             string[] states = containers.Take(50).Select(c => T("verify.kmem-state." + StateName(c.State))).ToArray();
             string heading = T("verify.kmem-column");
-            int column = Math.Max(9, states.Append(heading).Max(s => TextWrap.DisplayWidth(s))) + 1; // 9: the English states, as before
+            // 9: the English states, as before
+            int column = Math.Max(9, states.Append(heading).Max(s => TextWrap.DisplayWidth(s))) + 1;
             string Padded(string s) => s + new string(' ', column - TextWrap.DisplayWidth(s));
             o.WriteLine();
             o.WriteLine($"{Padded(heading)}{T("verify.containers")}");
             foreach ((ContainerCgroupKmem c, string state) in containers.Zip(states))
             {
                 string evidence = Message.Of(c.Said).In(language);
-                o.WriteLine($"{Padded(state)}{TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(evidence)})"); // cgroup names are the host's
+                // cgroup names are the host's
+                o.WriteLine($"{Padded(state)}{TerminalText.Escape(c.HostPath)}   ({TerminalText.Escape(evidence)})");
             }
 
             if (containers.Count > 50)
@@ -117,7 +151,8 @@ public static class VerifyCommand
         o.WriteLine();
         foreach (CheckResult i in v.Items)
         {
-            o.WriteLine($"{T("doctor.tag." + Names.Of(i.Status))} {i.Id}: {TerminalText.Escape(i.Said?.In(language) ?? i.Summary)}");
+            o.WriteLine($"{T("doctor.tag." + Names.Of(i.Status))} {i.Id}: "
+                + $"{TerminalText.Escape(i.Said?.In(language) ?? i.Summary)}");
         }
 
         foreach (Message note in canary?.NotesSaid ?? [])
@@ -143,6 +178,17 @@ public sealed record VerifyItem(string Id, string Status, string Summary);
 
 public sealed record VerifyContainer(string Path, string Kmem, string Evidence);
 
-public sealed record VerifyCanary(string Method, int Canaries, int? Released, long? SlotsLost, string Conclusion, IReadOnlyList<string> Notes);
+public sealed record VerifyCanary(
+    string Method,
+    int Canaries,
+    int? Released,
+    long? SlotsLost,
+    string Conclusion,
+    IReadOnlyList<string> Notes);
 
-public sealed record VerifyDocument(int SchemaVersion, string Verdict, IReadOnlyList<VerifyItem> Items, IReadOnlyList<VerifyContainer> Containers, VerifyCanary? Canary);
+public sealed record VerifyDocument(
+    int SchemaVersion,
+    string Verdict,
+    IReadOnlyList<VerifyItem> Items,
+    IReadOnlyList<VerifyContainer> Containers,
+    VerifyCanary? Canary);

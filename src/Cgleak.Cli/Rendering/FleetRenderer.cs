@@ -6,12 +6,19 @@ using Cgleak.Fleet;
 
 namespace Cgleak.Cli.Rendering;
 
-/// <summary>The fleet report as a table for people and as JSON for scripts (schema: docs/fleet-json.md); unknown is "-" and null.</summary>
+/// <summary>
+/// The fleet report as a table for people and as JSON for scripts (schema: docs/fleet-json.md); unknown is "-" and
+/// null.
+/// </summary>
 public static class FleetRenderer
 {
     public const int SchemaVersion = 1;
 
-    public static readonly string[] Columns = ["NODE", "VERDICT", "IDS IN USE", "DYING", "GROWTH/H", "TO THE WALL", "KERNEL", "RUNC", "KUBELET", "CHECKS", "LAST SEEN"];
+    public static readonly string[] Columns =
+    [
+        "NODE", "VERDICT", "IDS IN USE", "DYING", "GROWTH/H", "TO THE WALL", "KERNEL", "RUNC", "KUBELET", "CHECKS",
+        "LAST SEEN",
+    ];
 
     public static string StateName(FleetState s) => s switch
     {
@@ -27,7 +34,9 @@ public static class FleetRenderer
         {
             n.Name,
             StateName(n.State) + (!n.Reporting && n.Verdict is { } last ? $" (was {Names.Of(last)})" : ""),
-            n.IdsInUse is { } ids ? $"{(n.IdsAreLowerBound ? ">=" : "")}{ids}/{n.IdsLimit?.ToString(CultureInfo.InvariantCulture) ?? "?"}" : "-",
+            n.IdsInUse is { } ids
+                ? $"{(n.IdsAreLowerBound ? ">=" : "")}{ids}/{n.IdsLimit?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
+                : "-",
             n.Dying?.ToString(CultureInfo.InvariantCulture) ?? "-",
             Growth(n),
             n.SecondsToWall is { } s ? Span(s) : "-",
@@ -42,7 +51,8 @@ public static class FleetRenderer
     {
         IReadOnlyList<string[]> rows = Rows(report);
         int[] widths = [.. Columns.Select((c, i) => rows.Select(r => r[i].Length).Append(c.Length).Max())];
-        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+        string Line(string[] cells)
+            => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
         var text = new StringBuilder();
         text.AppendLine(Line(Columns));
         foreach (string[] row in rows)
@@ -52,7 +62,8 @@ public static class FleetRenderer
 
         if (report.Nodes.Any(n => n.IdsAreLowerBound))
         {
-            text.AppendLine(">= : a lower bound: the kernel (3.10) hides its zombie memory cgroups, which hold IDs too.");
+            text.AppendLine(
+                ">= : a lower bound: the kernel (3.10) hides its zombie memory cgroups, which hold IDs too.");
         }
 
         text.AppendLine(report.Summary);
@@ -134,16 +145,21 @@ public static class FleetRenderer
 
     private static string Checks(FleetNode n) =>
         n.FailingChecks.Count + n.WarningChecks.Count == 0 ? "-"
-        : string.Join(",", n.FailingChecks) + (n.WarningChecks.Count == 0 ? "" : (n.FailingChecks.Count > 0 ? " " : "") + $"(warn: {string.Join(",", n.WarningChecks)})");
+        : string.Join(",", n.FailingChecks) + (n.WarningChecks.Count == 0
+            ? ""
+            : (n.FailingChecks.Count > 0 ? " " : "") + $"(warn: {string.Join(",", n.WarningChecks)})");
 
     /// <summary>"9 d 3 h", "5 h 12 min", "40 min", as the node condition's forecast says it.</summary>
     public static string Span(double seconds)
     {
         var left = TimeSpan.FromSeconds(Math.Clamp(seconds, 0, TimeSpan.MaxValue.TotalSeconds / 2));
-        return left.TotalDays >= 1 ? $"{(int)left.TotalDays} d {left.Hours} h" : left.TotalHours >= 1 ? $"{(int)left.TotalHours} h {left.Minutes} min" : $"{Math.Max(1, (int)left.TotalMinutes)} min";
+        return left.TotalDays >= 1 ? $"{(int)left.TotalDays} d {left.Hours} h" : left.TotalHours >= 1
+            ? $"{(int)left.TotalHours} h {left.Minutes} min"
+            : $"{Math.Max(1, (int)left.TotalMinutes)} min";
     }
 
-    private static string Seen(FleetNode n, DateTimeOffset now) => n.LastSeen is not { } seen ? (n.Reporting ? "now" : "never")
+    private static string Seen(FleetNode n, DateTimeOffset now) => n.LastSeen is not { } seen
+        ? (n.Reporting ? "now" : "never")
         : now - seen < TimeSpan.FromMinutes(2) ? "now"
         : Span((now - seen).TotalSeconds) + " ago";
 

@@ -25,7 +25,9 @@ public static class PlanRenderer
             o.AppendLine(T("plan.text.entries"));
             foreach (BootEntry e in plan.Entries)
             {
-                o.AppendLine($"  {(e.Index == plan.NextBoot ? '*' : ' ')}{(e.HonoursNokmem ? '+' : ' ')}{(e.HasArgument ? '=' : ' ')} {(e.Number.Length > 0 ? e.Number : e.Index)} : {e.Title}");
+                char next = e.Index == plan.NextBoot ? '*' : ' ', honours = e.HonoursNokmem ? '+' : ' ';
+                char has = e.HasArgument ? '=' : ' ';
+                o.AppendLine($"  {next}{honours}{has} {(e.Number.Length > 0 ? e.Number : e.Index)} : {e.Title}");
             }
         }
 
@@ -33,7 +35,8 @@ public static class PlanRenderer
         foreach (FixStep step in plan.Steps)
         {
             o.AppendLine();
-            o.AppendLine($"{++n}. {step.TitleSaid?.In(l) ?? step.Title}{(step.ByApply ? T("plan.text.by-apply") : "")}");
+            o.AppendLine(
+                $"{++n}. {step.TitleSaid?.In(l) ?? step.Title}{(step.ByApply ? T("plan.text.by-apply") : "")}");
             o.AppendLine($"   {T("plan.text.why")}{step.WhySaid?.In(l) ?? step.Why}");
             foreach (string c in step.Commands)
             {
@@ -80,11 +83,13 @@ public static class PlanRenderer
         o.Append("set -euo pipefail\n");
         o.Append("NODE=\"${NODE:-$(hostname)}\"\n");
         o.Append("step() { printf '\\n== %s\\n' \"$*\"; }\n");
-        o.Append("confirm() { local answer; read -r -p \"$1 [y/N] \" answer; [[ \"$answer\" == y || \"$answer\" == yes ]]; }\n");
+        o.Append("confirm() { local answer; read -r -p \"$1 [y/N] \" answer; [[ \"$answer\" == y || \"$answer\" == "
+            + "yes ]]; }\n");
         int n = 0;
         foreach (FixStep step in plan.Steps)
         {
-            o.Append($"\nstep {FixPlanner.Quote(TerminalText.Escape($"{++n}. {step.TitleSaid?.In(l) ?? step.Title}"))}\n");
+            o.Append(
+                $"\nstep {FixPlanner.Quote(TerminalText.Escape($"{++n}. {step.TitleSaid?.In(l) ?? step.Title}"))}\n");
             o.Append(Comment(T("plan.sh.why") + (step.WhySaid?.In(l) ?? step.Why)));
             foreach (string u in step.Undo)
             {
@@ -104,7 +109,8 @@ public static class PlanRenderer
         var b = new StringBuilder();
         if (cmd.StartsWith("systemctl reboot", StringComparison.Ordinal))
         {
-            b.Append($"if confirm \"{T("plan.sh.reboot-now")}\"; then\n  systemctl reboot\nelse\n  echo '{T("plan.sh.not-rebooted")}'\n  exit 0\nfi\n");
+            b.Append($"if confirm \"{T("plan.sh.reboot-now")}\"; then\n  systemctl reboot\nelse\n  echo "
+                + $"'{T("plan.sh.not-rebooted")}'\n  exit 0\nfi\n");
         }
         else if (PackageTools.Any(t => cmd.StartsWith(t, StringComparison.Ordinal)) || cmd.StartsWith('#'))
         {
@@ -115,19 +121,26 @@ public static class PlanRenderer
 
             b.Append($"echo '{T("plan.sh.package-step")}' >&2\n");
         }
-        else if (step.ByApply && plan.Edit is { } edit && Plain(edit.TargetKernel) && cmd.Contains("--args=", StringComparison.Ordinal))
+        else if (step.ByApply && plan.Edit is { } edit && Plain(edit.TargetKernel)
+            && cmd.Contains("--args=", StringComparison.Ordinal))
         {
             string image = FixPlanner.Word($"/boot/vmlinuz-{edit.TargetKernel}");
-            b.Append($"if ! grubby --info {image} | grep -q -- {FixPlanner.Quote(edit.Argument)}; then\n  {Code(cmd)}fi\n");
+            b.Append(
+                $"if ! grubby --info {image} | grep -q -- {FixPlanner.Quote(edit.Argument)}; then\n  {Code(cmd)}fi\n");
             b.Append($"grubby --info {image} | grep -- {FixPlanner.Quote(edit.Argument)}\n");
         }
-        else if (step.ByApply && plan.Edit is { } e2 && Plain(e2.NewDefault) && cmd.StartsWith("grub2-set-default", StringComparison.Ordinal))
+        else if (step.ByApply && plan.Edit is { } e2 && Plain(e2.NewDefault)
+            && cmd.StartsWith("grub2-set-default", StringComparison.Ordinal))
         {
-            b.Append($"if [[ \"$(grub2-editenv list | sed -n 's/^saved_entry=//p')\" != {FixPlanner.Quote(e2.NewDefault!)} ]]; then\n  {Code(cmd)}fi\ngrub2-editenv list\n");
+            b.Append($"if [[ \"$(grub2-editenv list | sed -n 's/^saved_entry=//p')\" != "
+                + $"{FixPlanner.Quote(e2.NewDefault!)} ]]; then\n  {Code(cmd)}fi\ngrub2-editenv list\n");
         }
-        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal) && plan.Edit?.CmdlineFile is { } file && Plain(file))
+        else if (step.ByApply && cmd.StartsWith("sed -i 's/^GRUB_CMDLINE_LINUX=", StringComparison.Ordinal)
+            && plan.Edit?.CmdlineFile is { } file
+            && Plain(file))
         {
-            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' {FixPlanner.Word(file)}; then\n  {Code(cmd)}fi\n");
+            b.Append($"if ! grep -q '^GRUB_CMDLINE_LINUX=.*{FixPlan.NokmemArgument}' {FixPlanner.Word(file)}; then\n "
+                + $" {Code(cmd)}fi\n");
             foreach (string c in step.Commands.Skip(1))
             {
                 b.Append(Code(c));
@@ -137,7 +150,10 @@ public static class PlanRenderer
         {
             foreach (string c in step.Commands)
             {
-                b.Append(c.StartsWith("cgleak verify", StringComparison.Ordinal) || c.StartsWith("grep -o", StringComparison.Ordinal) || c.StartsWith("kubectl uncordon", StringComparison.Ordinal) || c.StartsWith("cgleak doctor", StringComparison.Ordinal)
+                b.Append(c.StartsWith("cgleak verify", StringComparison.Ordinal)
+                    || c.StartsWith("grep -o", StringComparison.Ordinal)
+                    || c.StartsWith("kubectl uncordon", StringComparison.Ordinal)
+                    || c.StartsWith("cgleak doctor", StringComparison.Ordinal)
                     ? Comment(T("plan.sh.after-reboot") + c)
                     : Code(c));
             }
@@ -146,13 +162,18 @@ public static class PlanRenderer
         return b.ToString();
     }
 
-    /// <summary>Host text the guards of a boot step quote: with a control character, the step is written without a guard (<see cref="Code"/> stops it).</summary>
+    /// <summary>
+    /// Host text the guards of a boot step quote: with a control character, the step is written without a guard (<see
+    /// cref="Code"/> stops it).
+    /// </summary>
     private static bool Plain(string? text) => text is null || !text.Any(char.IsControl);
 
     /// <summary>How package steps begin (left as comments: packages are installed by a person).</summary>
     private static readonly string[] PackageTools = ["yum ", "dnf ", "apt-get ", "<package manager> "];
 
-    /// <summary>A comment line: a newline or control byte in host text is shown escaped, so it cannot end the comment.</summary>
+    /// <summary>
+    /// A comment line: a newline or control byte in host text is shown escaped, so it cannot end the comment.
+    /// </summary>
     private static string Comment(string text) => "# " + TerminalText.Escape(text) + "\n";
 
     /// <summary>
@@ -161,7 +182,8 @@ public static class PlanRenderer
     /// </summary>
     private static string Code(string command) =>
         !command.Any(char.IsControl) ? command + "\n"
-            : Comment("not run, it holds a control character: " + command) + "echo 'cgleak: a command of this step holds a control character: review the plan' >&2\nexit 1\n";
+            : Comment("not run, it holds a control character: " + command)
+                + "echo 'cgleak: a command of this step holds a control character: review the plan' >&2\nexit 1\n";
 
     public static string Json(FixPlan plan) => JsonSerializer.Serialize(plan, PlanJsonContext.Default.FixPlan);
 }
@@ -170,11 +192,20 @@ public static class PlanRenderer
 /// The plan's JSON: camelCase names, enum values in kebab case as the rest of cgleak's JSON spells them
 /// ("kernel", "grubby-grub-cfg", "saved-entry").
 /// </summary>
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
-    Converters = [typeof(KebabCaseNames<FixMethod>), typeof(KebabCaseNames<BootStyle>), typeof(KebabCaseNames<DefaultIn>)])]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    Converters =
+    [
+        typeof(KebabCaseNames<FixMethod>), typeof(KebabCaseNames<BootStyle>), typeof(KebabCaseNames<DefaultIn>),
+    ])]
 [System.Text.Json.Serialization.JsonSerializable(typeof(FixPlan))]
 public sealed partial class PlanJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
 
-/// <summary>An enum written in kebab case ("GrubbyGrubCfg" as "grubby-grub-cfg"); reading accepts that spelling.</summary>
-public sealed class KebabCaseNames<T>() : System.Text.Json.Serialization.JsonStringEnumConverter<T>(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)
+/// <summary>
+/// An enum written in kebab case ("GrubbyGrubCfg" as "grubby-grub-cfg"); reading accepts that spelling.
+/// </summary>
+public sealed class KebabCaseNames<T>() : System.Text.Json.Serialization.JsonStringEnumConverter<T>(
+    JsonNamingPolicy.KebabCaseLower,
+    allowIntegerValues: false)
     where T : struct, Enum;

@@ -22,7 +22,9 @@ public sealed class StatusLine : IDisposable
 
     /// <summary>A status line for a command, or null when stderr is not a terminal.</summary>
     public static StatusLine? ForTerminal() =>
-        Console.IsErrorRedirected || Environment.GetEnvironmentVariable("TERM") == "dumb" ? null : new StatusLine(Console.Error, TextWrap.Width(Console.Error));
+        Console.IsErrorRedirected || Environment.GetEnvironmentVariable("TERM") == "dumb"
+            ? null
+            : new StatusLine(Console.Error, TextWrap.Width(Console.Error));
 
     /// <summary>For tests: a status line on any writer.</summary>
     internal static StatusLine On(TextWriter error, int width) => new(error, width);

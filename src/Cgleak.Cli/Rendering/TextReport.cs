@@ -15,7 +15,12 @@ namespace Cgleak.Cli.Rendering;
 /// --verbose), the remediations with their commands, and the summary. Fitted to the terminal's width, in the
 /// reader's language (identifiers, commands and paths stay as they are).
 /// </summary>
-public sealed class TextReport(TextWriter output, bool colour, int width = 80, bool verbose = false, Language? language = null)
+public sealed class TextReport(
+    TextWriter output,
+    bool colour,
+    int width = 80,
+    bool verbose = false,
+    Language? language = null)
 {
     private readonly Language _language = language ?? Languages.Current;
 
@@ -29,13 +34,19 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         WriteAnswer(r);
         output.WriteLine();
 
-        Paragraph(f.IsLive ? T("doctor.this-host") : T("doctor.host-tree", f.RootDirectory), Bold("cgleak doctor:") + " ", "  ");
+        Paragraph(
+            f.IsLive ? T("doctor.this-host") : T("doctor.host-tree", f.RootDirectory),
+            Bold("cgleak doctor:") + " ",
+            "  ");
         string unknown = T("doctor.unknown");
-        Fact(T("doctor.fact.kernel"), f.Kernel is { } k ? $"{k.Value.Text}{(r.Kernel is { } t ? $" ({t.Family})" : "")}" : unknown);
+        Fact(
+            T("doctor.fact.kernel"),
+            f.Kernel is { } k ? $"{k.Value.Text}{(r.Kernel is { } t ? $" ({t.Family})" : "")}" : unknown);
         Fact(T("doctor.fact.distribution"), f.Distribution?.Display ?? unknown);
         Fact(T("doctor.fact.cgroups"), f.Layout.Mode == CgroupMode.None ? T("doctor.cgroups.none")
-            : f.Layout.MemoryMountPoint is { } m ? T("doctor.cgroups.memory-at", Names.Of(f.Layout.Mode), Names.Of(f.Layout.Memory), m)
-            : T("doctor.cgroups.no-memory", Names.Of(f.Layout.Mode)));
+            : f.Layout.MemoryMountPoint is { } m
+                ? T("doctor.cgroups.memory-at", Names.Of(f.Layout.Mode), Names.Of(f.Layout.Memory), m)
+                : T("doctor.cgroups.no-memory", Names.Of(f.Layout.Mode)));
         Fact(T("doctor.fact.cmdline"), f.Cmdline?.Value.Text ?? unknown);
         MemcgCounts c = r.Counts;
         Fact(T("doctor.fact.memcgs"), T("doctor.memcgs", c.Limit, N(c.Reported), N(c.Live), N(c.Dying), N(c.IdsInUse))
@@ -75,7 +86,10 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
             foreach (var group in fixes)
             {
                 Remediation fix = group.First().Fix;
-                Paragraph($"[{string.Join(", ", group.Select(x => x.Id).Distinct())}] {fix.Said?.In(_language) ?? fix.Text}", "", "  ");
+                Paragraph(
+                    $"[{string.Join(", ", group.Select(x => x.Id).Distinct())}] {fix.Said?.In(_language) ?? fix.Text}",
+                    "",
+                    "  ");
                 foreach (string command in fix.Commands)
                 {
                     output.WriteLine(TextWrap.Command(TerminalText.Escape(command), width, "    "));
@@ -95,23 +109,31 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
         output.WriteLine();
         output.WriteLine(Bold(T("doctor.heading.summary")));
-        output.WriteLine(string.Join(T("list.comma"), Enum.GetValues<CheckStatus>().Select(s => T("doctor.count", r.Checks.Count(x => x.Status == s), StatusWord(s)))));
-        Paragraph(T("doctor.reason", r.VerdictSaid?.In(_language) ?? r.VerdictReason), T("doctor.verdict-label", Paint(VerdictColour(r.Verdict), VerdictWord(r.Verdict))), "  ");
+        output.WriteLine(string.Join(T("list.comma"), Enum.GetValues<CheckStatus>()
+            .Select(s => T("doctor.count", r.Checks.Count(x => x.Status == s), StatusWord(s)))));
+        Paragraph(
+            T("doctor.reason", r.VerdictSaid?.In(_language) ?? r.VerdictReason),
+            T("doctor.verdict-label", Paint(VerdictColour(r.Verdict), VerdictWord(r.Verdict))),
+            "  ");
         if (!verbose && r.Checks.Any(x => x.Evidence.Count > 0))
         {
             output.WriteLine(Dim(T("doctor.verbose-hint")));
         }
     }
 
-    /// <summary>The answer, in at most 8 lines: a rule, the verdict, why (3 lines at most), the IDs, the next command, a rule.</summary>
+    /// <summary>
+    /// The answer, in at most 8 lines: a rule, the verdict, why (3 lines at most), the IDs, the next command, a rule.
+    /// </summary>
     private void WriteAnswer(DoctorReport r)
     {
         const string Indent = "  ";
         string rule = new('-', Math.Min(width, 78));
         output.WriteLine(Dim(rule));
-        output.WriteLine($"{Indent}{T("doctor.headline", Paint(VerdictColour(r.Verdict), VerdictWord(r.Verdict)), Headline(r.Verdict))}");
+        string verdict = Paint(VerdictColour(r.Verdict), VerdictWord(r.Verdict));
+        output.WriteLine($"{Indent}{T("doctor.headline", verdict, Headline(r.Verdict))}");
         string[] labels = [T("doctor.box.why"), T("doctor.box.ids"), T("doctor.box.next")];
-        // The labels padded to one width; a space after an ASCII colon ("Next: "), none after a full-width one ("下一步：").
+        // The labels padded to one width; a space after an ASCII colon ("Next: "), none after a full-width one
+        // ("下一步：").
         int labelWidth = labels.Max(l => TextWrap.DisplayWidth(l) + (char.IsAscii(l[^1]) ? 1 : 0));
         string Label(int i) => labels[i] + new string(' ', labelWidth - TextWrap.DisplayWidth(labels[i]));
         if (r.Verdict != Verdict.Ok)
@@ -128,7 +150,10 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
             string withWhy = $"{line}   {T("doctor.next-why", next.Why.In(_language))}";
             output.WriteLine(TextWrap.DisplayWidth(withWhy) <= width
                 ? withWhy.Replace(command, Bold(command), StringComparison.Ordinal)
-                : TextWrap.Command(line.Replace(command, Bold(command), StringComparison.Ordinal), width + Invisible(Bold(command)), ""));
+                : TextWrap.Command(
+                    line.Replace(command, Bold(command), StringComparison.Ordinal),
+                    width + Invisible(Bold(command)),
+                    ""));
         }
         else
         {
@@ -140,7 +165,11 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
     private void WriteBounded(string label, string text, string indent, int maxLines)
     {
-        var lines = TextWrap.Lines(TerminalText.Escape(text), width, indent + label, indent + new string(' ', TextWrap.DisplayWidth(label))).ToList();
+        var lines = TextWrap.Lines(
+            TerminalText.Escape(text),
+            width,
+            indent + label,
+            indent + new string(' ', TextWrap.DisplayWidth(label))).ToList();
         if (lines.Count > maxLines)
         {
             lines = lines.Take(maxLines).ToList();
@@ -164,14 +193,18 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         _ => "doctor.headline.unknown",
     });
 
-    /// <summary>AFFECTED; in Chinese 已受影响（AFFECTED）, so that the word of the JSON and the exit codes stays findable.</summary>
+    /// <summary>
+    /// AFFECTED; in Chinese 已受影响（AFFECTED）, so that the word of the JSON and the exit codes stays findable.
+    /// </summary>
     private string VerdictWord(Verdict v) => T("doctor.verdict-word." + Names.Of(v), Names.Of(v).ToUpperInvariant());
 
     private string StatusWord(CheckStatus s) => T("doctor.status." + Names.Of(s));
 
     private string T(string key, params object?[] args) => new Message(key, args).In(_language);
 
-    /// <summary>The concerned checks' findings in words: the first clause of the two worst, and how many more.</summary>
+    /// <summary>
+    /// The concerned checks' findings in words: the first clause of the two worst, and how many more.
+    /// </summary>
     private string Why(DoctorReport r)
     {
         var concerned = r.Checks.Where(x => x.Concern != Concern.None)
@@ -182,11 +215,17 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
             return T("doctor.why.reason", Capitalised(r.VerdictSaid?.In(_language) ?? r.VerdictReason));
         }
 
-        string why = string.Join(T("list.semicolon"), concerned.Take(2).Select((clause, i) => i == 0 ? clause : Uncapitalised(clause)));
+        string why = string.Join(
+            T("list.semicolon"),
+            concerned.Take(2).Select((clause, i) => i == 0 ? clause : Uncapitalised(clause)));
         return concerned.Count > 2 ? T("doctor.why.and-more", why, concerned.Count - 2) : T("doctor.why.reason", why);
     }
 
-    /// <summary>A summary's statement of fact: the text before its first ": ", " (", "; " or ". " (in Chinese "：", "（", "；", "。").</summary>
+    /// <summary>
+    /// A summary's statement of fact: the text before its first ": ", " (", "; " or ". " (in Chinese "：", "（",
+    /// "；",
+    /// "。").
+    /// </summary>
     internal static string FirstClause(string summary)
     {
         int end = summary.Length;
@@ -206,7 +245,9 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
     {
         if (c.IdsInUse is { } used)
         {
-            return T("doctor.ids.used", used, c.Limit, (double)used / c.Limit) + (c.Dying is { } d ? T("doctor.ids.dying", d) : "");
+            return T("doctor.ids.used", used, c.Limit, (double)used / c.Limit) + (c.Dying is { } d
+                ? T("doctor.ids.dying", d)
+                : "");
         }
 
         string live = c.Live is { } l ? T("doctor.ids.live", l, c.Limit) : "";
@@ -217,7 +258,9 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
     private static string Capitalised(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
-    /// <summary>A sentence's first word in lower case when it is an ordinary word ("Memory"), not a name ("SLUB", "runc").</summary>
+    /// <summary>
+    /// A sentence's first word in lower case when it is an ordinary word ("Memory"), not a name ("SLUB", "runc").
+    /// </summary>
     private static string Uncapitalised(string s) =>
         s.Length > 1 && char.IsUpper(s[0]) && char.IsLower(s[1]) ? char.ToLowerInvariant(s[0]) + s[1..] : s;
 
@@ -240,7 +283,9 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
         return T(x.BinaryPath is null ? "doctor.component.not-found" : "doctor.component.version-unknown", x.Name);
     }
 
-    /// <summary>The version as the source wrote it: the first word that starts with a digit ("runc version 1.0.0-rc93").</summary>
+    /// <summary>
+    /// The version as the source wrote it: the first word that starts with a digit ("runc version 1.0.0-rc93").
+    /// </summary>
     internal static string? Spelled(string? versionText) =>
         versionText?.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(w => w.TrimStart('v').TrimEnd(',', ';'))
@@ -248,7 +293,8 @@ public sealed class TextReport(TextWriter output, bool colour, int width = 80, b
 
     private string N(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? T("doctor.unknown");
 
-    private void Fact(string name, string value) => Paragraph(value, name + new string(' ', Math.Max(1, 16 - TextWrap.DisplayWidth(name))), new string(' ', 16));
+    private void Fact(string name, string value)
+        => Paragraph(value, name + new string(' ', Math.Max(1, 16 - TextWrap.DisplayWidth(name))), new string(' ', 16));
 
     private void Paragraph(string text, string first, string rest, bool dim = false)
     {

@@ -13,7 +13,11 @@ public static class TextWrap
     /// <summary>The width to fit: COLUMNS when set (as ls and man honour it), else the terminal's, else 80.</summary>
     public static int Width(TextWriter output)
     {
-        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out int columns)
+        if (int.TryParse(
+            Environment.GetEnvironmentVariable("COLUMNS"),
+            NumberStyles.None,
+            CultureInfo.InvariantCulture,
+            out int columns)
             && columns >= 20)
         {
             return columns;
@@ -163,7 +167,8 @@ public static class TextWrap
 
     private static bool IsOpeningPunctuation(char c) => c is '（' or '「' or '《' or '“';
 
-    private static bool IsClosingPunctuation(char c) => c is '，' or '。' or '；' or '：' or '、' or '）' or '」' or '》' or '！' or '？';
+    private static bool IsClosingPunctuation(char c)
+        => c is '，' or '。' or '；' or '：' or '、' or '）' or '」' or '》' or '！' or '？';
 
     private static bool IsWide(char c) =>
         c is (>= '\u1100' and <= '\u115F') or (>= '\u2E80' and <= '\u303E') or (>= '\u3041' and <= '\u33FF')

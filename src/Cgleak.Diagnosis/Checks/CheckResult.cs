@@ -6,12 +6,15 @@ namespace Cgleak.Diagnosis.Checks;
 /// <param name="Text">the sentence in English (JSON); <see cref="Said"/> in any language.</param>
 public sealed record Remediation(string Text, IReadOnlyList<string> Commands)
 {
-    /// <summary>The sentence as a message, for text in the reader's language; null for a sentence made elsewhere.</summary>
+    /// <summary>
+    /// The sentence as a message, for text in the reader's language; null for a sentence made elsewhere.
+    /// </summary>
     public Message? Said { get; init; }
 
     public static Remediation Say(string text, params string[] commands) => new(text, commands);
 
-    public static Remediation Say(Message text, params string[] commands) => new(text.ToString(), commands) { Said = text };
+    public static Remediation Say(Message text, params string[] commands)
+        => new(text.ToString(), commands) { Said = text };
 }
 
 /// <summary>
@@ -45,10 +48,14 @@ public sealed record CheckResult(
         EvidenceSaid = evidence;
     }
 
-    /// <summary>The summary as a message, for text in the reader's language; null for a summary made elsewhere.</summary>
+    /// <summary>
+    /// The summary as a message, for text in the reader's language; null for a summary made elsewhere.
+    /// </summary>
     public Message? Said { get; init; }
 
-    /// <summary>The evidence as messages, for text in the reader's language; null for evidence made elsewhere.</summary>
+    /// <summary>
+    /// The evidence as messages, for text in the reader's language; null for evidence made elsewhere.
+    /// </summary>
     public IReadOnlyList<Message>? EvidenceSaid { get; init; }
 
     /// <summary>What the check speaks about; set from the check by the doctor.</summary>

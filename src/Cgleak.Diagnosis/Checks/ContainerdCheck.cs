@@ -24,7 +24,8 @@ public sealed class ContainerdCheck : ICheck
         if (containerd?.VersionText is null)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip,
-                new Message(containerd?.BinaryPath is null ? "containerd.not-found" : "containerd.version-unknown"), [], []);
+                new Message(
+                    containerd?.BinaryPath is null ? "containerd.not-found" : "containerd.version-unknown"), [], []);
         }
 
         var evidence = new List<Message> { new("evidence.read", Message.Of(containerd.Said), containerd.VersionText) };
@@ -43,16 +44,38 @@ public sealed class ContainerdCheck : ICheck
                 new Message("containerd.pins-safe", version, pin.Runc), evidence, []);
         }
 
-        bool runcKnown = f.Facts.Component("runc") is { } r && (ComponentVersion.Find(r.VersionText) is not null || r.Build != RuncBuild.Unknown);
-        var sentence = new Message(pin.NokmemPossible ? "containerd.pins-kmem-nokmem-possible" : "containerd.pins-kmem", version, pin.Runc);
+        bool runcKnown = f.Facts.Component("runc") is { } r
+            && (ComponentVersion.Find(r.VersionText) is not null || r.Build != RuncBuild.Unknown);
+        var sentence = new Message(
+            pin.NokmemPossible ? "containerd.pins-kmem-nokmem-possible" : "containerd.pins-kmem",
+            version,
+            pin.Runc);
         if (runcKnown)
         {
-            return new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("containerd.runc-judged")), evidence, []);
+            return new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Info,
+                new Message("join.sentences", sentence, new Message("containerd.runc-judged")),
+                evidence,
+                []);
         }
 
         return f.KernelExposed
-            ? new CheckResult(Id, Title, CheckStatus.Warn, new Message("join.sentences", sentence, new Message("containerd.runc-unjudged")), evidence,
-                [Remediations.Runc(f)], Concern.AtRisk)
-            : new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")), evidence, []);
+            ? new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Warn,
+                new Message("join.sentences", sentence, new Message("containerd.runc-unjudged")),
+                evidence,
+                [Remediations.Runc(f)],
+                Concern.AtRisk)
+            : new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Info,
+                new Message("join.sentences", sentence, new Message("harmless-here")),
+                evidence,
+                []);
     }
 }

@@ -2,18 +2,27 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Checks;
 
-/// <summary>memcg.dying: removed memory cgroups the kernel still keeps, what pins them, how to release them (C1-C5, L6-L10, M1-M4).</summary>
+/// <summary>
+/// memcg.dying: removed memory cgroups the kernel still keeps, what pins them, how to release them (C1-C5, L6-L10,
+/// M1-M4).
+/// </summary>
 public sealed class DyingCheck : ICheck
 {
-    /// <summary>Dying memcgs "pile up" from this many on (each costs kernel memory, about 25 KiB on 6.18, O4)...</summary>
+    /// <summary>
+    /// Dying memcgs "pile up" from this many on (each costs kernel memory, about 25 KiB on 6.18, O4)...
+    /// </summary>
     public const long WarnAbsolute = 5_000;
 
-    /// <summary>...or from this many when they also outnumber the live ones <see cref="WarnRatioToLive"/> to 1.</summary>
+    /// <summary>
+    /// ...or from this many when they also outnumber the live ones <see cref="WarnRatioToLive"/> to 1.
+    /// </summary>
     public const long WarnRelativeFloor = 1_000;
 
     public const double WarnRatioToLive = 3.0;
 
-    /// <summary>Kernel memory one dying memcg costs on this project's 6.18 machine (O4); the order of magnitude elsewhere.</summary>
+    /// <summary>
+    /// Kernel memory one dying memcg costs on this project's 6.18 machine (O4); the order of magnitude elsewhere.
+    /// </summary>
     public const long BytesPerDyingMemcg = 25 * 1024;
 
     public const string CheckId = "memcg.dying";

@@ -2,7 +2,9 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Checks;
 
-/// <summary>kernel.kmem-leak: does this kernel family lose IDs to kmem-pinned zombies (L1, L2, I5, C2; 3.10 el7 included).</summary>
+/// <summary>
+/// kernel.kmem-leak: does this kernel family lose IDs to kmem-pinned zombies (L1, L2, I5, C2; 3.10 el7 included).
+/// </summary>
 public sealed class KernelKmemLeakCheck : ICheck
 {
     public const string CheckId = "kernel.kmem-leak";
@@ -22,7 +24,9 @@ public sealed class KernelKmemLeakCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Error, new Message("kernel.unreadable"), [], []);
         }
 
-        var evidence = new List<Message> { new("evidence.read", release.Source, release.Value.Text), new("evidence.family", k.Family) };
+        var evidence = new List<Message> {
+            new("evidence.read", release.Source, release.Value.Text),
+            new("evidence.family", k.Family) };
         if (f.Facts.Layout.Memory == Host.Cgroups.MemoryHierarchy.V2)
         {
             evidence.Add(new Message("evidence.v2"));
@@ -41,7 +45,8 @@ public sealed class KernelKmemLeakCheck : ICheck
         switch (k.LeaksIdsViaKmem)
         {
             case false:
-                var why = new Message(k.ReleasesIdAtOffline == true ? "kernel.releases-at-offline" : "kernel.no-kmem-before-3.8");
+                var why = new Message(
+                    k.ReleasesIdAtOffline == true ? "kernel.releases-at-offline" : "kernel.no-kmem-before-3.8");
                 return new CheckResult(Id, Title, CheckStatus.Pass, new Message("kernel.no-loss", why), evidence, []);
             case null:
                 return new CheckResult(Id, Title, f.NokmemEffective ? CheckStatus.Pass : CheckStatus.Warn,

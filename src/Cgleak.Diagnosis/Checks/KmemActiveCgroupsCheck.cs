@@ -45,7 +45,8 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         int off = all.Count(c => c.State == KmemState.Off);
         int inactive = all.Count(c => c.State == KmemState.Inactive);
         int unknown = all.Count(c => c.State == KmemState.Unknown);
-        var evidence = new List<Message> { new("evidence.kmem-counts", all.Count, active.Count, inactive, off, unknown) };
+        var evidence = new List<Message> {
+            new("evidence.kmem-counts", all.Count, active.Count, inactive, off, unknown) };
         evidence.AddRange(active.Take(Examples).Select(Read));
         if (active.Count > Examples)
         {
@@ -57,18 +58,28 @@ public sealed class KmemActiveCgroupsCheck : ICheck
         if (active.Count == 0)
         {
             return new CheckResult(Id, Title, unknown > 0 ? CheckStatus.Warn : CheckStatus.Pass,
-                new Message(unknown > 0 ? "kmem.none-active-some-unread" : "kmem.none-active", all.Count, unknown), evidence, []);
+                new Message(
+                    unknown > 0 ? "kmem.none-active-some-unread" : "kmem.none-active",
+                    all.Count,
+                    unknown), evidence, []);
         }
 
         if (f.KernelExposed)
         {
             return new CheckResult(Id, Title, CheckStatus.Fail,
                 new Message("kmem.active-leaking", active.Count, all.Count),
-                evidence, [Remediations.KernelArgument(f), Remediations.Runc(f), Remediations.Reboot()], Concern.Affected);
+                evidence, [Remediations.KernelArgument(f), Remediations.Runc(f), Remediations
+                    .Reboot()], Concern.Affected);
         }
 
         var why = new Message(f.Kernel?.KmemDefaultOn == true ? "kmem.default-on" : "kmem.kernel-keeps-ids");
-        return new CheckResult(Id, Title, CheckStatus.Info, new Message("kmem.active-harmless", active.Count, all.Count, why), evidence, []);
+        return new CheckResult(
+            Id,
+            Title,
+            CheckStatus.Info,
+            new Message("kmem.active-harmless", active.Count, all.Count, why),
+            evidence,
+            []);
     }
 
     /// <summary>"/sys/fs/cgroup/memory/kubepods/pod0: memory.kmem.slabinfo readable".</summary>

@@ -27,7 +27,10 @@ public sealed class KubeletKmemCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("kubelet.not-found"), [], []);
         }
 
-        var evidence = new List<Message> { new("evidence.read", Message.Of(kubelet.Said), (object?)kubelet.VersionText ?? new Message("evidence.version-unknown")) };
+        var evidence = new List<Message> { new(
+            "evidence.read",
+            Message.Of(kubelet.Said),
+            (object?)kubelet.VersionText ?? new Message("evidence.version-unknown")) };
         if (f.Facts.KubeletDriver is { } driver)
         {
             evidence.Add(new Message("evidence.cgroup-driver", Message.Of(driver.Said)));
@@ -61,8 +64,20 @@ public sealed class KubeletKmemCheck : ICheck
 
         var sentence = new Message("kubelet.enables", version);
         return f.KernelExposed
-            ? new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", sentence, new Message("leaks-here")), evidence,
-                [Remediations.Kubelet(f, version.ToString()), Remediations.KernelArgument(f)], Concern.AtRisk)
-            : new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")), evidence, []);
+            ? new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Fail,
+                new Message("join.sentences", sentence, new Message("leaks-here")),
+                evidence,
+                [Remediations.Kubelet(f, version.ToString()), Remediations.KernelArgument(f)],
+                Concern.AtRisk)
+            : new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Info,
+                new Message("join.sentences", sentence, new Message("harmless-here")),
+                evidence,
+                []);
     }
 }

@@ -3,7 +3,9 @@ using Cgleak.Host.Logs;
 
 namespace Cgleak.Diagnosis.Checks;
 
-/// <summary>logs.symptom: the runbook's error lines (DIGEST section 1; both errno strings, I7) and SLUB allocation failures.</summary>
+/// <summary>
+/// logs.symptom: the runbook's error lines (DIGEST section 1; both errno strings, I7) and SLUB allocation failures.
+/// </summary>
 public sealed class LogSymptomCheck : ICheck
 {
     public const string CheckId = "logs.symptom";
@@ -25,10 +27,18 @@ public sealed class LogSymptomCheck : ICheck
 
         if (logs.LogsRead.Count == 0)
         {
-            return new CheckResult(Id, Title, CheckStatus.Skip, new Message("logs.none-read"), [.. logs.Problems.Select(Message.Of)], []);
+            return new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Skip,
+                new Message("logs.none-read"),
+                [.. logs.Problems.Select(Message.Of)],
+                []);
         }
 
-        var evidence = logs.Sightings.Select(s => new Message("evidence.sighting", s.Log, s.Count, Describe(s.Symptom), s.LastSeen, Shorten(s.LastLine))).ToList();
+        var evidence = logs.Sightings.Select(
+            s => new Message(
+                "evidence.sighting", s.Log, s.Count, Describe(s.Symptom), s.LastSeen, Shorten(s.LastLine))).ToList();
         int mkdir = logs.Sightings.Where(s => s.Symptom == Symptom.MemcgMkdirFailed).Sum(s => s.Count);
         int slub = logs.Sightings.Where(s => s.Symptom == Symptom.SlubUnableToAllocate).Sum(s => s.Count);
         evidence.Add(new Message("evidence.searched", string.Join(", ", logs.LogsRead)));
@@ -49,7 +59,8 @@ public sealed class LogSymptomCheck : ICheck
         return new CheckResult(Id, Title, CheckStatus.Pass, new Message("logs.clean"), evidence, []);
     }
 
-    private static Message Describe(Symptom s) => new(s == Symptom.MemcgMkdirFailed ? "evidence.symptom.mkdir" : "evidence.symptom.slub");
+    private static Message Describe(Symptom s)
+        => new(s == Symptom.MemcgMkdirFailed ? "evidence.symptom.mkdir" : "evidence.symptom.slub");
 
     private static string Shorten(string line) => line.Length <= 200 ? line : line[..197] + "...";
 }

@@ -2,7 +2,10 @@ using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Diagnosis.Checks;
 
-/// <summary>kernel.nokmem-arg: cgroup.memory=nokmem on the command line, and does this kernel honour it (L3: 4.5+; L5: el7 3.10.0-1062.4.1+).</summary>
+/// <summary>
+/// kernel.nokmem-arg: cgroup.memory=nokmem on the command line, and does this kernel honour it (L3: 4.5+; L5: el7
+/// 3.10.0-1062.4.1+).
+/// </summary>
 public sealed class NokmemArgumentCheck : ICheck
 {
     public const string CheckId = "kernel.nokmem-arg";
@@ -23,7 +26,10 @@ public sealed class NokmemArgumentCheck : ICheck
         }
 
         var tokens = cmdline.Value.Tokens.Where(t => t.Key == "cgroup.memory").Select(t => t.Raw).ToList();
-        var evidence = new List<Message> { new("evidence.read", cmdline.Source, tokens.Count > 0 ? (object)string.Join(' ', tokens) : new Message("evidence.no-memory-argument")) };
+        var evidence = new List<Message> { new(
+            "evidence.read",
+            cmdline.Source,
+            tokens.Count > 0 ? (object)string.Join(' ', tokens) : new Message("evidence.no-memory-argument")) };
         if (f.Kernel is not { } k)
         {
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("nokmem.kernel-unknown"), evidence, []);
@@ -41,7 +47,8 @@ public sealed class NokmemArgumentCheck : ICheck
                     new Message("nokmem.off-unknown", test), evidence, [Remediations.KernelArgument(f)]);
         }
 
-        evidence.Add(new Message((k.HonoursNokmem ? "evidence.nokmem-honoured" : "evidence.nokmem-ignored") + (f.KernelRelease!.IsEl7 ? ".el7" : ""),
+        evidence.Add(new Message((k.HonoursNokmem ? "evidence.nokmem-honoured" : "evidence.nokmem-ignored")
+            + (f.KernelRelease!.IsEl7 ? ".el7" : ""),
             f.KernelRelease.Text));
         bool needed = k.LeaksIdsViaKmem != false;
 

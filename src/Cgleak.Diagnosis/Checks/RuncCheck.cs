@@ -6,7 +6,9 @@ using Cgleak.Host.Parsing;
 
 namespace Cgleak.Diagnosis.Checks;
 
-/// <summary>runtime.runc: runc rc2-rc93 enables kmem implicitly unless built nokmem; rc94+ ignores kmem (R1-R11).</summary>
+/// <summary>
+/// runtime.runc: runc rc2-rc93 enables kmem implicitly unless built nokmem; rc94+ ignores kmem (R1-R11).
+/// </summary>
 public sealed class RuncCheck : ICheck
 {
     public const string CheckId = "runtime.runc";
@@ -27,7 +29,10 @@ public sealed class RuncCheck : ICheck
             return new CheckResult(Id, Title, CheckStatus.Skip, new Message("runc.not-found"), [], []);
         }
 
-        var evidence = new List<Message> { new("evidence.read", Message.Of(runc.Said), (object?)runc.VersionText ?? new Message("evidence.version-unknown")) };
+        var evidence = new List<Message> { new(
+            "evidence.read",
+            Message.Of(runc.Said),
+            (object?)runc.VersionText ?? new Message("evidence.version-unknown")) };
         if (runc.BinaryPath is not null)
         {
             evidence.Add(new Message("evidence.runc-fingerprint", runc.BinaryPath, Fingerprint(runc.Build)));
@@ -66,7 +71,9 @@ public sealed class RuncCheck : ICheck
             {
                 KmemBehaviour.Ignores => new Message("runc.ignores", version),
                 KmemBehaviour.OnlyWhenAsked => new Message("runc.only-when-asked", version),
-                _ => new Message(version! >= ComponentRules.FirstNokmemCapableRunc ? "runc.enables-unless-nokmem" : "runc.enables-pre-nokmem", version),
+                _ => new Message(version! >= ComponentRules.FirstNokmemCapableRunc
+                    ? "runc.enables-unless-nokmem"
+                    : "runc.enables-pre-nokmem", version),
             };
         }
 
@@ -81,9 +88,21 @@ public sealed class RuncCheck : ICheck
         }
 
         return f.KernelExposed
-            ? new CheckResult(Id, Title, CheckStatus.Fail, new Message("join.sentences", sentence, new Message("leaks-here")), evidence,
-                [Remediations.Runc(f), Remediations.KernelArgument(f)], Concern.AtRisk)
-            : new CheckResult(Id, Title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")), evidence, []);
+            ? new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Fail,
+                new Message("join.sentences", sentence, new Message("leaks-here")),
+                evidence,
+                [Remediations.Runc(f), Remediations.KernelArgument(f)],
+                Concern.AtRisk)
+            : new CheckResult(
+                Id,
+                Title,
+                CheckStatus.Info,
+                new Message("join.sentences", sentence, new Message("harmless-here")),
+                evidence,
+                []);
     }
 
     /// <summary>
@@ -100,7 +119,10 @@ public sealed class RuncCheck : ICheck
             return null;
         }
 
-        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), new Message("runc.inferred-from", containerd, pin.Runc));
+        return (pin.RuncVersion ?? ComponentVersion.Of(1, 0, 0, 5), new Message(
+            "runc.inferred-from",
+            containerd,
+            pin.Runc));
     }
 
     internal static Message Describe(KmemBehaviour b) => new(b switch

@@ -103,7 +103,11 @@ public static class BootPlanner
             ? boot.Env?["saved_entry"]
             : boot.Defaults?["GRUB_DEFAULT"]?.Raw;
         Message nextText = d.NextEntry is { } n
-            ? new Message("plan.boot.next-entry", n.Number, n.Title, (object?)n.KernelVersion ?? new Message("plan.boot.no-kernel"))
+            ? new Message(
+                "plan.boot.next-entry",
+                n.Number,
+                n.Title,
+                (object?)n.KernelVersion ?? new Message("plan.boot.no-kernel"))
             : new Message("plan.boot.next-unknown");
         if (moves && defaultIn == DefaultIn.SavedEntry)
         {
@@ -160,7 +164,13 @@ public static class BootPlanner
             files.Add(target.File);
             steps.Add(new FixStep(
                 new Message("plan.boot.add", Arg, image),
-                new Message("plan.boot.add.why", why, target.KernelVersion, family, target.File, Changes([target.File])),
+                new Message(
+                    "plan.boot.add.why",
+                    why,
+                    target.KernelVersion,
+                    family,
+                    target.File,
+                    Changes([target.File])),
                 [$"grubby --args={Arg} --update-kernel {image}"],
                 [$"grubby --info {image} | grep {Arg}"],
                 [$"grubby --remove-args={Arg} --update-kernel {image}"], ByApply: true));
@@ -187,14 +197,21 @@ public static class BootPlanner
                     ? new Message("plan.boot.cmdline-regenerate", Arg, menuPath)
                     : new Message("plan.boot.cmdline-keep", Arg),
                 style == BootStyle.DefaultGrub
-                    ? new Message("plan.boot.regenerate.why", why, target.KernelVersion, family, Changes([cmdlineFile, menuPath]))
+                    ? new Message(
+                        "plan.boot.regenerate.why",
+                        why,
+                        target.KernelVersion,
+                        family,
+                        Changes([cmdlineFile, menuPath]))
                     : boot.UsesBls
                         ? new Message("plan.boot.keep-bls.why", Changes([cmdlineFile]))
                         : new Message("plan.boot.keep.why", regenerate.Split(' ')[0], Changes([cmdlineFile])),
                 commands,
                 [
                     $"grep ^GRUB_CMDLINE_LINUX= {FixPlanner.Word(cmdlineFile)}",
-                    style == BootStyle.DefaultGrub ? $"grep -c {Arg} {menu}" : $"grep -c {Arg} {FixPlanner.Word(cmdlineFile)}",
+                    style == BootStyle.DefaultGrub
+                        ? $"grep -c {Arg} {menu}"
+                        : $"grep -c {Arg} {FixPlanner.Word(cmdlineFile)}",
                 ],
                 undo, ByApply: true));
         }
@@ -220,7 +237,9 @@ public static class BootPlanner
                 [SetLine("GRUB_DEFAULT", raw, file), regenerate],
                 [$"grep ^GRUB_DEFAULT= {FixPlanner.Word(file)}", $"grep '^set default=' {menu}"],
                 [
-                    current is null ? $"sed -i '/^GRUB_DEFAULT=/d' {FixPlanner.Word(file)}" : SetLine("GRUB_DEFAULT", current.Raw, file),
+                    current is null
+                        ? $"sed -i '/^GRUB_DEFAULT=/d' {FixPlanner.Word(file)}"
+                        : SetLine("GRUB_DEFAULT", current.Raw, file),
                     regenerate,
                 ],
                 ByApply: true));

@@ -23,7 +23,9 @@ public static class FixPlanner
     public static FixPlan Plan(DoctorReport report, BootConfig boot, PlanRequest request)
     {
         var problems = boot.ProblemsSaid.Select(Message.Of).ToList();
-        var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256)).OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
+        var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256))
+            .OrderBy(i => i.Path, StringComparer.Ordinal)
+            .ToList();
         var input = new CheckInput(report.Facts, report.Probe);
         Message? need = Need(report, input);
         FixMethod method = request.Method;
@@ -50,7 +52,12 @@ public static class FixPlanner
     /// <summary>Why a fix is needed, or null: the ID leak can happen, or dying memcgs pile up pinned by slab.</summary>
     private static Message? Need(DoctorReport report, CheckInput f)
     {
-        var causes = report.Checks.Where(c => c.Concern != Concern.None && c.Id is KmemActiveCgroupsCheck.CheckId or RuncCheck.CheckId or ContainerdCheck.CheckId or KubeletKmemCheck.CheckId or LogSymptomCheck.CheckId).Select(c => c.Id).ToList();
+        var causes = report.Checks
+            .Where(c => c.Concern != Concern.None
+                && c.Id is KmemActiveCgroupsCheck.CheckId or RuncCheck.CheckId or ContainerdCheck.CheckId
+                    or KubeletKmemCheck.CheckId or LogSymptomCheck.CheckId)
+            .Select(c => c.Id)
+            .ToList();
         if (causes.Count > 0)
         {
             return new Message("plan.need.leak", string.Join(", ", causes));
@@ -62,9 +69,11 @@ public static class FixPlanner
     }
 
     private static FixMethod ChooseMethod(DoctorReport report, CheckInput f, BootConfig boot) =>
-        f.Kernel?.HonoursNokmem == true || Kernels(boot).Any(v => Honours(v)) || f.Facts.Layout.Memory != MemoryHierarchy.V1
+        f.Kernel?.HonoursNokmem == true || Kernels(boot).Any(v => Honours(v))
+            || f.Facts.Layout.Memory != MemoryHierarchy.V1
             ? FixMethod.Kernel
-            : report.Checks.Any(c => c.Concern != Concern.None && c.Id is RuncCheck.CheckId or KubeletKmemCheck.CheckId or ContainerdCheck.CheckId)
+            : report.Checks.Any(c => c.Concern != Concern.None
+                && c.Id is RuncCheck.CheckId or KubeletKmemCheck.CheckId or ContainerdCheck.CheckId)
                 ? FixMethod.Components
                 : FixMethod.Kernel;
 
@@ -73,12 +82,21 @@ public static class FixPlanner
     private static bool Honours(string? version) =>
         version is not null && KernelRelease.Parse(version) is { } k && KernelKnowledge.Of(k).HonoursNokmem;
 
-    private static FixPlan KernelPlan(DoctorReport report, CheckInput f, BootConfig boot, PlanRequest request, Message? need, List<PlanInput> inputs, List<Message> problems)
+    private static FixPlan KernelPlan(
+        DoctorReport report,
+        CheckInput f,
+        BootConfig boot,
+        PlanRequest request,
+        Message? need,
+        List<PlanInput> inputs,
+        List<Message> problems)
     {
         BootDecision decision = BootPlanner.Decide(boot, problems);
         var steps = new List<FixStep> { decision.ListStep };
         var entries = decision.Entries.ToList();
-        var why = need is null ? new Message("plan.why.requested", "--method kernel") : new Message("plan.why.to-stop", need);
+        var why = need is null
+            ? new Message("plan.why.requested", "--method kernel")
+            : new Message("plan.why.to-stop", need);
         if (decision.Target is null && boot.Unreadable)
         {
             var unreadable = Message.Joined("list.semicolon", boot.ProblemsSaid.Select(Message.Of));
@@ -107,9 +125,23 @@ public static class FixPlanner
         bool running = f.NokmemOnCmdline == true && f.KernelRelease?.Text == target.KernelVersion;
         Message summary = bootSteps.Count == 0
             ? new Message(running ? "plan.kernel.running" : "plan.kernel.boots", why, target.KernelVersion, Arg)
-            : new Message("plan.kernel.steps", why, moves ? new Message("plan.kernel.make-default", target.KernelVersion, target.Number) : "",
-                Arg, target.KernelVersion, string.Join(", ", edit.Files));
-        return Finish(FixMethod.Kernel, summary, entries, decision.Next, edit, needsKernel: false, steps, inputs, problems);
+            : new Message(
+                "plan.kernel.steps",
+                why,
+                moves ? new Message("plan.kernel.make-default", target.KernelVersion, target.Number) : "",
+                Arg,
+                target.KernelVersion,
+                string.Join(", ", edit.Files));
+        return Finish(
+            FixMethod.Kernel,
+            summary,
+            entries,
+            decision.Next,
+            edit,
+            needsKernel: false,
+            steps,
+            inputs,
+            problems);
     }
 
     /// <param name="takesEffect">what the reboot brings in, for its why ("the argument takes effect at boot").</param>
@@ -120,17 +152,38 @@ public static class FixPlanner
         // the reboot itself is the reason to move the pods.
         var drainWhy = new Message(f.Kernel?.ReleasesIdAtOffline == true ? "plan.drain.why.reboot" : "plan.drain.why");
         steps.Add(new FixStep(new Message("plan.drain"), drainWhy,
-            [$"kubectl cordon {request.Node}", $"kubectl drain {request.Node} --ignore-daemonsets --delete-emptydir-data"],
-            [$"kubectl get node {request.Node}   # SchedulingDisabled"], [$"kubectl uncordon {request.Node}"], ByApply: false));
-        steps.Add(new FixStep(new Message("plan.reboot"), takesEffect, ["systemctl reboot"], ["uptime"], [], ByApply: false));
+            [$"kubectl cordon {request.Node}", $"kubectl drain {request.Node} --ignore-daemonsets "
+                + $"--delete-emptydir-data"],
+            [$"kubectl get node {request.Node}   # SchedulingDisabled"],
+            [$"kubectl uncordon {request.Node}"],
+            ByApply: false));
+        steps.Add(
+            new FixStep(new Message("plan.reboot"), takesEffect, ["systemctl reboot"], ["uptime"], [], ByApply: false));
         steps.Add(new FixStep(new Message("plan.verify"), new Message("plan.verify.why"),
             [cmdlineCheck, "cgleak verify --canary", $"kubectl uncordon {request.Node}"],
             ["cgleak verify exits 0"], [], ByApply: false));
     }
 
-    private static FixPlan Finish(FixMethod method, Message summary, List<BootEntry> entries, int? next, BootEdit? edit, bool needsKernel,
-        List<FixStep> steps, List<PlanInput> inputs, List<Message> problems) =>
-        new(method, summary.ToString(), entries, next, edit, needsKernel, steps, inputs, [.. problems.Select(p => p.ToString())])
+    private static FixPlan Finish(
+        FixMethod method,
+        Message summary,
+        List<BootEntry> entries,
+        int? next,
+        BootEdit? edit,
+        bool needsKernel,
+        List<FixStep> steps,
+        List<PlanInput> inputs,
+        List<Message> problems) =>
+        new(
+            method,
+            summary.ToString(),
+            entries,
+            next,
+            edit,
+            needsKernel,
+            steps,
+            inputs,
+            [.. problems.Select(p => p.ToString())])
         {
             SummarySaid = summary,
             ProblemsSaid = problems,
@@ -144,5 +197,8 @@ public static class FixPlanner
     /// shell takes every character of it literally (/boot/vmlinuz-3.10.0-1160.el7.x86_64), else single-quoted, so
     /// "$(...)", backticks, ";" or a space in a host's file names never run as commands.
     /// </summary>
-    public static string Word(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+,:=@%".Contains(c, StringComparison.Ordinal)) ? s : Quote(s);
+    public static string Word(string s) =>
+        s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+,:=@%".Contains(c, StringComparison.Ordinal))
+            ? s
+            : Quote(s);
 }

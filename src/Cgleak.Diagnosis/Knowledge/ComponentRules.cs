@@ -5,10 +5,15 @@ namespace Cgleak.Diagnosis.Knowledge;
 /// <summary>What a component version does with kernel-memory accounting.</summary>
 public enum KmemBehaviour
 {
-    /// <summary>Writes a kmem limit only when one is asked for (runc rc1 and older, R1; kubelet before 1.8, K3).</summary>
+    /// <summary>
+    /// Writes a kmem limit only when one is asked for (runc rc1 and older, R1; kubelet before 1.8, K3).
+    /// </summary>
     OnlyWhenAsked,
 
-    /// <summary>Activates kmem accounting on every memory cgroup it creates (runc rc2-rc93 unless built nokmem, R2/R9; kubelet 1.8-1.21.1 with cgroupfs, K9).</summary>
+    /// <summary>
+    /// Activates kmem accounting on every memory cgroup it creates (runc rc2-rc93 unless built nokmem, R2/R9; kubelet
+    /// 1.8-1.21.1 with cgroupfs, K9).
+    /// </summary>
     EnablesImplicitly,
 
     /// <summary>Ignores kmem settings (runc rc94+, R8; kubelet 1.21.2+/1.22+, K7).</summary>
@@ -22,7 +27,12 @@ public sealed record VersionRule(ComponentVersion? From, ComponentVersion? To, K
 }
 
 /// <summary>containerd's pinned runc (D8): the first and last containerd release of a run, the runc it pins.</summary>
-public sealed record ContainerdPin(ComponentVersion From, ComponentVersion To, string Runc, ComponentVersion? RuncVersion, bool NokmemPossible);
+public sealed record ContainerdPin(
+    ComponentVersion From,
+    ComponentVersion To,
+    string Runc,
+    ComponentVersion? RuncVersion,
+    bool NokmemPossible);
 
 /// <summary>The component rules of kmem-facts.md sections 1-3, as data.</summary>
 public static class ComponentRules
@@ -36,7 +46,9 @@ public static class ComponentRules
         new(V(1, 0, 0, 94), null, KmemBehaviour.Ignores, "R8"),
     ];
 
-    /// <summary>With the cgroupfs driver on cgroup v1 (K1); the systemd driver never enables kmem implicitly (K2).</summary>
+    /// <summary>
+    /// With the cgroupfs driver on cgroup v1 (K1); the systemd driver never enables kmem implicitly (K2).
+    /// </summary>
     public static readonly IReadOnlyList<VersionRule> Kubelet =
     [
         new(null, V(1, 7, 99), KmemBehaviour.OnlyWhenAsked, "K3"),
@@ -47,7 +59,9 @@ public static class ComponentRules
     /// <summary>runc rc6 added the nokmem build tag (R5), so rc6-rc93 can be built without kmem.</summary>
     public static readonly ComponentVersion FirstNokmemCapableRunc = V(1, 0, 0, 6);
 
-    /// <summary>runc versions that ignore kmem (R8), as containerd pins them (D9) and kubelet vendors them (K7).</summary>
+    /// <summary>
+    /// runc versions that ignore kmem (R8), as containerd pins them (D9) and kubelet vendors them (K7).
+    /// </summary>
     public static readonly ComponentVersion SafeRunc = V(1, 0, 0, 94);
 
     /// <summary>D8: containerd release -> pinned runc.</summary>

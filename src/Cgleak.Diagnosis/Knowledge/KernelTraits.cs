@@ -21,7 +21,9 @@ public sealed record KernelTraits
     /// <summary>IDs are lost to kmem-pinned zombies: kmem accounting exists (L1: 3.8) and I5 is missing.</summary>
     public bool? LeaksIdsViaKmem { get; init; }
 
-    /// <summary>The kernel honours cgroup.memory=nokmem (L3: upstream 4.5; el7 from 3.10.0-1062.4.1 per the runbook, L5).</summary>
+    /// <summary>
+    /// The kernel honours cgroup.memory=nokmem (L3: upstream 4.5; el7 from 3.10.0-1062.4.1 per the runbook, L5).
+    /// </summary>
     public bool HonoursNokmem { get; init; }
 
     /// <summary>
@@ -33,7 +35,10 @@ public sealed record KernelTraits
     /// <summary>What is not known about this family, for people; null when the table's rows cover it.</summary>
     public Message? Unknown { get; init; }
 
-    /// <summary>memory.kmem.limit_in_bytes is absent on this kernel (L13: 6.1.54, 6.5.4): runc before 1.1.10 and kubelets vendoring it fail (R16, K10).</summary>
+    /// <summary>
+    /// memory.kmem.limit_in_bytes is absent on this kernel (L13: 6.1.54, 6.5.4): runc before 1.1.10 and kubelets
+    /// vendoring it fail (R16, K10).
+    /// </summary>
     public bool KmemLimitFileGone { get; init; }
 
     /// <summary>kmem is accounted for every v1 cgroup without a limit write (L4: 4.6).</summary>
@@ -44,7 +49,9 @@ public sealed record KernelTraits
 
     public string DyingPinnedBy => DyingPinnedBySaid.ToString();
 
-    /// <summary>The drop_caches value that releases what pins them (M1), or null where nothing short of a reboot does.</summary>
+    /// <summary>
+    /// The drop_caches value that releases what pins them (M1), or null where nothing short of a reboot does.
+    /// </summary>
     public int? DropCachesValue { get; init; }
 
     /// <summary>A note on memory.kmem.limit_in_bytes writes (L12-L14), where the family has one.</summary>
@@ -56,23 +63,34 @@ public sealed record KernelTraits
 /// <summary>What a kernel release's own version says about its family, and where that comes from.</summary>
 public enum KernelBase
 {
-    /// <summary>Red Hat's 3.10.0-*.el7: upstream 3.10 with Red Hat's backports, described by the runbook and L5/I7.</summary>
+    /// <summary>
+    /// Red Hat's 3.10.0-*.el7: upstream 3.10 with Red Hat's backports, described by the runbook and L5/I7.
+    /// </summary>
     Rhel7,
 
-    /// <summary>The traits of the upstream version the release names (a vendor build whose memcg behaviour follows it).</summary>
+    /// <summary>
+    /// The traits of the upstream version the release names (a vendor build whose memcg behaviour follows it).
+    /// </summary>
     Upstream,
 
-    /// <summary>Upstream 3.10 with a vendor's backports that are not published: upstream 3.10's traits, unknown where a backport may differ.</summary>
+    /// <summary>
+    /// Upstream 3.10 with a vendor's backports that are not published: upstream 3.10's traits, unknown where a backport
+    /// may differ.
+    /// </summary>
     Upstream310WithBackports,
 }
 
-/// <summary>One row of the kernel family table: how a release is recognised, its name, its basis and its source.</summary>
+/// <summary>
+/// One row of the kernel family table: how a release is recognised, its name, its basis and its source.
+/// </summary>
 public sealed record KernelFamilyRule(string Name, Func<KernelRelease, bool> Matches, KernelBase Base, string Source);
 
 /// <summary>The kernel rules, as one table read top to bottom.</summary>
 public static class KernelKnowledge
 {
-    /// <summary>The first el7 build the runbook says honours cgroup.memory=nokmem (L5: user reports; 1062.x to 1075).</summary>
+    /// <summary>
+    /// The first el7 build the runbook says honours cgroup.memory=nokmem (L5: user reports; 1062.x to 1075).
+    /// </summary>
     public static readonly int[] El7NokmemBuild = [1062, 4, 1];
 
     private static bool Tagged(KernelRelease k, string marker) => k.Text.Contains(marker, StringComparison.Ordinal);
@@ -86,19 +104,54 @@ public static class KernelKnowledge
     [
         new("RHEL/CentOS 7 (3.10)", k => k.IsEl7, KernelBase.Rhel7, "runbook section 2; L2, L5, C2, I7"),
         new("ELRepo kernel-lt/kernel-ml for el7", k => Tagged(k, ".elrepo"), KernelBase.Upstream,
-            "ELRepo builds upstream long-term (kernel-lt) and mainline (kernel-ml) kernels for el7; kubernetes#120837 (6.5.4-1.el7.elrepo)"),
-        new("el7 build", k => k.DistroTag == "el7", KernelBase.Upstream, "an el7-tagged release of another upstream version: that version's rules"),
-        new("TencentOS 3.10 with backports", k => Tagged(k, "tlinux") && k.Major == 3 && k.Minor == 10, KernelBase.Upstream310WithBackports,
+            "ELRepo builds upstream long-term (kernel-lt) and mainline (kernel-ml) kernels for el7; "
+                + "kubernetes#120837 (6.5.4-1.el7.elrepo)"),
+        new(
+            "el7 build",
+            k => k.DistroTag == "el7",
+            KernelBase.Upstream,
+            "an el7-tagged release of another upstream version: that version's rules"),
+        new(
+            "TencentOS 3.10 with backports",
+            k => Tagged(k, "tlinux") && k.Major == 3 && k.Minor == 10,
+            KernelBase.Upstream310WithBackports,
             "TencentOS Server 2 kernel 3.10.107-*-tlinux2: upstream 3.10.107 and Tencent's backports, not published"),
-        new("TencentOS", k => Tagged(k, "tlinux"), KernelBase.Upstream, "TencentOS 4.14/5.4 kernels (tlinux3/tlinux4): upstream rules"),
-        new("RHEL 8 family", k => k.DistroTag == "el8" || (Tagged(k, ".an8") && k.Major == 4), KernelBase.Upstream, "4.18.0-*.el8 (and Anolis RHCK .an8): upstream 4.18"),
+        new(
+            "TencentOS",
+            k => Tagged(k, "tlinux"),
+            KernelBase.Upstream,
+            "TencentOS 4.14/5.4 kernels (tlinux3/tlinux4): upstream rules"),
+        new(
+            "RHEL 8 family",
+            k => k.DistroTag == "el8" || (Tagged(k, ".an8") && k.Major == 4),
+            KernelBase.Upstream,
+            "4.18.0-*.el8 (and Anolis RHCK .an8): upstream 4.18"),
         new("RHEL 9 family", k => k.DistroTag is "el9" or "el10", KernelBase.Upstream, "5.14.0-*.el9: upstream 5.14"),
-        new("Alibaba Cloud Linux", k => Tagged(k, ".al7") || Tagged(k, ".al8") || Tagged(k, ".alnx"), KernelBase.Upstream,
+        new(
+            "Alibaba Cloud Linux",
+            k => Tagged(k, ".al7") || Tagged(k, ".al8") || Tagged(k, ".alnx"),
+            KernelBase.Upstream,
             "4.19.*.al7 (Alibaba Cloud Linux 2), 5.10.*.al8 (3): upstream rules, plus the zombie memcg reaper (M4)"),
-        new("Anolis ANCK", k => Tagged(k, ".an7") || Tagged(k, ".an8") || Tagged(k, ".an23"), KernelBase.Upstream, "4.19/5.10.*.an8: upstream rules"),
-        new("Amazon Linux", k => Tagged(k, ".amzn2"), KernelBase.Upstream, "4.14.*/5.10.*-amzn2, 6.1.*.amzn2023: upstream rules"),
-        new("openEuler", k => Tagged(k, ".oe1") || Tagged(k, ".oe2"), KernelBase.Upstream, "4.19.90-*.oe1, 5.10.0-*.oe2203, 6.6.0-*.oe2403: upstream rules"),
-        new("Kylin", k => Tagged(k, ".ky10"), KernelBase.Upstream, "4.19.90-*.ky10 (Kylin Server V10, openEuler-based): upstream 4.19"),
+        new(
+            "Anolis ANCK",
+            k => Tagged(k, ".an7") || Tagged(k, ".an8") || Tagged(k, ".an23"),
+            KernelBase.Upstream,
+            "4.19/5.10.*.an8: upstream rules"),
+        new(
+            "Amazon Linux",
+            k => Tagged(k, ".amzn2"),
+            KernelBase.Upstream,
+            "4.14.*/5.10.*-amzn2, 6.1.*.amzn2023: upstream rules"),
+        new(
+            "openEuler",
+            k => Tagged(k, ".oe1") || Tagged(k, ".oe2"),
+            KernelBase.Upstream,
+            "4.19.90-*.oe1, 5.10.0-*.oe2203, 6.6.0-*.oe2403: upstream rules"),
+        new(
+            "Kylin",
+            k => Tagged(k, ".ky10"),
+            KernelBase.Upstream,
+            "4.19.90-*.ky10 (Kylin Server V10, openEuler-based): upstream 4.19"),
         new("upstream", _ => true, KernelBase.Upstream, "the upstream version's rules"),
     ];
 
@@ -122,7 +175,9 @@ public static class KernelKnowledge
             };
         }
 
-        string name = family.Name == "upstream" ? $"upstream {k.Major}.{k.Minor}" : $"upstream {k.Major}.{k.Minor} ({family.Name})";
+        string name = family.Name == "upstream"
+            ? $"upstream {k.Major}.{k.Minor}"
+            : $"upstream {k.Major}.{k.Minor} ({family.Name})";
         KernelTraits upstream = Upstream(k, name);
         if (family.Base == KernelBase.Upstream310WithBackports)
         {
@@ -147,17 +202,21 @@ public static class KernelKnowledge
     {
         bool releasesAtOffline = k.AtLeast(4, 7);          // I5
         bool? leaks = k.AtLeast(4, 7) ? false              // I5
-            : k.AtLeast(3, 8) ? (k.Major == 4 && k.Minor is 4 or 6 ? null : true) // L1; I5 backported to some 4.4.y/4.6.y
+                                                           // L1; I5 backported to some 4.4.y/4.6.y
+            : k.AtLeast(3, 8) ? (k.Major == 4 && k.Minor is 4 or 6 ? null : true)
             : false;                                        // L1: no per-cgroup kmem accounting before 3.8
         return new KernelTraits
         {
             Family = family,
-            CountsDying = k.AtLeast(3, 19) ? true : k.Major == 3 && k.Minor == 10 ? false : null, // C1 (3.19+), C2 (3.10)
+            // C1 (3.19+), C2 (3.10)
+            CountsDying = k.AtLeast(3, 19) ? true : k.Major == 3 && k.Minor == 10 ? false : null,
             ReleasesIdAtOffline = k.Major == 4 && k.Minor is 4 or 6 ? null : releasesAtOffline,
             LeaksIdsViaKmem = leaks,
             HonoursNokmem = k.AtLeast(4, 5),               // L3
             KmemDefaultOn = k.AtLeast(4, 6),               // L4
-            DyingPinnedBySaid = new Message(k.AtLeast(7, 1) ? "pinned.7.1" : k.AtLeast(5, 9) ? "pinned.5.9" : k.AtLeast(5, 3) ? "pinned.5.3" : "pinned.upstream"),
+            DyingPinnedBySaid = new Message(k.AtLeast(7, 1)
+                ? "pinned.7.1"
+                : k.AtLeast(5, 9) ? "pinned.5.9" : k.AtLeast(5, 3) ? "pinned.5.3" : "pinned.upstream"),
             DropCachesValue = k.AtLeast(5, 9) ? 1 : 3,    // M1: 1 page cache; 3 page cache and slab
             KmemLimitWriteSaid = KmemLimitWrite(k),
             KmemLimitFileGone = KmemLimitGone(k),
@@ -168,7 +227,8 @@ public static class KernelKnowledge
     }
 
     /// <summary>
-    /// L13: "memcg: drop kmem.limit_in_bytes" reached stable 6.1.54 and 6.5.4 (kubernetes#120813, #120837); L14 restored
+    /// L13: "memcg: drop kmem.limit_in_bytes" reached stable 6.1.54 and 6.5.4 (kubernetes#120813, #120837); L14
+    /// restored
     /// the file as a no-op in 6.1.55 and the next 6.5.y (6.5.5, released with 6.1.55; M) and in mainline 6.6.
     /// </summary>
     private static bool KmemLimitGone(KernelRelease k) =>
@@ -181,7 +241,8 @@ public static class KernelKnowledge
             return new Message("kmem-limit.removed");
         }
 
-        if (k.AtLeast(6, 6) || (k.Major == 6 && k.Minor == 1 && k.Patch >= 55) || (k.Major == 6 && k.Minor == 5 && k.Patch >= 5))
+        if (k.AtLeast(6, 6) || (k.Major == 6 && k.Minor == 1 && k.Patch >= 55)
+            || (k.Major == 6 && k.Minor == 5 && k.Patch >= 5))
         {
             return new Message("kmem-limit.no-op");
         }

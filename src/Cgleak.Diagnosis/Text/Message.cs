@@ -19,9 +19,12 @@ public sealed class Message(string key, params object?[] args)
     public IReadOnlyList<object?> Args { get; } = args;
 
     /// <summary>Messages joined by the separator a key holds ("; " in English, "；" in Chinese).</summary>
-    public static Message Joined(string separatorKey, IEnumerable<Message> parts) => new(separatorKey) { _parts = parts.ToList() };
+    public static Message Joined(string separatorKey, IEnumerable<Message> parts)
+        => new(separatorKey) { _parts = parts.ToList() };
 
-    /// <summary>What a host reader said (Cgleak.Host names the key, below this catalog), its own messages in it too.</summary>
+    /// <summary>
+    /// What a host reader said (Cgleak.Host names the key, below this catalog), its own messages in it too.
+    /// </summary>
     public static Message Of(HostMessage said) =>
         new(said.Key, [.. said.Args.Select(a => a is HostMessage inner ? Of(inner) : a)]);
 

@@ -10,10 +10,14 @@ namespace Cgleak.Diagnosis.Text;
 /// </summary>
 public static class Messages
 {
-    private static readonly Lazy<Dictionary<string, string>> English = new(() => Load("Cgleak.Diagnosis.Text.Messages.resources"));
-    private static readonly Lazy<Dictionary<string, string>> Chinese = new(() => Load("Cgleak.Diagnosis.Text.Messages.zh-CN.resources"));
+    private static readonly Lazy<Dictionary<string, string>> English = new(
+        () => Load("Cgleak.Diagnosis.Text.Messages.resources"));
+    private static readonly Lazy<Dictionary<string, string>> Chinese = new(
+        () => Load("Cgleak.Diagnosis.Text.Messages.zh-CN.resources"));
 
-    /// <summary>The template for a key in a language, English when that language lacks it (a test forbids that).</summary>
+    /// <summary>
+    /// The template for a key in a language, English when that language lacks it (a test forbids that).
+    /// </summary>
     public static string Template(Language language, string key)
     {
         if (language == Language.ZhCN && Chinese.Value.TryGetValue(key, out string? zh))

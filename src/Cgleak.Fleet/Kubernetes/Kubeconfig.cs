@@ -31,14 +31,19 @@ public static class Kubeconfig
         return Parse(text, path, context);
     }
 
-    /// <summary>In a pod: KUBERNETES_SERVICE_HOST/PORT and the service account's CA and token (re-read: it rotates).</summary>
+    /// <summary>
+    /// In a pod: KUBERNETES_SERVICE_HOST/PORT and the service account's CA and token (re-read: it rotates).
+    /// </summary>
     public static FleetEndpoint InCluster(string serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount")
     {
         string host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")
-            ?? throw new FleetException("--in-cluster: KUBERNETES_SERVICE_HOST is not set: not in a pod (use --kubeconfig)", badInput: true);
+            ?? throw new FleetException(
+                "--in-cluster: KUBERNETES_SERVICE_HOST is not set: not in a pod (use --kubeconfig)",
+                badInput: true);
         string port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
         FleetEndpoint.ReadToken(serviceAccount + "/token", "--in-cluster: the service account token");
-        return new FleetEndpoint(new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"))
+        return new FleetEndpoint(
+            new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"))
         {
             Ca = FleetEndpoint.CaFromFile(serviceAccount + "/ca.crt", "--in-cluster: the service account CA"),
             TokenFile = serviceAccount + "/token",
@@ -55,19 +60,25 @@ public static class Kubeconfig
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
-            root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode m ? m : throw Bad("not a kubeconfig (one YAML mapping expected)");
+            root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode m
+                ? m
+                : throw Bad("not a kubeconfig (one YAML mapping expected)");
         }
         catch (YamlException e)
         {
             throw Bad($"not valid YAML at line {e.Start.Line}: {e.Message}");
         }
 
-        string name = contextName ?? Scalar(root, "current-context") ?? throw Bad("no current-context (name one with --context)");
+        string name = contextName
+            ?? Scalar(root, "current-context") ?? throw Bad("no current-context (name one with --context)");
         YamlMappingNode context = Named(root, "contexts", "context", name) ?? throw Bad($"no context named \"{name}\"");
         string clusterName = Scalar(context, "cluster") ?? throw Bad($"context \"{name}\" names no cluster");
-        YamlMappingNode cluster = Named(root, "clusters", "cluster", clusterName) ?? throw Bad($"no cluster named \"{clusterName}\"");
+        YamlMappingNode cluster = Named(root, "clusters", "cluster", clusterName)
+            ?? throw Bad($"no cluster named \"{clusterName}\"");
         string? userName = Scalar(context, "user");
-        YamlMappingNode? user = userName is null ? null : Named(root, "users", "user", userName) ?? throw Bad($"no user named \"{userName}\"");
+        YamlMappingNode? user = userName is null
+            ? null
+            : Named(root, "users", "user", userName) ?? throw Bad($"no user named \"{userName}\"");
 
         string server = Scalar(cluster, "server") ?? throw Bad($"cluster \"{clusterName}\" has no server");
         if (!Uri.TryCreate(server, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("https" or "http"))
@@ -112,7 +123,12 @@ public static class Kubeconfig
         };
         if (Data(cluster, "certificate-authority", $"cluster \"{clusterName}\"") is { } caPem)
         {
-            endpoint = endpoint with { Ca = FleetEndpoint.CaFromPem(Encoding.UTF8.GetString(caPem), $"kubeconfig {path}: cluster \"{clusterName}\" certificate-authority") };
+            endpoint = endpoint with
+            {
+                Ca = FleetEndpoint.CaFromPem(
+                Encoding.UTF8.GetString(caPem),
+                $"kubeconfig {path}: cluster \"{clusterName}\" certificate-authority")
+            };
         }
 
         if (user is null)
@@ -123,7 +139,8 @@ public static class Kubeconfig
         string whereUser = $"user \"{userName}\"";
         if (user.Children.ContainsKey("auth-provider"))
         {
-            throw Bad($"{whereUser}: auth-provider plugins were removed from kubectl (1.26); use an exec plugin or a token");
+            throw Bad(
+                $"{whereUser}: auth-provider plugins were removed from kubectl (1.26); use an exec plugin or a token");
         }
 
         if (Scalar(user, "token") is { } token)
@@ -144,9 +161,14 @@ public static class Kubeconfig
         byte[]? key = Data(user, "client-key", whereUser);
         if (user.Children.TryGetValue("exec", out YamlNode? exec))
         {
-            (string? execToken, string? execCert, string? execKey) = Exec(exec as YamlMappingNode ?? throw Bad($"{whereUser}: exec is not a mapping"), path, whereUser);
+            (string? execToken, string? execCert, string? execKey) = Exec(
+                exec as YamlMappingNode ?? throw Bad($"{whereUser}: exec is not a mapping"),
+                path,
+                whereUser);
             endpoint = execToken is null ? endpoint : endpoint with { Token = execToken };
-            (cert, key) = execCert is null ? (cert, key) : (Encoding.UTF8.GetBytes(execCert), Encoding.UTF8.GetBytes(execKey ?? ""));
+            (cert, key) = execCert is null
+                ? (cert, key)
+                : (Encoding.UTF8.GetBytes(execCert), Encoding.UTF8.GetBytes(execKey ?? ""));
         }
 
         if (cert is not null || key is not null)
@@ -158,9 +180,16 @@ public static class Kubeconfig
 
             try
             {
-                using var loaded = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(cert), Encoding.UTF8.GetString(key));
+                using var loaded = X509Certificate2.CreateFromPem(
+                    Encoding.UTF8.GetString(cert),
+                    Encoding.UTF8.GetString(key));
                 // Exported and re-imported: an ephemeral key is not usable by the TLS layer everywhere.
-                endpoint = endpoint with { ClientCertificate = X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null) };
+                endpoint = endpoint with
+                {
+                    ClientCertificate = X509CertificateLoader.LoadPkcs12(
+                    loaded.Export(X509ContentType.Pkcs12),
+                    null)
+                };
             }
             catch (CryptographicException e)
             {
@@ -179,7 +208,12 @@ public static class Kubeconfig
     {
         FleetException Bad(string what) => new($"kubeconfig {path}: {whereUser}: exec: {what}", badInput: true);
         string command = Scalar(exec, "command") ?? throw Bad("no command");
-        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(command)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        };
         if (exec.Children.TryGetValue("args", out YamlNode? args) && args is YamlSequenceNode list)
         {
             foreach (YamlScalarNode a in list.OfType<YamlScalarNode>())
@@ -197,7 +231,8 @@ public static class Kubeconfig
         }
 
         string apiVersion = Scalar(exec, "apiVersion") ?? "client.authentication.k8s.io/v1";
-        start.Environment["KUBERNETES_EXEC_INFO"] = $"{{\"apiVersion\":\"{apiVersion}\",\"kind\":\"ExecCredential\",\"spec\":{{\"interactive\":false}}}}";
+        start.Environment["KUBERNETES_EXEC_INFO"]
+            = $"{{\"apiVersion\":\"{apiVersion}\",\"kind\":\"ExecCredential\",\"spec\":{{\"interactive\":false}}}}";
         string output;
         try
         {
@@ -213,7 +248,8 @@ public static class Kubeconfig
             output = stdout.GetAwaiter().GetResult();
             if (p.ExitCode != 0)
             {
-                throw Bad($"{command} exited with {p.ExitCode}: {stderr.GetAwaiter().GetResult().Trim().ReplaceLineEndings(" ")}");
+                throw Bad($"{command} exited with {p.ExitCode}: "
+                    + $"{stderr.GetAwaiter().GetResult().Trim().ReplaceLineEndings(" ")}");
             }
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -241,6 +277,7 @@ public static class Kubeconfig
     private static YamlMappingNode? Named(YamlMappingNode root, string list, string field, string name) =>
         root.Children.TryGetValue(list, out YamlNode? items) && items is YamlSequenceNode seq
             ? seq.OfType<YamlMappingNode>().Where(i => Scalar(i, "name") == name)
-                .Select(i => i.Children.TryGetValue(field, out YamlNode? f) ? f as YamlMappingNode : null).FirstOrDefault()
+                .Select(
+                    i => i.Children.TryGetValue(field, out YamlNode? f) ? f as YamlMappingNode : null).FirstOrDefault()
             : null;
 }

@@ -13,7 +13,9 @@ namespace Cgleak.Fleet.Kubernetes;
 /// </summary>
 public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan stale)
 {
-    /// <summary>The type node-problem-detector's plugin writes (deploy/node-problem-detector): never the agent's own.</summary>
+    /// <summary>
+    /// The type node-problem-detector's plugin writes (deploy/node-problem-detector): never the agent's own.
+    /// </summary>
     public const string NpdConditionType = NodeCondition.Type + "NPD";
 
     public TimeSpan Stale { get; } = stale;
@@ -24,7 +26,9 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
         string? next = null;
         do
         {
-            var url = new Uri(server, "api/v1/nodes?limit=500" + (next is null ? "" : "&continue=" + Uri.EscapeDataString(next)));
+            var url = new Uri(
+                server,
+                "api/v1/nodes?limit=500" + (next is null ? "" : "&continue=" + Uri.EscapeDataString(next)));
             (int status, byte[] body) = await FleetEndpoint.GetAsync(http, url, cancel).ConfigureAwait(false);
             next = ParseList(body, status, url, now, nodes);
         }
@@ -33,7 +37,9 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
         return nodes;
     }
 
-    /// <summary>One page of GET /api/v1/nodes (a v1 NodeList) into <paramref name="into"/>; the continue token, if any.</summary>
+    /// <summary>
+    /// One page of GET /api/v1/nodes (a v1 NodeList) into <paramref name="into"/>; the continue token, if any.
+    /// </summary>
     internal string? ParseList(ReadOnlyMemory<byte> body, int status, Uri url, DateTimeOffset now, List<FleetNode> into)
     {
         string where = url.GetLeftPart(UriPartial.Path);
@@ -43,11 +49,15 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
             JsonElement root = doc.RootElement;
             if (status is < 200 or > 299)
             {
-                string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out JsonElement m) ? m.ToString() : FleetEndpoint.Shorten(body.Span);
+                string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(
+                    "message",
+                    out JsonElement m) ? m.ToString() : FleetEndpoint.Shorten(body.Span);
                 throw new FleetException($"{where} answered {status}: {message}", badInput: false);
             }
 
-            if (root.ValueKind != JsonValueKind.Object || Str(root, "kind") != "NodeList" || !root.TryGetProperty("items", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
+            if (root.ValueKind != JsonValueKind.Object || Str(root, "kind") != "NodeList"
+                || !root.TryGetProperty("items", out JsonElement items)
+                || items.ValueKind != JsonValueKind.Array)
             {
                 throw new FleetException($"{where}: the answer is not a NodeList", badInput: false);
             }
@@ -57,34 +67,49 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
                 into.Add(Node(item, now));
             }
 
-            return root.TryGetProperty("metadata", out JsonElement meta) && Str(meta, "continue") is { Length: > 0 } token ? token : null;
+            return root.TryGetProperty("metadata", out JsonElement meta)
+                && Str(meta, "continue") is { Length: > 0 } token ? token : null;
         }
         catch (JsonException)
         {
-            throw new FleetException($"{where} answered {status} with something that is not JSON: {FleetEndpoint.Shorten(body.Span)}", badInput: false);
+            throw new FleetException(
+                $"{where} answered {status} with something that is not JSON: {FleetEndpoint.Shorten(body.Span)}",
+                badInput: false);
         }
     }
 
     private FleetNode Node(JsonElement item, DateTimeOffset now)
     {
         string name = item.TryGetProperty("metadata", out JsonElement meta) ? Str(meta, "name") ?? "" : "";
-        JsonElement? info = item.TryGetProperty("status", out JsonElement st) && st.TryGetProperty("nodeInfo", out JsonElement ni) ? ni : null;
+        JsonElement? info = item.TryGetProperty("status", out JsonElement st)
+            && st.TryGetProperty("nodeInfo", out JsonElement ni) ? ni : null;
         JsonElement? condition = null;
-        if (item.TryGetProperty("status", out JsonElement s) && s.TryGetProperty("conditions", out JsonElement conditions) && conditions.ValueKind == JsonValueKind.Array)
+        if (item.TryGetProperty("status", out JsonElement s)
+            && s.TryGetProperty("conditions", out JsonElement conditions)
+            && conditions.ValueKind == JsonValueKind.Array)
         {
             // The agent's own condition when there is one; NPD's plugin only where the agent does not run.
-            condition = conditions.EnumerateArray().Where(c => Str(c, "type") == NodeCondition.Type).Cast<JsonElement?>().FirstOrDefault()
-                ?? conditions.EnumerateArray().Where(c => Str(c, "type") == NpdConditionType).Cast<JsonElement?>().FirstOrDefault();
+            condition = conditions.EnumerateArray().Where(c => Str(c, "type") == NodeCondition.Type)
+                .Cast<JsonElement?>()
+                .FirstOrDefault()
+                ?? conditions.EnumerateArray().Where(c => Str(c, "type") == NpdConditionType).Cast<JsonElement?>()
+                    .FirstOrDefault();
         }
 
         DateTimeOffset? heartbeat = condition is { } c && Str(c, "lastHeartbeatTime") is { } t
-            && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset at) ? at : null;
+            && DateTimeOffset.TryParse(
+                t,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal,
+                out DateTimeOffset at) ? at : null;
         string? runtime = info is { } i ? Str(i, "containerRuntimeVersion") : null;
         return new FleetNode
         {
             Name = name,
             Reporting = heartbeat is { } h && now - h <= Stale,
-            Verdict = condition is { } cond ? NodeCondition.VerdictOf(Str(cond, "status"), Str(cond, "reason"), Str(cond, "message")) : null,
+            Verdict = condition is { } cond
+                ? NodeCondition.VerdictOf(Str(cond, "status"), Str(cond, "reason"), Str(cond, "message"))
+                : null,
             Kernel = info is { } k ? Str(k, "kernelVersion") : null,
             // nodeInfo names the runtime, not runc: "containerd://1.6.8", "docker://18.9.0".
             Runc = runtime,
@@ -95,5 +120,6 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
     }
 
     private static string? Str(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out JsonElement v)
+            && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }

@@ -19,9 +19,16 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     public const string DyingGrowth = "cgleak_dying_memory_cgroups_growth_per_second";
     public const string LastSample = "cgleak_last_sample_timestamp_seconds";
 
-    /// <summary>The labels the table is made from (<see cref="Row.Label"/>); the others are dropped as answers are read.</summary>
+    /// <summary>
+    /// The labels the table is made from (<see cref="Row.Label"/>); the others are dropped as answers are read.
+    /// </summary>
     private readonly HashSet<string> _keep =
-        new([options.NodeLabel, "instance", "__name__", "verdict", "check", "status", "state", "kernel", "runc", "kubelet"], StringComparer.Ordinal);
+        new(
+            [
+                options.NodeLabel, "instance", "__name__", "verdict", "check", "status", "state", "kernel", "runc",
+                "kubelet",
+            ],
+            StringComparer.Ordinal);
 
     /// <summary>The queries, by what each answers; every metric they name is one the agent exports.</summary>
     public IReadOnlyDictionary<string, string> Queries { get; } = QueriesFor(options);
@@ -43,7 +50,8 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
 
     public async Task<IReadOnlyList<FleetNode>> ReadAsync(CancellationToken cancel)
     {
-        var answers = await Task.WhenAll(Queries.Select(async q => (q.Key, Rows: await QueryAsync(q.Value, cancel).ConfigureAwait(false)))).ConfigureAwait(false);
+        var answers = await Task.WhenAll(Queries.Select(
+            async q => (q.Key, Rows: await QueryAsync(q.Value, cancel).ConfigureAwait(false)))).ConfigureAwait(false);
         var by = answers.ToDictionary(a => a.Key, a => a.Rows);
         var nodes = new Dictionary<string, Builder>(StringComparer.Ordinal);
         Builder Node(Row r) => nodes.TryGetValue(Key(r), out Builder? b) ? b : nodes[Key(r)] = new Builder(Key(r));
@@ -98,7 +106,8 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
         return [.. nodes.Values.Select(b => b.Build())];
     }
 
-    private string Key(Row r) => r.Label(options.NodeLabel) is { Length: > 0 } node ? node : r.Label("instance") ?? "(no instance)";
+    private string Key(Row r)
+        => r.Label(options.NodeLabel) is { Length: > 0 } node ? node : r.Label("instance") ?? "(no instance)";
 
     private async Task<IReadOnlyList<Row>> QueryAsync(string query, CancellationToken cancel)
     {
@@ -113,7 +122,11 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
     /// <paramref name="keep"/> are kept (all without it): a 5,000-node fleet answers with tens of thousands of
     /// series, and their other labels were most of the command's memory.
     /// </summary>
-    internal static IReadOnlyList<Row> ParseAnswer(ReadOnlyMemory<byte> body, int status, Uri url, IReadOnlySet<string>? keep = null)
+    internal static IReadOnlyList<Row> ParseAnswer(
+        ReadOnlyMemory<byte> body,
+        int status,
+        Uri url,
+        IReadOnlySet<string>? keep = null)
     {
         string where = url.GetLeftPart(UriPartial.Path);
         JsonDocument doc;
@@ -123,19 +136,25 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
         }
         catch (JsonException)
         {
-            throw new FleetException($"{where} answered {status} with something that is not the Prometheus API's JSON: {FleetEndpoint.Shorten(body.Span)}", badInput: false);
+            throw new FleetException($"{where} answered {status} with something that is not the Prometheus API's "
+                + $"JSON: {FleetEndpoint.Shorten(body.Span)}", badInput: false);
         }
 
         using (doc)
         {
             JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out JsonElement s) || s.GetString() != "success")
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out JsonElement s)
+                || s.GetString() != "success")
             {
-                string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e) ? e.ToString() : FleetEndpoint.Shorten(body.Span);
+                string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e)
+                    ? e.ToString()
+                    : FleetEndpoint.Shorten(body.Span);
                 throw new FleetException($"{where} answered {status}: {error}", badInput: false);
             }
 
-            if (!root.TryGetProperty("data", out JsonElement data) || !data.TryGetProperty("result", out JsonElement result) || result.ValueKind != JsonValueKind.Array)
+            if (!root.TryGetProperty("data", out JsonElement data)
+                || !data.TryGetProperty("result", out JsonElement result)
+                || result.ValueKind != JsonValueKind.Array)
             {
                 throw new FleetException($"{where}: an answer without data.result", badInput: false);
             }
@@ -155,8 +174,13 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
                     }
                 }
 
-                if (item.TryGetProperty("value", out JsonElement value) && value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2
-                    && double.TryParse(value[1].GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v))
+                if (item.TryGetProperty("value", out JsonElement value) && value
+                    .ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2
+                    && double.TryParse(
+                        value[1].GetString(),
+                        NumberStyles.Float,
+                        CultureInfo.InvariantCulture,
+                        out double v) && double.IsFinite(v))
                 {
                     rows.Add(new Row(labels, v));
                 }
@@ -166,20 +190,27 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
         }
     }
 
-    private static Verdict? Parse(string? word) => Enum.GetValues<Verdict>().Cast<Verdict?>().FirstOrDefault(v => VerdictNames.Of(v!.Value) == word);
+    private static Verdict? Parse(string? word)
+        => Enum.GetValues<Verdict>().Cast<Verdict?>().FirstOrDefault(v => VerdictNames.Of(v!.Value) == word);
 
     /// <summary>PromQL's duration syntax: 1d, 6h, 90s.</summary>
     public static string Duration(TimeSpan t) =>
-        t.TotalSeconds % 86400 == 0 ? $"{t.TotalSeconds / 86400:0}d" : t.TotalSeconds % 3600 == 0 ? $"{t.TotalSeconds / 3600:0}h"
+        t.TotalSeconds % 86400 == 0
+            ? $"{t.TotalSeconds / 86400:0}d"
+            : t.TotalSeconds % 3600 == 0 ? $"{t.TotalSeconds / 3600:0}h"
         : t.TotalSeconds % 60 == 0 ? $"{t.TotalSeconds / 60:0}m" : $"{Math.Max(1, Math.Ceiling(t.TotalSeconds)):0}s";
 
-    /// <summary>"90s", "15m", "6h", "1d" (a plain number: seconds); a one-line error naming the option otherwise.</summary>
+    /// <summary>
+    /// "90s", "15m", "6h", "1d" (a plain number: seconds); a one-line error naming the option otherwise.
+    /// </summary>
     public static TimeSpan ParseDuration(string text, string option)
     {
         (string digits, double unit) = text.Length > 0 && char.IsAsciiLetter(text[^1])
             ? (text[..^1], text[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => 0 })
             : (text, 1);
-        return unit > 0 && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 && n * unit < 10 * 365 * 86400
+        return unit > 0 && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out double n)
+            && n > 0
+            && n * unit < 10 * 365 * 86400
             ? TimeSpan.FromSeconds(n * unit)
             : throw new FleetException($"{option} {text}: not a duration (such as 90s, 15m, 6h, 1d)", badInput: true);
     }
@@ -213,7 +244,9 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
                 IdsLimit = Reporting ? Limit : null,
                 Dying = Reporting ? Dying : null,
                 SecondsToWall = Reporting ? Eta : null,
-                IdsPerHour = Reporting && Eta is > 0 && Ids is { } used && Limit is { } limit ? (limit - used) / Eta.Value * 3600 : null,
+                IdsPerHour = Reporting && Eta is > 0 && Ids is { } used && Limit is { } limit
+                    ? (limit - used) / Eta.Value * 3600
+                    : null,
                 DyingPerHour = Reporting ? DyingPerSecond * 3600 : null,
                 Kernel = Empty(Kernel),
                 Runc = Empty(Runc),
@@ -229,7 +262,10 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
 }
 
 /// <summary>--node-label, --job, --lookback.</summary>
-public sealed record PrometheusFleetOptions(string NodeLabel = "node", string Job = "cgleak", TimeSpan Lookback = default)
+public sealed record PrometheusFleetOptions(
+    string NodeLabel = "node",
+    string Job = "cgleak",
+    TimeSpan Lookback = default)
 {
     public TimeSpan Lookback { get; init; } = Lookback == default ? TimeSpan.FromDays(1) : Lookback;
 }

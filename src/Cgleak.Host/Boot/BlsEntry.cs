@@ -6,7 +6,14 @@ namespace Cgleak.Host.Boot;
 /// writes the arguments into the entry itself.
 /// </summary>
 /// <param name="OptionsLine">0-based number of the options line, -1 when there is none.</param>
-public sealed record BlsEntry(string File, string Id, string? Title, string? Version, string? Linux, string Options, int OptionsLine)
+public sealed record BlsEntry(
+    string File,
+    string Id,
+    string? Title,
+    string? Version,
+    string? Linux,
+    string Options,
+    int OptionsLine)
 {
     public static BlsEntry Parse(string file, string text)
     {
@@ -16,7 +23,14 @@ public sealed record BlsEntry(string File, string Id, string? Title, string? Ver
 
         string name = Path.GetFileName(file);
         string id = name.EndsWith(".conf", StringComparison.Ordinal) ? name[..^5] : name;
-        return new BlsEntry(file, id, Get("title"), Get("version"), Get("linux"), Get("options") ?? "", LineOf("options"));
+        return new BlsEntry(
+            file,
+            id,
+            Get("title"),
+            Get("version"),
+            Get("linux"),
+            Get("options") ?? "",
+            LineOf("options"));
     }
 
     private static string Key(string line)
@@ -33,5 +47,7 @@ public sealed record BlsEntry(string File, string Id, string? Title, string? Ver
 
     /// <summary>"4.18.0-348.el8.x86_64" from "/vmlinuz-4.18.0-348.el8.x86_64" or "/boot/vmlinuz-...".</summary>
     public static string? VersionOfImage(string? image) =>
-        image is not null && Path.GetFileName(image) is { } f && f.StartsWith("vmlinuz-", StringComparison.Ordinal) ? f[8..] : null;
+        image is not null && Path.GetFileName(image) is { } f && f.StartsWith("vmlinuz-", StringComparison.Ordinal)
+            ? f[8..]
+            : null;
 }

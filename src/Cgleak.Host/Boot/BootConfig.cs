@@ -161,7 +161,8 @@ public sealed record BootConfig
                 problems.Add(HostMessage.Say("boot.hands-over",
                     $"{menuFile.HostPath} hands over to {menu.ConfigFile} (prefix {menu.Prefix ?? "unset"}), "
                     + "which is not readable on this host",
-                    menuFile.HostPath, menu.ConfigFile, (object?)menu.Prefix ?? HostMessage.Say("boot.unset", "unset")));
+                    menuFile.HostPath, menu.ConfigFile, (object?)menu.Prefix
+                        ?? HostMessage.Say("boot.unset", "unset")));
                 break;
             }
 
@@ -181,7 +182,8 @@ public sealed record BootConfig
         if (envFile is not null && env is null)
         {
             problems.Add(HostMessage.Say("boot.not-grubenv",
-                $"{envFile.HostPath}: not a GRUB environment block (no \"# GRUB Environment Block\" header)", envFile.HostPath));
+                $"{envFile.HostPath}: not a GRUB environment block (no \"# GRUB Environment Block\" header)", envFile
+                    .HostPath));
         }
 
         var blsFiles = read.Files
@@ -296,11 +298,20 @@ public sealed record BootConfig
             ? (once, HostMessage.Say("boot.source.next-entry", $"next_entry in {envName} (one boot only)", envName))
             : (menu?.Default ?? (usesBls ? "${saved_entry}" : null)) switch
             {
-                null => ("0", HostMessage.Say("boot.source.no-default", $"{menuName} sets no default: the first entry", menuName)),
+                null => ("0", HostMessage.Say(
+                    "boot.source.no-default",
+                    $"{menuName} sets no default: the first entry",
+                    menuName)),
                 "${saved_entry}" when env?["saved_entry"] is { Length: > 0 } saved =>
                     (saved, HostMessage.Say("boot.source.saved", $"saved_entry in {envName}", envName)),
-                "${saved_entry}" => ("0", HostMessage.Say("boot.source.no-saved", $"no saved_entry in {envName}: the first entry", envName)),
-                var literal => (literal, HostMessage.Say("boot.source.literal", $"set default in {menuFile!.HostPath}", menuFile.HostPath)),
+                "${saved_entry}" => ("0", HostMessage.Say(
+                    "boot.source.no-saved",
+                    $"no saved_entry in {envName}: the first entry",
+                    envName)),
+                var literal => (literal, HostMessage.Say(
+                    "boot.source.literal",
+                    $"set default in {menuFile!.HostPath}",
+                    menuFile.HostPath)),
             };
         if (GrubMenu.Find(items, selector) is { } entry)
         {
@@ -382,7 +393,9 @@ public sealed record BootConfig
         return target.StartsWith('/') ? target : null;
     }
 
-    /// <summary>An unknown distribution: the layout tells (grub2-mkconfig writes /boot/grub2, update-grub /boot/grub).</summary>
+    /// <summary>
+    /// An unknown distribution: the layout tells (grub2-mkconfig writes /boot/grub2, update-grub /boot/grub).
+    /// </summary>
     private static BootTooling? ToolingOf(Dictionary<string, BootFile> files) =>
         files.Keys.Any(p => p.StartsWith("/boot/grub2/", StringComparison.Ordinal)) ? BootTooling.Grubby
         : files.Keys.Any(p => p.StartsWith("/boot/grub/", StringComparison.Ordinal)) ? BootTooling.UpdateGrub

@@ -64,23 +64,29 @@ internal static class BootReader
             Load(dir + "/grubenv");
         }
 
-        foreach (string f in List(host, "/boot/loader/entries", directories: false, problems).Where(f => f.EndsWith(".conf", StringComparison.Ordinal)))
+        foreach (string f in List(host, "/boot/loader/entries", directories: false, problems).Where(
+            f => f.EndsWith(".conf", StringComparison.Ordinal)))
         {
             Load(f);
         }
 
-        foreach (string f in List(host, "/etc/default/grub.d", directories: false).Where(f => f.EndsWith(".cfg", StringComparison.Ordinal)))
+        foreach (string f in List(host, "/etc/default/grub.d", directories: false).Where(
+            f => f.EndsWith(".cfg", StringComparison.Ordinal)))
         {
             Load(f);
         }
 
-        // A stub's target (set prefix=...; configfile $prefix/grub.cfg) may sit elsewhere: /boot/grub2 on el9, /grub on a separate /boot.
+        // A stub's target (set prefix=...; configfile $prefix/grub.cfg) may sit elsewhere: /boot/grub2 on el9, /grub on
+        // a separate /boot.
         foreach (BootFile stub in files.Values.ToList())
         {
-            foreach (string line in stub.Text.Split('\n').Where(l => l.TrimStart().StartsWith("set prefix=", StringComparison.Ordinal)))
+            foreach (string line in stub.Text.Split('\n')
+                .Where(l => l.TrimStart().StartsWith("set prefix=", StringComparison.Ordinal)))
             {
                 string prefix = string.Concat(GrubScript.Words(line).Skip(1))["prefix=".Length..];
-                prefix = prefix.StartsWith('(') && prefix.IndexOf(')', StringComparison.Ordinal) is var close and > 0 ? prefix[(close + 1)..] : prefix;
+                prefix = prefix.StartsWith('(') && prefix.IndexOf(')', StringComparison.Ordinal) is var close and > 0
+                    ? prefix[(close + 1)..]
+                    : prefix;
                 if (prefix.StartsWith('/') && !prefix.Contains("..", StringComparison.Ordinal))
                 {
                     Load(prefix + "/grub.cfg");
@@ -92,19 +98,26 @@ internal static class BootReader
         }
 
         string[] kernels = List(host, "/boot", directories: false).Select(Path.GetFileName)
-            .Where(f => f!.StartsWith("vmlinuz-", StringComparison.Ordinal) && !f.Contains("rescue", StringComparison.Ordinal))
+            .Where(f => f!.StartsWith("vmlinuz-", StringComparison.Ordinal)
+                && !f.Contains("rescue", StringComparison.Ordinal))
             .Select(f => f![8..]).Order(StringComparer.Ordinal).ToArray();
-        string? grubby = ((string[])["/usr/sbin/grubby", "/sbin/grubby", "/usr/bin/grubby"]).FirstOrDefault(host.IsRegularFile);
+        string? grubby = ((string[])["/usr/sbin/grubby", "/sbin/grubby", "/usr/bin/grubby"]).FirstOrDefault(
+            host.IsRegularFile);
         bool efi = host.IsDirectory("/sys/firmware/efi");
         return new BootRead(efi, grubby, files.GetValueOrDefault("/etc/os-release")?.Text, links,
-            files.Values.Where(f => f.HostPath != "/etc/os-release").OrderBy(f => f.HostPath, StringComparer.Ordinal).ToList(), kernels, problems);
+            files.Values.Where(f => f.HostPath != "/etc/os-release").OrderBy(f => f.HostPath, StringComparer.Ordinal)
+                .ToList(), kernels, problems);
     }
 
     /// <summary>
     /// Lists a host directory inside the host root (links to directories followed inside it); a directory that
     /// cannot be listed (/boot 0700 read by another user) is a problem, a missing one is not.
     /// </summary>
-    private static List<string> List(HostRoot host, string hostDir, bool directories, List<HostMessage>? problems = null)
+    private static List<string> List(
+        HostRoot host,
+        string hostDir,
+        bool directories,
+        List<HostMessage>? problems = null)
     {
         HostDirectory listed = host.List(hostDir);
         if (!listed.IsOk && !listed.IsGone)
@@ -125,5 +138,7 @@ internal static class BootReader
     /// so its read names the problem.
     /// </summary>
     internal static string? Resolve(HostRoot host, string hostPath) =>
-        host.TypeOf(hostPath) is HostEntryType.Missing or HostEntryType.Directory ? null : host.ResolveHostPath(hostPath);
+        host.TypeOf(hostPath) is HostEntryType.Missing or HostEntryType.Directory
+            ? null
+            : host.ResolveHostPath(hostPath);
 }

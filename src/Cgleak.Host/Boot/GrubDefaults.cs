@@ -35,8 +35,10 @@ public sealed record GrubDefaults(IReadOnlyList<GrubSetting> Settings)
 
                 string raw = line[(eq + 1)..];
                 IReadOnlyList<string> words = GrubScript.Words(raw);
-                string value = string.Join(' ', words).Replace("${" + line[..eq] + "}", Get(settings, line[..eq])?.Value ?? "", StringComparison.Ordinal)
-                    .Replace("$" + line[..eq], Get(settings, line[..eq])?.Value ?? "", StringComparison.Ordinal).Trim();
+                string value = string.Join(' ', words)
+                    .Replace("${" + line[..eq] + "}", Get(settings, line[..eq])?.Value ?? "", StringComparison.Ordinal)
+                    .Replace("$" + line[..eq], Get(settings, line[..eq])?.Value ?? "", StringComparison.Ordinal)
+                    .Trim();
                 settings.Add(new GrubSetting(line[..eq], value, raw, file, i));
             }
         }
@@ -49,5 +51,6 @@ public sealed record GrubDefaults(IReadOnlyList<GrubSetting> Settings)
 
     public string? Value(string key) => this[key]?.Value;
 
-    private static GrubSetting? Get(IReadOnlyList<GrubSetting> settings, string key) => settings.LastOrDefault(s => s.Key == key);
+    private static GrubSetting? Get(IReadOnlyList<GrubSetting> settings, string key)
+        => settings.LastOrDefault(s => s.Key == key);
 }

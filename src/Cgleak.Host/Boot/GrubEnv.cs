@@ -4,7 +4,8 @@ namespace Cgleak.Host.Boot;
 
 /// <summary>
 /// GRUB's environment block (/boot/grub2/grubenv; what <c>grub2-editenv list</c> shows): exactly 1024 bytes,
-/// "# GRUB Environment Block", then name=value lines, padded with '#'. Sample: <c>saved_entry=CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)</c>.
+/// "# GRUB Environment Block", then name=value lines, padded with '#'. Sample: <c>saved_entry=CentOS Linux
+/// (3.10.0-1160.el7.x86_64) 7 (Core)</c>.
 /// </summary>
 public sealed class GrubEnv
 {
@@ -15,7 +16,8 @@ public sealed class GrubEnv
 
     public List<KeyValuePair<string, string>> Values { get; }
 
-    public string? this[string key] => Values.FirstOrDefault(kv => kv.Key == key) is { Key: not null } kv ? kv.Value : null;
+    public string? this[string key]
+        => Values.FirstOrDefault(kv => kv.Key == key) is { Key: not null } kv ? kv.Value : null;
 
     public static GrubEnv? Parse(string text)
     {
@@ -65,7 +67,8 @@ public sealed class GrubEnv
         int length = Encoding.UTF8.GetByteCount(sb.ToString());
         if (length > BlockSize)
         {
-            throw new InvalidOperationException($"the GRUB environment block would be {length} bytes, over {BlockSize}");
+            throw new InvalidOperationException(
+                $"the GRUB environment block would be {length} bytes, over {BlockSize}");
         }
 
         return sb.Append('#', BlockSize - length).ToString();

@@ -33,7 +33,10 @@ public sealed record BootMenuEntry(
     /// <summary>"4.15.0-29-generic" from "/boot/vmlinuz-4.15.0-29-generic".</summary>
     public string? KernelVersion => BlsEntry.VersionOfImage(KernelImage);
 
-    /// <summary>The path of titles grub-set-default and GRUB_DEFAULT accept: "Advanced options for Ubuntu>Ubuntu, with Linux 4.15.0-29-generic".</summary>
+    /// <summary>
+    /// The path of titles grub-set-default and GRUB_DEFAULT accept: "Advanced options for Ubuntu>Ubuntu, with Linux
+    /// 4.15.0-29-generic".
+    /// </summary>
     public string TitlePath => string.Join('>', Submenus.Append(Title));
 
     /// <summary>
@@ -119,31 +122,36 @@ public sealed record GrubMenu(
                 if (entry is not null)
                 {
                     problems.Add(HostMessage.Say("boot.nested-entry",
-                        $"{file} line {i + 1}: menuentry inside menuentry \"{entry.Title}\"", file, i + 1, entry.Title));
+                        $"{file} line {i + 1}: menuentry inside menuentry \"{entry.Title}\"", file, i + 1, entry
+                            .Title));
                 }
 
                 stack.Add(new Block(words[0] == "submenu" ? BlockKind.Submenu : BlockKind.Entry, title, id, i));
                 continue;
             }
 
-            if (entry is not null && words[0] is "linux" or "linux16" or "linuxefi" && words.Count >= 2 && entry.LinuxLine < 0)
+            if (entry is not null && words[0] is "linux" or "linux16" or "linuxefi" && words.Count >= 2
+                && entry.LinuxLine < 0)
             {
                 entry.Image = words[1];
                 entry.Arguments = ArgumentsAfterImage(lines[i], words[1]);
                 entry.LinuxLine = i;
             }
-            else if (entry is null && words[0] == "set" && words.Count >= 2 && words[1].StartsWith("default=", StringComparison.Ordinal)
+            else if (entry is null && words[0] == "set" && words.Count >= 2
+                && words[1].StartsWith("default=", StringComparison.Ordinal)
                 && conditions.All(c => c))
             {
                 // Only unconditional ones, or the next_entry if/else of the header: 08_fallback_counting's
                 // "set default=1" runs only after failed boots.
                 defaults.Add(words[1]["default=".Length..]);
             }
-            else if (entry is null && words[0] == "set" && words.Count >= 2 && words[1].StartsWith("prefix=", StringComparison.Ordinal))
+            else if (entry is null && words[0] == "set" && words.Count >= 2
+                && words[1].StartsWith("prefix=", StringComparison.Ordinal))
             {
                 prefix = words[1]["prefix=".Length..];
             }
-            else if (entry is null && words[0] is "configfile" or "source" && words.Count >= 2 && words[1].EndsWith("grub.cfg", StringComparison.Ordinal))
+            else if (entry is null && words[0] is "configfile" or "source" && words.Count >= 2
+                && words[1].EndsWith("grub.cfg", StringComparison.Ordinal))
             {
                 configFile = words[1];
             }
@@ -174,7 +182,8 @@ public sealed record GrubMenu(
             {
                 if (stack.Count == 0)
                 {
-                    problems.Add(HostMessage.Say("boot.stray-brace", $"{file} line {i + 1}: '}}' closes no block", file, i + 1));
+                    problems.Add(
+                        HostMessage.Say("boot.stray-brace", $"{file} line {i + 1}: '}}' closes no block", file, i + 1));
                     break;
                 }
 
@@ -201,12 +210,14 @@ public sealed record GrubMenu(
         {
             string kind = open.Kind == BlockKind.Submenu ? "submenu" : "menuentry";
             problems.Add(HostMessage.Say("boot.not-closed",
-                $"{file} line {open.Line + 1}: {kind} \"{open.Title}\" is not closed", file, open.Line + 1, kind, open.Title));
+                $"{file} line {open.Line + 1}: {kind} \"{open.Title}\" is not closed", file, open.Line + 1, kind, open
+                    .Title));
         }
 
         if (stack.Count > 0 && stack.All(b => b.Kind == BlockKind.Other))
         {
-            problems.Add(HostMessage.Say("boot.unbalanced", $"{file}: unbalanced braces: the file ends inside a block", file));
+            problems.Add(
+                HostMessage.Say("boot.unbalanced", $"{file}: unbalanced braces: the file ends inside a block", file));
         }
 
         var numbered = Number(top, "", [], [], entries);
@@ -243,7 +254,12 @@ public sealed record GrubMenu(
         return item?.Entry;
     }
 
-    private static List<GrubMenuItem> Number(IReadOnlyList<GrubMenuItem> items, string path, List<string> submenus, List<string?> ids, List<BootMenuEntry> entries)
+    private static List<GrubMenuItem> Number(
+        IReadOnlyList<GrubMenuItem> items,
+        string path,
+        List<string> submenus,
+        List<string?> ids,
+        List<BootMenuEntry> entries)
     {
         var result = new List<GrubMenuItem>();
         for (int n = 0; n < items.Count; n++)
@@ -252,7 +268,14 @@ public sealed record GrubMenu(
             string number = path + n.ToString(CultureInfo.InvariantCulture);
             if (item.Entry is { } e)
             {
-                var numbered = e with { Number = number, Index = entries.Count, Submenus = submenus.ToArray(), SubmenuIds = ids.ToArray() };
+                var numbered = e with
+                {
+                    Number = number,
+                    Index = entries.Count,
+                    Submenus = submenus
+                    .ToArray(),
+                    SubmenuIds = ids.ToArray()
+                };
                 entries.Add(numbered);
                 result.Add(item with { Entry = numbered });
             }
@@ -284,7 +307,9 @@ public sealed record GrubMenu(
         return null;
     }
 
-    /// <summary>The arguments as written after the image, whitespace and all (so edits keep the line's bytes).</summary>
+    /// <summary>
+    /// The arguments as written after the image, whitespace and all (so edits keep the line's bytes).
+    /// </summary>
     private static string ArgumentsAfterImage(string line, string image)
     {
         int at = line.IndexOf(image, StringComparison.Ordinal);

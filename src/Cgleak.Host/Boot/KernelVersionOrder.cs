@@ -2,7 +2,10 @@ using Cgleak.Host.Parsing;
 
 namespace Cgleak.Host.Boot;
 
-/// <summary>Orders kernel versions numerically, as blscfg and grubby do: 3.10.0-1160 after 3.10.0-957, 4.18.0-348 after 4.18.0-80.</summary>
+/// <summary>
+/// Orders kernel versions numerically, as blscfg and grubby do: 3.10.0-1160 after 3.10.0-957, 4.18.0-348 after
+/// 4.18.0-80.
+/// </summary>
 public sealed class KernelVersionOrder : IComparer<string?>
 {
     public static KernelVersionOrder Instance { get; } = new();
@@ -12,7 +15,9 @@ public sealed class KernelVersionOrder : IComparer<string?>
         KernelRelease? a = x is null ? null : KernelRelease.Parse(x), b = y is null ? null : KernelRelease.Parse(y);
         if (a is null || b is null)
         {
-            return (a is null ? 0 : 1) - (b is null ? 0 : 1) is var known && known != 0 ? known : string.CompareOrdinal(x, y);
+            return (a is null ? 0 : 1) - (b is null ? 0 : 1) is var known && known != 0
+                ? known
+                : string.CompareOrdinal(x, y);
         }
 
         int c = (a.Major, a.Minor, a.Patch).CompareTo((b.Major, b.Minor, b.Patch));

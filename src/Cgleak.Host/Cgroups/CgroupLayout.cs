@@ -30,7 +30,11 @@ public enum MemoryHierarchy
 /// The host's cgroup layout, read from mountinfo: the mode, and the memory controller's mount point
 /// (a host path) with the root of the hierarchy that mount shows ("/" unless a container sees a subtree).
 /// </summary>
-public sealed record CgroupLayout(CgroupMode Mode, MemoryHierarchy Memory, string? MemoryMountPoint, string? MemoryMountRoot)
+public sealed record CgroupLayout(
+    CgroupMode Mode,
+    MemoryHierarchy Memory,
+    string? MemoryMountPoint,
+    string? MemoryMountRoot)
 {
     public static CgroupLayout None { get; } = new(CgroupMode.None, MemoryHierarchy.None, null, null);
 
@@ -38,7 +42,8 @@ public sealed record CgroupLayout(CgroupMode Mode, MemoryHierarchy Memory, strin
     public bool MemoryMountShowsWholeHierarchy => MemoryMountRoot == "/";
 
     /// <param name="mounts">mountinfo of the host's PID 1.</param>
-    /// <param name="unifiedControllers">reads cgroup.controllers of a cgroup2 mount point (host path); null when unreadable.</param>
+    /// <param name="unifiedControllers">reads cgroup.controllers of a cgroup2 mount point (host path); null when
+    /// unreadable.</param>
     public static CgroupLayout From(IReadOnlyList<MountInfoEntry> mounts, Func<string, string?> unifiedControllers)
     {
         // Prefer the mount that shows the whole hierarchy: bind mounts of subtrees exist in containers.

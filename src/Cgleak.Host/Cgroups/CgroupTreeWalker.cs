@@ -22,7 +22,9 @@ public sealed class CgroupTreeWalker(HostRoot host)
     /// <summary>More cgroup directories than any node holds (the v1 memory controller stops at 65,535).</summary>
     public const int MaxDirectories = 200_000;
 
-    /// <summary>Container runtimes' and kubelet's cgroup names: kubepods*, docker, docker-*.scope, *containerd*, crio-*.</summary>
+    /// <summary>
+    /// Container runtimes' and kubelet's cgroup names: kubepods*, docker, docker-*.scope, *containerd*, crio-*.
+    /// </summary>
     public static bool IsContainerSubtreeName(ReadOnlySpan<char> name) =>
         name.StartsWith("kubepods", StringComparison.Ordinal)
         || name.SequenceEqual("docker")
@@ -30,7 +32,9 @@ public sealed class CgroupTreeWalker(HostRoot host)
         || name.Contains("containerd", StringComparison.Ordinal)
         || name.StartsWith("crio-", StringComparison.Ordinal);
 
-    /// <summary><see cref="IsContainerSubtreeName(ReadOnlySpan{char})"/> on a name's bytes (the patterns are ASCII).</summary>
+    /// <summary>
+    /// <see cref="IsContainerSubtreeName(ReadOnlySpan{char})"/> on a name's bytes (the patterns are ASCII).
+    /// </summary>
     internal static bool IsContainerSubtreeName(ReadOnlySpan<byte> name) =>
         name.StartsWith("kubepods"u8)
         || name.SequenceEqual("docker"u8)
@@ -327,7 +331,11 @@ public sealed class CgroupTreeWalker(HostRoot host)
 
         cancel.ThrowIfCancellationRequested();
         var sorted = containers.OrderBy(c => c.HostPath, StringComparer.Ordinal).ToList();
-        return new CgroupTreeScan(directories, memoryEnabled, sorted, unreadable.OrderBy(p => p, StringComparer.Ordinal).ToList())
+        return new CgroupTreeScan(
+            directories,
+            memoryEnabled,
+            sorted,
+            unreadable.OrderBy(p => p, StringComparer.Ordinal).ToList())
         {
             NonUtf8Names = nonUtf8,
             StoppedAtBound = seen >= _maxDirectories,

@@ -20,7 +20,10 @@ public sealed class KmemReader(HostRoot host)
 
     /// <summary>The kmem state of the cgroup directory at a local path.</summary>
     public KmemState Read(string directory, out HostMessage evidence) =>
-        Decide(() => host.ReadLocal(directory + "/memory.kmem.slabinfo"), () => host.ReadLocal(directory + "/memory.kmem.usage_in_bytes"), out evidence);
+        Decide(
+            () => host.ReadLocal(directory + "/memory.kmem.slabinfo"),
+            () => host.ReadLocal(directory + "/memory.kmem.usage_in_bytes"),
+            out evidence);
 
     /// <summary>The kmem state of the cgroup directory open as <paramref name="directoryFd"/> (the walk's).</summary>
     /// <param name="onCgroupfs">
@@ -141,7 +144,11 @@ public sealed class KmemReader(HostRoot host)
         }
 
         KernelRead usage = readUsage();
-        if (usage.IsOk && long.TryParse(usage.Text.AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
+        if (usage.IsOk && long.TryParse(
+            usage.Text.AsSpan().Trim(),
+            NumberStyles.None,
+            CultureInfo.InvariantCulture,
+            out long bytes))
         {
             evidence = bytes == 0 ? UsageZero : Usage(bytes);
             return bytes > 0 ? KmemState.Active : KmemState.Inactive;
@@ -158,7 +165,10 @@ public sealed class KmemReader(HostRoot host)
             ? HostMessage.Say("evidence.kmem.slabinfo-error", $"memory.kmem.slabinfo: {slabError}", slabError)
             : usage.IsOk
             ? HostMessage.Say("evidence.kmem.usage-nan", "memory.kmem.usage_in_bytes: not a number")
-            : HostMessage.Say("evidence.kmem.usage-error", $"memory.kmem.usage_in_bytes: {usage.ErrorText}", usage.ErrorText);
+            : HostMessage.Say(
+                "evidence.kmem.usage-error",
+                $"memory.kmem.usage_in_bytes: {usage.ErrorText}",
+                usage.ErrorText);
         return KmemState.Unknown;
     }
 }

@@ -3,7 +3,9 @@ namespace Cgleak.Host.Cgroups;
 /// <summary>Kernel-memory accounting of one memory cgroup, as its v1 files show it.</summary>
 public enum KmemState
 {
-    /// <summary>memory.kmem.slabinfo lists caches, or kernel memory is charged (memory.kmem.usage_in_bytes &gt; 0).</summary>
+    /// <summary>
+    /// memory.kmem.slabinfo lists caches, or kernel memory is charged (memory.kmem.usage_in_bytes &gt; 0).
+    /// </summary>
     Active,
 
     /// <summary>Readable files, nothing charged and no slab caches listed.</summary>

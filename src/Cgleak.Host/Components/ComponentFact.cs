@@ -15,9 +15,11 @@ public enum RuncBuild
 
 /// <summary>A container or node component found on the host.</summary>
 /// <param name="Name">runc, containerd, docker, kubelet.</param>
-/// <param name="VersionText">what the source said ("runc version 1.0.0-rc93", "1.2.13-3.1.el7"); null when not found.</param>
+/// <param name="VersionText">what the source said ("runc version 1.0.0-rc93", "1.2.13-3.1.el7"); null when not
+/// found.</param>
 /// <param name="Said">
-/// how it was learned: "runc --version", "/var/lib/dpkg/status (runc)", "/var/log/yum.log (containerd.io)", "not found".
+/// how it was learned: "runc --version", "/var/lib/dpkg/status (runc)", "/var/log/yum.log (containerd.io)", "not
+/// found".
 /// </param>
 /// <param name="BinaryPath">the host path of the binary, when one was found.</param>
 /// <param name="Build">runc only: the build fingerprint.</param>

@@ -15,7 +15,10 @@ namespace Cgleak.Host.Components;
 public sealed partial class ComponentSurvey(HostRoot host)
 {
     private static readonly string[] BinaryDirectories =
-        ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/libexec/docker", "/opt/bin"];
+    [
+        "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/libexec/docker",
+        "/opt/bin",
+    ];
 
     private static readonly (string Name, string[] Binaries, string[] Packages)[] Components =
     [
@@ -34,23 +37,30 @@ public sealed partial class ComponentSurvey(HostRoot host)
     public IReadOnlyList<ComponentFact> Survey()
     {
         IReadOnlyDictionary<string, string> dpkg = ReadPackages("/var/lib/dpkg/status", DpkgStatus.InstalledVersions);
-        PackageLog[] logs = [ReadHistory("dnf.rpm.log", DnfRpmLog.InstalledVersions), ReadHistory("yum.log", YumLog.InstalledVersions)];
+        PackageLog[] logs = [ReadHistory("dnf.rpm.log", DnfRpmLog
+            .InstalledVersions), ReadHistory("yum.log", YumLog.InstalledVersions)];
         var tasks = Components.Select(c => Task.Run(() => Find(c.Name, c.Binaries, c.Packages, dpkg, logs))).ToArray();
         Task.WaitAll(tasks);
         return tasks.Select(t => t.Result).ToList();
     }
 
-    /// <summary>The kubelet's --cgroup-driver flag, else config.yaml's cgroupDriver, else kubelet's default, cgroupfs.</summary>
+    /// <summary>
+    /// The kubelet's --cgroup-driver flag, else config.yaml's cgroupDriver, else kubelet's default, cgroupfs.
+    /// </summary>
     public KubeletCgroupDriver? KubeletDriver(bool kubeletPresent)
     {
         string[] flagFiles =
         [
             "/etc/sysconfig/kubelet", "/etc/default/kubelet", "/var/lib/kubelet/kubeadm-flags.env",
-            .. DropIns("/etc/systemd/system/kubelet.service.d"), .. DropIns("/usr/lib/systemd/system/kubelet.service.d"),
+            .. DropIns("/etc/systemd/system/kubelet.service.d"), .. DropIns(
+                "/usr/lib/systemd/system/kubelet.service.d"),
             .. DropIns("/lib/systemd/system/kubelet.service.d"),
-            "/etc/systemd/system/kubelet.service", "/usr/lib/systemd/system/kubelet.service", "/lib/systemd/system/kubelet.service",
+            "/etc/systemd/system/kubelet.service",
+            "/usr/lib/systemd/system/kubelet.service",
+            "/lib/systemd/system/kubelet.service",
         ];
-        // The config file is the one --config names (binary installs: /etc/kubernetes/kubelet-conf.yml), else kubeadm's.
+        // The config file is the one --config names (binary installs: /etc/kubernetes/kubelet-conf.yml), else
+        // kubeadm's.
         string configFile = "/var/lib/kubelet/config.yaml";
         bool configNamed = false;
         foreach (string file in flagFiles)
@@ -65,7 +75,9 @@ public sealed partial class ComponentSurvey(HostRoot host)
             if (DriverFlag().Match(flags) is { Success: true } m)
             {
                 string flag = m.Groups[1].Value;
-                return new KubeletCgroupDriver(flag, HostMessage.Say("driver.flag", $"{file}: --cgroup-driver={flag}", file, flag));
+                return new KubeletCgroupDriver(
+                    flag,
+                    HostMessage.Say("driver.flag", $"{file}: --cgroup-driver={flag}", file, flag));
             }
 
             if (!configNamed && ConfigFlag().Match(flags) is { Success: true } c)
@@ -80,11 +92,16 @@ public sealed partial class ComponentSurvey(HostRoot host)
             if (DriverKey().Match(config.Text) is { Success: true } m)
             {
                 string key = m.Groups[1].Value;
-                return new KubeletCgroupDriver(key, HostMessage.Say("driver.config", $"{configFile}: cgroupDriver: {key}", configFile, key));
+                return new KubeletCgroupDriver(
+                    key,
+                    HostMessage.Say("driver.config", $"{configFile}: cgroupDriver: {key}", configFile, key));
             }
 
             return new KubeletCgroupDriver("cgroupfs",
-                HostMessage.Say("driver.config-default", $"{configFile} sets no cgroupDriver: kubelet's default, cgroupfs", configFile));
+                HostMessage.Say(
+                    "driver.config-default",
+                    $"{configFile} sets no cgroupDriver: kubelet's default, cgroupfs",
+                    configFile));
         }
 
         if (configNamed && config.Outcome == ReadOutcome.NotReadable)
@@ -95,7 +112,9 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
         return kubeletPresent
             ? new KubeletCgroupDriver("cgroupfs",
-                HostMessage.Say("driver.default", "no --cgroup-driver flag or config.yaml found: kubelet's default, cgroupfs"))
+                HostMessage.Say(
+                    "driver.default",
+                    "no --cgroup-driver flag or config.yaml found: kubelet's default, cgroupfs"))
             : null;
     }
 
@@ -104,7 +123,11 @@ public sealed partial class ComponentSurvey(HostRoot host)
         HostDirectory listed = host.List(directory);
         if (!listed.IsOk && !listed.IsGone)
         {
-            Add(HostProblem.At(directory, "problem.cannot-list-dir", $"cannot list: {listed.ErrorText}", listed.ErrorText));
+            Add(HostProblem.At(
+                directory,
+                "problem.cannot-list-dir",
+                $"cannot list: {listed.ErrorText}",
+                listed.ErrorText));
         }
 
         return listed.Entries
@@ -126,7 +149,12 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
         if (host.IsLive && binary is not null && RunVersion(binary) is { } printed)
         {
-            return new ComponentFact(name, printed, HostMessage.Say("source.run", $"{binary} --version", binary), binary, build);
+            return new ComponentFact(
+                name,
+                printed,
+                HostMessage.Say("source.run", $"{binary} --version", binary),
+                binary,
+                build);
         }
 
         foreach (string package in packages)
@@ -147,7 +175,9 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
         return new ComponentFact(name, null, binary is null
             ? HostMessage.Say("source.not-found", "not found")
-            : HostMessage.Say("source.binary-only", "binary found, version not readable without running it"), binary, build);
+            : HostMessage.Say(
+                "source.binary-only",
+                "binary found, version not readable without running it"), binary, build);
     }
 
     private static HostMessage Package(string file, string package) =>
@@ -178,7 +208,10 @@ public sealed partial class ComponentSurvey(HostRoot host)
                 {
                     build = Fingerprint(stream);
                     problem = stream.Position >= MaxBinaryBytes
-                        ? HostMessage.Say("problem.binary-large", $"larger than {MaxBinaryBytes >> 20} MiB: searched its start only", MaxBinaryBytes >> 20)
+                        ? HostMessage.Say(
+                            "problem.binary-large",
+                            $"larger than {MaxBinaryBytes >> 20} MiB: searched its start only",
+                            MaxBinaryBytes >> 20)
                         : null;
                 }
                 catch (IOException e)
@@ -190,7 +223,11 @@ public sealed partial class ComponentSurvey(HostRoot host)
 
         if (problem is not null)
         {
-            Add(HostProblem.At(binary, "problem.fingerprint", $"cannot read for its build fingerprint: {problem}", problem));
+            Add(HostProblem.At(
+                binary,
+                "problem.fingerprint",
+                $"cannot read for its build fingerprint: {problem}",
+                problem));
         }
 
         return build;
@@ -199,7 +236,10 @@ public sealed partial class ComponentSurvey(HostRoot host)
     /// <summary>How much of a binary is searched for the R11 strings: runc binaries are 10 to 20 MB.</summary>
     internal const long MaxBinaryBytes = 256L * 1024 * 1024;
 
-    /// <summary>Streams a binary in 64 KiB chunks (overlapping by a marker's length) looking for the R11 strings: no 10 MB array a sample.</summary>
+    /// <summary>
+    /// Streams a binary in 64 KiB chunks (overlapping by a marker's length) looking for the R11 strings: no 10 MB array
+    /// a sample.
+    /// </summary>
     internal static RuncBuild Fingerprint(Stream stream)
     {
         int overlap = Math.Max(NokmemMark.Length, KmemMark.Length) - 1;
@@ -233,11 +273,15 @@ public sealed partial class ComponentSurvey(HostRoot host)
     private static string? RunVersion(string binary)
     {
         ChildResult? r = ChildProcess.Run(binary, ["--version"], TimeSpan.FromSeconds(3));
-        string text = r is null ? "" : string.Join(' ', r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string text = r is null ? "" : string.Join(
+            ' ',
+            r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return r is { Succeeded: true } && text.Length > 0 ? text : null;
     }
 
-    private IReadOnlyDictionary<string, string> ReadPackages(string file, Func<string, IReadOnlyDictionary<string, string>> parse)
+    private IReadOnlyDictionary<string, string> ReadPackages(
+        string file,
+        Func<string, IReadOnlyDictionary<string, string>> parse)
     {
         KernelRead r = host.Read(file);
         if (r.Outcome == ReadOutcome.NotReadable)
@@ -248,11 +292,16 @@ public sealed partial class ComponentSurvey(HostRoot host)
         return r.IsOk ? parse(r.Text) : new Dictionary<string, string>();
     }
 
-    /// <summary>A package history log and its rotations: the versions their events leave, and which file said so.</summary>
-    private sealed record PackageLog(IReadOnlyDictionary<string, string> Versions, IReadOnlyList<(string File, string Text)> Files)
+    /// <summary>
+    /// A package history log and its rotations: the versions their events leave, and which file said so.
+    /// </summary>
+    private sealed record PackageLog(
+        IReadOnlyDictionary<string, string> Versions,
+        IReadOnlyList<(string File, string Text)> Files)
     {
         /// <summary>The newest file that names the package: "/var/log/yum.log-20200101".</summary>
-        public string SourceOf(string package) => Files.LastOrDefault(f => Mentions(f.Text, package + "-")).File ?? Files[^1].File;
+        public string SourceOf(string package)
+            => Files.LastOrDefault(f => Mentions(f.Text, package + "-")).File ?? Files[^1].File;
 
         // "Installed: docker-ce-..." or, with an epoch, "Installed: 3:docker-ce-...".
         private static bool Mentions(string text, string name) =>
@@ -268,7 +317,8 @@ public sealed partial class ComponentSurvey(HostRoot host)
         HostDirectory listed = host.List("/var/log");
         var files = new List<(string File, string Text)>();
         foreach (string file in listed.Entries
-            .Where(e => !e.IsDirectory && !e.Name.EndsWith(".gz", StringComparison.Ordinal) && Logs.SymptomScanner.IsLogOrRotation(name, e.Name))
+            .Where(e => !e.IsDirectory && !e.Name.EndsWith(".gz", StringComparison.Ordinal)
+                && Logs.SymptomScanner.IsLogOrRotation(name, e.Name))
             .OrderByDescending(e => Logs.SymptomScanner.RotationAge(name, e.Name))
             .Select(e => "/var/log/" + e.Name))
         {
@@ -291,7 +341,10 @@ public sealed partial class ComponentSurvey(HostRoot host)
     [GeneratedRegex(@"--cgroup-driver[= ]+""?(systemd|cgroupfs)")]
     private static partial Regex DriverFlag();
 
-    /// <summary>kubelet's --config flag: "--config=/etc/kubernetes/kubelet-conf.yml" (not --kubeconfig: no "--" before "config").</summary>
+    /// <summary>
+    /// kubelet's --config flag: "--config=/etc/kubernetes/kubelet-conf.yml" (not --kubeconfig: no "--" before
+    /// "config").
+    /// </summary>
     [GeneratedRegex(@"--config[= ]+""?(/[^\s""\\]+)")]
     private static partial Regex ConfigFlag();
 

@@ -8,7 +8,9 @@ public enum PackageTool
     /// <summary>yum: el7 and its derivatives (on el8+ yum is dnf under another name).</summary>
     Yum,
 
-    /// <summary>dnf: el8 and later, Fedora, openEuler, Kylin Server, Anolis 8, Alibaba Cloud Linux 3, TencentOS 3.</summary>
+    /// <summary>
+    /// dnf: el8 and later, Fedora, openEuler, Kylin Server, Anolis 8, Alibaba Cloud Linux 3, TencentOS 3.
+    /// </summary>
     Dnf,
 
     /// <summary>apt-get: Debian, Ubuntu and their derivatives.</summary>
@@ -18,7 +20,9 @@ public enum PackageTool
 /// <summary>How the distribution edits kernel arguments and rebuilds its GRUB menu.</summary>
 public enum BootTooling
 {
-    /// <summary>grubby edits entries (grub.cfg on el7, BLS on el8+); grub2-mkconfig rebuilds the menu from /etc/default/grub.</summary>
+    /// <summary>
+    /// grubby edits entries (grub.cfg on el7, BLS on el8+); grub2-mkconfig rebuilds the menu from /etc/default/grub.
+    /// </summary>
     Grubby,
 
     /// <summary>No grubby: /etc/default/grub, then update-grub (grub-mkconfig -o /boot/grub/grub.cfg).</summary>
@@ -39,7 +43,9 @@ public sealed record DistroFamily
 
     public required BootTooling Boot { get; init; }
 
-    /// <summary>The package that installs a newer kernel of the family, or null where the family has none known.</summary>
+    /// <summary>
+    /// The package that installs a newer kernel of the family, or null where the family has none known.
+    /// </summary>
     public required string? KernelPackage { get; init; }
 
     /// <summary>What to say where the kernel package is not known, or a caveat about it.</summary>
@@ -50,7 +56,9 @@ public sealed record DistroFamily
 
     public required string DockerPackage { get; init; }
 
-    /// <summary>The kubelet package, or null where kubelet is not packaged for the family (EKS installs a binary).</summary>
+    /// <summary>
+    /// The kubelet package, or null where kubelet is not packaged for the family (EKS installs a binary).
+    /// </summary>
     public required string? KubeletPackage { get; init; }
 
     /// <summary>What to say where kubelet is not packaged.</summary>
@@ -71,7 +79,9 @@ public sealed record DistroFamily
         _ => $"dnf upgrade {package}",
     };
 
-    /// <summary>Install one version, given as a glob of the upstream version ("1.21.2"): kubelet-1.21.2* / kubelet=1.21.2-*.</summary>
+    /// <summary>
+    /// Install one version, given as a glob of the upstream version ("1.21.2"): kubelet-1.21.2* / kubelet=1.21.2-*.
+    /// </summary>
     public string InstallVersion(string package, string version) => Packages == PackageTool.Apt
         ? $"apt-get install '{package}={version}-*'"
         : $"{Tool} install '{package}-{version}*'";
@@ -101,7 +111,8 @@ public sealed record DistroFamily
 public static class BootTools
 {
     /// <summary>grub2-editenv / grub-editenv: lists and sets grubenv.</summary>
-    public static string EditEnv(BootTooling tooling) => tooling == BootTooling.Grubby ? "grub2-editenv" : "grub-editenv";
+    public static string EditEnv(BootTooling tooling)
+        => tooling == BootTooling.Grubby ? "grub2-editenv" : "grub-editenv";
 
     /// <summary>grub2-set-default / grub-set-default: writes saved_entry.</summary>
     public static string SetDefault(BootTooling tooling) =>
@@ -118,8 +129,10 @@ public static class BootTools
 /// </summary>
 public static class DistroFamilies
 {
-    private const string DockerRepo = "Docker CE repository: docker-ce, runc inside containerd.io (D3; docker-ce-packaging rpm/SPECS/docker-ce.spec)";
-    private const string KubernetesRepo = "Kubernetes repository: kubelet (kubernetes/kubernetes build/rpms/kubelet.spec)";
+    private const string DockerRepo = "Docker CE repository: docker-ce, runc inside containerd.io (D3; "
+        + "docker-ce-packaging rpm/SPECS/docker-ce.spec)";
+    private const string KubernetesRepo
+        = "Kubernetes repository: kubelet (kubernetes/kubernetes build/rpms/kubelet.spec)";
 
     private static DistroFamily RedHat(string name, PackageTool tool, string source) => new()
     {
@@ -135,7 +148,10 @@ public static class DistroFamilies
 
     public static readonly DistroFamily El7 = RedHat("RHEL/CentOS 7", PackageTool.Yum, "runbook 4.2 (yum, grubby)");
 
-    public static readonly DistroFamily El8Plus = RedHat("RHEL 8+ family", PackageTool.Dnf, "dnf and grubby (BLS) from el8 on");
+    public static readonly DistroFamily El8Plus = RedHat(
+        "RHEL 8+ family",
+        PackageTool.Dnf,
+        "dnf and grubby (BLS) from el8 on");
 
     public static readonly DistroFamily OpenEuler = new()
     {
@@ -146,7 +162,8 @@ public static class DistroFamilies
         RuncPackage = "docker-runc",
         DockerPackage = "docker-engine",
         KubeletPackage = "kubernetes-kubelet",
-        Source = "openeuler-mirror/docker docker.spec (Name: docker-engine; BuildRequires: containerd docker-runc); openEuler's kubernetes-kubelet",
+        Source = "openeuler-mirror/docker docker.spec (Name: docker-engine; BuildRequires: containerd docker-runc); "
+            + "openEuler's kubernetes-kubelet",
     };
 
     public static readonly DistroFamily KylinServer = OpenEuler with
@@ -155,21 +172,40 @@ public static class DistroFamilies
         Source = "Kylin Server V10 is built from openEuler's packages (4.19.90-*.ky10 kernels): names as openEuler",
     };
 
-    public static readonly DistroFamily Anolis = RedHat("Anolis OS 8", PackageTool.Dnf, "Anolis 8 (ID_LIKE rhel fedora centos): dnf, grubby");
+    public static readonly DistroFamily Anolis = RedHat(
+        "Anolis OS 8",
+        PackageTool.Dnf,
+        "Anolis 8 (ID_LIKE rhel fedora centos): dnf, grubby");
 
-    public static readonly DistroFamily Alinux2 = RedHat("Alibaba Cloud Linux 2", PackageTool.Yum, "Alibaba Cloud Linux 2 (.al7 kernels, el7 userland): yum, grubby");
+    public static readonly DistroFamily Alinux2 = RedHat(
+        "Alibaba Cloud Linux 2",
+        PackageTool.Yum,
+        "Alibaba Cloud Linux 2 (.al7 kernels, el7 userland): yum, grubby");
 
-    public static readonly DistroFamily Alinux3 = RedHat("Alibaba Cloud Linux 3", PackageTool.Dnf, "Alibaba Cloud Linux 3 (platform:al8): dnf, grubby");
+    public static readonly DistroFamily Alinux3 = RedHat(
+        "Alibaba Cloud Linux 3",
+        PackageTool.Dnf,
+        "Alibaba Cloud Linux 3 (platform:al8): dnf, grubby");
 
-    public static readonly DistroFamily TencentOs2 = RedHat("TencentOS Server 2", PackageTool.Yum, "TencentOS Server 2.x (ID_LIKE rhel fedora centos tlinux; el7 userland): yum, grubby") with
+    public static readonly DistroFamily TencentOs2 = RedHat(
+        "TencentOS Server 2",
+        PackageTool.Yum,
+        "TencentOS Server 2.x (ID_LIKE rhel fedora centos tlinux; el7 userland): yum, grubby") with
     {
         KernelPackage = null,
-        KernelNote = "TencentOS ships its own kernel packages (3.10.107-*-tlinux2, 4.14 and 5.4 tlinux kernels); which package name this node's repository uses is not known here: `yum list 'kernel*'`",
+        KernelNote = "TencentOS ships its own kernel packages (3.10.107-*-tlinux2, 4.14 and 5.4 tlinux kernels); "
+            + "which package name this node's repository uses is not known here: `yum list 'kernel*'`",
     };
 
-    public static readonly DistroFamily TencentOs3 = RedHat("TencentOS Server 3", PackageTool.Dnf, "TencentOS Server 3.x (platform:el8): dnf, grubby");
+    public static readonly DistroFamily TencentOs3 = RedHat(
+        "TencentOS Server 3",
+        PackageTool.Dnf,
+        "TencentOS Server 3.x (platform:el8): dnf, grubby");
 
-    public static readonly DistroFamily EulerOs = RedHat("EulerOS", PackageTool.Yum, "EulerOS 2.0 (el7 userland, ID=\"euleros\"): yum, grubby");
+    public static readonly DistroFamily EulerOs = RedHat(
+        "EulerOS",
+        PackageTool.Yum,
+        "EulerOS 2.0 (el7 userland, ID=\"euleros\"): yum, grubby");
 
     public static readonly DistroFamily AmazonLinux2 = new()
     {
@@ -180,8 +216,10 @@ public static class DistroFamilies
         RuncPackage = "runc",
         DockerPackage = "docker",
         KubeletPackage = null,
-        KubeletNote = "Amazon Linux 2 has no kubelet package: EKS-optimized AMIs install kubelet as a binary; move the node group to a newer AMI",
-        Source = "Amazon Linux 2: yum; docker, containerd and runc from its own repositories (amazon-linux-extras docker)",
+        KubeletNote = "Amazon Linux 2 has no kubelet package: EKS-optimized AMIs install kubelet as a binary; move "
+            + "the node group to a newer AMI",
+        Source
+            = "Amazon Linux 2: yum; docker, containerd and runc from its own repositories (amazon-linux-extras docker)",
     };
 
     public static readonly DistroFamily AmazonLinux2023 = AmazonLinux2 with
@@ -200,17 +238,21 @@ public static class DistroFamilies
         RuncPackage = "runc",
         DockerPackage = "docker.io",
         KubeletPackage = "kubelet",
-        Source = "Ubuntu: apt, update-grub; runc/containerd/docker.io from Ubuntu (docker-ce/containerd.io from Docker's repository); " + KubernetesRepo,
+        Source = "Ubuntu: apt, update-grub; runc/containerd/docker.io from Ubuntu (docker-ce/containerd.io from "
+            + "Docker's repository); " + KubernetesRepo,
     };
 
     public static readonly DistroFamily Debian = Ubuntu with
     {
         Name = "Debian",
         KernelPackage = "linux-image-amd64",
-        Source = "Debian: apt, update-grub, linux-image-amd64; runc/containerd/docker.io from Debian; " + KubernetesRepo,
+        Source = "Debian: apt, update-grub, linux-image-amd64; runc/containerd/docker.io from Debian; "
+            + KubernetesRepo,
     };
 
-    /// <summary>A rule: the os-release IDs it covers, the VERSION_ID majors it covers (null: any), the family.</summary>
+    /// <summary>
+    /// A rule: the os-release IDs it covers, the VERSION_ID majors it covers (null: any), the family.
+    /// </summary>
     private sealed record Row(string[] Ids, Func<int?, bool> Version, DistroFamily Family);
 
     private static bool Any(int? v) => true;
@@ -252,7 +294,8 @@ public static class DistroFamilies
             return like.Any(l => l is "debian" or "ubuntu") ? Ubuntu with { Name = "Kylin Desktop" } : KylinServer;
         }
 
-        if (Rows.FirstOrDefault(r => r.Ids.Contains(id, StringComparer.OrdinalIgnoreCase) && r.Version(major)) is { } row)
+        if (Rows.FirstOrDefault(
+            r => r.Ids.Contains(id, StringComparer.OrdinalIgnoreCase) && r.Version(major)) is { } row)
         {
             return row.Family;
         }
@@ -261,7 +304,8 @@ public static class DistroFamilies
         {
             if (l is "rhel" or "centos" or "fedora")
             {
-                // el7 derivatives report 7.x (or 2.x for the cloud ones above); yum also works on el8+ (it is dnf there).
+                // el7 derivatives report 7.x (or 2.x for the cloud ones above); yum also works on el8+ (it is dnf
+                // there).
                 return (major is >= 8 ? El8Plus : El7) with { Name = $"{id} (like {d.IdLike})" };
             }
 
@@ -274,7 +318,9 @@ public static class DistroFamilies
         return null;
     }
 
-    /// <summary>The leading number of VERSION_ID: "7" 7, "7.9" 7, "2.1903" 2, "20.03" 20, "V10" 10, "2023" 2023.</summary>
+    /// <summary>
+    /// The leading number of VERSION_ID: "7" 7, "7.9" 7, "2.1903" 2, "20.03" 20, "V10" 10, "2023" 2023.
+    /// </summary>
     internal static int? Major(string? versionId)
     {
         if (versionId is null)

@@ -25,7 +25,9 @@ public sealed record Distribution(string? Id, string? VersionId, string? PrettyN
 {
     public string Display => ReleaseFile ?? PrettyName ?? Id ?? "unknown";
 
-    /// <summary>os-release ID_LIKE: the distributions this one derives from, closest first ("rhel fedora centos").</summary>
+    /// <summary>
+    /// os-release ID_LIKE: the distributions this one derives from, closest first ("rhel fedora centos").
+    /// </summary>
     public string? IdLike { get; init; }
 }
 
@@ -57,7 +59,9 @@ public sealed record HostFacts
     /// <summary>cgroup v2: the root's cgroup.stat (nr_dying_descendants, nr_dying_subsys_memory).</summary>
     public Sourced<IReadOnlyDictionary<string, long>>? RootCgroupStat { get; init; }
 
-    /// <summary>True when /proc/swaps lists a swap area: swap-out records keep dying memcgs' IDs (kmem-facts I5).</summary>
+    /// <summary>
+    /// True when /proc/swaps lists a swap area: swap-out records keep dying memcgs' IDs (kmem-facts I5).
+    /// </summary>
     public Sourced<bool>? SwapActive { get; init; }
 
     /// <summary>True when Alibaba Cloud Linux's zombie-memcg reaper is present (kmem-facts M4).</summary>

@@ -9,7 +9,9 @@ namespace Cgleak.Host.Facts;
 /// <summary>What a survey reads; each part can be left out (the agent's fast path, tests).</summary>
 public sealed record SurveyOptions
 {
-    /// <summary>Only what the counts need: no components, no logs, no kmem reads (probe, repro, reclaim measure with it).</summary>
+    /// <summary>
+    /// Only what the counts need: no components, no logs, no kmem reads (probe, repro, reclaim measure with it).
+    /// </summary>
     public static SurveyOptions CountsOnly { get; } = new() { Components = false, Logs = false, ContainerKmem = false };
 
     public bool Components { get; init; } = true;
@@ -40,7 +42,9 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             : Task.FromResult<SymptomScan?>(null);
 
         Sourced<KernelRelease>? kernel = ReadKernel();
-        Sourced<KernelCmdline>? cmdline = ReadText("/proc/cmdline") is { } c ? new(KernelCmdline.Parse(c), "/proc/cmdline") : null;
+        Sourced<KernelCmdline>? cmdline = ReadText("/proc/cmdline") is { } c
+            ? new(KernelCmdline.Parse(c), "/proc/cmdline")
+            : null;
         (CgroupLayout layout, string? layoutSource) = ReadLayout();
         Sourced<MemoryControllerRow>? memoryRow = ReadMemoryRow();
         CgroupTreeScan? tree = null;
@@ -49,23 +53,37 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             HostEntryType type = host.TypeOf(mount);
             if (type == HostEntryType.Directory)
             {
-                tree = new CgroupTreeWalker(host).Walk(mount, _options.ContainerKmem ? layout.Memory : MemoryHierarchy.V2, cancel);
-                _problems.AddRange(tree.Unreadable.Select(p => HostProblem.At(p, "problem.cannot-list", "cannot list this cgroup directory")));
+                tree = new CgroupTreeWalker(host).Walk(
+                    mount,
+                    _options.ContainerKmem ? layout.Memory : MemoryHierarchy.V2,
+                    cancel);
+                _problems.AddRange(tree.Unreadable
+                    .Select(p => HostProblem.At(p, "problem.cannot-list", "cannot list this cgroup directory")));
                 if (tree.NonUtf8Names > 0)
                 {
-                    _problems.Add(HostProblem.At(mount, "problem.non-utf8", $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes", tree.NonUtf8Names));
+                    _problems.Add(HostProblem.At(
+                        mount,
+                        "problem.non-utf8",
+                        $"{tree.NonUtf8Names} cgroup names are not valid UTF-8: counted, shown with \\xNN escapes",
+                        tree.NonUtf8Names));
                 }
 
                 if (tree.StoppedAtBound)
                 {
-                    _problems.Add(HostProblem.At(mount, "problem.walk-bound", $"the walk stopped after {CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds", CgroupTreeWalker.MaxDirectories));
+                    _problems.Add(HostProblem.At(mount, "problem.walk-bound", $"the walk stopped after "
+                        + $"{CgroupTreeWalker.MaxDirectories} directories: the counts are lower bounds",
+                        CgroupTreeWalker.MaxDirectories));
                 }
             }
             else
             {
                 _problems.Add(type == HostEntryType.Missing
-                    ? HostProblem.At(mount, "problem.mount-missing", "the memory controller's mount point named in mountinfo is missing")
-                    : HostProblem.At(mount, "problem.mount-unreachable", "the memory controller's mount point named in mountinfo cannot be reached (a link loop, or no permission)"));
+                    ? HostProblem.At(
+                        mount,
+                        "problem.mount-missing",
+                        "the memory controller's mount point named in mountinfo is missing")
+                    : HostProblem.At(mount, "problem.mount-unreachable", "the memory controller's mount point named "
+                        + "in mountinfo cannot be reached (a link loop, or no permission)"));
             }
         }
 
@@ -81,7 +99,8 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
 
         IReadOnlyList<ComponentFact> found = componentsTask.Result;
         KubeletCgroupDriver? driver = _options.Components
-            ? components.KubeletDriver(found.Any(f => f.Name == "kubelet" && (f.VersionText is not null || f.BinaryPath is not null)))
+            ? components.KubeletDriver(
+                found.Any(f => f.Name == "kubelet" && (f.VersionText is not null || f.BinaryPath is not null)))
             : null;
         _problems.AddRange(components.Problems);
         SymptomScan? logs = logsTask.Result;
@@ -126,7 +145,8 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             return new(release, File);
         }
 
-        _problems.Add(HostProblem.At(File, "problem.not-a-release", $"not a kernel release: \"{text.Trim()}\"", text.Trim()));
+        _problems.Add(
+            HostProblem.At(File, "problem.not-a-release", $"not a kernel release: \"{text.Trim()}\"", text.Trim()));
         return null;
     }
 
@@ -154,7 +174,8 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
 
         if (osRelease is null && releaseFile is null)
         {
-            _problems.Add(HostProblem.At("/etc/os-release", "problem.no-os-release", "missing: the distribution is unknown"));
+            _problems.Add(
+                HostProblem.At("/etc/os-release", "problem.no-os-release", "missing: the distribution is unknown"));
             return null;
         }
 
@@ -170,17 +191,23 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
         // PID 1's view is the host's; our own may be a container's. Fall back to self.
         foreach (string file in (string[])["/proc/1/mountinfo", "/proc/self/mountinfo"])
         {
-            string? text = ReadText(file, required: false); // declared before the test, so mutation testing can change each part of it
+            // declared before the test, so mutation testing can change each part of it
+            string? text = ReadText(file, required: false);
             if (text is null)
             {
                 continue;
             }
 
             IReadOnlyList<MountInfoEntry> mounts = Parse(file, MountInfo.Parse(text));
-            return (CgroupLayout.From(mounts, mountPoint => ReadText(mountPoint.TrimEnd('/') + "/cgroup.controllers")), file);
+            return (CgroupLayout.From(
+                mounts,
+                mountPoint => ReadText(mountPoint.TrimEnd('/') + "/cgroup.controllers")), file);
         }
 
-        _problems.Add(HostProblem.At("/proc/1/mountinfo", "problem.no-mountinfo", "missing, and no /proc/self/mountinfo: the cgroup layout is unknown"));
+        _problems.Add(HostProblem.At(
+            "/proc/1/mountinfo",
+            "problem.no-mountinfo",
+            "missing, and no /proc/self/mountinfo: the cgroup layout is unknown"));
         return (CgroupLayout.None, null);
     }
 
@@ -199,7 +226,10 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
             // A clean file without a memory row: the kernel has no memory controller (or it is disabled).
             if (parsed.Problems.Count > 0 || parsed.Value.Count == 0)
             {
-                _problems.Add(HostProblem.At(File, "problem.no-memory-row", "no usable memory row: the file is truncated or malformed"));
+                _problems.Add(HostProblem.At(
+                    File,
+                    "problem.no-memory-row",
+                    "no usable memory row: the file is truncated or malformed"));
             }
 
             return null;
@@ -215,7 +245,10 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
         return parsed.Value;
     }
 
-    /// <summary>Reads a host file; a missing or unreadable one is a problem unless <paramref name="required"/> is false and it is missing.</summary>
+    /// <summary>
+    /// Reads a host file; a missing or unreadable one is a problem unless <paramref name="required"/> is false and it
+    /// is missing.
+    /// </summary>
     private string? ReadText(string hostPath, bool required = true)
     {
         KernelRead r = host.Read(hostPath);
@@ -229,7 +262,8 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
                 _problems.Add(HostProblem.At(hostPath, "problem.missing", "missing"));
                 return null;
             default:
-                _problems.Add(HostProblem.At(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorText));
+                _problems.Add(
+                    HostProblem.At(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorText));
                 return null;
         }
     }

@@ -24,7 +24,9 @@ internal sealed unsafe class ConfinedPath : IDisposable
     {
     }
 
-    /// <summary>0, or the errno that stopped the walk before the final component (EACCES, ENOENT, ENOTDIR, ELOOP).</summary>
+    /// <summary>
+    /// 0, or the errno that stopped the walk before the final component (EACCES, ENOENT, ENOTDIR, ELOOP).
+    /// </summary>
     public int WalkErrno { get; private set; }
 
     /// <summary>The directory holding the final component (valid when <see cref="WalkErrno"/> is 0).</summary>
@@ -33,16 +35,24 @@ internal sealed unsafe class ConfinedPath : IDisposable
     /// <summary>The final component's name ("." when the path ends at a directory, e.g. "/" or "/a/..").</summary>
     public byte[] Name { get; private set; } = Dot;
 
-    /// <summary>The final component as the O_PATH probe found it; null when it could not be opened (see <see cref="FinalErrno"/>).</summary>
+    /// <summary>
+    /// The final component as the O_PATH probe found it; null when it could not be opened (see <see
+    /// cref="FinalErrno"/>).
+    /// </summary>
     public FileStatus? Final { get; private set; }
 
     /// <summary>ENOENT when the final component does not exist, another errno when it could not be probed.</summary>
     public int FinalErrno { get; private set; }
 
-    /// <summary>The resolved host path ("/boot/grub2/grub.cfg" for "/etc/grub2.cfg"); components not reached are appended as given.</summary>
+    /// <summary>
+    /// The resolved host path ("/boot/grub2/grub.cfg" for "/etc/grub2.cfg"); components not reached are appended as
+    /// given.
+    /// </summary>
     public string HostPath { get; private set; } = "/";
 
-    /// <summary>Walks <paramref name="hostPath"/> inside <paramref name="root"/>; always returns an object to dispose.</summary>
+    /// <summary>
+    /// Walks <paramref name="hostPath"/> inside <paramref name="root"/>; always returns an object to dispose.
+    /// </summary>
     public static ConfinedPath Walk(string root, string hostPath)
     {
         var walk = new ConfinedPath();
@@ -80,7 +90,10 @@ internal sealed unsafe class ConfinedPath : IDisposable
             }
 
             bool last = todo.Count == 0;
-            int fd = OpenAt(DirectoryFd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | (last ? 0 : LibC.O_DIRECTORY));
+            int fd = OpenAt(
+                DirectoryFd,
+                name,
+                LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | (last ? 0 : LibC.O_DIRECTORY));
             int errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             FileStatus status = default;
             if (fd >= 0 && last && LibC.Stat(fd, out status) is int statErrno and not 0)
@@ -89,7 +102,8 @@ internal sealed unsafe class ConfinedPath : IDisposable
                 (fd, errno) = (-1, statErrno);
             }
 
-            bool isLink = (fd >= 0 && last && (status.Mode & 0xF000) == 0xA000) || (fd < 0 && errno is Errno.ENOTDIR or Errno.ELOOP);
+            bool isLink = (fd >= 0 && last && (status.Mode & 0xF000) == 0xA000)
+                || (fd < 0 && errno is Errno.ENOTDIR or Errno.ELOOP);
             if (isLink && ReadLink(DirectoryFd, name) is { } target)
             {
                 if (fd >= 0)

@@ -11,7 +11,9 @@ internal static unsafe class DirectoryReader
     /// <summary>Called once per entry other than "." and "..".</summary>
     public delegate void Visitor(ReadOnlySpan<byte> name, byte type);
 
-    /// <summary>Lists the directory open as <paramref name="fd"/> and closes it; 0 or the errno that stopped the listing.</summary>
+    /// <summary>
+    /// Lists the directory open as <paramref name="fd"/> and closes it; 0 or the errno that stopped the listing.
+    /// </summary>
     public static int ReadAll(int fd, Visitor visit)
     {
         nint dir = LibC.FdOpenDir(fd);

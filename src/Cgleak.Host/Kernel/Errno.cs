@@ -49,7 +49,11 @@ public static class Errno
     /// <summary>An errno from its name ("EIO") or number ("5"); null when neither.</summary>
     public static int? Parse(string text)
     {
-        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n))
+        if (int.TryParse(
+            text,
+            System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture,
+            out int n))
         {
             return n;
         }

@@ -10,7 +10,9 @@ public enum ReadOutcome
     /// <summary>Read to the end.</summary>
     Ok,
 
-    /// <summary>ENOENT, ENODEV, ENOTDIR: the file is not there (a cgroup that vanished while walked is normal).</summary>
+    /// <summary>
+    /// ENOENT, ENODEV, ENOTDIR: the file is not there (a cgroup that vanished while walked is normal).
+    /// </summary>
     Gone,
 
     /// <summary>
@@ -30,7 +32,9 @@ public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int E
         : Refusal ?? $"{Kernel.Errno.Message(Errno)} ({Kernel.Errno.Name(Errno)})";
 
     internal static KernelRead Failure(int errno) =>
-        new(errno is Kernel.Errno.ENOENT or Kernel.Errno.ENODEV or Kernel.Errno.ENOTDIR ? ReadOutcome.Gone : ReadOutcome.NotReadable, "", errno);
+        new(errno is Kernel.Errno.ENOENT or Kernel.Errno.ENODEV or Kernel.Errno.ENOTDIR
+            ? ReadOutcome.Gone
+            : ReadOutcome.NotReadable, "", errno);
 
     internal static KernelRead NotRegular(FileStatus status) =>
         status.IsDirectory
@@ -46,11 +50,15 @@ public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int E
 /// </summary>
 public static class KernelFile
 {
-    /// <summary>What one read keeps at most: a longer file is cut there (no host file cgleak reads is near it).</summary>
+    /// <summary>
+    /// What one read keeps at most: a longer file is cut there (no host file cgleak reads is near it).
+    /// </summary>
     public const int MaxBytes = 16 * 1024 * 1024;
     private const int PooledBytes = 4096;
 
-    /// <summary>Reads a path as the kernel resolves it: for the live host's own files (/proc, /sys, cgroupfs).</summary>
+    /// <summary>
+    /// Reads a path as the kernel resolves it: for the live host's own files (/proc, /sys, cgroupfs).
+    /// </summary>
     public static KernelRead Read(string path)
     {
         int fd = OpenRegular(path, out KernelRead failure);
@@ -88,17 +96,24 @@ public static class KernelFile
 
         int statErrno = LibC.Stat(probe, out status);
         _ = LibC.Close(probe);
-        failure = statErrno != 0 ? KernelRead.Failure(statErrno) : status.IsRegular ? default! : KernelRead.NotRegular(status);
+        failure = statErrno != 0
+            ? KernelRead.Failure(statErrno)
+            : status.IsRegular ? default! : KernelRead.NotRegular(status);
         return statErrno == 0 && status.IsRegular;
     }
 
-    /// <summary>Opens a regular file <paramref name="name"/> in an open directory, never following a link there.</summary>
+    /// <summary>
+    /// Opens a regular file <paramref name="name"/> in an open directory, never following a link there.
+    /// </summary>
     internal static int OpenRegularAt(int dirFd, byte[] name, bool probeFirst, out KernelRead failure)
     {
         FileStatus? probed = null;
         if (probeFirst)
         {
-            if (!ProbeRegular(ConfinedPath.OpenAt(dirFd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC), out FileStatus s, out failure))
+            if (!ProbeRegular(
+                ConfinedPath.OpenAt(dirFd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC),
+                out FileStatus s,
+                out failure))
             {
                 return -1;
             }
@@ -127,7 +142,8 @@ public static class KernelFile
         }
 
         int statErrno = LibC.Stat(fd, out FileStatus opened);
-        if (statErrno == 0 && opened.IsRegular && (probed is null || (probed.Value.Device, probed.Value.Inode) == (opened.Device, opened.Inode)))
+        if (statErrno == 0 && opened.IsRegular
+            && (probed is null || (probed.Value.Device, probed.Value.Inode) == (opened.Device, opened.Inode)))
         {
             failure = default;
             return fd;

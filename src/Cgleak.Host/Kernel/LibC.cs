@@ -101,7 +101,9 @@ internal readonly record struct FileStatus(ulong Device, ulong Inode, uint Mode,
 
     public bool IsDirectory => (Mode & TypeMask) == 0x4000;
 
-    /// <summary>"a FIFO", "a character device": what a file that is not a regular file is, for a problem line.</summary>
+    /// <summary>
+    /// "a FIFO", "a character device": what a file that is not a regular file is, for a problem line.
+    /// </summary>
     public string TypeName => (Mode & TypeMask) switch
     {
         0x1000 => "a FIFO",

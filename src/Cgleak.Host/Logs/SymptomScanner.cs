@@ -9,7 +9,10 @@ namespace Cgleak.Host.Logs;
 /// <summary>The symptoms the runbook names.</summary>
 public enum Symptom
 {
-    /// <summary>kubelet/docker: "mkdir /sys/fs/cgroup/memory/...: cannot allocate memory" or "no space left on device" (kmem-facts I7).</summary>
+    /// <summary>
+    /// kubelet/docker: "mkdir /sys/fs/cgroup/memory/...: cannot allocate memory" or "no space left on device"
+    /// (kmem-facts I7).
+    /// </summary>
     MemcgMkdirFailed,
 
     /// <summary>The kernel's "SLUB: Unable to allocate memory on node" warning.</summary>
@@ -53,7 +56,8 @@ public sealed class SymptomScanner(HostRoot host)
             if (budget <= 0)
             {
                 problems.Add(HostProblem.At(log, "problem.log-budget",
-                    $"not read: the scan's {MaxBytesPerScan >> 20} MiB were spent on newer logs", MaxBytesPerScan >> 20));
+                    $"not read: the scan's {MaxBytesPerScan >> 20} MiB were spent on newer logs", MaxBytesPerScan
+                        >> 20));
                 continue;
             }
 
@@ -62,7 +66,11 @@ public sealed class SymptomScanner(HostRoot host)
             {
                 if (failure.Outcome != ReadOutcome.Gone)
                 {
-                    problems.Add(HostProblem.At(log, "problem.cannot-read", $"cannot read: {failure.ErrorText}", failure.ErrorText));
+                    problems.Add(HostProblem.At(
+                        log,
+                        "problem.cannot-read",
+                        $"cannot read: {failure.ErrorText}",
+                        failure.ErrorText));
                 }
 
                 continue;
@@ -78,7 +86,8 @@ public sealed class SymptomScanner(HostRoot host)
                     if (lines.StoppedAtBudget)
                     {
                         problems.Add(HostProblem.At(log, "problem.log-large",
-                            $"more than {lines.Budget >> 20} MiB once decompressed: searched its start only", lines.Budget >> 20));
+                            $"more than {lines.Budget >> 20} MiB once decompressed: searched its start only", lines
+                                .Budget >> 20));
                     }
                 }
                 else
@@ -128,7 +137,9 @@ public sealed class SymptomScanner(HostRoot host)
         return null;
     }
 
-    /// <summary>The time at the start of a log line: "Nov 27 04:22:17" (syslog) or an ISO 8601 stamp (journal -o short-iso).</summary>
+    /// <summary>
+    /// The time at the start of a log line: "Nov 27 04:22:17" (syslog) or an ISO 8601 stamp (journal -o short-iso).
+    /// </summary>
     public static string TimestampOf(string line)
     {
         if (line.Length >= 15 && char.IsAsciiLetter(line[0]) && line[3] == ' ' && line[6] == ' ' && line[9] == ':')
@@ -167,7 +178,11 @@ public sealed class SymptomScanner(HostRoot host)
         {
             if (!listed.IsGone)
             {
-                problems.Add(HostProblem.At("/var/log", "problem.cannot-list-dir", $"cannot list: {listed.ErrorText}", listed.ErrorText));
+                problems.Add(HostProblem.At(
+                    "/var/log",
+                    "problem.cannot-list-dir",
+                    $"cannot list: {listed.ErrorText}",
+                    listed.ErrorText));
             }
 
             return [];
@@ -194,12 +209,15 @@ public sealed class SymptomScanner(HostRoot host)
             return true;
         }
 
-        if (!file.StartsWith(log, StringComparison.Ordinal) || file.Length == log.Length || file[log.Length] is not ('-' or '.'))
+        if (!file.StartsWith(log, StringComparison.Ordinal) || file.Length == log.Length
+            || file[log.Length] is not ('-' or '.'))
         {
             return false;
         }
 
-        string suffix = file.EndsWith(".gz", StringComparison.Ordinal) ? file[(log.Length + 1)..^3] : file[(log.Length + 1)..];
+        string suffix = file.EndsWith(".gz", StringComparison.Ordinal)
+            ? file[(log.Length + 1)..^3]
+            : file[(log.Length + 1)..];
         return suffix.Length > 0 && suffix.All(char.IsAsciiDigit);
     }
 
@@ -212,7 +230,9 @@ public sealed class SymptomScanner(HostRoot host)
         }
 
         string digits = new(file[(log.Length + 1)..].TakeWhile(char.IsAsciiDigit).ToArray());
-        long n = long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : long.MaxValue / 2;
+        long n = long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long v)
+            ? v
+            : long.MaxValue / 2;
         return file[log.Length] == '-' ? 100_000_000 - Math.Min(n, 99_999_999) : n;
     }
 
@@ -334,7 +354,8 @@ public sealed class SymptomScanner(HostRoot host)
         }
         else if (r.ExitCode is not (0 or 1))
         {
-            problems.Add(HostProblem.At(Log, "problem.journal-failed", $"journalctl exited with {r.ExitCode}", r.ExitCode));
+            problems.Add(
+                HostProblem.At(Log, "problem.journal-failed", $"journalctl exited with {r.ExitCode}", r.ExitCode));
             return;
         }
 

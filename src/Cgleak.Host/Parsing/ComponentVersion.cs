@@ -10,7 +10,9 @@ namespace Cgleak.Host.Parsing;
 /// </summary>
 public sealed partial record ComponentVersion(int Major, int Minor, int Patch, int? Rc) : IComparable<ComponentVersion>
 {
-    /// <summary>Finds the first version in <paramref name="text"/> ("runc version 1.1.5", "Kubernetes v1.21.1").</summary>
+    /// <summary>
+    /// Finds the first version in <paramref name="text"/> ("runc version 1.1.5", "Kubernetes v1.21.1").
+    /// </summary>
     public static ComponentVersion? Find(string? text)
     {
         if (text is null)
@@ -36,7 +38,8 @@ public sealed partial record ComponentVersion(int Major, int Minor, int Patch, i
     public static string? FindText(string? text) =>
         text is not null && VersionPattern().Match(text) is { Success: true } m ? m.Value : null;
 
-    public static ComponentVersion Of(int major, int minor, int patch = 0, int? rc = null) => new(major, minor, patch, rc);
+    public static ComponentVersion Of(int major, int minor, int patch = 0, int? rc = null)
+        => new(major, minor, patch, rc);
 
     public int CompareTo(ComponentVersion? other)
     {

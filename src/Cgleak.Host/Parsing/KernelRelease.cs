@@ -9,7 +9,13 @@ namespace Cgleak.Host.Parsing;
 /// the dash ([957, 27, 2]) and the distribution tag ("el7") are kept apart: RHEL backports mean the
 /// upstream number alone says little on el7.
 /// </summary>
-public sealed partial record KernelRelease(string Text, int Major, int Minor, int Patch, IReadOnlyList<int> Build, string? DistroTag)
+public sealed partial record KernelRelease(
+    string Text,
+    int Major,
+    int Minor,
+    int Patch,
+    IReadOnlyList<int> Build,
+    string? DistroTag)
 {
     public static KernelRelease? Parse(string text)
     {
@@ -39,7 +45,9 @@ public sealed partial record KernelRelease(string Text, int Major, int Minor, in
     public bool AtLeast(int major, int minor, int patch = 0) =>
         (Major, Minor, Patch).CompareTo((major, minor, patch)) >= 0;
 
-    /// <summary>Compares the distribution build numbers (957.27.2) with <paramref name="build"/>, numerically.</summary>
+    /// <summary>
+    /// Compares the distribution build numbers (957.27.2) with <paramref name="build"/>, numerically.
+    /// </summary>
     public bool BuildAtLeast(params int[] build)
     {
         for (int i = 0; i < build.Length; i++)

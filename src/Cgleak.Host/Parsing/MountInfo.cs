@@ -38,16 +38,21 @@ public static class MountInfo
             if (dash < 0 || f.Length < dash + 4 || !int.TryParse(f[0], out id))
             {
                 problems.Add(new Malformed(number, line,
-                    HostMessage.Say("malformed.mountinfo", "not a mountinfo line (fields up to \"-\" and 3 after it)")));
+                    HostMessage.Say(
+                        "malformed.mountinfo",
+                        "not a mountinfo line (fields up to \"-\" and 3 after it)")));
                 continue;
             }
 
             string mountPoint = Unescape(f[4]);
             if (!IsCanonical(mountPoint))
             {
-                // The kernel prints mount points absolute and canonical; anything else is not a mountinfo a kernel wrote.
+                // The kernel prints mount points absolute and canonical; anything else is not a mountinfo a kernel
+                // wrote.
                 problems.Add(new Malformed(number, line,
-                    HostMessage.Say("malformed.mount-point", "the mount point is not an absolute path without \".\" or \"..\"")));
+                    HostMessage.Say(
+                        "malformed.mount-point",
+                        "the mount point is not an absolute path without \".\" or \"..\"")));
                 continue;
             }
 
@@ -91,5 +96,6 @@ public static class MountInfo
     }
 
     private static bool IsOctal(string s, int at) =>
-        at + 3 <= s.Length && s[at] is >= '0' and <= '7' && s[at + 1] is >= '0' and <= '7' && s[at + 2] is >= '0' and <= '7';
+        at + 3 <= s.Length && s[at] is >= '0' and <= '7' && s[at + 1] is >= '0' and <= '7'
+            && s[at + 2] is >= '0' and <= '7';
 }

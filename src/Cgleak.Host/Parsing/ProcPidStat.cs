@@ -23,7 +23,8 @@ public static class ProcPidStat
 
         string[] fields = text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         long start = 0; // declared before the condition, so mutation testing can change each part of it
-        return fields.Length > StartTimeIndex && long.TryParse(fields[StartTimeIndex], NumberStyles.None, CultureInfo.InvariantCulture, out start)
+        return fields.Length > StartTimeIndex
+            && long.TryParse(fields[StartTimeIndex], NumberStyles.None, CultureInfo.InvariantCulture, out start)
             ? start
             : null;
     }

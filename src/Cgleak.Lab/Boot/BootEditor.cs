@@ -14,7 +14,10 @@ namespace Cgleak.Lab.Boot;
 public sealed record ChangedFile(string HostPath, string Sha256Before, string Sha256After, string Backup);
 
 /// <summary>What apply or undo did.</summary>
-public sealed record BootChangeResult(IReadOnlyList<ChangedFile> Files, string? BackupDirectory, IReadOnlyList<string> Messages)
+public sealed record BootChangeResult(
+    IReadOnlyList<ChangedFile> Files,
+    string? BackupDirectory,
+    IReadOnlyList<string> Messages)
 {
     public bool Changed => Files.Count > 0;
 }
@@ -37,7 +40,9 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 {
     public const string ManifestName = "manifest";
 
-    /// <summary>In a backup directory: every file was replaced (its absence with a manifest means an interrupted apply).</summary>
+    /// <summary>
+    /// In a backup directory: every file was replaced (its absence with a manifest means an interrupted apply).
+    /// </summary>
     private const string CommittedName = "committed";
 
     /// <summary>In a backup directory: an undo began (finished by the next apply or undo).</summary>
@@ -58,14 +63,17 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
         if (plan.Edit is not { } edit)
         {
-            return new BootChangeResult([], null, [plan.Steps.Count == 0 ? "nothing to apply: " + plan.Summary : "this plan has no boot change to apply (components method): its steps are for a person"]);
+            return new BootChangeResult([], null, [plan.Steps.Count == 0
+                ? "nothing to apply: " + plan.Summary
+                : "this plan has no boot change to apply (components method): its steps are for a person"]);
         }
 
         RefuseForeignEdit(edit);
         var messages = new List<string>();
         if (Recover(messages, forward: true) is { } recovered)
         {
-            // The files moved since the plan was read: what the crashed run meant is done, and that is all this run does.
+            // The files moved since the plan was read: what the crashed run meant is done, and that is all this run
+            // does.
             messages.Add("run `cgleak fix plan` again to see whether anything is left to do");
             return recovered with { Messages = messages };
         }
@@ -100,7 +108,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return WriteAhead(changes, raw, messages);
     }
 
-    /// <summary>Restores the files of the most recent apply not yet undone (also one a crash interrupted), refusing where they changed since.</summary>
+    /// <summary>
+    /// Restores the files of the most recent apply not yet undone (also one a crash interrupted), refusing where they
+    /// changed since.
+    /// </summary>
     public BootChangeResult Undo()
     {
         var messages = new List<string>();
@@ -141,30 +152,45 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     private string BackupRoot => Path.Combine(Path.GetFullPath(stateDirectory), "backups");
 
     /// <summary>True when a fix was applied under this state directory (or began to be) and not undone.</summary>
-    public static bool HasApplied(string stateDirectory) => AppliedDirectories(Path.Combine(stateDirectory, "backups")).Any();
+    public static bool HasApplied(string stateDirectory)
+        => AppliedDirectories(Path.Combine(stateDirectory, "backups")).Any();
 
-    /// <summary>Backup directories of applies not undone, oldest first: those with a manifest (a crash before it left nothing to undo).</summary>
+    /// <summary>
+    /// Backup directories of applies not undone, oldest first: those with a manifest (a crash before it left nothing to
+    /// undo).
+    /// </summary>
     private static IEnumerable<string> AppliedDirectories(string backupRoot) =>
         Directory.Exists(backupRoot)
-            ? Directory.GetDirectories(backupRoot, "*-apply").Where(d => File.Exists(Path.Combine(d, ManifestName))).Order(StringComparer.Ordinal)
+            ? Directory.GetDirectories(backupRoot, "*-apply").Where(d => File.Exists(Path.Combine(d, ManifestName)))
+                .Order(StringComparer.Ordinal)
             : [];
 
-    /// <summary>The only change cgleak makes: cgroup.memory=nokmem, and a default entry that is one line of plain text.</summary>
+    /// <summary>
+    /// The only change cgleak makes: cgroup.memory=nokmem, and a default entry that is one line of plain text.
+    /// </summary>
     private static void RefuseForeignEdit(BootEdit edit)
     {
         if (edit.Argument != FixPlan.NokmemArgument)
         {
-            throw new LabException(new Message("boot-edit.foreign-argument", JournalEntry.Escape(edit.Argument), FixPlan.NokmemArgument));
+            throw new LabException(
+                new Message("boot-edit.foreign-argument", JournalEntry.Escape(edit.Argument), FixPlan.NokmemArgument));
         }
 
-        if (edit.NewDefault is { } entry && (entry.Length == 0 || entry.Any(char.IsControl) || (edit.Style == BootStyle.DefaultGrub && entry.IndexOfAny(['"', '\'', '$', '`', '\\', ';', '&', '|', ' ']) >= 0)))
+        if (edit.NewDefault is { } entry && (entry.Length == 0 || entry.Any(char.IsControl) || (edit
+            .Style == BootStyle.DefaultGrub && entry.IndexOfAny(['"', '\'', '$', '`', '\\', ';', '&', '|', ' ']) >= 0)))
         {
             throw new LabException(new Message("boot-edit.odd-default", JournalEntry.Escape(entry)));
         }
     }
 
     /// <summary>A boot file as bytes, read again inside the host root, and the text the edits work on.</summary>
-    private sealed record RawFile(string HostPath, string HostDirectory, string Name, byte[] Bytes, BootText Text, bool IsEnv);
+    private sealed record RawFile(
+        string HostPath,
+        string HostDirectory,
+        string Name,
+        byte[] Bytes,
+        BootText Text,
+        bool IsEnv);
 
     /// <summary>
     /// Reads, as bytes, every boot file the model read, from the directories they are in inside the host root;
@@ -198,7 +224,8 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             bool env = name == "grubenv";
             try
             {
-                raw[file.HostPath] = new RawFile(file.HostPath, dir, name, bytes, BootText.Decode(bytes, utf8: env), env);
+                raw[file.HostPath]
+                    = new RawFile(file.HostPath, dir, name, bytes, BootText.Decode(bytes, utf8: env), env);
             }
             catch (DecoderFallbackException)
             {
@@ -210,14 +237,17 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return raw;
     }
 
-    /// <summary>A GRUB environment block an edit touches must be one: 1024 bytes of UTF-8, as grub2-editenv wants it.</summary>
+    /// <summary>
+    /// A GRUB environment block an edit touches must be one: 1024 bytes of UTF-8, as grub2-editenv wants it.
+    /// </summary>
     private static void RefuseOddEnvironmentBlocks(Dictionary<string, string> edited, Dictionary<string, RawFile> raw)
     {
         foreach (RawFile file in edited.Keys.Select(p => raw[p]).Where(f => f.IsEnv))
         {
             if (file.Bytes.Length != GrubEnv.BlockSize)
             {
-                throw new LabException(new Message("boot-edit.env-size", file.HostPath, file.Bytes.Length, GrubEnv.BlockSize));
+                throw new LabException(
+                    new Message("boot-edit.env-size", file.HostPath, file.Bytes.Length, GrubEnv.BlockSize));
             }
 
             try
@@ -231,9 +261,16 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
     }
 
-    /// <summary>The boot model with the files read as bytes in place of the plan's text: the edits work on those.</summary>
+    /// <summary>
+    /// The boot model with the files read as bytes in place of the plan's text: the edits work on those.
+    /// </summary>
     private static BootConfig Mapped(BootConfig boot, Dictionary<string, RawFile> raw) =>
-        boot with { All = boot.All.Select(f => raw.TryGetValue(f.HostPath, out RawFile? r) ? f with { Text = r.Text.Text } : f).ToList() };
+        boot with
+        {
+            All = boot.All
+            .Select(f => raw.TryGetValue(f.HostPath, out RawFile? r) ? f with { Text = r.Text.Text } : f)
+            .ToList()
+        };
 
     private static byte[] Encode(RawFile file, string text)
     {
@@ -257,7 +294,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     /// After the edit, the target must carry the argument: an edit that found no line to add it to (a BLS entry
     /// with only an unknown key such as "optionsX", no GRUB_CMDLINE_LINUX) would otherwise look "already applied".
     /// </summary>
-    private static void RefuseMissingArgument(BootEdit edit, Dictionary<string, string> edited, Dictionary<string, RawFile> raw)
+    private static void RefuseMissingArgument(
+        BootEdit edit,
+        Dictionary<string, string> edited,
+        Dictionary<string, RawFile> raw)
     {
         bool Has(string arguments) => KernelCmdline.Parse(arguments).Tokens.Any(t => t.Raw == edit.Argument);
         foreach (var (path, text) in edited.Where(e => !raw[e.Key].IsEnv))
@@ -265,11 +305,15 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             bool carries = edit.Style switch
             {
                 _ when path.StartsWith("/etc/default/grub", StringComparison.Ordinal) =>
-                    KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") is not { } value || Has(value),
+                    KeyValueFile.Parse(text).Value.GetValueOrDefault("GRUB_CMDLINE_LINUX") is not { } value
+                        || Has(value),
                 _ when path.StartsWith("/boot/loader/entries/", StringComparison.Ordinal) =>
-                    BlsEntry.Parse(path, text) is var bls && (bls.KernelVersion != edit.TargetKernel || bls.UsesKernelopts || Has(bls.Options)),
-                BootStyle.DefaultGrub => GrubMenu.Parse(text, path).Entries.Where(e => e.KernelVersion is not null).All(e => Has(e.Arguments)),
-                _ => GrubMenu.Parse(text, path).Entries.Where(e => e.KernelVersion == edit.TargetKernel).All(e => Has(e.Arguments)),
+                    BlsEntry.Parse(path, text) is var bls
+                        && (bls.KernelVersion != edit.TargetKernel || bls.UsesKernelopts || Has(bls.Options)),
+                BootStyle.DefaultGrub => GrubMenu.Parse(text, path).Entries.Where(e => e.KernelVersion is not null)
+                    .All(e => Has(e.Arguments)),
+                _ => GrubMenu.Parse(text, path).Entries.Where(e => e.KernelVersion == edit.TargetKernel)
+                    .All(e => Has(e.Arguments)),
             };
             if (!carries)
             {
@@ -295,16 +339,24 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
     }
 
-    internal static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot) => BootChanges.Compute(edit, boot);
+    internal static Dictionary<string, string> Compute(BootEdit edit, BootConfig boot)
+        => BootChanges.Compute(edit, boot);
 
-    private BootChangeResult ApplyWithGrubby(BootEdit edit, Dictionary<string, RawFile> raw, List<string> touched, List<string> messages)
+    private BootChangeResult ApplyWithGrubby(
+        BootEdit edit,
+        Dictionary<string, RawFile> raw,
+        List<string> touched,
+        List<string> messages)
     {
         // grubby writes the files itself: the manifest says so ("*"), and undo restores whatever grubby left.
         string dir = BeginBackup(touched.Select(p => (raw[p], (byte[]?)null)).ToList());
         string image = $"/boot/vmlinuz-{edit.TargetKernel}";
         if (edit.NewDefault is { } def)
         {
-            Run(edit.Style == BootStyle.GrubbyBls ? grubby! : "grub2-set-default", edit.Style == BootStyle.GrubbyBls ? ["--set-default", image] : [def], messages);
+            Run(
+                edit.Style == BootStyle.GrubbyBls ? grubby! : "grub2-set-default",
+                edit.Style == BootStyle.GrubbyBls ? ["--set-default", image] : [def],
+                messages);
         }
 
         Run(grubby!, [$"--args={edit.Argument}", "--update-kernel", image], messages);
@@ -314,7 +366,8 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             throw new LabException(new Message("boot-edit.grubby-unconfirmed", image, edit.Argument, dir));
         }
 
-        var files = touched.Select(p => new ChangedFile(p, Sha256(raw[p].Bytes), Sha256(ReadCurrent(p)), BackupName(p))).ToList();
+        var files = touched.Select(p => new ChangedFile(p, Sha256(raw[p].Bytes), Sha256(ReadCurrent(p)), BackupName(p)))
+            .ToList();
         WriteManifest(dir, files);
         Mark(dir, CommittedName);
         messages.Add($"grubby --info {image} shows {edit.Argument}");
@@ -323,9 +376,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
     private static string Run(string file, string[] args, List<string> messages)
     {
-        ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30)) ?? throw new LabException(new Message("boot-edit.cannot-run", file));
+        ChildResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30))
+            ?? throw new LabException(new Message("boot-edit.cannot-run", file));
         messages.Add($"{file} {string.Join(' ', args)}");
-        return r.Succeeded ? r.Output : throw new LabException(new Message("boot-edit.command-failed", $"{file} {string.Join(' ', args)}",
+        return r.Succeeded
+            ? r.Output
+            : throw new LabException(new Message("boot-edit.command-failed", $"{file} {string.Join(' ', args)}",
                 r.TimedOut ? new Message("boot-edit.timed-out") : (object)r.ExitCode, r.Error.Trim()));
     }
 
@@ -333,7 +389,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     /// Write-ahead: the backup (old and new bytes, manifest) durable first; then each file replaced by a durable
     /// rename; then the backup marked committed. A failure on the way restores what was replaced.
     /// </summary>
-    private BootChangeResult WriteAhead(Dictionary<string, byte[]> changes, Dictionary<string, RawFile> raw, List<string> messages)
+    private BootChangeResult WriteAhead(
+        Dictionary<string, byte[]> changes,
+        Dictionary<string, RawFile> raw,
+        List<string> messages)
     {
         string dir = BeginBackup(changes.Select(c => (raw[c.Key], (byte[]?)c.Value)).ToList());
         try
@@ -368,7 +427,8 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
 
         Mark(dir, CommittedName);
-        var files = changes.Select(c => new ChangedFile(c.Key, Sha256(raw[c.Key].Bytes), Sha256(c.Value), BackupName(c.Key))).ToList();
+        var files = changes.Select(
+            c => new ChangedFile(c.Key, Sha256(raw[c.Key].Bytes), Sha256(c.Value), BackupName(c.Key))).ToList();
         return new BootChangeResult(files, dir, messages);
     }
 
@@ -378,7 +438,9 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     /// </summary>
     private string BeginBackup(List<(RawFile File, byte[]? After)> files)
     {
-        string dir = Path.Combine(BackupRoot, DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture) + "-apply");
+        string dir = Path.Combine(
+            BackupRoot,
+            DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture) + "-apply");
         try
         {
             Directory.CreateDirectory(dir);
@@ -389,12 +451,21 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
                     AtomicFile.WriteIn(backup, dir, BackupName(file.HostPath), file.Bytes, (UnixFileMode)0b110_000_000);
                     if (after is not null)
                     {
-                        AtomicFile.WriteIn(backup, dir, BackupName(file.HostPath) + ".new", after, (UnixFileMode)0b110_000_000);
+                        AtomicFile.WriteIn(
+                            backup,
+                            dir,
+                            BackupName(file.HostPath) + ".new",
+                            after,
+                            (UnixFileMode)0b110_000_000);
                     }
                 }
             }
 
-            WriteManifest(dir, files.Select(f => new ChangedFile(f.File.HostPath, Sha256(f.File.Bytes), f.After is null ? ByGrubby : Sha256(f.After), BackupName(f.File.HostPath))));
+            WriteManifest(dir, files.Select(f => new ChangedFile(
+                f.File.HostPath,
+                Sha256(f.File.Bytes),
+                f.After is null ? ByGrubby : Sha256(f.After),
+                BackupName(f.File.HostPath))));
             AtomicFile.SyncDirectory(BackupRoot);
             AtomicFile.SyncDirectory(Path.GetDirectoryName(BackupRoot)!);
             return dir;
@@ -439,7 +510,9 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return recovered;
     }
 
-    /// <summary>Puts each file of an interrupted apply in its new state; refused when one is in neither state.</summary>
+    /// <summary>
+    /// Puts each file of an interrupted apply in its new state; refused when one is in neither state.
+    /// </summary>
     private List<ChangedFile> RollForward(string dir)
     {
         var pending = new List<ChangedFile>();
@@ -457,7 +530,8 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             else if (now != f.Sha256After)
             {
-                throw new LabException(new Message("boot-edit.changed-since-interrupted", f.HostPath, dir, Path.Combine(dir, f.Backup)));
+                throw new LabException(
+                    new Message("boot-edit.changed-since-interrupted", f.HostPath, dir, Path.Combine(dir, f.Backup)));
             }
         }
 
@@ -487,7 +561,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
 
             if (now != f.Sha256After && f.Sha256After != ByGrubby)
             {
-                throw new LabException(new Message("boot-edit.changed-since-apply", f.HostPath, now[..12], f.Sha256After[..12], Path.Combine(dir, f.Backup)));
+                throw new LabException(new Message(
+                    "boot-edit.changed-since-apply",
+                    f.HostPath,
+                    now[..12],
+                    f.Sha256After[..12],
+                    Path.Combine(dir, f.Backup)));
             }
 
             restore.Add(f with { Sha256Before = now, Sha256After = f.Sha256Before });
@@ -508,16 +587,25 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         return restore;
     }
 
-    /// <summary>Replaces a boot file inside the host root with bytes whose hash the manifest holds (a torn backup is refused).</summary>
+    /// <summary>
+    /// Replaces a boot file inside the host root with bytes whose hash the manifest holds (a torn backup is refused).
+    /// </summary>
     private void Replace(string hostPath, byte[] bytes, string sha256)
     {
         if (Sha256(bytes) != sha256)
         {
-            throw new LabException(new Message("boot-edit.backup-mismatch", hostPath, Sha256(bytes)[..12], sha256[..12]));
+            throw new LabException(
+                new Message("boot-edit.backup-mismatch", hostPath, Sha256(bytes)[..12], sha256[..12]));
         }
 
         using WritableDirectory d = OpenDirectoryOf(hostPath);
-        AtomicFile.WriteIn(d.Handle, d.LocalPath, Path.GetFileName(hostPath), bytes, null, () => BeforeRename?.Invoke(d.Local(Path.GetFileName(hostPath))));
+        AtomicFile.WriteIn(
+            d.Handle,
+            d.LocalPath,
+            Path.GetFileName(hostPath),
+            bytes,
+            null,
+            () => BeforeRename?.Invoke(d.Local(Path.GetFileName(hostPath))));
     }
 
     private byte[] ReadCurrent(string hostPath)
@@ -534,7 +622,8 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
     }
 
-    private WritableDirectory OpenDirectoryOf(string hostPath) => WritableDirectory.Open(host, Path.GetDirectoryName(hostPath)!);
+    private WritableDirectory OpenDirectoryOf(string hostPath)
+        => WritableDirectory.Open(host, Path.GetDirectoryName(hostPath)!);
 
     private static string BackupName(string hostPath) => hostPath.TrimStart('/').Replace('/', '_');
 
@@ -549,10 +638,14 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     private static void WriteManifest(string dir, IEnumerable<ChangedFile> files)
     {
         using SafeFileHandle backup = AtomicFile.OpenDirectory(dir);
-        AtomicFile.WriteIn(backup, dir, ManifestName, Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"{f.HostPath}\t{f.Sha256Before}\t{f.Sha256After}\t{f.Backup}\n"))), (UnixFileMode)0b110_100_100);
+        string manifest = string.Concat(
+            files.Select(f => $"{f.HostPath}\t{f.Sha256Before}\t{f.Sha256After}\t{f.Backup}\n"));
+        AtomicFile.WriteIn(backup, dir, ManifestName, Encoding.UTF8.GetBytes(manifest), (UnixFileMode)0b110_100_100);
     }
 
-    /// <summary>The manifest's lines: host path, sha256 before, sha256 after ("*": grubby's), backup file name.</summary>
+    /// <summary>
+    /// The manifest's lines: host path, sha256 before, sha256 after ("*": grubby's), backup file name.
+    /// </summary>
     private static List<ChangedFile> ReadManifest(string dir)
     {
         string manifest = Path.Combine(dir, ManifestName);
@@ -560,8 +653,11 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         foreach (string line in File.ReadAllLines(manifest))
         {
             string[] f = line.Split('\t');
-            if (f.Length != 4 || !f[0].StartsWith('/') || f[0].Split('/').Contains("..") || f[3].Contains('/', StringComparison.Ordinal)
-                || f[3] is "" or "." or ".." || f[1].Length != 64 || (f[2].Length != 64 && f[2] != ByGrubby))
+            if (f.Length != 4 || !f[0].StartsWith('/') || f[0].Split('/').Contains("..")
+                || f[3].Contains('/', StringComparison.Ordinal)
+                || f[3] is "" or "." or ".."
+                || f[1].Length != 64
+                || (f[2].Length != 64 && f[2] != ByGrubby))
             {
                 throw new LabException(new Message("boot-edit.bad-manifest", manifest, JournalEntry.Escape(line)));
             }

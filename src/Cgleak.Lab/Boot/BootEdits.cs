@@ -11,7 +11,10 @@ namespace Cgleak.Lab.Boot;
 /// </summary>
 public static partial class BootEdits
 {
-    /// <summary>grubby --args=ARG --update-kernel /boot/vmlinuz-VERSION on a grub.cfg: ARG appended to that kernel's linux lines.</summary>
+    /// <summary>
+    /// grubby --args=ARG --update-kernel /boot/vmlinuz-VERSION on a grub.cfg: ARG appended to that kernel's linux
+    /// lines.
+    /// </summary>
     public static string GrubCfgAddArgument(string text, string kernelVersion, string argument) =>
         EditLinuxLines(text, image => image.EndsWith("/vmlinuz-" + kernelVersion, StringComparison.Ordinal), argument);
 
@@ -26,12 +29,15 @@ public static partial class BootEdits
         for (int i = 0; i < lines.Length; i++)
         {
             Match m = LinuxLine().Match(lines[i]);
-            if (!m.Success || !m.Groups["image"].Value.Contains("/vmlinuz-", StringComparison.Ordinal) || Has(m.Groups["args"].Value, argument))
+            if (!m.Success || !m.Groups["image"].Value.Contains("/vmlinuz-", StringComparison.Ordinal)
+                || Has(m.Groups["args"].Value, argument))
             {
                 continue;
             }
 
-            int at = oldValue.Length > 0 ? lines[i].IndexOf(" " + oldValue, m.Groups["args"].Index, StringComparison.Ordinal) : -1;
+            int at = oldValue.Length > 0
+                ? lines[i].IndexOf(" " + oldValue, m.Groups["args"].Index, StringComparison.Ordinal)
+                : -1;
             lines[i] = at >= 0
                 ? lines[i][..(at + 1)] + newValue + lines[i][(at + 1 + oldValue.Length)..]
                 : lines[i].TrimEnd() + " " + argument;
@@ -40,12 +46,15 @@ public static partial class BootEdits
         return string.Join('\n', lines);
     }
 
-    /// <summary>grub2-set-default TITLE (and grubby --set-default on BLS): saved_entry in the 1024-byte environment block.</summary>
+    /// <summary>
+    /// grub2-set-default TITLE (and grubby --set-default on BLS): saved_entry in the 1024-byte environment block.
+    /// </summary>
     public static string GrubEnvSetSavedEntry(string text, string value) => GrubEnvSet(text, "saved_entry", value);
 
     /// <summary>grub2-editenv - set KEY=VALUE: the block keeps its order and its 1024 bytes.</summary>
     public static string GrubEnvSet(string text, string key, string value) =>
-        (GrubEnv.Parse(text) ?? throw new FormatException("not a GRUB environment block (no \"# GRUB Environment Block\" header)")).With(key, value).Format();
+        (GrubEnv.Parse(text) ?? throw new FormatException(
+            "not a GRUB environment block (no \"# GRUB Environment Block\" header)")).With(key, value).Format();
 
     /// <summary>
     /// grub2-editenv - set kernelopts="... ARG": what grubby --update-kernel=ALL does on el8 for entries that read
@@ -53,19 +62,24 @@ public static partial class BootEdits
     /// </summary>
     public static string GrubEnvAddKernelopt(string text, string argument)
     {
-        GrubEnv env = GrubEnv.Parse(text) ?? throw new FormatException("not a GRUB environment block (no \"# GRUB Environment Block\" header)");
+        GrubEnv env = GrubEnv.Parse(text)
+            ?? throw new FormatException("not a GRUB environment block (no \"# GRUB Environment Block\" header)");
         string old = env["kernelopts"] ?? throw new FormatException("grubenv has no kernelopts");
         return Has(old, argument) ? text : env.With("kernelopts", Append(old, argument)).Format();
     }
 
-    /// <summary>grubby --args on a BLS entry whose options are written out: ARG appended. An entry that reads $kernelopts is refused (its arguments live in grubenv).</summary>
+    /// <summary>
+    /// grubby --args on a BLS entry whose options are written out: ARG appended. An entry that reads $kernelopts is
+    /// refused (its arguments live in grubenv).
+    /// </summary>
     public static string BlsAddArgument(string text, string argument)
     {
         string[] lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)
         {
             // The key "options" only: an unknown key that starts alike ("optionsX") is left alone.
-            if (!lines[i].StartsWith("options", StringComparison.Ordinal) || lines[i].Length > 7 && lines[i][7] is not (' ' or '\t'))
+            if (!lines[i].StartsWith("options", StringComparison.Ordinal)
+                || lines[i].Length > 7 && lines[i][7] is not (' ' or '\t'))
             {
                 continue;
             }
@@ -85,7 +99,10 @@ public static partial class BootEdits
         return string.Join('\n', lines);
     }
 
-    /// <summary>grub-mkconfig after GRUB_DEFAULT changed: the header's <c>set default="..."</c> (not the one-shot next_entry one) holds the new value.</summary>
+    /// <summary>
+    /// grub-mkconfig after GRUB_DEFAULT changed: the header's <c>set default="..."</c> (not the one-shot next_entry
+    /// one) holds the new value.
+    /// </summary>
     public static string GrubCfgSetDefault(string text, string value)
     {
         string[] lines = text.Split('\n');
@@ -101,7 +118,9 @@ public static partial class BootEdits
         return string.Join('\n', lines);
     }
 
-    /// <summary>KEY=RAW on the line that assigns KEY (RAW as the shell reads it, quotes included); appended when no line does.</summary>
+    /// <summary>
+    /// KEY=RAW on the line that assigns KEY (RAW as the shell reads it, quotes included); appended when no line does.
+    /// </summary>
     public static string DefaultGrubSetRaw(string text, string key, string raw)
     {
         string[] lines = text.Split('\n');
@@ -120,12 +139,16 @@ public static partial class BootEdits
 
     /// <summary>The runbook's sed for Debian: ARG first in GRUB_CMDLINE_LINUX="...".</summary>
     public static string DefaultGrubAddArgument(string text, string argument) =>
-        EditAssignment(text, "GRUB_CMDLINE_LINUX", value => Has(value, argument) ? value : (argument + " " + value).TrimEnd());
+        EditAssignment(
+            text,
+            "GRUB_CMDLINE_LINUX",
+            value => Has(value, argument) ? value : (argument + " " + value).TrimEnd());
 
     private static bool Has(string arguments, string argument) =>
         KernelCmdline.Parse(arguments).Tokens.Any(t => t.Raw == argument);
 
-    private static string Append(string arguments, string argument) => arguments.Length == 0 ? argument : arguments.TrimEnd() + " " + argument;
+    private static string Append(string arguments, string argument)
+        => arguments.Length == 0 ? argument : arguments.TrimEnd() + " " + argument;
 
     private static string EditLinuxLines(string text, Func<string, bool> matches, string argument)
     {
@@ -142,7 +165,10 @@ public static partial class BootEdits
         return string.Join('\n', lines);
     }
 
-    /// <summary>KEY="VALUE" with VALUE edited (written double-quoted, as the runbook's sed leaves it); appended when no line assigns KEY.</summary>
+    /// <summary>
+    /// KEY="VALUE" with VALUE edited (written double-quoted, as the runbook's sed leaves it); appended when no line
+    /// assigns KEY.
+    /// </summary>
     private static string EditAssignment(string text, string key, Func<string, string> edit)
     {
         string[] lines = text.Split('\n');

@@ -43,7 +43,11 @@ internal sealed class BootText
             crlf[i] = lines[i].EndsWith('\r');
         }
 
-        return new BootText(crlf.Any(c => c) ? text.Replace("\r\n", "\n", StringComparison.Ordinal) : text, bom, utf8, crlf);
+        return new BootText(
+            crlf.Any(c => c) ? text.Replace("\r\n", "\n", StringComparison.Ordinal) : text,
+            bom,
+            utf8,
+            crlf);
     }
 
     /// <summary>
@@ -75,7 +79,9 @@ internal sealed class BootText
         return _bom ? [.. Bom, .. body] : body;
     }
 
-    /// <summary>Text from elsewhere (a menu title) as it is spelled in a mapped file: its UTF-8 bytes, mapped.</summary>
+    /// <summary>
+    /// Text from elsewhere (a menu title) as it is spelled in a mapped file: its UTF-8 bytes, mapped.
+    /// </summary>
     public static string Mapped(string text) => Map(Encoding.UTF8.GetBytes(text));
 
     private static string Map(ReadOnlySpan<byte> bytes)

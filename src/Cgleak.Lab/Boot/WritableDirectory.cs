@@ -4,7 +4,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Cgleak.Lab.Boot;
 
 /// <summary>
-/// A directory of a host, opened for writing inside its root: its path resolved by <see cref="HostRoot.ResolveHostPath"/>
+/// A directory of a host, opened for writing inside its root: its path resolved by <see
+/// cref="HostRoot.ResolveHostPath"/>
 /// (links followed inside the root, "/" meaning the root, ".." stopping there, as openat2's RESOLVE_IN_ROOT does),
 /// then opened component by component with openat and O_NOFOLLOW, so the kernel never follows a link on the way:
 /// `T/boot -> /elsewhere` means T/elsewhere, never the admin machine's /elsewhere, and a link put in place after the
@@ -28,11 +29,19 @@ internal sealed class WritableDirectory : IDisposable
     /// <summary>Where it is here, for messages and the few path-based calls.</summary>
     public string LocalPath { get; }
 
-    /// <summary>Opens <paramref name="hostPath"/> inside <paramref name="root"/>; with <paramref name="create"/>, missing directories are made (0755).</summary>
+    /// <summary>
+    /// Opens <paramref name="hostPath"/> inside <paramref name="root"/>; with <paramref name="create"/>, missing
+    /// directories are made (0755).
+    /// </summary>
     public static WritableDirectory Open(HostRoot root, string hostPath, bool create = false)
     {
         string resolved = root.ResolveHostPath(hostPath);
-        SafeFileHandle current = Posix.OpenAt(null, root.Directory, Posix.O_RDONLY | Posix.O_DIRECTORY, 0, out int errno)
+        SafeFileHandle current = Posix.OpenAt(
+            null,
+            root.Directory,
+            Posix.O_RDONLY | Posix.O_DIRECTORY,
+            0,
+            out int errno)
             ?? throw new IOException($"{root.Directory}: {Posix.Describe(errno)}");
         string shown = root.IsLive ? "" : root.Directory;
         try
@@ -40,7 +49,12 @@ internal sealed class WritableDirectory : IDisposable
             foreach (string name in resolved.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 shown += "/" + name;
-                SafeFileHandle? next = Posix.OpenAt(current, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW, 0, out errno);
+                SafeFileHandle? next = Posix.OpenAt(
+                    current,
+                    name,
+                    Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW,
+                    0,
+                    out errno);
                 if (next is null && errno == Host.Kernel.Errno.ENOENT && create)
                 {
                     int made = Posix.MkdirAt(current, name, 0b111_101_101);
@@ -50,14 +64,22 @@ internal sealed class WritableDirectory : IDisposable
                     }
 
                     _ = Posix.Fsync(current);
-                    next = Posix.OpenAt(current, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW, 0, out errno);
+                    next = Posix.OpenAt(
+                        current,
+                        name,
+                        Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW,
+                        0,
+                        out errno);
                 }
 
                 current.Dispose();
                 current = next ?? throw new IOException($"{shown}: {Posix.Describe(errno)}");
             }
 
-            return new WritableDirectory(current, resolved, root.IsLive ? resolved : root.Directory + (resolved == "/" ? "" : resolved));
+            return new WritableDirectory(
+                current,
+                resolved,
+                root.IsLive ? resolved : root.Directory + (resolved == "/" ? "" : resolved));
         }
         catch
         {
@@ -66,10 +88,17 @@ internal sealed class WritableDirectory : IDisposable
         }
     }
 
-    /// <summary>Reads a regular file in this directory as bytes: not through a link, never blocking on a FIFO, at most 16 MiB.</summary>
+    /// <summary>
+    /// Reads a regular file in this directory as bytes: not through a link, never blocking on a FIFO, at most 16 MiB.
+    /// </summary>
     public byte[] ReadFile(string name)
     {
-        using SafeFileHandle file = Posix.OpenAt(Handle, name, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW, 0, out int errno)
+        using SafeFileHandle file = Posix.OpenAt(
+            Handle,
+            name,
+            Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW,
+            0,
+            out int errno)
             ?? throw new IOException($"{Local(name)}: {Posix.Describe(errno)}");
         return Posix.ReadAll(file, 16 * 1024 * 1024, out errno)
             ?? throw new IOException($"{Local(name)}: {(errno == 0 ? "larger than 16 MiB" : Posix.Describe(errno))}");

@@ -51,7 +51,8 @@ internal sealed class KubernetesApiStandIn : IDisposable
     public int? FailWith { get; set; }
 
     /// <summary>The node's taints as JSON array text.</summary>
-    public string TaintsJson { get; set; } = "[{\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\"}]";
+    public string TaintsJson { get; set; }
+        = "[{\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\"}]";
 
     /// <summary>
     /// Nodes by name, as GET /api/v1/nodes lists them: each PATCH of nodes/NAME/status merges its conditions in
@@ -70,7 +71,9 @@ internal sealed class KubernetesApiStandIn : IDisposable
         return [.. all];
     }
 
-    /// <summary>Waits until <paramref name="enough"/> holds for the requests so far (taken), or the time is up.</summary>
+    /// <summary>
+    /// Waits until <paramref name="enough"/> holds for the requests so far (taken), or the time is up.
+    /// </summary>
     public Request[] WaitFor(Func<IReadOnlyList<Request>, bool> enough, TimeSpan timeout)
     {
         var seen = new List<Request>();
@@ -116,13 +119,16 @@ internal sealed class KubernetesApiStandIn : IDisposable
         string body = await new StreamReader(c.Request.Body, Encoding.UTF8).ReadToEndAsync();
         string path = c.Request.Path.Value ?? "/";
         string method = c.Request.Method;
-        Requests.Enqueue(new Request(method, path, c.Request.ContentType ?? "", body, c.Request.Headers.Authorization.ToString()));
-        (int status, string answer) = FailWith is { } fail ? (fail, "{\"kind\":\"Status\",\"status\":\"Failure\",\"code\":" + fail + "}")
+        Requests.Enqueue(
+            new Request(method, path, c.Request.ContentType ?? "", body, c.Request.Headers.Authorization.ToString()));
+        (int status, string answer) = FailWith is { } fail
+            ? (fail, "{\"kind\":\"Status\",\"status\":\"Failure\",\"code\":" + fail + "}")
             : (method, path) switch
             {
                 ("POST", _) when path.EndsWith("/events", StringComparison.Ordinal) => (201, body),
                 ("GET", "/api/v1/nodes") => (200, NodeList()),
-                ("PATCH", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal) && path.EndsWith("/status", StringComparison.Ordinal) => (200, PatchStatus(path, body)),
+                ("PATCH", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal)
+                    && path.EndsWith("/status", StringComparison.Ordinal) => (200, PatchStatus(path, body)),
                 ("PATCH", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal) => (200, Node(path)),
                 ("GET", _) when path.StartsWith("/api/v1/nodes/", StringComparison.Ordinal) => (200, Node(path)),
                 _ => (404, "{}"),
@@ -144,7 +150,9 @@ internal sealed class KubernetesApiStandIn : IDisposable
     private string PatchStatus(string path, string body)
     {
         string name = path.Split('/')[4];
-        JsonObject node = Nodes.GetOrAdd(name, n => new JsonObject { ["metadata"] = new JsonObject { ["name"] = n }, ["status"] = new JsonObject() });
+        JsonObject node = Nodes.GetOrAdd(
+            name,
+            n => new JsonObject { ["metadata"] = new JsonObject { ["name"] = n }, ["status"] = new JsonObject() });
         lock (node)
         {
             var status = (JsonObject)node["status"]!;
@@ -176,7 +184,13 @@ internal sealed class KubernetesApiStandIn : IDisposable
             }
         }
 
-        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "NodeList", ["metadata"] = new JsonObject(), ["items"] = items }.ToJsonString();
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "NodeList",
+            ["metadata"] = new JsonObject(),
+            ["items"] = items
+        }.ToJsonString();
     }
 
     public void Dispose() => Stop();

@@ -1,6 +1,9 @@
 namespace Cgleak.Testing;
 
-/// <summary>What kubelet projects into a pod: ca.crt, token, namespace; mode 0644 (kubelet's default), so a non-root container reads it.</summary>
+/// <summary>
+/// What kubelet projects into a pod: ca.crt, token, namespace; mode 0644 (kubelet's default), so a non-root container
+/// reads it.
+/// </summary>
 internal sealed class ServiceAccountDirectory : IDisposable
 {
     public ServiceAccountDirectory(string caPem, string token)
