@@ -93,11 +93,7 @@ public static class Doctor
 #pragma warning restore CA1031
         {
             return new CheckResult(
-                check.Id,
-                check.Title,
-                CheckStatus.Error,
-                new Message("check.crashed", e.GetType().Name, e.Message),
-                [],
+                check.Id, check.Title, CheckStatus.Error, new Message("check.crashed", e.GetType().Name, e.Message), [],
                 [])
             {
                 Role = check.Role,

@@ -54,6 +54,22 @@ public sealed record CheckResult(
     public Message? Said { get; init; }
 
     /// <summary>
+    /// A leak cause on a kernel that loses memcg IDs: fails, and puts the node at risk.
+    /// </summary>
+    public static CheckResult LeaksHere(
+        string id, string title, Message sentence, IReadOnlyList<Message> evidence,
+        IReadOnlyList<Remediation> remediation)
+        => new(id, title, CheckStatus.Fail, new Message("join.sentences", sentence, new Message("leaks-here")),
+            evidence, remediation, Concern.AtRisk);
+
+    /// <summary>
+    /// A leak cause on a kernel that loses no memcg IDs: said, for information, and nothing to do.
+    /// </summary>
+    public static CheckResult HarmlessHere(string id, string title, Message sentence, IReadOnlyList<Message> evidence)
+        => new(id, title, CheckStatus.Info, new Message("join.sentences", sentence, new Message("harmless-here")),
+            evidence, []);
+
+    /// <summary>
     /// The evidence as messages, for text in the reader's language; null for evidence made elsewhere.
     /// </summary>
     public IReadOnlyList<Message>? EvidenceSaid { get; init; }

@@ -53,29 +53,15 @@ public sealed class ContainerdCheck : ICheck
         if (runcKnown)
         {
             return new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Info,
-                new Message("join.sentences", sentence, new Message("containerd.runc-judged")),
-                evidence,
-                []);
+                Id, Title, CheckStatus.Info,
+                new Message("join.sentences", sentence, new Message("containerd.runc-judged")), evidence, []);
         }
 
         return f.KernelExposed
             ? new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Warn,
-                new Message("join.sentences", sentence, new Message("containerd.runc-unjudged")),
-                evidence,
-                [Remediations.Runc(f)],
-                Concern.AtRisk)
-            : new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Info,
-                new Message("join.sentences", sentence, new Message("harmless-here")),
-                evidence,
-                []);
+                Id, Title, CheckStatus.Warn,
+                new Message("join.sentences", sentence, new Message("containerd.runc-unjudged")), evidence,
+                [Remediations.Runc(f)], Concern.AtRisk)
+            : CheckResult.HarmlessHere(Id, Title, sentence, evidence);
     }
 }

@@ -58,13 +58,9 @@ public sealed class IdHeadroomCheck : ICheck
             var atLeast = new Message("headroom.at-least", least, c.Limit, leastRatio);
             return leastRatio >= FailRatio
                 ? new CheckResult(
-                    Id,
-                    Title,
-                    CheckStatus.Fail,
-                    new Message("join.sentences", atLeast, new Message("headroom.pods-fail")),
-                    evidence,
-                    [Remediations.Reboot()],
-                    Concern.Affected)
+                    Id, Title, CheckStatus.Fail,
+                    new Message("join.sentences", atLeast, new Message("headroom.pods-fail")), evidence,
+                    [Remediations.Reboot()], Concern.Affected)
                 : new CheckResult(Id, Title, CheckStatus.Warn, new Message(
                     "join.sentences",
                     atLeast,
@@ -88,13 +84,9 @@ public sealed class IdHeadroomCheck : ICheck
         if (ratio >= FailRatio)
         {
             return new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Fail,
-                new Message("join.sentences", sentence, new Message("headroom.pods-will-fail")),
-                evidence,
-                [Remediations.Reboot()],
-                Concern.Affected);
+                Id, Title, CheckStatus.Fail,
+                new Message("join.sentences", sentence, new Message("headroom.pods-will-fail")), evidence,
+                [Remediations.Reboot()], Concern.Affected);
         }
 
         if (ratio >= WarnRatio)

@@ -74,11 +74,7 @@ public sealed class KmemActiveCgroupsCheck : ICheck
 
         var why = new Message(f.Kernel?.KmemDefaultOn == true ? "kmem.default-on" : "kmem.kernel-keeps-ids");
         return new CheckResult(
-            Id,
-            Title,
-            CheckStatus.Info,
-            new Message("kmem.active-harmless", active.Count, all.Count, why),
-            evidence,
+            Id, Title, CheckStatus.Info, new Message("kmem.active-harmless", active.Count, all.Count, why), evidence,
             []);
     }
 

@@ -64,20 +64,9 @@ public sealed class KubeletKmemCheck : ICheck
 
         var sentence = new Message("kubelet.enables", version);
         return f.KernelExposed
-            ? new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Fail,
-                new Message("join.sentences", sentence, new Message("leaks-here")),
-                evidence,
-                [Remediations.Kubelet(f, version.ToString()), Remediations.KernelArgument(f)],
-                Concern.AtRisk)
-            : new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Info,
-                new Message("join.sentences", sentence, new Message("harmless-here")),
-                evidence,
-                []);
+            ? CheckResult.LeaksHere(
+                Id, Title, sentence, evidence,
+                [Remediations.Kubelet(f, version.ToString()), Remediations.KernelArgument(f)])
+            : CheckResult.HarmlessHere(Id, Title, sentence, evidence);
     }
 }

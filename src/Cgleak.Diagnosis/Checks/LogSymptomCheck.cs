@@ -28,12 +28,7 @@ public sealed class LogSymptomCheck : ICheck
         if (logs.LogsRead.Count == 0)
         {
             return new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Skip,
-                new Message("logs.none-read"),
-                [.. logs.Problems.Select(Message.Of)],
-                []);
+                Id, Title, CheckStatus.Skip, new Message("logs.none-read"), [.. logs.Problems.Select(Message.Of)], []);
         }
 
         var evidence = logs.Sightings.Select(

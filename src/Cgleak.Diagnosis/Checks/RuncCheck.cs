@@ -88,21 +88,9 @@ public sealed class RuncCheck : ICheck
         }
 
         return f.KernelExposed
-            ? new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Fail,
-                new Message("join.sentences", sentence, new Message("leaks-here")),
-                evidence,
-                [Remediations.Runc(f), Remediations.KernelArgument(f)],
-                Concern.AtRisk)
-            : new CheckResult(
-                Id,
-                Title,
-                CheckStatus.Info,
-                new Message("join.sentences", sentence, new Message("harmless-here")),
-                evidence,
-                []);
+            ? CheckResult.LeaksHere(
+                Id, Title, sentence, evidence, [Remediations.Runc(f), Remediations.KernelArgument(f)])
+            : CheckResult.HarmlessHere(Id, Title, sentence, evidence);
     }
 
     /// <summary>
