@@ -275,9 +275,37 @@ public sealed class BootEditorRecoveryTests : IDisposable
             }
         });
         var e = Assert.Throws<LabException>(() => editor.Apply(_host.Plan()));
-        Assert.StartsWith(Cfg + " changed while cgleak was writing", e.Message, StringComparison.Ordinal);
+        Assert.Equal(Cfg + " changed while cgleak was writing; nothing was changed", e.Message);
         Assert.Equal(theirs, _host.Bytes(Cfg));
         Assert.Empty(Directory.GetFiles(_host.Root + "/boot/grub2", "*.cgleak-tmp-*"));
+
+        // No half-applied backup is left to block the next apply or undo: a plan made now applies, and undoes.
+        Assert.False(BootEditor.HasApplied(_host.State));
+        BootChangeResult applied = _host.Editor().Apply(_host.Plan());
+        Assert.True(applied.Changed);
+        _ = _host.Editor().Undo();
+        Assert.Equal(theirs, _host.Bytes(Cfg));
+    }
+
+    [Fact]
+    public void A_file_changed_by_someone_else_after_cgleak_replaced_another_keeps_theirs_and_restores_ours()
+    {
+        string env = "/boot/grub2/grubenv";
+        byte[] cfgBefore = _host.Bytes(Cfg);
+        byte[] envBefore = _host.Bytes(env);
+        byte[] theirs = [.. envBefore[..^10], .. "#theirs###"u8];
+        BootEditor editor = _host.Editor(beforeRename: target =>
+        {
+            if (target.EndsWith("/grubenv", StringComparison.Ordinal))
+            {
+                File.WriteAllBytes(target, theirs);
+            }
+        });
+        var e = Assert.Throws<LabException>(() => editor.Apply(_host.Plan()));
+        Assert.EndsWith("; nothing was changed", e.Message, StringComparison.Ordinal);
+        Assert.Equal(theirs, _host.Bytes(env));
+        Assert.Equal(cfgBefore, _host.Bytes(Cfg));
+        Assert.False(BootEditor.HasApplied(_host.State));
     }
 
     [Theory]

@@ -395,6 +395,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         List<string> messages)
     {
         string dir = BeginBackup(changes.Select(c => (raw[c.Key], (byte[]?)c.Value)).ToList());
+        string? theirs = null; // a file someone else wrote meanwhile: theirs to keep, never restored over
         try
         {
             foreach (var (hostPath, bytes) in changes)
@@ -406,6 +407,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
                     BeforeRename?.Invoke(d.Local(file.Name));
                     if (!d.ReadFile(file.Name).AsSpan().SequenceEqual(file.Bytes))
                     {
+                        theirs = hostPath;
                         throw new IOException($"{hostPath} changed while cgleak was writing");
                     }
                 });
@@ -415,7 +417,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         {
             try
             {
-                _ = RollBack(dir, rename: false);
+                _ = RollBack(dir, rename: false, leave: theirs);
                 Directory.Delete(dir, recursive: true);
             }
             catch (Exception again) when (again is IOException or UnauthorizedAccessException or LabException)
@@ -547,11 +549,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     /// <summary>
     /// Restores each file of a backup that is in its new state (or, after grubby, in any state but the old);
     /// refused, before anything is written, when one is in neither. Marked first, so a crash is finished later.
+    /// A file to <paramref name="leave"/> (another writer's, met before cgleak replaced it) is left as it is.
     /// </summary>
-    private List<ChangedFile> RollBack(string dir, bool rename = true)
+    private List<ChangedFile> RollBack(string dir, bool rename = true, string? leave = null)
     {
         var restore = new List<ChangedFile>();
-        foreach (ChangedFile f in ReadManifest(dir))
+        foreach (ChangedFile f in ReadManifest(dir).Where(f => f.HostPath != leave))
         {
             string now = Sha256(ReadCurrent(f.HostPath));
             if (now == f.Sha256Before)
