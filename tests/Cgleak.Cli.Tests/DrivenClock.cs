@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Cgleak.Cli.Tests;
@@ -46,8 +47,11 @@ internal sealed class DrivenClock : FakeTimeProvider
     {
         Task<T> running = Task.Run(handler);
         var spin = new SpinWait();
+        var real = Stopwatch.StartNew();
         while (!running.IsCompleted)
         {
+            // A handler stuck on something other than this clock fails the test instead of hanging it.
+            Assert.True(real.Elapsed < TimeSpan.FromMinutes(2), $"the handler is still running after {real.Elapsed}");
             if (!_dueTimes.TryDequeue(out TimeSpan due))
             {
                 spin.SpinOnce(); // the handler is working, or about to wait: it yields, then sleeps
