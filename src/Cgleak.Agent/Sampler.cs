@@ -60,9 +60,10 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
 
         if (report is not null)
         {
-            // Kept until the next sample, with the container counts but not one record per container cgroup.
+            // Kept until the next sample, with the container counts but not one record per container cgroup (the
+            // checks' input is made again on the smaller facts: it would hold the list).
             _last = report.Facts.Tree is { } tree
-                ? report with { Facts = report.Facts with { Tree = tree.WithoutContainerList() } }
+                ? Trimmed(report, report.Facts with { Tree = tree.WithoutContainerList() })
                 : report;
             if (report.Counts.IdsInUse is { } ids)
             {
@@ -100,6 +101,9 @@ public sealed partial class Sampler(AgentOptions options, AgentState state, ILog
         _ids.Trend() is { } t && report.Counts.IdsInUse is { } now
             ? Forecast.Describe(t, report.Counts.Limit, now, "IDs")
             : null;
+
+    private static DoctorReport Trimmed(DoctorReport report, Host.Facts.HostFacts facts) =>
+        report with { Facts = facts, Input = new CheckInput(facts, report.Probe) };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "sample read the host with {Count} problems, first: {First}")]
     private static partial void LogProblems(ILogger logger, int count, string first);

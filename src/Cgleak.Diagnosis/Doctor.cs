@@ -30,6 +30,7 @@ public static class Doctor
         {
             VerdictSaid = reason,
             Probe = probe,
+            Input = input,
         };
     }
 

@@ -15,6 +15,13 @@ public sealed record DoctorReport(
     string VerdictReason,
     TimeSpan Elapsed)
 {
+    /// <summary>
+    /// What the checks were given: the facts (and probe) with what the knowledge tables derive from them. The fix
+    /// planners and verify judge from the same, not from a copy rebuilt from <see cref="Facts"/>. Not in the report's
+    /// JSON: JsonReport and StatusJson write documents of their own.
+    /// </summary>
+    public required CheckInput Input { get; init; }
+
     /// <summary>The headroom probe the counts used (cgleak doctor --probe), else null.</summary>
     public HeadroomProbe? Probe { get; init; }
 

@@ -35,15 +35,16 @@ public sealed record CanaryResult(
 /// </summary>
 /// <param name="fs">every cgroup the canary makes or removes goes through it (the real kernel, or a stand-in in
 /// tests).</param>
-public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs)
+/// <param name="clock">what the canaries' leaving is watched on.</param>
+public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs, TimeProvider clock)
 {
     public const int DefaultCanaries = 20;
 
-    /// <param name="untilFull">decide at the wall, on any kernel: asked for, the runbook's own test is the one
-    /// run.</param>
     /// <summary>Called at each stage of the canary and while its IDs are watched, for a status line.</summary>
     public Action<string>? Progress { get; init; }
 
+    /// <param name="untilFull">decide at the wall, on any kernel: asked for, the runbook's own test is the one
+    /// run.</param>
     public CanaryResult Run(KernelTraits kernel, bool untilFull, CancellationToken cancel)
     {
         if (untilFull)
@@ -92,25 +93,27 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             long withDying = LiveCgroups.KernelCount() ?? baseline;
             Directory.Delete(files, recursive: true); // the page cache goes; kernel memory alone would still pin them
             long now = withDying;
-            var clock = Stopwatch.StartNew();
-            var still = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(30) && withDying - now < DefaultCanaries
-                && still.Elapsed < TimeSpan.FromSeconds(8))
+            long started = clock.GetTimestamp(), stillSince = started;
+            while (clock.GetElapsedTime(started) < TimeSpan.FromSeconds(30) && withDying - now < DefaultCanaries
+                && clock.GetElapsedTime(stillSince) < TimeSpan.FromSeconds(8))
             {
-                cancel.WaitHandle.WaitOne(200);
+                clock.Sleep(TimeSpan.FromMilliseconds(200), cancel);
                 cancel.ThrowIfCancellationRequested();
-                Progress?.Invoke(
-                    Messages.Get("progress.canary-wait", withDying - now, DefaultCanaries, clock.Elapsed.TotalSeconds));
+                Progress?.Invoke(Messages.Get(
+                    "progress.canary-wait",
+                    withDying - now,
+                    DefaultCanaries,
+                    clock.GetElapsedTime(started).TotalSeconds));
                 long count = LiveCgroups.KernelCount() ?? now;
                 if (count != now)
                 {
                     now = count;
-                    still.Restart();
+                    stillSince = clock.GetTimestamp();
                 }
             }
 
             int released = (int)Math.Clamp(withDying - now, 0, DefaultCanaries);
-            return Decide(kernel, released, clock.Elapsed.TotalSeconds, notes);
+            return Decide(kernel, released, clock.GetElapsedTime(started).TotalSeconds, notes);
 
         }
         finally
@@ -147,7 +150,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
     private CanaryResult AtTheWall(CancellationToken cancel)
     {
         var notes = new List<Message>();
-        var probe = new Probe(fs, stateDirectory, cgroups);
+        var probe = new Probe(fs, stateDirectory, cgroups, clock);
         ProbeResult before = probe.Run(new ProbeRequest(null), cancel);
         if (!before.Exact)
         {
@@ -172,7 +175,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             }
         }
 
-        cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(5)); // RCU-delayed frees (O3)
+        clock.Sleep(TimeSpan.FromSeconds(5), cancel); // RCU-delayed frees (O3)
         ProbeResult after = probe.Run(new ProbeRequest(null), cancel);
         long lost = before.FreeSlots - after.FreeSlots;
         var conclusion = new Message(

@@ -32,7 +32,7 @@ internal static unsafe partial class Posix
     public static int O_NOFOLLOW => Arm ? 0x8000 : 0x20000;
 
     /// <summary>
-    /// openat(2); <paramref name="dirFd"/> may be <see cref="AT_FDCWD"/>. Returns the handle, or null with errno.
+    /// openat(2); a null <paramref name="dir"/> is <see cref="AT_FDCWD"/>. Returns the handle, or null with errno.
     /// </summary>
     public static SafeFileHandle? OpenAt(SafeFileHandle? dir, string name, int flags, int mode, out int errno)
     {

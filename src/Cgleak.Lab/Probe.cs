@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Cgroups;
@@ -46,7 +45,8 @@ public sealed record ProbeResult(
 /// the kernel refuses (ENOSPC or ENOMEM: kmem-facts I6, I7) or the bound is reached, then removes them all.
 /// On 3.10 the counts lie (C2): trying is the only honest measure.
 /// </summary>
-public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgroups)
+/// <param name="clock">what the create and remove times are measured on, and the hold made on.</param>
+public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgroups, TimeProvider clock)
 {
     /// <summary>Called every so often with the number created, for a progress bar.</summary>
     public Action<int>? Progress { get; init; }
@@ -61,7 +61,7 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
             cgroups.MemoryMount,
             [cgroups.MemoryMount],
             out int parentErrno);
-        var clock = Stopwatch.StartNew();
+        long started = clock.GetTimestamp();
         int created = 0;
         int? refused = parentErrno == 0 ? null : parentErrno;
         double createSeconds = 0;
@@ -99,17 +99,17 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
                 }
             }
 
-            createSeconds = clock.Elapsed.TotalSeconds;
+            createSeconds = clock.GetElapsedTime(started).TotalSeconds;
             Progress?.Invoke(created);
             if (request.Hold > TimeSpan.Zero)
             {
-                cancel.WaitHandle.WaitOne(request.Hold);
+                clock.Sleep(request.Hold, cancel);
             }
         }
         finally
         {
             // Released in reverse, before anything else: while held, no pod on the node can start.
-            clock.Restart();
+            started = clock.GetTimestamp();
             for (int i = created - 1; i >= 0; i--)
             {
                 fs.RemoveDirectory(
@@ -117,7 +117,7 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
             }
         }
 
-        double removeSeconds = clock.Elapsed.TotalSeconds;
+        double removeSeconds = clock.GetElapsedTime(started).TotalSeconds;
         scratch.Dispose();
         cancel.ThrowIfCancellationRequested(); // interrupted: released and removed, now say so
         long free = parentErrno == 0 ? created + 1 : 0;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
@@ -21,13 +20,15 @@ public sealed record ReclaimResult(
 /// Carries out a <see cref="ReclaimPlan"/> on the live host and watches the dying count fall until it
 /// settles (unchanged for <see cref="SettleTime"/>) or the time runs out.
 /// </summary>
-public sealed partial class Reclaim(Func<long?> dyingCount)
+/// <param name="host">where the plan's files are written: the live host, or a host tree in tests.</param>
+/// <param name="dyingCount">the host's dying count now (<see cref="DyingOf"/>).</param>
+/// <param name="clock">what the wait is measured and made on.</param>
+public sealed partial class Reclaim(HostRoot host, Func<long?> dyingCount, TimeProvider clock)
 {
     public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
 
-    /// <summary>The live host's dying count, as the doctor computes it, without the slow parts.</summary>
-    public static long? LiveDying() =>
-        Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly).Counts.Dying;
+    /// <summary>A host's dying count, as the doctor computes it, without the slow parts.</summary>
+    public static long? DyingOf(HostRoot host) => Doctor.Examine(host, SurveyOptions.CountsOnly).Counts.Dying;
 
     /// <summary>Called while the dying count is watched: (count now, seconds waited), for a status line.</summary>
     public Action<long?, double>? Progress { get; init; }
@@ -35,7 +36,7 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
     public ReclaimResult Run(ReclaimPlan plan, TimeSpan wait, CancellationToken cancel)
     {
         long? before = dyingCount();
-        var clock = Stopwatch.StartNew();
+        long started = clock.GetTimestamp();
         var done = new List<string>();
 
         // drop_caches drops clean pages only: a dying memcg pinned by dirty page cache stays until writeback.
@@ -45,7 +46,7 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
         {
             try
             {
-                File.WriteAllText(action.File, action.Value + "\n");
+                File.WriteAllText(host.Path(action.File), action.Value + "\n");
                 done.Add($"echo {action.Value} > {action.File}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -57,22 +58,22 @@ public sealed partial class Reclaim(Func<long?> dyingCount)
         long? after = dyingCount();
         if (plan.CanMeasure)
         {
-            var stable = Stopwatch.StartNew();
-            while (clock.Elapsed < wait && stable.Elapsed < SettleTime)
+            long stableSince = clock.GetTimestamp();
+            while (clock.GetElapsedTime(started) < wait && clock.GetElapsedTime(stableSince) < SettleTime)
             {
-                cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(250));
+                clock.Sleep(TimeSpan.FromMilliseconds(250), cancel);
                 cancel.ThrowIfCancellationRequested();
                 long? now = dyingCount();
-                Progress?.Invoke(now, clock.Elapsed.TotalSeconds);
+                Progress?.Invoke(now, clock.GetElapsedTime(started).TotalSeconds);
                 if (now != after)
                 {
                     after = now;
-                    stable.Restart();
+                    stableSince = clock.GetTimestamp();
                 }
             }
         }
 
-        return new ReclaimResult(plan, before, after, clock.Elapsed.TotalSeconds, done);
+        return new ReclaimResult(plan, before, after, clock.GetElapsedTime(started).TotalSeconds, done);
     }
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "sync")]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
@@ -59,7 +58,8 @@ public sealed record ReproResult(
 /// </summary>
 /// <param name="fs">every cgroup the repro makes or removes goes through it (the real kernel, or a stand-in in
 /// tests).</param>
-public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs)
+/// <param name="clock">what every wait (the counts settling, the pods writing) is made and measured on.</param>
+public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs fs, TimeProvider clock)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
@@ -101,7 +101,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             Progress?.Invoke(Messages.Get("progress.repro.starting", request.Pods));
             pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(fs, scratch, work, i)));
             ForEach(pods, request.Parallel, pod => pod.Start(bundle, scratch.Journal), cancel);
-            ForEach(pods, request.Parallel, pod => pod.WaitWritten(StartTimeout, cancel), cancel);
+            ForEach(pods, request.Parallel, pod => pod.WaitWritten(clock, StartTimeout, cancel), cancel);
             notes.AddRange(pods.SelectMany(p => p.Warnings).Distinct().Select(w => new Message("text.verbatim", w)));
             steps.Add(Measure("with pods", request, cancel));
 
@@ -160,12 +160,12 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     {
         Progress?.Invoke(Messages.Get("progress.repro.measuring", Messages.Get("repro.step." + name)));
         MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel: cancel).Counts;
-        ProbeResult probe = new Probe(fs, stateDirectory, cgroups)
+        ProbeResult probe = new Probe(fs, stateDirectory, cgroups, clock)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
         // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.
         for (int i = 0; i < 100 && LiveCgroups.KernelCount() > counts.Reported + 2; i++)
         {
-            cancel.WaitHandle.WaitOne(100);
+            clock.Sleep(TimeSpan.FromMilliseconds(100), cancel);
         }
 
         return new ReproStep(
@@ -182,20 +182,20 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     /// Removed cgroups leave the kernel's count over seconds, in waves (RCU, O3), and the count is machine-wide:
     /// wait until it holds still for 3 s, at most 20 s.
     /// </summary>
-    private static void Settle(CancellationToken cancel)
+    private void Settle(CancellationToken cancel)
     {
         long? last = LiveCgroups.KernelCount();
-        var still = Stopwatch.StartNew();
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20)
-            && still.Elapsed < TimeSpan.FromSeconds(3);)
+        long started = clock.GetTimestamp(), stillSince = started;
+        while (clock.GetElapsedTime(started) < TimeSpan.FromSeconds(20)
+            && clock.GetElapsedTime(stillSince) < TimeSpan.FromSeconds(3))
         {
-            cancel.WaitHandle.WaitOne(100);
+            clock.Sleep(TimeSpan.FromMilliseconds(100), cancel);
             cancel.ThrowIfCancellationRequested();
             long? now = LiveCgroups.KernelCount();
             if (now != last)
             {
                 last = now;
-                still.Restart();
+                stillSince = clock.GetTimestamp();
             }
         }
     }
@@ -282,17 +282,17 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             }
         }
 
-        public void WaitWritten(TimeSpan timeout, CancellationToken cancel)
+        public void WaitWritten(TimeProvider clock, TimeSpan timeout, CancellationToken cancel)
         {
-            var clock = Stopwatch.StartNew();
+            long started = clock.GetTimestamp();
             while (!File.Exists(Marker))
             {
-                if (clock.Elapsed > timeout)
+                if (clock.GetElapsedTime(started) > timeout)
                 {
                     throw new LabException(Messages.Get("lab.pod-timeout", Index, timeout.TotalSeconds));
                 }
 
-                cancel.WaitHandle.WaitOne(20);
+                clock.Sleep(TimeSpan.FromMilliseconds(20), cancel);
                 cancel.ThrowIfCancellationRequested();
             }
         }

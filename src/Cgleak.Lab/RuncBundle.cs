@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;

@@ -19,7 +19,10 @@ public class NodeConditionTests
         }).ToList();
         var facts = new HostFacts { RootDirectory = "/small-host", IsLive = false };
         var counts = new MemcgCounts(MemcgIdSpace.Limit, null, null, null, idsInUse, []);
-        return new DoctorReport(facts, null, counts, checks, verdict, "at risk from runtime.runc", TimeSpan.Zero);
+        return new DoctorReport(facts, null, counts, checks, verdict, "at risk from runtime.runc", TimeSpan.Zero)
+        {
+            Input = new CheckInput(facts),
+        };
     }
 
     [Theory]

@@ -121,7 +121,7 @@ public sealed class CommandHandlerTests
     {
         var args = new VerifyArgs(Canary: false, UntilFull: false, Yes: false, Json: true, "/nonexistent-cgleak-state");
         HostRoot host = HostRoot.At(Repo.Fixture(scenario));
-        var json = InProcess.Run(o => VerifyCommand.Run(args, o, host, CgroupAccess.Live, InProcess.NoSignals));
+        var json = InProcess.Run(o => VerifyCommand.Run(args, o, host, CgroupAccess.Live, TimeProvider.System, InProcess.NoSignals));
         JsonNode doc = JsonNode.Parse(json.Stdout)!;
         int expected = (string?)doc["verdict"] switch { "verified" => 0, "not-verified" => 1, _ => 3 };
         Assert.Equal(expected, json.ExitCode);
@@ -129,7 +129,7 @@ public sealed class CommandHandlerTests
         Assert.Null(doc["canary"]);
 
         var text = InProcess.Run(
-            o => VerifyCommand.Run(args with { Json = false }, o, host, CgroupAccess.Live, InProcess.NoSignals));
+            o => VerifyCommand.Run(args with { Json = false }, o, host, CgroupAccess.Live, TimeProvider.System, InProcess.NoSignals));
         Assert.Equal(json.ExitCode, text.ExitCode);
         foreach (JsonNode? item in doc["items"]!.AsArray())
         {
@@ -143,6 +143,8 @@ public sealed class CommandHandlerTests
         var run = InProcess.Run(o => ReclaimCommand.Run(
             new ReclaimArgs(DryRun: true, Yes: false, Json: true, WaitSeconds: 30),
             o,
+            HostRoot.Live,
+            TimeProvider.System,
             InProcess.NoSignals));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
@@ -158,7 +160,7 @@ public sealed class CommandHandlerTests
     {
         var args = new ReclaimArgs(DryRun: false, Yes: true, Json: false, WaitSeconds: -1);
         var e = Assert.Throws<UserFacingException>(
-            () => ReclaimCommand.Run(args, TextWriter.Null, InProcess.NoSignals));
+            () => ReclaimCommand.Run(args, TextWriter.Null, HostRoot.Live, TimeProvider.System, InProcess.NoSignals));
         Assert.Equal(
             (ExitCodes.Usage, true),
             (e.ExitCode, e.Message.StartsWith("--wait -1:", StringComparison.Ordinal)));
@@ -249,6 +251,57 @@ public sealed class CommandHandlerTests
             () => AgentCommand.Run(new AgentArgs(null, 30, listen, 6), TimeProvider.System, CancellationToken.None));
         Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
         Assert.Contains($"--listen {listen}: address already in use", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_agent_serves_its_host_trees_metrics_and_status_on_loopback_until_stopped()
+    {
+        int port = AgentProcesses.FreePort();
+        var args = new AgentArgs(Repo.Fixture("el7-957-leaking"), IntervalSeconds: 30, $"127.0.0.1:{port}", WindowHours: 6);
+        using var stop = new CancellationTokenSource();
+        Task<int> agent = Task.Run(() => AgentCommand.Run(args, TimeProvider.System, stop.Token));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!agent.IsCompleted && !await Ready(http))
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the agent was not ready in 30 s");
+                await Task.Delay(100);
+            }
+
+            Assert.False(agent.IsCompleted, "the agent ended before it was ready");
+            string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Contains("cgleak_verdict{verdict=\"affected\"} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains("cgleak_verdict{verdict=\"ok\"} 0", metrics, StringComparison.Ordinal);
+            Assert.Contains("cgleak_kmem_active_cgroups 39", metrics, StringComparison.Ordinal);
+            Assert.Contains("cgleak_memory_cgroup_ids_limit 65535", metrics, StringComparison.Ordinal);
+            JsonNode status = JsonNode.Parse(await http.GetStringAsync(new Uri("/status", UriKind.Relative)))!;
+            Assert.Equal(("affected", 2), ((string?)status["verdict"], (int)status["exitCode"]!));
+            Assert.Equal("3.10.0-957.27.2.el7.x86_64", (string?)status["host"]!["kernelRelease"]);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Same(agent, await Task.WhenAny(agent, Task.Delay(TimeSpan.FromSeconds(10)))); // it stopped
+        }
+
+        Assert.Equal(ExitCodes.Ok, await agent);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Assert.Throws<SocketException>(() => client.Connect(IPAddress.Loopback, port)); // stopped, it no longer listens
+    }
+
+    private static async Task<bool> Ready(HttpClient http)
+    {
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private static FleetArgs Fleet()

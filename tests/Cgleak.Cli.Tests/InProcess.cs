@@ -1,7 +1,6 @@
 using Cgleak.Cli.Commands;
 using Cgleak.Host.Cgroups;
 using Cgleak.Lab;
-using Cgleak.Lab.Tests;
 
 namespace Cgleak.Cli.Tests;
 
@@ -37,7 +36,7 @@ public abstract class StandInCommandTest : IDisposable
 
     protected string State { get; } = Directory.CreateTempSubdirectory("cgleak-cli-standin-state-").FullName;
 
-    internal CgroupAccess Access(RefusingCgroupFsStandIn fs)
+    internal CgroupAccess Access(ICgroupFs fs)
         => new(fs, () => new LiveCgroups(Mount, MemoryHierarchy.V1, [Mount]));
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Cgleak.Cli.Commands;
 using Cgleak.Cli.Core;
 using Cgleak.Host;
@@ -12,14 +13,14 @@ namespace Cgleak.Cli.Tests;
 /// <summary>
 /// probe, cleanup, repro, verify --canary and doctor --probe, in-process, their cgroups on the refusing stand-in.
 /// </summary>
-public sealed class LabCommandTests : StandInCommandTest
+public sealed partial class LabCommandTests : StandInCommandTest
 {
     [Fact]
     public void Probe_until_full_reports_the_exact_free_slots_in_json_and_gives_every_slot_back()
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 1234, Errno.ENOMEM);
         var args = new ProbeArgs(Max: 10, UntilFull: true, Yes: true, Json: true, State, HoldSeconds: 0);
-        var run = InProcess.Run(o => ProbeCommand.Run(args, o, Access(fs), InProcess.NoSignals));
+        var run = InProcess.Run(o => ProbeCommand.Run(args, o, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(Mount, (string?)doc["memoryMount"]);
@@ -38,7 +39,7 @@ public sealed class LabCommandTests : StandInCommandTest
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 5000);
         var args = new ProbeArgs(Max: 100, UntilFull: false, Yes: false, Json: false, State, HoldSeconds: 0);
-        var run = InProcess.Run(o => ProbeCommand.Run(args, o, Access(fs), InProcess.NoSignals));
+        var run = InProcess.Run(o => ProbeCommand.Run(args, o, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         string[] lines = run.Stdout.Split('\n');
         Assert.Contains(
@@ -61,7 +62,7 @@ public sealed class LabCommandTests : StandInCommandTest
         var fs = new RefusingCgroupFsStandIn(freeSlots: 10);
         var args = new ProbeArgs(max, UntilFull: false, Yes: false, Json: false, State, hold);
         var e = Assert.Throws<UserFacingException>(
-            () => ProbeCommand.Run(args, TextWriter.Null, Access(fs), InProcess.NoSignals));
+            () => ProbeCommand.Run(args, TextWriter.Null, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.StartsWith(named, e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
@@ -122,10 +123,51 @@ public sealed class LabCommandTests : StandInCommandTest
             Json: true,
             State);
         var e = Assert.Throws<LabException>(
-            () => ReproCommand.Run(args, TextWriter.Null, Access(fs), InProcess.NoSignals));
+            () => ReproCommand.Run(args, TextWriter.Null, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Contains("No space left on device", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
+    }
+
+    [Fact]
+    public void A_repro_without_a_runtime_runs_its_pods_through_the_stand_in_measures_three_steps_and_removes_everything()
+    {
+        var fs = new CgroupfsStandIn(new RefusingCgroupFsStandIn(freeSlots: 1000));
+        var args = new ReproArgs(
+            "none",
+            Pods: 2,
+            Parallel: 1,
+            KeepFiles: false,
+            Kmem: null,
+            ProbeMax: 10,
+            UntilFull: false,
+            Yes: false,
+            Json: true,
+            State);
+        // The counts settle on a fake clock; the pods' shells are real, so it runs no faster than 5x real time.
+        var clock = new DrivenClock { RealPause = TimeSpan.FromMilliseconds(20) };
+        var run = clock.Run(() => InProcess.Run(o => ReproCommand.Run(args, o, Access(fs), clock, InProcess.NoSignals)));
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        JsonNode doc = JsonNode.Parse(run.Stdout)!;
+        Assert.Equal(("none", 2, false), ((string?)doc["runtime"], (int)doc["pods"]!, (bool)doc["keepFiles"]!));
+        JsonArray steps = doc["steps"]!.AsArray();
+        Assert.Equal(["before", "with pods", "after delete"], steps.Select(s => (string)s!["name"]!));
+        Assert.All(steps, s => Assert.Equal((11L, false), ((long)s!["freeSlots"]!, (bool)s["freeSlotsExact"]!))); // --probe-max 10 and the probe's parent
+        Assert.False(string.IsNullOrEmpty((string?)doc["conclusion"]));
+
+        // The pods as kubelet lays them out, a pause and an app container each, every process in its cgroup and gone.
+        string[] pods = [.. fs.Made.Where(p => PodCgroup().IsMatch(p[Mount.Length..]))];
+        string[] containers = [.. fs.Made.Where(p => ContainerCgroup().IsMatch(p[Mount.Length..]))];
+        Assert.Equal((2, 4), (pods.Length, containers.Length));
+        Assert.All(containers, c => Assert.Contains(pods, p => c.StartsWith(p + "/", StringComparison.Ordinal)));
+        Assert.Equal(4, fs.TasksSeen.Distinct().Count());
+        Assert.All(fs.TasksSeen, pid => Assert.False(Directory.Exists($"/proc/{pid}")));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(6), $"{clock.Elapsed}"); // settled twice, 3 s each
+
+        Assert.Equal(0, fs.Taken);
+        Assert.Empty(Directory.GetFileSystemEntries(Mount));
+        Assert.Empty(Directory.GetFiles(Path.Combine(State, "journal")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(State, "bundles")));
     }
 
     [Theory]
@@ -152,7 +194,7 @@ public sealed class LabCommandTests : StandInCommandTest
             Json: false,
             State);
         var e = Assert.Throws<UserFacingException>(
-            () => ReproCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), InProcess.NoSignals));
+            () => ReproCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), TimeProvider.System, InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
@@ -164,7 +206,7 @@ public sealed class LabCommandTests : StandInCommandTest
         var args = new VerifyArgs(Canary: true, UntilFull: false, Yes: false, Json: true, State);
         HostRoot host = HostRoot.At(Repo.Fixture("ubuntu-5.4-dying")); // a kernel that counts dying cgroups: the canary runs
         var e = Assert.Throws<LabException>(
-            () => VerifyCommand.Run(args, TextWriter.Null, host, Access(fs), InProcess.NoSignals));
+            () => VerifyCommand.Run(args, TextWriter.Null, host, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Contains("the node is at the wall", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
@@ -176,7 +218,7 @@ public sealed class LabCommandTests : StandInCommandTest
         var fs = new RefusingCgroupFsStandIn(freeSlots: 100);
         var args = new VerifyArgs(Canary: true, UntilFull: false, Yes: false, Json: true, State);
         HostRoot host = HostRoot.At(Repo.Fixture("el7-nokmem-fixed")); // 3.10: /proc/cgroups does not count dying ones
-        var run = InProcess.Run(o => VerifyCommand.Run(args, o, host, Access(fs), InProcess.NoSignals));
+        var run = InProcess.Run(o => VerifyCommand.Run(args, o, host, Access(fs), TimeProvider.System, InProcess.NoSignals));
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(("none", 0), ((string?)doc["canary"]!["method"], (int)doc["canary"]!["canaries"]!));
         Assert.Equal(0, fs.Taken);
@@ -205,4 +247,10 @@ public sealed class LabCommandTests : StandInCommandTest
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
     }
+
+    [GeneratedRegex(@"^/cgleak-repro-\d+-[0-9a-f]+/kubepods/besteffort/pod[0-9a-f-]{36}$")]
+    private static partial Regex PodCgroup();
+
+    [GeneratedRegex(@"^/cgleak-repro-\d+-[0-9a-f]+/kubepods/besteffort/pod[0-9a-f-]{36}/[0-9a-f]{64}$")]
+    private static partial Regex ContainerCgroup();
 }

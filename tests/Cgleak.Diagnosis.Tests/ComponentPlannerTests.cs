@@ -1,4 +1,3 @@
-using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Components;

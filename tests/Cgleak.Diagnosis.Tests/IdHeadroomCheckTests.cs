@@ -1,6 +1,5 @@
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Host.Cgroups;
-using Cgleak.Host.Facts;
 using static Cgleak.Diagnosis.Tests.SmallHost;
 
 namespace Cgleak.Diagnosis.Tests;

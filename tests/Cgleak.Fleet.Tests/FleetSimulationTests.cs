@@ -134,7 +134,7 @@ public sealed class FleetSimulationTests
         }
     }
 
-    private static string KubeconfigText(string server, string caPem, string token) => $"""
+    internal static string KubeconfigText(string server, string caPem, string token) => $"""
         apiVersion: v1
         kind: Config
         current-context: fleet

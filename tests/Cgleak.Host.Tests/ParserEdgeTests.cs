@@ -1,4 +1,3 @@
-using Cgleak.Host;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Host.Tests;

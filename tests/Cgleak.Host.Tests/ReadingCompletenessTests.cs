@@ -1,5 +1,4 @@
 using Cgleak.Host.Components;
-using Cgleak.Host.Facts;
 using Cgleak.Host.Logs;
 using Cgleak.Host.Parsing;
 using Cgleak.Testing;

@@ -10,7 +10,7 @@ public sealed class ProbeAndCleanupTests : StandInTest
     public void At_the_wall_the_free_slots_are_exact_and_everything_is_given_back(int errno, string refusal)
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 1234, errno);
-        ProbeResult r = new Probe(fs, State, Cgroups).Run(new ProbeRequest(Max: null), CancellationToken.None);
+        ProbeResult r = new Probe(fs, State, Cgroups, TimeProvider.System).Run(new ProbeRequest(Max: null), CancellationToken.None);
         Assert.True(r.Exact);
         Assert.Equal(1233, r.Created);          // the scratch parent took one slot
         Assert.Equal(1234, r.FreeSlots);
@@ -25,7 +25,7 @@ public sealed class ProbeAndCleanupTests : StandInTest
     public void A_bounded_probe_reports_a_lower_bound()
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 5000);
-        ProbeResult r = new Probe(fs, State, Cgroups).Run(new ProbeRequest(Max: 100), CancellationToken.None);
+        ProbeResult r = new Probe(fs, State, Cgroups, TimeProvider.System).Run(new ProbeRequest(Max: 100), CancellationToken.None);
         Assert.False(r.Exact);
         Assert.Equal((100, 101L), (r.Created, r.FreeSlots));
         Assert.Null(r.IdsInUse);
@@ -35,7 +35,7 @@ public sealed class ProbeAndCleanupTests : StandInTest
     [Fact]
     public void A_parent_refused_at_the_wall_means_no_free_slot()
     {
-        ProbeResult r = new Probe(new RefusingCgroupFsStandIn(freeSlots: 0), State, Cgroups).Run(
+        ProbeResult r = new Probe(new RefusingCgroupFsStandIn(freeSlots: 0), State, Cgroups, TimeProvider.System).Run(
             new ProbeRequest(null),
             CancellationToken.None);
         Assert.Equal((0, 0L, true), (r.Created, r.FreeSlots, r.Exact));
@@ -46,7 +46,7 @@ public sealed class ProbeAndCleanupTests : StandInTest
     {
         using var cancel = new CancellationTokenSource();
         var fs = new RefusingCgroupFsStandIn(freeSlots: 100_000);
-        var probe = new Probe(fs, State, Cgroups) { Progress = n => { if (n >= 2048) { cancel.Cancel(); } } };
+        var probe = new Probe(fs, State, Cgroups, TimeProvider.System) { Progress = n => { if (n >= 2048) { cancel.Cancel(); } } };
         Assert.ThrowsAny<OperationCanceledException>(() => probe.Run(new ProbeRequest(null), cancel.Token));
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetDirectories(Mount));

@@ -1,4 +1,3 @@
-using Cgleak.Diagnosis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

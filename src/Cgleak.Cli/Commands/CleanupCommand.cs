@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Core;
 using Cgleak.Cli.Core.Rendering;
-using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Lab;
 

@@ -5,7 +5,6 @@ using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
-using Cgleak.Host.Facts;
 
 namespace Cgleak.Cli.Commands;
 

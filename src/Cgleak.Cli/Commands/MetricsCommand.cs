@@ -2,7 +2,6 @@ using System.CommandLine;
 using Cgleak.Agent;
 using Cgleak.Cli.Core;
 using Cgleak.Cli.Core.Rendering;
-using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;

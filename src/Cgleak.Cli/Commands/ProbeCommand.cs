@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cgleak.Cli.Core;
-using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Cgroups;
 using Cgleak.Lab;
@@ -41,14 +40,20 @@ public static class ProbeCommand
             output.IsJson(p),
             p.GetValue(stateDir)!,
             p.GetValue(hold)),
-            Console.Out, CgroupAccess.Live, () => new Interrupts()));
+            Console.Out, CgroupAccess.Live, TimeProvider.System, () => new Interrupts()));
         return command;
     }
 
     /// <summary>
-    /// Cleans up first, probes through <paramref name="access"/>, writes the result; 4 when something was left behind.
+    /// Cleans up first, probes through <paramref name="access"/> (--hold waits on <paramref name="clock"/>), writes the
+    /// result; 4 when something was left behind.
     /// </summary>
-    public static int Run(ProbeArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
+    public static int Run(
+        ProbeArgs args,
+        TextWriter output,
+        CgroupAccess access,
+        TimeProvider clock,
+        Func<Interrupts> interrupted)
     {
         if (args.Max < 1 || args.HoldSeconds < 0)
         {
@@ -65,7 +70,7 @@ public static class ProbeCommand
 
         LabOptions.CleanupFirst(args.StateDirectory, cgroups, access.Fs);
         using Interrupts interrupts = interrupted();
-        ProbeResult result = RunWithProgress(args, cgroups, access.Fs, interrupts.Token);
+        ProbeResult result = RunWithProgress(args, cgroups, access.Fs, clock, interrupts.Token);
         if (args.Json)
         {
             output.WriteLine(
@@ -79,7 +84,10 @@ public static class ProbeCommand
         return result.Left.Count == 0 ? ExitCodes.Ok : ExitCodes.LeftBehind;
     }
 
-    /// <summary>Runs a bounded probe for the doctor (--probe): cleanup first, journaled, interruptible.</summary>
+    /// <summary>
+    /// Runs a bounded probe for the doctor (--probe): cleanup first, journaled, interruptible. It holds nothing and
+    /// the doctor keeps only the counts, so its times come from the system clock.
+    /// </summary>
     public static ProbeResult ForDoctor(
         int max,
         string stateDirectory,
@@ -89,19 +97,21 @@ public static class ProbeCommand
         LiveCgroups cgroups = access.Mounts();
         LabOptions.CleanupFirst(stateDirectory, cgroups, access.Fs);
         using Interrupts interrupts = interrupted();
-        return new Probe(access.Fs, stateDirectory, cgroups).Run(new ProbeRequest(max), interrupts.Token);
+        return new Probe(access.Fs, stateDirectory, cgroups, TimeProvider.System)
+            .Run(new ProbeRequest(max), interrupts.Token);
     }
 
     private static ProbeResult RunWithProgress(
         ProbeArgs args,
         LiveCgroups cgroups,
         ICgroupFs fs,
+        TimeProvider clock,
         CancellationToken cancel)
     {
         var request = new ProbeRequest(args.UntilFull ? null : args.Max, TimeSpan.FromSeconds(args.HoldSeconds));
         if (Console.IsErrorRedirected || args.Json)
         {
-            return new Probe(fs, args.StateDirectory, cgroups).Run(request, cancel);
+            return new Probe(fs, args.StateDirectory, cgroups, clock).Run(request, cancel);
         }
 
         IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -111,7 +121,7 @@ public static class ProbeCommand
             ProgressTask task = ctx.AddTask(
                 Messages.Get("progress.probe"),
                 maxValue: args.UntilFull ? MemcgIdSpace.Limit : args.Max);
-            var probe = new Probe(fs, args.StateDirectory, cgroups) { Progress = n => task.Value = n };
+            var probe = new Probe(fs, args.StateDirectory, cgroups, clock) { Progress = n => task.Value = n };
             result = probe.Run(request, cancel);
         });
         return result!;

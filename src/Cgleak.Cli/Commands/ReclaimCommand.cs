@@ -37,15 +37,23 @@ public static class ReclaimCommand
         command.SetAction(p => Run(
             new ReclaimArgs(p.GetValue(dryRun), p.GetValue(yes), output.IsJson(p), p.GetValue(wait)),
             Console.Out,
+            HostRoot.Live,
+            TimeProvider.System,
             () => new Interrupts()));
         return command;
     }
 
     /// <summary>
-    /// Reads the live host's dying count, then (unless --dry-run) writes the kernel's reclaim files and waits for the
-    /// count to settle.
+    /// Reads the host's dying count, then (unless --dry-run) writes the kernel's reclaim files and waits on
+    /// <paramref name="clock"/> for the count to settle. <paramref name="host"/> is the live host, or a host tree in
+    /// tests.
     /// </summary>
-    public static int Run(ReclaimArgs args, TextWriter output, Func<Interrupts> interrupted)
+    public static int Run(
+        ReclaimArgs args,
+        TextWriter output,
+        HostRoot host,
+        TimeProvider clock,
+        Func<Interrupts> interrupted)
     {
         if (args.WaitSeconds < 0)
         {
@@ -54,7 +62,7 @@ public static class ReclaimCommand
                 ExitCodes.Usage);
         }
 
-        DoctorReport report = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly);
+        DoctorReport report = Doctor.Examine(host, SurveyOptions.CountsOnly);
         if (report.Facts.Layout.MemoryMountPoint is null)
         {
             throw new UserFacingException(Messages.Get("reclaim.no-memory-mount"), ExitCodes.Unavailable);
@@ -72,7 +80,7 @@ public static class ReclaimCommand
             Commands(plan).Prepend(Messages.Get("reclaim.will-run")).Append(Messages.Get("reclaim.confirm"))));
         using Interrupts interrupts = interrupted();
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-        ReclaimResult result = new Reclaim(Lab.Reclaim.LiveDying)
+        ReclaimResult result = new Reclaim(host, () => Lab.Reclaim.DyingOf(host), clock)
         {
             Progress = status is null ? null : (dying, seconds) => status.Update(Messages.Get(
                 "progress.reclaim",

@@ -71,14 +71,20 @@ public static class ReproCommand
             p.GetValue(yes),
             output.IsJson(p),
             p.GetValue(
-                stateDir)!), Console.Out, CgroupAccess.Live, () => new Interrupts()));
+                stateDir)!), Console.Out, CgroupAccess.Live, TimeProvider.System, () => new Interrupts()));
         return command;
     }
 
     /// <summary>
-    /// Cleans up first, runs the experiment through <paramref name="access"/>, writes the table or JSON.
+    /// Cleans up first, runs the experiment through <paramref name="access"/>, its waits on <paramref name="clock"/>,
+    /// writes the table or JSON.
     /// </summary>
-    public static int Run(ReproArgs args, TextWriter output, CgroupAccess access, Func<Interrupts> interrupted)
+    public static int Run(
+        ReproArgs args,
+        TextWriter output,
+        CgroupAccess access,
+        TimeProvider clock,
+        Func<Interrupts> interrupted)
     {
         if (args.Pods is < 1 or > 1000 || args.Parallel < 1 || args.ProbeMax < 1)
         {
@@ -116,7 +122,7 @@ public static class ReproCommand
             args.ProbeMax,
             args.UntilFull);
         using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
-        var repro = new Repro(args.StateDirectory, cgroups, access.Fs)
+        var repro = new Repro(args.StateDirectory, cgroups, access.Fs, clock)
         {
             Progress = status is null ? null : message => status.Update($"cgleak repro: {message}..."),
         };

@@ -36,23 +36,24 @@ public static class VerifyCommand
             p.GetValue(yes),
             output.IsJson(p),
             p.GetValue(stateDir)!),
-            Console.Out, HostRoot.Live, CgroupAccess.Live, () => new Interrupts()));
+            Console.Out, HostRoot.Live, CgroupAccess.Live, TimeProvider.System, () => new Interrupts()));
         return command;
     }
 
     /// <summary>
     /// Verifies <paramref name="host"/> (the live one; a host tree in tests: it reads the same files), with --canary
-    /// through <paramref name="access"/>; exits 0 verified, 1 not verified, 3 undecided.
+    /// through <paramref name="access"/> and waiting on <paramref name="clock"/>; exits 0 verified, 1 not verified, 3
+    /// undecided.
     /// </summary>
     public static int Run(
         VerifyArgs args,
         TextWriter output,
         HostRoot host,
         CgroupAccess access,
+        TimeProvider clock,
         Func<Interrupts> interrupted)
     {
         DoctorReport report = Doctor.Examine(host, new Host.Facts.SurveyOptions { Logs = false });
-        var input = new CheckInput(report.Facts, report.Probe);
         bool applied = Lab.Boot.BootEditor.HasApplied(args.StateDirectory);
 
         CanaryResult? canary = null;
@@ -69,14 +70,14 @@ public static class VerifyCommand
             using StatusLine? status = args.Json ? null : StatusLine.ForTerminal();
             KernelTraits kernel = report.Kernel
                 ?? throw new UserFacingException(Messages.Get("verify.no-kernel"), ExitCodes.Unknown);
-            canary = new Canary(args.StateDirectory, cgroups, access.Fs)
+            canary = new Canary(args.StateDirectory, cgroups, access.Fs, clock)
             {
                 Progress = status is null ? null : s => status.Update("cgleak verify: " + s)
             }
                 .Run(kernel, args.UntilFull, interrupts.Token);
         }
 
-        VerificationReport verification = Verification.Of(input, applied, args.StateDirectory,
+        VerificationReport verification = Verification.Of(report.Input, applied, args.StateDirectory,
             canary is null ? null : new CanaryOutcome(canary.Leaking, canary.Said));
         IReadOnlyList<ContainerCgroupKmem> containers = report.Facts.Tree?.Containers ?? [];
         if (args.Json)

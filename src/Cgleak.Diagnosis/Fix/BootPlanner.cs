@@ -1,4 +1,3 @@
-using System.Globalization;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Diagnosis.Text;

@@ -1,5 +1,4 @@
 using Cgleak.Diagnosis.Checks;
-using Cgleak.Diagnosis.Knowledge;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Components;
 using Cgleak.Host.Facts;

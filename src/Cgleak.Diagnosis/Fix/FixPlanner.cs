@@ -26,7 +26,7 @@ public static class FixPlanner
         var inputs = boot.All.Select(f => new PlanInput(f.HostPath, f.Sha256))
             .OrderBy(i => i.Path, StringComparer.Ordinal)
             .ToList();
-        var input = new CheckInput(report.Facts, report.Probe);
+        CheckInput input = report.Input;
         Message? need = Need(report, input);
         FixMethod method = request.Method;
         if (method == FixMethod.Auto)

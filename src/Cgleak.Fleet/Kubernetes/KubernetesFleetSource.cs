@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Cgleak.Agent.Kubernetes;
-using Cgleak.Diagnosis;
 
 namespace Cgleak.Fleet.Kubernetes;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Cgleak.Host.Facts;
-using Cgleak.Host.Kernel;
 using Cgleak.Host.Parsing;
 
 namespace Cgleak.Host.Boot;
@@ -27,8 +26,9 @@ public sealed record BootRead(
 
 /// <summary>What boots next, and why: the default's text as GRUB reads it, and where that came from.</summary>
 /// <param name="Selector">"0", "1>2", a title, an id or an id path, as GRUB looks it up.</param>
-/// <param name="Source">"saved_entry in /boot/grub2/grubenv", "set default in /boot/grub/grub.cfg", ...</param>
-/// <param name="Problem">set when the selector names no entry (GRUB then boots entry 0), or nothing was read.</param>
+/// <param name="SourceSaid">"saved_entry in /boot/grub2/grubenv", "set default in /boot/grub/grub.cfg", ...</param>
+/// <param name="ProblemSaid">set when the selector names no entry (GRUB then boots entry 0), or nothing was
+/// read.</param>
 public sealed record NextBoot(BootMenuEntry? Entry, string? Selector, HostMessage SourceSaid, HostMessage? ProblemSaid)
 {
     public string Source => SourceSaid.English;

@@ -9,7 +9,7 @@ namespace Cgleak.Lab.Boot;
 /// would trim (Latin-1 would turn 0x85 and 0xA0 into it). A BOM and CRLF line ends are taken off before
 /// the edit and put back after it, so only the lines an edit changes differ.
 /// The GRUB environment block is the exception: its size is counted in UTF-8 bytes, so it is decoded as
-/// strict UTF-8 (<see cref="Utf8"/>).
+/// strict UTF-8 (<see cref="StrictUtf8"/>).
 /// </summary>
 internal sealed class BootText
 {
