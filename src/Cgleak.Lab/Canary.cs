@@ -70,7 +70,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             out int errno);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.canary-refused", Errno.Message(errno)));
+            throw new LabException(Messages.Get("lab.canary-refused", Posix.Strerror(errno)));
         }
 
         string files = FilesDirectory(scratch.Name, notes);
@@ -217,7 +217,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         int errno = fs.MakeDirectory(cgroup);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.canary-create", cgroup, Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(Messages.Get("lab.canary-create", cgroup, Posix.Strerror(errno), Errno.Name(errno)));
         }
 
         foreach (string value in (string[])["1", "-1"])
@@ -248,7 +248,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         errno = Cleanup.RemoveWithRetry(fs, cgroup);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.canary-remove", cgroup, Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(Messages.Get("lab.canary-remove", cgroup, Posix.Strerror(errno), Errno.Name(errno)));
         }
     }
 }
