@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Fleet.Kubernetes;
 using Cgleak.Fleet.Prometheus;
 
@@ -18,9 +19,7 @@ public static class Fleet
     {
         if (sources.Prometheus is null && sources.Kubernetes is null)
         {
-            throw new FleetException(
-                "say where the fleet reports: --prometheus URL, --kubeconfig PATH or --in-cluster",
-                badInput: true);
+            throw new FleetException(new Message("fleet.error.no-source"), badInput: true);
         }
 
         using HttpClient? promHttp = sources.Prometheus?.CreateClient(sources.Timeout);

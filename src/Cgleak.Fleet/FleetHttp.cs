@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Cgleak.Agent.Kubernetes;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Fleet;
 
@@ -34,23 +35,23 @@ public sealed record FleetEndpoint(Uri Server)
     public string? TlsServerName { get; init; }
 
     /// <summary>PEM certificates from a file (a CA bundle); a one-line error naming it when it holds none.</summary>
-    public static X509Certificate2Collection CaFromFile(string path, string what)
+    public static X509Certificate2Collection CaFromFile(string path, Message what)
     {
         try
         {
-            return CaFromPem(File.ReadAllText(path), $"{what} {path}");
+            return CaFromPem(File.ReadAllText(path), new Message("fleet.what.file", what, path));
         }
         catch (IOException e)
         {
-            throw new FleetException($"{what} {path}: {e.Message}", badInput: true, e);
+            throw new FleetException(new Message("fleet.error.file", what, path, e.Message), badInput: true, e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new FleetException($"{what} {path}: {e.Message}", badInput: true, e);
+            throw new FleetException(new Message("fleet.error.file", what, path, e.Message), badInput: true, e);
         }
     }
 
-    public static X509Certificate2Collection CaFromPem(string pem, string what)
+    public static X509Certificate2Collection CaFromPem(string pem, Message what)
     {
         var ca = new X509Certificate2Collection();
         try
@@ -59,14 +60,14 @@ public sealed record FleetEndpoint(Uri Server)
         }
         catch (CryptographicException e)
         {
-            throw new FleetException($"{what}: not a PEM certificate ({e.Message})", badInput: true, e);
+            throw new FleetException(new Message("fleet.error.not-pem", what, e.Message), badInput: true, e);
         }
 
-        return ca.Count > 0 ? ca : throw new FleetException($"{what}: holds no PEM certificate", badInput: true);
+        return ca.Count > 0 ? ca : throw new FleetException(new Message("fleet.error.no-pem", what), badInput: true);
     }
 
     /// <summary>Reads a bearer token file now, so a missing or empty one fails before any request.</summary>
-    public static string ReadToken(string path, string what)
+    public static string ReadToken(string path, Message what)
     {
         string token;
         try
@@ -75,12 +76,12 @@ public sealed record FleetEndpoint(Uri Server)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FleetException($"{what} {path}: {e.Message}", badInput: true, e);
+            throw new FleetException(new Message("fleet.error.file", what, path, e.Message), badInput: true, e);
         }
 
         return token.Length == 0 || token.Any(char.IsControl)
             ? throw new FleetException(
-                $"{what} {path}: {(token.Length == 0 ? "empty" : "not a token (it holds control characters)")}",
+                new Message(token.Length == 0 ? "fleet.error.token-empty" : "fleet.error.not-a-token", what, path),
                 badInput: true)
             : token;
     }
@@ -162,8 +163,11 @@ public sealed record FleetEndpoint(Uri Server)
 
     /// <summary>The one line a failed request becomes: "cannot reach URL: connection refused".</summary>
     internal static FleetException Unreachable(Uri url, Exception e) => new(
-        $"cannot reach {url.GetLeftPart(UriPartial.Path)}: "
-            + $"{(e is TaskCanceledException ? "no answer in time" : Innermost(e).Message)}", badInput: false, e);
+        e is TaskCanceledException
+            ? new Message("fleet.error.no-answer", url.GetLeftPart(UriPartial.Path))
+            : new Message("fleet.error.unreachable", url.GetLeftPart(UriPartial.Path), Innermost(e).Message),
+        badInput: false,
+        e);
 
     /// <summary>The start of an answer that is not what was expected, for a one-line error.</summary>
     internal static string Shorten(ReadOnlySpan<byte> body) =>

@@ -1,4 +1,5 @@
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Fleet;
 
@@ -19,10 +20,16 @@ public sealed record FleetReport(IReadOnlyList<FleetNode> Nodes, DateTimeOffset 
     public int Count(FleetState state) => Nodes.Count(n => n.State == state);
 
     /// <summary>"3 affected, 12 at risk, 480 ok, 5 not reporting" (and unknown, when any).</summary>
-    public string Summary =>
-        $"{Count(FleetState.Affected)} affected, {Count(FleetState.AtRisk)} at risk, {Count(FleetState.Ok)} ok, "
-            + $"{Count(FleetState.NotReporting)} not reporting"
-        + (Count(FleetState.Unknown) > 0 ? $", {Count(FleetState.Unknown)} unknown" : "");
+    public string Summary => SummarySaid.ToString();
+
+    /// <summary><see cref="Summary"/> as a message, for text in the reader's language.</summary>
+    public Message SummarySaid => new(
+        Count(FleetState.Unknown) > 0 ? "fleet.summary.with-unknown" : "fleet.summary",
+        Count(FleetState.Affected),
+        Count(FleetState.AtRisk),
+        Count(FleetState.Ok),
+        Count(FleetState.NotReporting),
+        Count(FleetState.Unknown));
 
     /// <summary>
     /// The doctor's verdict numbers for the fleet: any affected, else any at risk, else any not reporting or unknown,

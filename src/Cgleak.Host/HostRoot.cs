@@ -35,7 +35,10 @@ public sealed record HostDirectory(string HostPath, IReadOnlyList<HostDirectoryE
     /// <summary>ENOENT or ENOTDIR: there is no such directory.</summary>
     public bool IsGone => Errno is Kernel.Errno.ENOENT or Kernel.Errno.ENOTDIR;
 
-    public string ErrorText => IsOk ? "" : $"{Kernel.Errno.Message(Errno)} ({Kernel.Errno.Name(Errno)})";
+    public string ErrorText => ErrorSaid.English;
+
+    /// <summary><see cref="ErrorText"/> as a sentence of the catalog, for text in the reader's language.</summary>
+    public HostMessage ErrorSaid => IsOk ? HostMessage.Say("text.verbatim", "", "") : Kernel.Errno.Described(Errno);
 }
 
 /// <summary>

@@ -71,7 +71,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             out int errno);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.canary-refused", Errno.Message(errno)));
+            throw new LabException(Messages.Get("lab.canary-refused", Posix.Strerror(errno)));
         }
 
         string files = FilesDirectory(scratch.Name, notes);
@@ -220,7 +220,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         int errno = fs.MakeDirectory(cgroup);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.canary-create", cgroup, Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(Messages.Get("lab.canary-create", cgroup, Posix.Strerror(errno), Errno.Name(errno)));
         }
 
         foreach (string value in (string[])["1", "-1"])
@@ -251,7 +251,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
         errno = Cleanup.RemoveWithRetry(fs, cgroup);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.canary-remove", cgroup, Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(Messages.Get("lab.canary-remove", cgroup, Posix.Strerror(errno), Errno.Name(errno)));
         }
     }
 }

@@ -1,13 +1,22 @@
 using System.Text.RegularExpressions;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host.Kernel;
 
 namespace Cgleak.Lab;
 
-/// <summary>What a cleanup found and did.</summary>
+/// <summary>
+/// What a cleanup found and did: the paths removed, and what was left or skipped, each with why, as messages for
+/// text in the reader's language (<see cref="Left"/> and <see cref="Skipped"/> are their English, as JSON keeps it).
+/// </summary>
 public sealed record CleanupReport(
     IReadOnlyList<string> Removed,
-    IReadOnlyList<string> Left,
-    IReadOnlyList<string> Skipped);
+    IReadOnlyList<Message> LeftSaid,
+    IReadOnlyList<Message> SkippedSaid)
+{
+    public IReadOnlyList<string> Left => [.. LeftSaid.Select(m => m.ToString())];
+
+    public IReadOnlyList<string> Skipped => [.. SkippedSaid.Select(m => m.ToString())];
+}
 
 /// <summary>
 /// Finishes what killed runs left: by journal entry (containers deleted with runc, bundles removed, scratch
@@ -31,8 +40,8 @@ public sealed partial class Cleanup(
     public CleanupReport Run()
     {
         var removed = new List<string>();
-        var left = new List<string>();
-        var skipped = new List<string>();
+        var left = new List<Message>();
+        var skipped = new List<Message>();
         var (entries, unparsable) = JournalEntry.ReadAll(_state);
         left.AddRange(unparsable);
         foreach (JournalEntry entry in entries)
@@ -43,7 +52,7 @@ public sealed partial class Cleanup(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                left.Add($"journal entry {entry.File}: {e.Message}");
+                left.Add(new Message("journal.failed", entry.File, e.Message));
             }
             finally
             {
@@ -68,7 +77,7 @@ public sealed partial class Cleanup(
 
                 if (ProcessIdentity.Of(pid) is not null)
                 {
-                    skipped.Add($"{dir} (pid {pid} still running)");
+                    skipped.Add(new Message("cleanup.still-running", dir, pid));
                     continue;
                 }
 
@@ -79,17 +88,17 @@ public sealed partial class Cleanup(
         return new CleanupReport(removed, left, skipped);
     }
 
-    private void Finish(JournalEntry entry, List<string> removed, List<string> left, List<string> skipped)
+    private void Finish(JournalEntry entry, List<string> removed, List<Message> left, List<Message> skipped)
     {
         if (Refusal(entry) is { } refusal)
         {
-            left.Add($"journal entry {entry.File}: {refusal}: not cgleak's own, so nothing it names was touched");
+            left.Add(new Message("journal.refused", entry.File, refusal));
             return;
         }
 
-        if (!entry.TryClaim(out string why))
+        if (!entry.TryClaim(out Message? why))
         {
-            skipped.Add($"{entry.ParentName} ({why})");
+            skipped.Add(new Message("cleanup.not-claimed", entry.ParentName, why));
             return;
         }
 
@@ -98,7 +107,7 @@ public sealed partial class Cleanup(
         {
             if (deleteContainer?.Invoke(container) == false)
             {
-                left.Add($"container {container}");
+                left.Add(new Message("cleanup.container", container));
                 containersLeft = true;
             }
         }
@@ -125,19 +134,18 @@ public sealed partial class Cleanup(
     /// directly under it and not a link; each bundle this state directory's "bundles/PARENT" or a canary's
     /// "cgleak-files-PARENT" under /dev/shm, /run or /tmp, not a link; each container cgleak's own name for this pid.
     /// </summary>
-    internal string? Refusal(JournalEntry entry)
+    internal Message? Refusal(JournalEntry entry)
     {
         string parent = entry.ParentName;
         if (!Scratch.IsScratchName(parent) || Path.GetFileNameWithoutExtension(entry.File) != parent)
         {
-            return $"parent \"{JournalEntry.Escape(parent)}\" is not the scratch name its file carries";
+            return new Message("journal.refusal.parent", JournalEntry.Escape(parent));
         }
 
         if (Scratch.PidOf(parent) != entry.Owner.Pid
             || !parent.StartsWith($"cgleak-{entry.Kind}-", StringComparison.Ordinal))
         {
-            return $"its pid {entry.Owner.Pid} and kind \"{JournalEntry.Escape(entry.Kind)}\" are not those of "
-                + $"{parent}";
+            return new Message("journal.refusal.owner", entry.Owner.Pid, JournalEntry.Escape(entry.Kind), parent);
         }
 
         var known = mounts.Select(m => m.TrimEnd('/')).ToHashSet(StringComparer.Ordinal);
@@ -145,12 +153,12 @@ public sealed partial class Cleanup(
         {
             if (!IsPlain(mount) || !known.Contains(mount))
             {
-                return $"mount \"{JournalEntry.Escape(mount)}\" is not a cgroup mount of this host";
+                return new Message("journal.refusal.mount", JournalEntry.Escape(mount));
             }
 
             if (IsLink(mount + "/" + parent))
             {
-                return $"{mount}/{parent} is a symbolic link";
+                return new Message("journal.refusal.mount-link", mount, parent);
             }
         }
 
@@ -160,12 +168,12 @@ public sealed partial class Cleanup(
             bool canaryFiles = FilesParents.Any(p => bundle == $"{p}/cgleak-files-{parent}");
             if (!IsPlain(bundle) || (bundle != ours && !canaryFiles))
             {
-                return $"bundle \"{JournalEntry.Escape(bundle)}\" is not {ours}";
+                return new Message("journal.refusal.bundle", JournalEntry.Escape(bundle), ours);
             }
 
             if (IsLink(bundle) || (bundle == ours && IsLink(Path.Combine(_state, "bundles"))))
             {
-                return $"bundle {bundle} is reached through a symbolic link";
+                return new Message("journal.refusal.bundle-link", bundle);
             }
         }
 
@@ -174,7 +182,7 @@ public sealed partial class Cleanup(
             if (ContainerName().Match(container) is not { Success: true } m
                 || m.Groups["pid"].Value != entry.Owner.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
-                return $"container \"{JournalEntry.Escape(container)}\" is not a name cgleak gives its containers";
+                return new Message("journal.refusal.container", JournalEntry.Escape(container));
             }
         }
 
@@ -191,11 +199,12 @@ public sealed partial class Cleanup(
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     /// <summary>
-    /// Removes the tree named <paramref name="parentName"/> under each mount, deepest first; returns what stayed.
+    /// Removes the tree named <paramref name="parentName"/> under each mount, deepest first; returns what stayed
+    /// and why.
     /// With <paramref name="killTasks"/>, the processes left in it (a killed run's own pods) are SIGKILLed first:
     /// only for trees a claimed journal entry names. Symbolic links are never followed (a tree holding one is left).
     /// </summary>
-    public static IReadOnlyList<string> RemoveTrees(
+    public static IReadOnlyList<Message> RemoveTrees(
         ICgroupFs fs,
         IReadOnlyList<string> mounts,
         string parentName,
@@ -207,7 +216,7 @@ public sealed partial class Cleanup(
             throw new ArgumentException($"not a scratch name: {parentName}", nameof(parentName));
         }
 
-        var left = new List<string>();
+        var left = new List<Message>();
         foreach (string mount in mounts)
         {
             string root = mount.TrimEnd('/') + "/" + parentName;
@@ -231,10 +240,10 @@ public sealed partial class Cleanup(
                 }
                 else if (errno != Errno.ENOENT)
                 {
-                    string why = errno == Errno.EBUSY && !killTasks
-                        ? " (processes inside; no journal entry says they are cgleak's, so none was killed)"
-                        : "";
-                    left.Add($"{dir}: {Errno.Message(errno)}{why}");
+                    left.Add(new Message(
+                        errno == Errno.EBUSY && !killTasks ? "cleanup.busy-not-killed" : "cleanup.not-removed",
+                        dir,
+                        Posix.Strerror(errno)));
                 }
             }
         }
@@ -246,7 +255,7 @@ public sealed partial class Cleanup(
     /// The directories of a tree, deepest first, without following links; false when there is none (or it is a link,
     /// reported).
     /// </summary>
-    private static bool Walk(string root, List<string> deepestFirst, List<string> left)
+    private static bool Walk(string root, List<string> deepestFirst, List<Message> left)
     {
         var info = new DirectoryInfo(root);
         if (!info.Exists)
@@ -256,7 +265,7 @@ public sealed partial class Cleanup(
 
         if (info.LinkTarget is not null)
         {
-            left.Add($"{root}: a symbolic link, not followed");
+            left.Add(new Message("cleanup.link", root));
             return false;
         }
 
@@ -278,7 +287,7 @@ public sealed partial class Cleanup(
                 {
                     if (child.LinkTarget is not null)
                     {
-                        left.Add($"{child.FullName}: a symbolic link, not followed");
+                        left.Add(new Message("cleanup.link", child.FullName));
                         continue;
                     }
 

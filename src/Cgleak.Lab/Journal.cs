@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Cgleak.Diagnosis.Text;
@@ -73,12 +74,12 @@ public sealed class JournalEntry : IDisposable
             Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
             0b110_000_000,
             out int errno)
-            ?? throw new LabException(Messages.Get("lab.cannot-create-file", entry.LockFile, Posix.Describe(errno)));
+            ?? throw new LabException(Messages.Get("lab.cannot-create-file", entry.LockFile, Posix.Said(errno)));
         errno = Posix.Flock(entry._lock, Posix.LOCK_EX | Posix.LOCK_NB);
         if (errno != 0)
         {
             entry.Dispose();
-            throw new LabException(Messages.Get("lab.cannot-lock", entry.LockFile, Posix.Describe(errno)));
+            throw new LabException(Messages.Get("lab.cannot-lock", entry.LockFile, Posix.Said(errno)));
         }
 
         entry.Save();
@@ -121,9 +122,9 @@ public sealed class JournalEntry : IDisposable
 
     /// <summary>
     /// Claims an entry found on disk for cleanup: its lock taken without waiting (a live run holds it) and
-    /// its owner not running. Returns null with the reason when it is not to be touched.
+    /// its owner not running. Returns false with the reason when it is not to be touched.
     /// </summary>
-    internal bool TryClaim(out string why)
+    internal bool TryClaim([NotNullWhen(false)] out Message? why)
     {
         _lock = Posix.OpenAt(null, LockFile, Posix.O_RDWR | Posix.O_NOFOLLOW | Posix.O_NONBLOCK, 0, out int errno);
         if (_lock is null && errno == Host.Kernel.Errno.ENOENT)
@@ -139,7 +140,7 @@ public sealed class JournalEntry : IDisposable
 
         if (_lock is null)
         {
-            why = $"cannot open its lock {LockFile}: {Posix.Describe(errno)}";
+            why = new Message("journal.claim.cannot-open", LockFile, Posix.Said(errno));
             return false;
         }
 
@@ -148,30 +149,31 @@ public sealed class JournalEntry : IDisposable
         {
             Dispose();
             why = errno == Posix.EAGAIN
-                ? $"pid {Owner.Pid} still running (it holds {LockFile})"
-                : $"cannot lock {LockFile}: {Posix.Describe(errno)}";
+                ? new Message("journal.claim.locked", Owner.Pid, LockFile)
+                : new Message("lab.cannot-lock", LockFile, Posix.Said(errno));
             return false;
         }
 
         if (Owner.IsAlive)
         {
             Dispose();
-            why = $"pid {Owner.Pid} still running";
+            why = new Message("journal.claim.running", Owner.Pid);
             return false;
         }
 
-        why = "";
+        why = null;
         return true;
     }
 
     /// <summary>
     /// Every "*.entry" under the state directory: parsed entries, and one line for each that is not one.
     /// </summary>
-    public static (IReadOnlyList<JournalEntry> Entries, IReadOnlyList<string> Unparsable) ReadAll(string stateDirectory)
+    public static (IReadOnlyList<JournalEntry> Entries, IReadOnlyList<Message> Unparsable) ReadAll(
+        string stateDirectory)
     {
         string dir = DirectoryOf(stateDirectory);
         var entries = new List<JournalEntry>();
-        var unparsable = new List<string>();
+        var unparsable = new List<Message>();
         if (!Directory.Exists(dir))
         {
             return (entries, unparsable);
@@ -180,13 +182,13 @@ public sealed class JournalEntry : IDisposable
         _ = AtomicFile.RemoveStaleTemps(dir);
         foreach (string file in Directory.GetFiles(dir, "*.entry").Order(StringComparer.Ordinal))
         {
-            if (Parse(file, out string why) is { } entry)
+            if (Parse(file, out Message? why) is { } entry)
             {
                 entries.Add(entry);
             }
-            else if (why.Length > 0)
+            else if (why is not null)
             {
-                unparsable.Add($"journal entry {file}: {why}; skipped (remove it by hand once you have looked at it)");
+                unparsable.Add(new Message("journal.unparsable", file, why));
             }
         }
 
@@ -236,9 +238,9 @@ public sealed class JournalEntry : IDisposable
 
     /// <summary>
     /// Reads an entry without following a link and without blocking on a FIFO, at most 64 KiB. Null with the
-    /// reason when it is not an entry cgleak wrote (empty reason: it vanished, a run ended meanwhile).
+    /// reason when it is not an entry cgleak wrote (no reason: it vanished, a run ended meanwhile).
     /// </summary>
-    internal static JournalEntry? Parse(string file, out string why)
+    internal static JournalEntry? Parse(string file, out Message? why)
     {
         byte[]? bytes;
         using (SafeFileHandle? handle = Posix.OpenAt(
@@ -250,14 +252,16 @@ public sealed class JournalEntry : IDisposable
         {
             if (handle is null)
             {
-                why = errno == Host.Kernel.Errno.ENOENT ? "" : $"cannot read: {Posix.Describe(errno)}";
+                why = errno == Host.Kernel.Errno.ENOENT ? null : new Message("problem.cannot-read", Posix.Said(errno));
                 return null;
             }
 
             bytes = Posix.ReadAll(handle, MaxBytes, out errno);
             if (bytes is null)
             {
-                why = errno != 0 ? $"cannot read: {Posix.Describe(errno)}" : $"larger than {MaxBytes / 1024} KiB";
+                why = errno != 0
+                    ? new Message("problem.cannot-read", Posix.Said(errno))
+                    : new Message("journal.too-large", MaxBytes / 1024);
                 return null;
             }
         }
@@ -269,7 +273,7 @@ public sealed class JournalEntry : IDisposable
         }
         catch (DecoderFallbackException)
         {
-            why = "not UTF-8";
+            why = new Message("journal.not-utf8");
             return null;
         }
 
@@ -284,7 +288,7 @@ public sealed class JournalEntry : IDisposable
 
             if (eq <= 0 || line.Any(char.IsControl))
             {
-                why = $"malformed line \"{Escape(line)}\"";
+                why = new Message("journal.malformed-line", Escape(line));
                 return null;
             }
 
@@ -299,14 +303,14 @@ public sealed class JournalEntry : IDisposable
             || !long.TryParse(Get("start"), NumberStyles.None, CultureInfo.InvariantCulture, out long start)
             || Get("kind") is not { } kind)
         {
-            why = "not an entry cgleak wrote (kind, pid, start and parent, once each)";
+            why = new Message("journal.not-an-entry");
             return null;
         }
 
         var entry = new JournalEntry(file, kind, new ProcessIdentity(pid, start), parent, All("mount").ToList());
         entry.Containers.AddRange(All("container"));
         entry.Bundles.AddRange(All("bundle"));
-        why = "";
+        why = null;
         return entry;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Cgleak.Diagnosis.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cgleak.Lab;
@@ -146,12 +147,18 @@ internal static unsafe partial class Posix
     /// <summary>
     /// errno as a user reads it; ELOOP from O_NOFOLLOW and EAGAIN from O_NONBLOCK say what they mean here.
     /// </summary>
-    public static string Describe(int errno) => errno switch
+    public static Message Said(int errno) => errno switch
     {
-        ELOOP => "a symbolic link (cgleak does not follow it here)",
-        EAGAIN => "not a regular file (reading it would block)",
-        _ => $"{Host.Kernel.Errno.Message(errno)} ({Host.Kernel.Errno.Name(errno)})",
+        ELOOP => new Message("errno.no-follow"),
+        EAGAIN => new Message("errno.would-block"),
+        _ => Message.Of(Host.Kernel.Errno.Described(errno)),
     };
+
+    /// <summary>strerror(3)'s text, as a message of the catalog ("Permission denied", 权限不足).</summary>
+    public static Message Strerror(int errno) => Message.Of(Host.Kernel.Errno.Said(errno));
+
+    /// <summary><see cref="Said"/> in English, for exceptions that carry text.</summary>
+    public static string Describe(int errno) => Said(errno).ToString();
 
     private static int WithPath(string path, Func<nint, int> call)
     {

@@ -34,7 +34,10 @@ public sealed record ProbeResult(
 
     public double CreatePerSecond => CreateSeconds > 0 ? Created / CreateSeconds : 0;
 
-    public string? Refusal => RefusedErrno is { } e ? $"{Errno.Message(e)} ({Errno.Name(e)})" : null;
+    public string? Refusal => RefusalSaid?.ToString();
+
+    /// <summary><see cref="Refusal"/> as a message, for text in the reader's language.</summary>
+    public Message? RefusalSaid => RefusedErrno is { } e ? Message.Of(Errno.Described(e)) : null;
 
     /// <summary>What the doctor counts with (cgleak doctor --probe).</summary>
     public HeadroomProbe Headroom => new(Created, FreeSlots, Exact, Refusal);
@@ -86,7 +89,7 @@ public sealed class Probe(ICgroupFs fs, string stateDirectory, LiveCgroups cgrou
                         throw new LabException(Messages.Get(
                             "lab.mkdir-failed",
                             scratch.MemoryPath,
-                            Errno.Message(errno),
+                            Posix.Strerror(errno),
                             Errno.Name(errno)));
                     }
 

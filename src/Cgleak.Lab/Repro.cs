@@ -77,7 +77,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             out int errno);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.scratch-refused", Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(Messages.Get("lab.scratch-refused", Posix.Strerror(errno), Errno.Name(errno)));
         }
 
         string work = Path.Combine(Path.GetFullPath(stateDirectory), "bundles", scratch.Name);
@@ -214,7 +214,7 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         int errno = fs.MakeDirectory(path);
         if (errno != 0)
         {
-            throw new LabException(Messages.Get("lab.cgroup-create", path, Errno.Message(errno), Errno.Name(errno)));
+            throw new LabException(Messages.Get("lab.cgroup-create", path, Posix.Strerror(errno), Errno.Name(errno)));
         }
     }
 

@@ -58,7 +58,7 @@ public sealed partial class Scratch : IDisposable
         {
             journal.End();
             throw new LabException(
-                Messages.Get("lab.cannot-create", scratch.MemoryPath, Errno.Message(errno), Errno.Name(errno)));
+                Messages.Get("lab.cannot-create", scratch.MemoryPath, Posix.Strerror(errno), Errno.Name(errno)));
         }
 
         return scratch;

@@ -1,14 +1,20 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Cgleak.Cli.Commands;
+using Cgleak.Cli.Core;
 using Cgleak.Cli.Rendering;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Fleet;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
+using Cgleak.Host.Cgroups;
 using Cgleak.Host.Facts;
 using Cgleak.Host.Logs;
+using Cgleak.Lab;
+using Cgleak.Lab.Tests;
 using Cgleak.Testing;
 
 namespace Cgleak.Cli.Tests;
@@ -21,8 +27,9 @@ namespace Cgleak.Cli.Tests;
 /// Rendered text rather than a scan of the sources for string literals: English reaches the reader by many
 /// roads (the command-line library's own words, knowledge tables, host readers' lines, interpolated strings,
 /// messages built from parts), and only the rendered text sees them all; the fixtures reach every check's
-/// branches. What a fixture cannot reach (probe, repro, reclaim and cleanup act on this machine) is written
-/// from keys, which the catalog test keeps translated.
+/// branches. cleanup runs in-process on the refusing stand-in, with a journal that leaves and skips something,
+/// and fleet renders a report holding every state a node can be in. What neither reaches (probe, repro and
+/// reclaim act on this machine) is written from keys, which the catalog test keeps translated.
 /// </summary>
 public partial class ChineseCoverageTests
 {
@@ -43,7 +50,7 @@ public partial class ChineseCoverageTests
         "slab", "slub", "page", "cache", "dying", "zombie", "runbook", "kubectl", "drain", "uncordon", "ID", "IDs", "kernel",
         "Linux", "Alibaba", "Cloud", "CentOS", "Ubuntu", "Debian", "Rocky", "RHEL", "Kylin", "openEuler", "Amazon", "TencentOS",
         "yes", "true", "false", "json", "text", "sh", "en", "zh", "bash", "zsh", "fish", "reaper", "tmpfs", "swap", "offline",
-        "Input", "output", "error", "EIO", "npd", "on", "off", "active", "inactive", "unknown", "doctor", "probe", "repro",
+        "EIO", "npd", "on", "off", "active", "inactive", "unknown", "doctor", "probe", "repro",
         "reclaim", "cleanup", "fix", "plan", "apply", "undo", "verify", "metrics", "check", "agent", "fleet", "completion", "man",
         "Red", "Hat", "Enterprise", "Server", "Core", "release", // distributions' names, as their release files spell them
     };
@@ -106,6 +113,163 @@ public partial class ChineseCoverageTests
         Steps = [.. plan.Steps
             .Select(s => s with { Commands = [], Check = s.CheckSaid is null ? [] : s.Check, Undo = [] })],
     };
+
+    /// <summary>
+    /// cleanup's lines carry why something was left or skipped, down to the kernel's errno: in Chinese all through,
+    /// while the English text and the JSON say what they said before the reasons became messages.
+    /// </summary>
+    [Fact]
+    public void Cleanup_that_leaves_and_skips_has_no_English_sentence_and_its_English_is_unchanged()
+    {
+        string mount = Directory.CreateTempSubdirectory("cgleak-zh-cleanup-mount-").FullName;
+        string state = Directory.CreateTempSubdirectory("cgleak-zh-cleanup-state-").FullName;
+        try
+        {
+            // Left: an entry that is not one, an entry naming a mount this host does not have, a dead run's tree
+            // that will not go (a file in it: ENOTEMPTY). Skipped: a tree whose run (pid 1) is still running.
+            string journal = Directory.CreateDirectory(Path.Combine(state, "journal")).FullName;
+            File.WriteAllText(Path.Combine(journal, "cgleak-probe-999996-0000aaaa.entry"), "not an entry\n");
+            string foreign = Path.Combine(journal, "cgleak-probe-999995-0000bbbb.entry");
+            File.WriteAllText(
+                foreign,
+                "kind=probe\npid=999995\nstart=1\nparent=cgleak-probe-999995-0000bbbb\nmount=/elsewhere\n");
+            string stuck = Directory.CreateDirectory(Path.Combine(mount, "cgleak-repro-999998-00001234")).FullName;
+            File.WriteAllText(Path.Combine(stuck, "tasks"), "");
+            string running = Directory.CreateDirectory(Path.Combine(mount, "cgleak-probe-1-0000cccc")).FullName;
+            var access = new CgroupAccess(
+                new RefusingCgroupFsStandIn(freeSlots: 10),
+                () => new LiveCgroups(mount, MemoryHierarchy.V1, [mount]));
+            (int Exit, string Text) Run(bool json, Language language)
+            {
+                var o = new StringWriter();
+                return (CleanupCommand.Run(new CleanupArgs(json, state), o, access, language), o.ToString());
+            }
+
+            var zh = Run(json: false, Language.ZhCN);
+            var en = Run(json: false, Language.En);
+            var json = Run(json: true, Language.ZhCN);
+
+            Assert.All([zh.Exit, en.Exit, json.Exit], e => Assert.Equal(ExitCodes.LeftBehind, e));
+            AssertNoEnglish("cleanup", zh.Text);
+            Assert.Equal(3, zh.Text.Split('\n').Count(l => l.StartsWith("遗留", StringComparison.Ordinal)));
+            Assert.Contains($"{stuck}：目录非空", zh.Text, StringComparison.Ordinal);
+            Assert.Contains($"{running}（pid 1 仍在运行）", zh.Text, StringComparison.Ordinal);
+            Assert.Contains("mount \"/elsewhere\" 不是本机的 cgroup 挂载点", zh.Text, StringComparison.Ordinal);
+
+            string foreignWhy = $"journal entry {foreign}: mount \"/elsewhere\" is not a cgroup mount of this host: "
+                + "not cgleak's own, so nothing it names was touched";
+            string[] english = en.Text.Split('\n');
+            Assert.Contains($"LEFT     {foreignWhy}", english);
+            Assert.Contains($"LEFT     {stuck}: Directory not empty", english);
+            Assert.Contains($"skipped  {running} (pid 1 still running)", english);
+            Assert.Contains(english, l => l.StartsWith("LEFT     journal entry ", StringComparison.Ordinal)
+                && l.EndsWith("; skipped (remove it by hand once you have looked at it)", StringComparison.Ordinal));
+
+            JsonNode doc = JsonNode.Parse(json.Text)!;
+            string[] left = [.. doc["left"]!.AsArray().Select(n => (string)n!)];
+            Assert.Equal(3, left.Length);
+            Assert.Contains(foreignWhy, left);
+            Assert.Contains($"{stuck}: Directory not empty", left);
+            Assert.Equal([$"{running} (pid 1 still running)"], doc["skipped"]!.AsArray().Select(n => (string?)n));
+        }
+        finally
+        {
+            Directory.Delete(mount, recursive: true);
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The fleet table with a node in every state (one of them not reporting since a verdict, one never heard
+    /// from), growth in IDs and in dying memcgs, warnings, and a 3.10 lower bound: Chinese all through, its
+    /// columns aligned on the terminal's columns, and the English as it was.
+    /// </summary>
+    [Fact]
+    public void Fleet_text_has_no_English_sentence_and_its_English_is_unchanged()
+    {
+        var at = new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);
+        FleetNode[] nodes =
+        [
+            new()
+            {
+                Name = "node-a", Reporting = true, Verdict = Verdict.Affected, IdsInUse = 60000, IdsLimit = 65535,
+                Dying = 5000, IdsPerHour = 120, SecondsToWall = 30 * 3600, Kernel = "3.10.0-957.el7.x86_64",
+                Runc = "1.0.0-rc6", Kubelet = "v1.16.3", FailingChecks = ["kmem.active-cgroups"],
+                WarningChecks = ["memcg.dying"], LastSeen = at,
+            },
+            new()
+            {
+                Name = "node-b", Reporting = true, Verdict = Verdict.AtRisk, IdsInUse = 40000, IdsLimit = 65535,
+                IdsAreLowerBound = true, DyingPerHour = 12, WarningChecks = ["memcg.dying"],
+                LastSeen = at.AddHours(-3),
+            },
+            new() { Name = "node-c", Reporting = false, Verdict = Verdict.Ok, LastSeen = at.AddDays(-2) },
+            new() { Name = "node-d", Reporting = false },
+            new() { Name = "node-e", Reporting = true, Verdict = Verdict.Unknown },
+            new() { Name = "node-f", Reporting = true, Verdict = Verdict.Ok, LastSeen = at.AddMinutes(-40) },
+        ];
+        FleetReport report = FleetReport.Of(nodes, at, ["prometheus http://prometheus:9090/"]);
+        var zh = new StringWriter();
+        FleetRenderer.WriteText(report, zh, Language.ZhCN);
+        var en = new StringWriter();
+        FleetRenderer.WriteText(report, en, Language.En);
+
+        AssertNoEnglish("fleet", zh.ToString());
+        string[] lines = zh.ToString().Split('\n');
+        Assert.StartsWith("节点", lines[0], StringComparison.Ordinal);
+        Assert.Contains("已受影响 1 个，有风险 1 个，正常 1 个，未上报 2 个，无法判断 1 个", lines);
+        Assert.Contains(lines, l => l.Contains("未上报（之前为正常）", StringComparison.Ordinal));
+        // Every row's second column starts where its title does, counted in terminal columns.
+        int verdictColumn = TextWrap.DisplayWidth(lines[0][..lines[0].IndexOf("结论", StringComparison.Ordinal)]);
+        Assert.All(
+            lines.Skip(1).Take(nodes.Length),
+            l => Assert.Equal(verdictColumn, TextWrap.DisplayWidth(l[..(l.IndexOf(' ', StringComparison.Ordinal))])
+                + l[l.IndexOf(' ', StringComparison.Ordinal)..].TakeWhile(c => c == ' ').Count()));
+
+        string english = en.ToString();
+        Assert.Equal(
+            ["NODE", "VERDICT", "IDS IN USE", "DYING", "GROWTH/H", "TO THE WALL", "KERNEL", "RUNC", "KUBELET", "CHECKS",
+                "LAST SEEN"],
+            english.Split('\n')[0].Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (string said in (string[])
+            ["not reporting (was ok)", "+120 IDs", "+12 dying", "kmem.active-cgroups (warn: memcg.dying)", "1 d 6 h",
+                "3 h 0 min ago", "2 d 0 h ago", "never", "40 min ago", ">=40000/65535",
+                ">= : a lower bound: the kernel (3.10) hides its zombie memory cgroups, which hold IDs too.",
+                "1 affected, 1 at risk, 1 ok, 2 not reporting, 1 unknown"])
+        {
+            Assert.Contains(said, english, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// Why the fleet could not be read, in Chinese for the terminal and in English as before (the exception's
+    /// message, for logs).
+    /// </summary>
+    [Fact]
+    public void Fleet_errors_have_no_English_sentence_and_their_English_is_unchanged()
+    {
+        var verbatim = (string option) => new Message("text.verbatim", option);
+        (Action Fail, string English)[] cases =
+        [
+            (() => Fleet.Fleet.ReadAsync(
+                    new FleetSources(null, new("node", "cgleak", TimeSpan.FromDays(1)), null, TimeSpan.Zero, TimeSpan.Zero),
+                    DateTimeOffset.UnixEpoch,
+                    CancellationToken.None).GetAwaiter().GetResult(),
+                "say where the fleet reports: --prometheus URL, --kubeconfig PATH or --in-cluster"),
+            (() => Fleet.Prometheus.PrometheusFleetSource.ParseDuration("1 day", "--lookback"),
+                "--lookback 1 day: not a duration (such as 90s, 15m, 6h, 1d)"),
+            (() => FleetEndpoint.ReadToken("/dev/null", verbatim("--prometheus-token-file")),
+                "--prometheus-token-file /dev/null: empty"),
+            (() => FleetEndpoint.CaFromFile("/dev/null", verbatim("--prometheus-ca-file")),
+                "--prometheus-ca-file /dev/null: holds no PEM certificate"),
+        ];
+        foreach ((Action fail, string english) in cases)
+        {
+            FleetException e = Assert.Throws<FleetException>(fail);
+            Assert.Equal(english, e.Message);
+            AssertNoEnglish("fleet error", e.Said.In(Language.ZhCN));
+        }
+    }
 
     [Fact]
     public void Each_checks_title_is_in_the_catalog_as_the_check_writes_it()

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Cgleak.Diagnosis.Text;
+using Cgleak.Host.Kernel;
 
 namespace Cgleak.Diagnosis.Tests;
 
@@ -57,6 +58,35 @@ public partial class MessagesTests
 
         Assert.Equal("could not read the kernel release; the cgroup layout", m.ToString());
         Assert.Equal("无法读取内核版本；cgroup 布局", m.In(Language.ZhCN));
+    }
+
+    /// <summary>
+    /// The errnos cgleak meets are catalog entries keyed by name: their English is strerror's, as cgleak wrote it
+    /// before (logs and JSON keep it), their Chinese is not; an errno without an entry is said in the OS's words.
+    /// </summary>
+    [Fact]
+    public void Errno_texts_are_keyed_by_name_English_as_strerror_and_Chinese_when_catalogued()
+    {
+        string[] met =
+            ["EACCES", "EPERM", "EBUSY", "ENOENT", "ENOSPC", "ENOMEM", "EROFS", "EEXIST", "ENOTEMPTY", "EINVAL", "EIO"];
+        foreach (string name in met)
+        {
+            int errno = Errno.Parse(name)!.Value;
+            Message said = Message.Of(Errno.Said(errno));
+            Assert.Equal("errno." + name, said.Key);
+            Assert.Equal(Errno.Message(errno), said.ToString());
+            Assert.DoesNotMatch("[A-Za-z]", said.In(Language.ZhCN));
+        }
+
+        for (int errno = 1; errno < 134; errno++)
+        {
+            Assert.Equal(Errno.Message(errno), Message.Of(Errno.Said(errno)).ToString());
+            Assert.Equal(Errno.Described(errno).English, Message.Of(Errno.Described(errno)).ToString());
+        }
+
+        Assert.Equal("Permission denied (EACCES)", Message.Of(Errno.Described(Errno.EACCES)).ToString());
+        Assert.Equal("设备或资源忙（EBUSY）", Message.Of(Errno.Described(Errno.EBUSY)).In(Language.ZhCN));
+        Assert.Equal("errno 200", Message.Of(Errno.Said(200)).In(Language.ZhCN));
     }
 
     /// <summary>

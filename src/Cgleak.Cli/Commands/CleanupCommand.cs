@@ -30,7 +30,14 @@ public static class CleanupCommand
     /// Removes, through <paramref name="access"/>, what dead runs left; 4 when something could not be removed.
     /// </summary>
     public static int Run(CleanupArgs args, TextWriter output, CgroupAccess access)
+        => Run(args, output, access, Languages.Current);
+
+    /// <summary>
+    /// As <see cref="Run(CleanupArgs, TextWriter, CgroupAccess)"/>, the text in <paramref name="language"/>.
+    /// </summary>
+    public static int Run(CleanupArgs args, TextWriter output, CgroupAccess access, Language language)
     {
+        string T(string key, object? arg) => new Message(key, arg).In(language);
         CleanupReport report = LabOptions.CleanupFirst(args.StateDirectory, access.Mounts(), access.Fs);
         if (args.Json)
         {
@@ -40,17 +47,21 @@ public static class CleanupCommand
         }
         else
         {
-            output.WriteLine(report.Removed.Count == 0 && report.Left.Count == 0
-                ? Messages.Get("cleanup.nothing")
-                : Messages.Get("cleanup.removed-count", report.Removed.Count));
-            (string Key, IReadOnlyList<string> Paths)[] groups =
-                [("cleanup.removed", report.Removed), ("cleanup.left", report.Left), ("cleanup.skipped", report
-                    .Skipped)];
-            foreach ((string key, IReadOnlyList<string> paths) in groups)
+            output.WriteLine(report.Removed.Count == 0 && report.LeftSaid.Count == 0
+                ? Messages.Template(language, "cleanup.nothing")
+                : T("cleanup.removed-count", report.Removed.Count));
+            (string Key, IEnumerable<string> Lines)[] groups =
+            [
+                ("cleanup.removed", report.Removed),
+                ("cleanup.left", report.LeftSaid.Select(m => m.In(language))),
+                ("cleanup.skipped", report.SkippedSaid.Select(m => m.In(language))),
+            ];
+            foreach ((string key, IEnumerable<string> lines) in groups)
             {
-                foreach (string path in paths)
+                foreach (string line in lines)
                 {
-                    output.WriteLine(Messages.Get(key, TerminalText.Escape(path)));
+                    // paths and reasons come from the host: a hostile name must not write to the terminal
+                    output.WriteLine(T(key, TerminalText.Escape(line)));
                 }
             }
         }

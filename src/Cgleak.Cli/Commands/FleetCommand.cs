@@ -130,7 +130,9 @@ public static class FleetCommand
         }
         catch (FleetException e)
         {
-            throw new UserFacingException(e.Message, e.BadInput ? ExitCodes.Usage : ExitCodes.Unavailable);
+            throw new UserFacingException(
+                e.Said.In(Languages.Current),
+                e.BadInput ? ExitCodes.Usage : ExitCodes.Unavailable);
         }
 
         if (args.Format == "json")
@@ -139,17 +141,19 @@ public static class FleetCommand
         }
         else
         {
-            FleetRenderer.WriteText(report, output);
+            FleetRenderer.WriteText(report, output, Languages.Current);
         }
 
         return (int)report.Overall;
     }
 
+    private static Message Verbatim(string option) => new("text.verbatim", option);
+
     private static FleetSources Sources(FleetArgs a)
     {
         if (a.Kubeconfig is not null && a.InCluster)
         {
-            throw new FleetException("--kubeconfig and --in-cluster: choose one", badInput: true);
+            throw new FleetException(new Message("fleet.error.choose-one"), badInput: true);
         }
 
         FleetEndpoint? prometheus = null;
@@ -157,20 +161,20 @@ public static class FleetCommand
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
             {
-                throw new FleetException($"--prometheus {url}: not an http(s) URL", badInput: true);
+                throw new FleetException(new Message("fleet.error.not-http", url), badInput: true);
             }
 
             prometheus = new FleetEndpoint(uri)
             {
-                Token = a.PrometheusTokenFile is { } t ? FleetEndpoint.ReadToken(t, "--prometheus-token-file") : null,
-                Ca = a.PrometheusCaFile is { } c ? FleetEndpoint.CaFromFile(c, "--prometheus-ca-file") : null,
+                Token = a.PrometheusTokenFile is { } t
+                    ? FleetEndpoint.ReadToken(t, Verbatim("--prometheus-token-file"))
+                    : null,
+                Ca = a.PrometheusCaFile is { } c ? FleetEndpoint.CaFromFile(c, Verbatim("--prometheus-ca-file")) : null,
             };
         }
         else if (a.PrometheusTokenFile is not null || a.PrometheusCaFile is not null)
         {
-            throw new FleetException(
-                "--prometheus-token-file and --prometheus-ca-file go with --prometheus URL",
-                badInput: true);
+            throw new FleetException(new Message("fleet.error.files-need-prometheus"), badInput: true);
         }
 
         FleetEndpoint? kubernetes = a.InCluster

@@ -131,7 +131,7 @@ public static class ProbeCommand
     {
         o.WriteLine(Messages.Get("probe.created", r.Created, cgroups.MemoryMount));
         o.WriteLine(r.Exact
-            ? Messages.Get("probe.free.exact", r.FreeSlots, r.Refusal)
+            ? Messages.Get("probe.free.exact", r.FreeSlots, r.RefusalSaid)
             : Messages.Get("probe.free.at-least", r.FreeSlots, args.Max));
         o.WriteLine(r.IdsInUse is { } used
             ? Messages.Get("probe.ids", used, MemcgIdSpace.Limit, (double)used / MemcgIdSpace.Limit)

@@ -2,24 +2,26 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Cgleak.Cli.Core.Rendering;
+using Cgleak.Diagnosis.Text;
 using Cgleak.Fleet;
 
 namespace Cgleak.Cli.Rendering;
 
 /// <summary>
-/// The fleet report as a table for people and as JSON for scripts (schema: docs/fleet-json.md); unknown is "-" and
-/// null.
+/// The fleet report as a table for people, in their language, and as JSON for scripts (schema: docs/fleet-json.md,
+/// never translated); unknown is "-" and null.
 /// </summary>
 public static class FleetRenderer
 {
     public const int SchemaVersion = 1;
 
+    /// <summary>The table's columns, as catalog keys ("fleet.column.node": NODE, 节点).</summary>
     public static readonly string[] Columns =
     [
-        "NODE", "VERDICT", "IDS IN USE", "DYING", "GROWTH/H", "TO THE WALL", "KERNEL", "RUNC", "KUBELET", "CHECKS",
-        "LAST SEEN",
+        "node", "verdict", "ids", "dying", "growth", "wall", "kernel", "runc", "kubelet", "checks", "seen",
     ];
 
+    /// <summary>The state as JSON says it (stable, English); the text says it in the reader's language.</summary>
     public static string StateName(FleetState s) => s switch
     {
         FleetState.Affected => "affected",
@@ -29,32 +31,42 @@ public static class FleetRenderer
         _ => "ok",
     };
 
-    public static IReadOnlyList<string[]> Rows(FleetReport report) =>
-        [.. report.Nodes.Select(n => new[]
+    public static IReadOnlyList<string[]> Rows(FleetReport report, Language language)
+    {
+        string T(string key, params object?[] args) => new Message(key, args).In(language);
+        string State(string name) => T("fleet.state." + name.Replace(' ', '-'));
+        return [.. report.Nodes.Select(n => new[]
         {
             n.Name,
-            StateName(n.State) + (!n.Reporting && n.Verdict is { } last ? $" (was {Names.Of(last)})" : ""),
+            State(StateName(n.State))
+                + (!n.Reporting && n.Verdict is { } last ? T("fleet.was", State(Names.Of(last))) : ""),
             n.IdsInUse is { } ids
                 ? $"{(n.IdsAreLowerBound ? ">=" : "")}{ids}/{n.IdsLimit?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
                 : "-",
             n.Dying?.ToString(CultureInfo.InvariantCulture) ?? "-",
-            Growth(n),
-            n.SecondsToWall is { } s ? Span(s) : "-",
+            n.IdsPerHour is { } perHour ? T("fleet.growth.ids", perHour)
+                : n.DyingPerHour is { } dying ? T("fleet.growth.dying", dying)
+                : "-",
+            n.SecondsToWall is { } s ? Span(s, language) : "-",
             n.Kernel ?? "-",
             n.Runc ?? "-",
             n.Kubelet ?? "-",
-            Checks(n),
-            Seen(n, report.At),
+            Checks(n, language),
+            Seen(n, report.At, language),
         })];
+    }
 
-    public static void WriteText(FleetReport report, TextWriter output)
+    public static void WriteText(FleetReport report, TextWriter output, Language language)
     {
-        IReadOnlyList<string[]> rows = Rows(report);
-        int[] widths = [.. Columns.Select((c, i) => rows.Select(r => r[i].Length).Append(c.Length).Max())];
+        IReadOnlyList<string[]> rows = Rows(report, language);
+        string[] titles = [.. Columns.Select(c => Messages.Template(language, "fleet.column." + c))];
+        // Padded to the width a terminal shows: a Chinese character takes two columns.
+        int[] widths = [.. titles.Select((t, i) => rows.Select(r => r[i]).Append(t).Max(TextWrap.DisplayWidth))];
+        string Pad(string cell, int i) => cell + new string(' ', widths[i] - TextWrap.DisplayWidth(cell));
         string Line(string[] cells)
-            => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+            => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : Pad(c, i))).TrimEnd();
         var text = new StringBuilder();
-        text.AppendLine(Line(Columns));
+        text.AppendLine(Line(titles));
         foreach (string[] row in rows)
         {
             text.AppendLine(Line(row));
@@ -62,11 +74,10 @@ public static class FleetRenderer
 
         if (report.Nodes.Any(n => n.IdsAreLowerBound))
         {
-            text.AppendLine(
-                ">= : a lower bound: the kernel (3.10) hides its zombie memory cgroups, which hold IDs too.");
+            text.AppendLine(Messages.Template(language, "fleet.lower-bound"));
         }
 
-        text.AppendLine(report.Summary);
+        text.AppendLine(report.SummarySaid.In(language));
         output.Write(text.ToString());
     }
 
@@ -138,30 +149,27 @@ public static class FleetRenderer
         output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    private static string Growth(FleetNode n) =>
-        n.IdsPerHour is { } ids ? $"{ids:+0;-0;0} IDs"
-        : n.DyingPerHour is { } dying ? $"{dying:+0;-0;0} dying"
-        : "-";
-
-    private static string Checks(FleetNode n) =>
+    private static string Checks(FleetNode n, Language language) =>
         n.FailingChecks.Count + n.WarningChecks.Count == 0 ? "-"
         : string.Join(",", n.FailingChecks) + (n.WarningChecks.Count == 0
             ? ""
-            : (n.FailingChecks.Count > 0 ? " " : "") + $"(warn: {string.Join(",", n.WarningChecks)})");
+            : (n.FailingChecks.Count > 0 ? " " : "")
+                + new Message("fleet.checks.warn", string.Join(",", n.WarningChecks)).In(language));
 
     /// <summary>"9 d 3 h", "5 h 12 min", "40 min", as the node condition's forecast says it.</summary>
-    public static string Span(double seconds)
+    public static string Span(double seconds, Language language)
     {
         var left = TimeSpan.FromSeconds(Math.Clamp(seconds, 0, TimeSpan.MaxValue.TotalSeconds / 2));
-        return left.TotalDays >= 1 ? $"{(int)left.TotalDays} d {left.Hours} h" : left.TotalHours >= 1
-            ? $"{(int)left.TotalHours} h {left.Minutes} min"
-            : $"{Math.Max(1, (int)left.TotalMinutes)} min";
+        Message span = left.TotalDays >= 1 ? new("fleet.span.days", (int)left.TotalDays, left.Hours)
+            : left.TotalHours >= 1 ? new("fleet.span.hours", (int)left.TotalHours, left.Minutes)
+            : new("fleet.span.minutes", Math.Max(1, (int)left.TotalMinutes));
+        return span.In(language);
     }
 
-    private static string Seen(FleetNode n, DateTimeOffset now) => n.LastSeen is not { } seen
-        ? (n.Reporting ? "now" : "never")
-        : now - seen < TimeSpan.FromMinutes(2) ? "now"
-        : Span((now - seen).TotalSeconds) + " ago";
+    private static string Seen(FleetNode n, DateTimeOffset now, Language language) => n.LastSeen is not { } seen
+        ? Messages.Template(language, n.Reporting ? "fleet.seen.now" : "fleet.seen.never")
+        : now - seen < TimeSpan.FromMinutes(2) ? Messages.Template(language, "fleet.seen.now")
+        : new Message("fleet.seen.ago", Span((now - seen).TotalSeconds, language)).In(language);
 
     private static void Str(Utf8JsonWriter w, string name, string? value)
     {

@@ -100,16 +100,23 @@ public static class ComponentPlanner
         List<PlanInput> inputs,
         List<Message> problems)
     {
-        string keep = f.UsesGrubby
-            ? $"grubby --info \"$(grubby --default-kernel)\" | grep -c {Arg}   # the default entry keeps it"
-            : $"grep -c {Arg} /boot/grub/grub.cfg   # the menu keeps it";
+        Message[] check =
+        [
+            new("plan.check.verify-exits-0"),
+            f.UsesGrubby
+                ? new("plan.check.default-keeps", $"grubby --info \"$(grubby --default-kernel)\" | grep -c {Arg}")
+                : new("plan.check.menu-keeps", $"grep -c {Arg} /boot/grub/grub.cfg"),
+        ];
         var steps = new List<FixStep>
         {
             new(new Message("plan.verify-off"), new Message("plan.verify-off.why", f.KernelRelease?.Text, Arg),
                 [$"grep -o {Arg} /proc/cmdline", "cgleak verify --canary"],
-                ["cgleak verify exits 0", keep],
+                [.. check.Select(c => c.ToString())],
                 [],
-                ByApply: false),
+                ByApply: false)
+            {
+                CheckSaid = check,
+            },
         };
         if (report.Checks.Any(c => c.Id == LogSymptomCheck.CheckId && c.Concern != Concern.None))
         {

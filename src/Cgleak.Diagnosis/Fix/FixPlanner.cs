@@ -20,6 +20,9 @@ public static class FixPlanner
 {
     private const string Arg = FixPlan.NokmemArgument;
 
+    /// <summary>The check after the reboot: a sentence, where the other check lines are commands.</summary>
+    private static readonly Message VerifyExits0 = new("plan.check.verify-exits-0");
+
     public static FixPlan Plan(DoctorReport report, BootConfig boot, PlanRequest request)
     {
         var problems = boot.ProblemsSaid.Select(Message.Of).ToList();
@@ -161,7 +164,10 @@ public static class FixPlanner
             new FixStep(new Message("plan.reboot"), takesEffect, ["systemctl reboot"], ["uptime"], [], ByApply: false));
         steps.Add(new FixStep(new Message("plan.verify"), new Message("plan.verify.why"),
             [cmdlineCheck, "cgleak verify --canary", $"kubectl uncordon {request.Node}"],
-            ["cgleak verify exits 0"], [], ByApply: false));
+            [VerifyExits0.ToString()], [], ByApply: false)
+        {
+            CheckSaid = [VerifyExits0],
+        });
     }
 
     private static FixPlan Finish(

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Cgleak.Diagnosis.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -25,7 +26,7 @@ public static class Kubeconfig
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FleetException($"kubeconfig {path}: {e.Message}", badInput: true, e);
+            throw new FleetException(new Message("fleet.error.kubeconfig", path, e.Message), badInput: true, e);
         }
 
         return Parse(text, path, context);
@@ -37,15 +38,13 @@ public static class Kubeconfig
     public static FleetEndpoint InCluster(string serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount")
     {
         string host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")
-            ?? throw new FleetException(
-                "--in-cluster: KUBERNETES_SERVICE_HOST is not set: not in a pod (use --kubeconfig)",
-                badInput: true);
+            ?? throw new FleetException(new Message("fleet.error.not-in-a-pod"), badInput: true);
         string port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
-        FleetEndpoint.ReadToken(serviceAccount + "/token", "--in-cluster: the service account token");
+        FleetEndpoint.ReadToken(serviceAccount + "/token", new Message("fleet.what.sa-token"));
         return new FleetEndpoint(
             new Uri($"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"))
         {
-            Ca = FleetEndpoint.CaFromFile(serviceAccount + "/ca.crt", "--in-cluster: the service account CA"),
+            Ca = FleetEndpoint.CaFromFile(serviceAccount + "/ca.crt", new Message("fleet.what.sa-ca")),
             TokenFile = serviceAccount + "/token",
         };
     }
@@ -53,7 +52,8 @@ public static class Kubeconfig
     public static FleetEndpoint Parse(string text, string path, string? contextName = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        FleetException Bad(string what) => new($"kubeconfig {path}: {what}", badInput: true);
+        // What is wrong inside a kubeconfig stays in English: it names YAML keys, as kubectl does.
+        FleetException Bad(string what) => new(new Message("fleet.error.kubeconfig", path, what), badInput: true);
 
         YamlMappingNode root;
         try
@@ -127,7 +127,7 @@ public static class Kubeconfig
             {
                 Ca = FleetEndpoint.CaFromPem(
                 Encoding.UTF8.GetString(caPem),
-                $"kubeconfig {path}: cluster \"{clusterName}\" certificate-authority")
+                new Message("fleet.error.kubeconfig", path, $"cluster \"{clusterName}\" certificate-authority"))
             };
         }
 
@@ -149,7 +149,9 @@ public static class Kubeconfig
         }
         else if (Scalar(user, "tokenFile") is { } tokenFile)
         {
-            FleetEndpoint.ReadToken(Resolve(tokenFile), $"kubeconfig {path}: {whereUser} tokenFile");
+            FleetEndpoint.ReadToken(
+                Resolve(tokenFile),
+                new Message("fleet.error.kubeconfig", path, $"{whereUser} tokenFile"));
             endpoint = endpoint with { TokenFile = Resolve(tokenFile) };
         }
         else if (Scalar(user, "username") is { } username)
@@ -206,7 +208,8 @@ public static class Kubeconfig
     /// </summary>
     private static (string? Token, string? Cert, string? Key) Exec(YamlMappingNode exec, string path, string whereUser)
     {
-        FleetException Bad(string what) => new($"kubeconfig {path}: {whereUser}: exec: {what}", badInput: true);
+        FleetException Bad(string what)
+            => new(new Message("fleet.error.kubeconfig", path, $"{whereUser}: exec: {what}"), badInput: true);
         string command = Scalar(exec, "command") ?? throw Bad("no command");
         var start = new ProcessStartInfo(command)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Cgleak.Agent.Kubernetes;
+using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Fleet.Kubernetes;
 
@@ -51,14 +53,14 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
                 string message = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(
                     "message",
                     out JsonElement m) ? m.ToString() : FleetEndpoint.Shorten(body.Span);
-                throw new FleetException($"{where} answered {status}: {message}", badInput: false);
+                throw new FleetException(new Message("fleet.error.answered", where, status, message), badInput: false);
             }
 
             if (root.ValueKind != JsonValueKind.Object || Str(root, "kind") != "NodeList"
                 || !root.TryGetProperty("items", out JsonElement items)
                 || items.ValueKind != JsonValueKind.Array)
             {
-                throw new FleetException($"{where}: the answer is not a NodeList", badInput: false);
+                throw new FleetException(new Message("fleet.error.not-a-node-list", where), badInput: false);
             }
 
             foreach (JsonElement item in items.EnumerateArray())
@@ -72,7 +74,7 @@ public sealed class KubernetesFleetSource(HttpClient http, Uri server, TimeSpan 
         catch (JsonException)
         {
             throw new FleetException(
-                $"{where} answered {status} with something that is not JSON: {FleetEndpoint.Shorten(body.Span)}",
+                new Message("fleet.error.not-json", where, status, FleetEndpoint.Shorten(body.Span)),
                 badInput: false);
         }
     }

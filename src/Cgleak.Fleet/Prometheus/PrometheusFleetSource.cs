@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Cgleak.Diagnosis;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Fleet.Prometheus;
 
@@ -136,8 +137,9 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
         }
         catch (JsonException)
         {
-            throw new FleetException($"{where} answered {status} with something that is not the Prometheus API's "
-                + $"JSON: {FleetEndpoint.Shorten(body.Span)}", badInput: false);
+            throw new FleetException(
+                new Message("fleet.error.not-prometheus-json", where, status, FleetEndpoint.Shorten(body.Span)),
+                badInput: false);
         }
 
         using (doc)
@@ -149,14 +151,14 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
                 string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e)
                     ? e.ToString()
                     : FleetEndpoint.Shorten(body.Span);
-                throw new FleetException($"{where} answered {status}: {error}", badInput: false);
+                throw new FleetException(new Message("fleet.error.answered", where, status, error), badInput: false);
             }
 
             if (!root.TryGetProperty("data", out JsonElement data)
                 || !data.TryGetProperty("result", out JsonElement result)
                 || result.ValueKind != JsonValueKind.Array)
             {
-                throw new FleetException($"{where}: an answer without data.result", badInput: false);
+                throw new FleetException(new Message("fleet.error.no-data-result", where), badInput: false);
             }
 
             var rows = new List<Row>(result.GetArrayLength());
@@ -212,7 +214,7 @@ public sealed class PrometheusFleetSource(HttpClient http, Uri server, Prometheu
             && n > 0
             && n * unit < 10 * 365 * 86400
             ? TimeSpan.FromSeconds(n * unit)
-            : throw new FleetException($"{option} {text}: not a duration (such as 90s, 15m, 6h, 1d)", badInput: true);
+            : throw new FleetException(new Message("fleet.error.not-a-duration", option, text), badInput: true);
     }
 
     internal sealed record Row(IReadOnlyDictionary<string, string> Labels, double Value)

@@ -16,8 +16,8 @@ internal static class BootReader
     ];
 
     /// <summary>"/boot/grub2/grub.cfg: cannot read: Permission denied (EACCES)".</summary>
-    public static HostMessage CannotRead(string hostPath, string error) =>
-        HostMessage.Say("boot.cannot-read", $"{hostPath}: cannot read: {error}", hostPath, error);
+    public static HostMessage CannotRead(string hostPath, HostMessage error) =>
+        HostMessage.Say("boot.cannot-read", $"{hostPath}: cannot read: {error.English}", hostPath, error);
 
     public static BootRead Read(HostRoot host)
     {
@@ -49,7 +49,7 @@ internal static class BootReader
             }
             else if (r.Outcome == ReadOutcome.NotReadable)
             {
-                problems.Add(CannotRead(resolved, r.ErrorText));
+                problems.Add(CannotRead(resolved, r.ErrorSaid));
             }
         }
 
@@ -122,7 +122,7 @@ internal static class BootReader
         HostDirectory listed = host.List(hostDir);
         if (!listed.IsOk && !listed.IsGone)
         {
-            problems?.Add(CannotRead(hostDir, listed.ErrorText));
+            problems?.Add(CannotRead(hostDir, listed.ErrorSaid));
         }
 
         return listed.Entries

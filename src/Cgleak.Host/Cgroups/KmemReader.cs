@@ -168,7 +168,7 @@ public sealed class KmemReader(HostRoot host)
             : HostMessage.Say(
                 "evidence.kmem.usage-error",
                 $"memory.kmem.usage_in_bytes: {usage.ErrorText}",
-                usage.ErrorText);
+                usage.ErrorSaid);
         return KmemState.Unknown;
     }
 }

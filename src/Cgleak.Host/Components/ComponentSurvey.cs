@@ -107,7 +107,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
         if (configNamed && config.Outcome == ReadOutcome.NotReadable)
         {
             Add(HostProblem.At(configFile, "problem.kubelet-config",
-                $"cannot read the kubelet config --config names: {config.ErrorText}", config.ErrorText));
+                $"cannot read the kubelet config --config names: {config.ErrorText}", config.ErrorSaid));
         }
 
         return kubeletPresent
@@ -127,7 +127,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
                 directory,
                 "problem.cannot-list-dir",
                 $"cannot list: {listed.ErrorText}",
-                listed.ErrorText));
+                listed.ErrorSaid));
         }
 
         return listed.Entries
@@ -286,7 +286,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
         KernelRead r = host.Read(file);
         if (r.Outcome == ReadOutcome.NotReadable)
         {
-            Add(HostProblem.At(file, "problem.error", r.ErrorText, r.ErrorText));
+            Add(HostProblem.At(file, "problem.error", r.ErrorText, r.ErrorSaid));
         }
 
         return r.IsOk ? parse(r.Text) : new Dictionary<string, string>();
@@ -329,7 +329,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
             }
             else if (r.Outcome == ReadOutcome.NotReadable)
             {
-                Add(HostProblem.At(file, "problem.error", r.ErrorText, r.ErrorText));
+                Add(HostProblem.At(file, "problem.error", r.ErrorText, r.ErrorSaid));
             }
         }
 

@@ -263,7 +263,7 @@ public sealed class HostSurvey(HostRoot host, SurveyOptions? options = null)
                 return null;
             default:
                 _problems.Add(
-                    HostProblem.At(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorText));
+                    HostProblem.At(hostPath, "problem.cannot-read", $"cannot read: {r.ErrorText}", r.ErrorSaid));
                 return null;
         }
     }

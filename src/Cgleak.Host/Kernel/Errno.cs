@@ -91,4 +91,16 @@ public static class Errno
         EOPNOTSUPP => "Operation not supported",
         _ => $"errno {errno}",
     };
+
+    /// <summary>
+    /// strerror's text as a sentence of the catalog, keyed by the errno's name ("errno.EIO"), so a reader sees it in
+    /// their language; an errno the catalog does not hold is said in the C library's words ("errno.other").
+    /// </summary>
+    public static HostMessage Said(int errno) => Message(errno) is var text && text != $"errno {errno}"
+        ? HostMessage.Say("errno." + Name(errno), text)
+        : HostMessage.Say("errno.other", text, text);
+
+    /// <summary>"Input/output error (EIO)": the text and the name, as evidence and errors say it.</summary>
+    public static HostMessage Described(int errno) =>
+        HostMessage.Say("errno.described", $"{Message(errno)} ({Name(errno)})", Said(errno), Name(errno));
 }

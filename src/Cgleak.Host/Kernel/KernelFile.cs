@@ -28,8 +28,12 @@ public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int E
     public bool IsOk => Outcome == ReadOutcome.Ok;
 
     /// <summary>"Input/output error (EIO)", or "a FIFO, not a regular file", as evidence.</summary>
-    public string ErrorText => Outcome == ReadOutcome.Ok ? ""
-        : Refusal ?? $"{Kernel.Errno.Message(Errno)} ({Kernel.Errno.Name(Errno)})";
+    public string ErrorText => ErrorSaid.English;
+
+    /// <summary><see cref="ErrorText"/> as a sentence of the catalog, for text in the reader's language.</summary>
+    public HostMessage ErrorSaid => Outcome == ReadOutcome.Ok ? HostMessage.Say("text.verbatim", "", "")
+        : Refusal is { } refusal ? HostMessage.Say("text.verbatim", refusal, refusal)
+        : Kernel.Errno.Described(Errno);
 
     internal static KernelRead Failure(int errno) =>
         new(errno is Kernel.Errno.ENOENT or Kernel.Errno.ENODEV or Kernel.Errno.ENOTDIR

@@ -70,7 +70,7 @@ public sealed class SymptomScanner(HostRoot host)
                         log,
                         "problem.cannot-read",
                         $"cannot read: {failure.ErrorText}",
-                        failure.ErrorText));
+                        failure.ErrorSaid));
                 }
 
                 continue;
@@ -182,7 +182,7 @@ public sealed class SymptomScanner(HostRoot host)
                     "/var/log",
                     "problem.cannot-list-dir",
                     $"cannot list: {listed.ErrorText}",
-                    listed.ErrorText));
+                    listed.ErrorSaid));
             }
 
             return [];
