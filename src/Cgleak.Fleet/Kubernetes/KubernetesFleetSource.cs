@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Cgleak.Agent.Kubernetes;
-using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Fleet.Kubernetes;
