@@ -49,7 +49,8 @@ public sealed class AgentProcessHardeningTests : IDisposable
             $"mkdir -m 755 '{t}' && cp -a '{Leaking}/.' '{t}' && chmod 0750 '{t}/var/log'");
         Assert.True(copy.ExitCode == 0, copy.Stderr);
         int port = AgentProcesses.FreePort();
-        _agents.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", AgentBinary, "--listen", $"127.0.0.1:{port}", "--host-root", t]);
+        _agents.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", AgentBinary, "--listen",
+            $"127.0.0.1:{port}", "--host-root", t]);
         AgentProcesses.WaitFor(() => _agents.Status(port, "/readyz") == HttpStatusCode.OK);
         Assert.Contains("cgleak_memory_cgroups", _agents.Get(port, "/metrics"), StringComparison.Ordinal);
         Assert.Contains("Permission denied", _agents.Get(port, "/status"), StringComparison.Ordinal);
@@ -178,7 +179,8 @@ public sealed class AgentProcessHardeningTests : IDisposable
             "--listen",
             $"[::]:{port}");
         string Curl(
-            string url) => CgleakProcess.RunTool("nsenter", $"--net=/proc/{agent.Process.Id}/ns/net", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url).Stdout;
+            string url) => CgleakProcess.RunTool("nsenter", $"--net=/proc/{agent.Process.Id}/ns/net", "curl", "-s",
+                "-o", "/dev/null", "-w", "%{http_code}", url).Stdout;
         AgentProcesses.WaitFor(() => Curl($"http://127.0.0.1:{port}/readyz") == "200");
         Assert.Equal("200", Curl($"http://[::1]:{port}/metrics"));
         Assert.Equal("200", Curl($"http://localhost:{port}/metrics"));
@@ -258,7 +260,8 @@ public sealed class AgentProcessHardeningTests : IDisposable
         string redacted = _agents.Get(redactedPort, "/status");
 
         // What the fixture's /proc/cmdline and /var/log/messages hold: a pod's UID and name, the node's name.
-        foreach (string secret in (string[])["crashkernel=auto", "kube-worker-03", "web-7d9f8b6c5-x2x9z", "4a9c1b2e-5d3f"])
+        foreach (string secret in (string[])["crashkernel=auto", "kube-worker-03", "web-7d9f8b6c5-x2x9z",
+            "4a9c1b2e-5d3f"])
         {
             Assert.Contains(secret, full, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, redacted, StringComparison.Ordinal);

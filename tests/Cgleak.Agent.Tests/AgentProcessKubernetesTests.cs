@@ -94,7 +94,8 @@ public sealed class AgentProcessKubernetesTests : IDisposable
         string stderr = run.StandardError.ReadToEnd();
         run.WaitForExit();
         Assert.Equal(64, run.ExitCode);
-        Assert.Equal("cgleak-agent: --kubernetes needs NODE_NAME (from the downward API: spec.nodeName)\n", stderr); // cgleak agent runs cgleak-agent
+        // cgleak agent runs cgleak-agent
+        Assert.Equal("cgleak-agent: --kubernetes needs NODE_NAME (from the downward API: spec.nodeName)\n", stderr);
     }
 
     /// <summary>
@@ -115,7 +116,8 @@ public sealed class AgentProcessKubernetesTests : IDisposable
         start.Environment["KUBERNETES_SERVICE_PORT"] = apiPort.ToString(
             System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["NODE_NAME"] = Node;
-        foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])
+        foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
+            "ALL_PROXY"])
         {
             start.Environment.Remove(proxy);
         }

@@ -47,7 +47,9 @@ public sealed class ConditionPublisherTests : IDisposable
             ("PATCH", "/api/v1/nodes/node-a/status", "application/strategic-merge-patch+json; charset=utf-8"),
             (requests[0].Method, requests[0].Path, requests[0].ContentType));
         Assert.Equal(
-            "{\"status\":{\"conditions\":[{\"type\":\"MemoryCgroupPressure\",\"status\":\"False\",\"reason\":\"NoMemoryCgroupPressure\",\"message\":\"memory cgroups: 61 IDs in use of 65535\",\"lastHeartbeatTime\":\"2026-11-27T06:00:00Z\",\"lastTransitionTime\":\"2026-11-27T06:00:00Z\"}]}}",
+            "{\"status\":{\"conditions\":[{\"type\":\"MemoryCgroupPressure\",\"status\":\"False\",\"reason\":\"NoMemo" +
+                "ryCgroupPressure\",\"message\":\"memory cgroups: 61 IDs in use of 65535\",\"lastHeartbeatTime\":\"20" +
+                "26-11-27T06:00:00Z\",\"lastTransitionTime\":\"2026-11-27T06:00:00Z\"}]}}",
             requests[0].Body);
         Assert.Equal(("POST", "/api/v1/namespaces/default/events"), (requests[1].Method, requests[1].Path));
         Assert.Contains("\"reason\":\"NoMemoryCgroupPressure\"", requests[1].Body, StringComparison.Ordinal);
@@ -116,9 +118,13 @@ public sealed class ConditionPublisherTests : IDisposable
         var p = Publisher(taint: true);
         await p.PublishAsync(Leak, T0, CancellationToken.None);
         var on = _api.Take();
-        Assert.Equal(["PATCH /api/v1/nodes/node-a/status", "POST /api/v1/namespaces/default/events", "GET /api/v1/nodes/node-a", "PATCH /api/v1/nodes/node-a"],
+        Assert.Equal(["PATCH /api/v1/nodes/node-a/status", "POST /api/v1/namespaces/default/events",
+            "GET /api/v1/nodes/node-a", "PATCH /api/v1/nodes/node-a"],
             on.Select(r => $"{r.Method} {r.Path}"));
-        Assert.Equal("{\"metadata\":{\"resourceVersion\":\"42\"},\"spec\":{\"taints\":[{\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\",\"value\":\"\"},{\"key\":\"cgleak.io/memcg-exhausted\",\"effect\":\"NoSchedule\",\"value\":\"true\"}]}}", on[3].Body);
+        Assert.Equal(
+            "{\"metadata\":{\"resourceVersion\":\"42\"},\"spec\":{\"taints\":[{\"key\":\"node.kubernetes.io/unschedul" +
+            "able\",\"effect\":\"NoSchedule\",\"value\":\"\"},{\"key\":\"cgleak.io/memcg-exhausted\",\"effect\":\"NoS" +
+            "chedule\",\"value\":\"true\"}]}}", on[3].Body);
 
         await p.PublishAsync(Healthy, T0.AddMinutes(1), CancellationToken.None);
         var off = _api.Take();

@@ -93,7 +93,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime, IDisposable
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", response, StringComparison.Ordinal);
         Assert.EndsWith("\r\n\r\n# cgleak agent: no sample yet\n", response, StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", Exchange(
-            "GET http://node-7.example:9739/metrics?x=1 HTTP/1.1\r\nHost: node-7.example\r\nConnection: close\r\n\r\n"), StringComparison.Ordinal);
+            "GET http://node-7.example:9739/metrics?x=1 HTTP/1.1\r\nHost: node-7.example\r\nConnection: close\r\n\r\n"),
+                StringComparison.Ordinal);
         string head = Exchange("HEAD /metrics HTTP/1.0\r\n\r\n");
         Assert.Contains("Content-Length: 30\r\n", head, StringComparison.Ordinal);
         Assert.EndsWith("\r\n\r\n", head, StringComparison.Ordinal);

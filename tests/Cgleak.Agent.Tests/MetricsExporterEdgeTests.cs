@@ -89,7 +89,9 @@ public class MetricsExporterEdgeTests
     public async Task The_node_info_names_the_kernel_and_the_components_as_their_packages_spell_them()
     {
         string text = await Text(El7, new SampleExtras());
-        Assert.Contains("\ncgleak_node_info{kernel=\"3.10.0-957.27.2.el7.x86_64\",runc=\"\",containerd=\"1.2.0\",kubelet=\"1.16.4\"} 1\n",
+        Assert.Contains(
+            "\ncgleak_node_info{kernel=\"3.10.0-957.27.2.el7.x86_64\",runc=\"\",containerd=\"1.2.0\",kubelet=\"1.16.4" +
+            "\"} 1\n",
             text, StringComparison.Ordinal); // no runc binary on this host: an empty label, not a made-up version
     }
 }

@@ -7,7 +7,8 @@ namespace Cgleak.Agent.Tests;
 public class VerdictOfConditionTests
 {
     [Theory]
-    [InlineData("False", "NoMemoryCgroupPressure", "affected: kmem accounting is on", Verdict.Affected)] // the message's word wins
+    // the message's word wins
+    [InlineData("False", "NoMemoryCgroupPressure", "affected: kmem accounting is on", Verdict.Affected)]
     [InlineData("True", "KmemLeakActive", "ok: nothing", Verdict.Ok)]
     [InlineData("True", "MemoryCgroupIdsNearLimit", "at-risk: 61000 IDs", Verdict.AtRisk)]
     [InlineData("Unknown", null, "unknown: no sample", Verdict.Unknown)]

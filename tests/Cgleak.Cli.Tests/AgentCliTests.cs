@@ -74,7 +74,8 @@ public sealed class AgentCliTests : IDisposable
         int agent = StartAgent(null);
         AgentProcesses.WaitFor(() => _agents.Status(agent, "/readyz") == HttpStatusCode.OK);
         long live = long.Parse(_agents.Get(agent, "/metrics").Split('\n').Single(
-            l => l.StartsWith("cgleak_memory_cgroups{state=\"live\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            l => l.StartsWith("cgleak_memory_cgroups{state=\"live\"}", StringComparison.Ordinal)).Split(' ')[1],
+                System.Globalization.CultureInfo.InvariantCulture);
 
         WithPrometheus(agent, rules: null, port =>
         {
@@ -97,16 +98,19 @@ public sealed class AgentCliTests : IDisposable
     [Fact]
     public void Real_prometheus_with_the_shipped_rules_raises_the_alerts_a_leaking_node_calls_for()
     {
-        int agent = StartAgent(Repo.Fixture("el7-957-leaking")); // kmem active in 39 pods, the runbook's mkdir error in the logs
+        // kmem active in 39 pods, the runbook's mkdir error in the logs
+        int agent = StartAgent(Repo.Fixture("el7-957-leaking"));
         WithPrometheus(agent, Path.Combine(Repo.Root, "deploy", "prometheus", "cgleak-rules.yaml"), port =>
         {
             string State(string alert) => Query(port, "/api/v1/alerts")?["data"]!["alerts"]!.AsArray()
                 .FirstOrDefault(a => (string?)a!["labels"]!["alertname"] == alert)?["state"]?
                 .GetValue<string>() ?? "inactive";
 
-            AgentProcesses.WaitFor(() => State("CgleakMemoryCgroupCreationFailing") == "firing", seconds: 60); // for: 0m
+            // for: 0m
+            AgentProcesses.WaitFor(() => State("CgleakMemoryCgroupCreationFailing") == "firing", seconds: 60);
             Assert.Equal("pending", State("CgleakKmemLeakActive")); // for: 5m
-            Assert.Equal("inactive", State("CgleakMemoryCgroupIdsHigh")); // 3.10 hides its zombies: no IDs in use, no guess
+            // 3.10 hides its zombies: no IDs in use, no guess
+            Assert.Equal("inactive", State("CgleakMemoryCgroupIdsHigh"));
             JsonNode rule = Query(port, "/api/v1/rules")!["data"]!["groups"]!.AsArray()
                 .SelectMany(g => g!["rules"]!.AsArray())
                 .Single(r => (string?)r!["name"] == "CgleakMemoryCgroupCreationFailing")!;

@@ -38,7 +38,8 @@ internal sealed class CgroupfsStandIn(RefusingCgroupFsStandIn ids) : ICgroupFs
         {
             string procs = Path.Combine(path, "cgroup.procs");
             int[] tasks = File.Exists(procs)
-                ? [.. File.ReadAllLines(procs).Where(l => l.Length > 0).Select(l => int.Parse(l, CultureInfo.InvariantCulture))]
+                ? [.. File.ReadAllLines(procs).Where(l => l.Length > 0).Select(l => int.Parse(l,
+                    CultureInfo.InvariantCulture))]
                 : [];
             if (tasks.Any(pid => Directory.Exists($"/proc/{pid}")))
             {

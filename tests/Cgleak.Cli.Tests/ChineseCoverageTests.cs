@@ -45,14 +45,21 @@ public partial class ChineseCoverageTests
     /// </summary>
     private static readonly HashSet<string> Untranslated = new(StringComparer.OrdinalIgnoreCase)
     {
-        "cgleak", "memory", "cgroup", "cgroups", "memcg", "memcgs", "kmem", "pod", "pods", "container", "runc", "containerd",
-        "kubelet", "docker", "dockerd", "cri-o", "systemd", "cgroupfs", "grubby", "grub", "grubenv", "bls", "uefi", "bios", "efi",
-        "slab", "slub", "page", "cache", "dying", "zombie", "runbook", "kubectl", "drain", "uncordon", "ID", "IDs", "kernel",
-        "Linux", "Alibaba", "Cloud", "CentOS", "Ubuntu", "Debian", "Rocky", "RHEL", "Kylin", "openEuler", "Amazon", "TencentOS",
-        "yes", "true", "false", "json", "text", "sh", "en", "zh", "bash", "zsh", "fish", "reaper", "tmpfs", "swap", "offline",
+        "cgleak", "memory", "cgroup", "cgroups", "memcg", "memcgs", "kmem", "pod", "pods", "container", "runc",
+            "containerd",
+        "kubelet", "docker", "dockerd", "cri-o", "systemd", "cgroupfs", "grubby", "grub", "grubenv", "bls", "uefi",
+            "bios", "efi",
+        "slab", "slub", "page", "cache", "dying", "zombie", "runbook", "kubectl", "drain", "uncordon", "ID", "IDs",
+            "kernel",
+        "Linux", "Alibaba", "Cloud", "CentOS", "Ubuntu", "Debian", "Rocky", "RHEL", "Kylin", "openEuler", "Amazon",
+            "TencentOS",
+        "yes", "true", "false", "json", "text", "sh", "en", "zh", "bash", "zsh", "fish", "reaper", "tmpfs", "swap",
+            "offline",
         "EIO", "npd", "on", "off", "active", "inactive", "unknown", "doctor", "probe", "repro",
-        "reclaim", "cleanup", "fix", "plan", "apply", "undo", "verify", "metrics", "check", "agent", "fleet", "completion", "man",
-        "Red", "Hat", "Enterprise", "Server", "Core", "release", // distributions' names, as their release files spell them
+        "reclaim", "cleanup", "fix", "plan", "apply", "undo", "verify", "metrics", "check", "agent", "fleet",
+            "completion", "man",
+        // distributions' names, as their release files spell them
+        "Red", "Hat", "Enterprise", "Server", "Core", "release",
     };
 
     public static TheoryData<string> Scenarios => new(Repo.Scenarios());
@@ -252,7 +259,8 @@ public partial class ChineseCoverageTests
         (Action Fail, string English)[] cases =
         [
             (() => Fleet.Fleet.ReadAsync(
-                    new FleetSources(null, new("node", "cgleak", TimeSpan.FromDays(1)), null, TimeSpan.Zero, TimeSpan.Zero),
+                    new FleetSources(null, new("node", "cgleak", TimeSpan.FromDays(1)), null, TimeSpan.Zero,
+                        TimeSpan.Zero),
                     DateTimeOffset.UnixEpoch,
                     CancellationToken.None).GetAwaiter().GetResult(),
                 "say where the fleet reports: --prometheus URL, --kubeconfig PATH or --in-cluster"),
@@ -365,7 +373,8 @@ public partial class ChineseCoverageTests
             .ToList();
         Assert.True(
             english.Count == 0,
-            $"{what}: English in the Chinese text:\n" + string.Join('\n', english.Select(x => $"  [{x.Run}] {x.Line}")));
+            $"{what}: English in the Chinese text:\n" + string.Join('\n', english.Select(x
+                => $"  [{x.Run}] {x.Line}")));
     }
 
     /// <summary>

@@ -54,7 +54,8 @@ public sealed class CommandHandlerTests
         Assert.Equal(
             at.ToUnixTimeSeconds(),
             double.Parse(samples["cgleak_last_sample_timestamp_seconds"], CultureInfo.InvariantCulture));
-        Assert.Equal(0, double.Parse(samples["cgleak_scan_duration_seconds"], CultureInfo.InvariantCulture)); // the clock stood still
+        // the clock stood still
+        Assert.Equal(0, double.Parse(samples["cgleak_scan_duration_seconds"], CultureInfo.InvariantCulture));
         Assert.Equal(65535, double.Parse(samples["cgleak_memory_cgroup_ids_limit"], CultureInfo.InvariantCulture));
     }
 
@@ -121,7 +122,8 @@ public sealed class CommandHandlerTests
     {
         var args = new VerifyArgs(Canary: false, UntilFull: false, Yes: false, Json: true, "/nonexistent-cgleak-state");
         HostRoot host = HostRoot.At(Repo.Fixture(scenario));
-        var json = InProcess.Run(o => VerifyCommand.Run(args, o, host, CgroupAccess.Live, TimeProvider.System, InProcess.NoSignals));
+        var json = InProcess.Run(o => VerifyCommand.Run(args, o, host, CgroupAccess.Live, TimeProvider.System,
+            InProcess.NoSignals));
         JsonNode doc = JsonNode.Parse(json.Stdout)!;
         int expected = (string?)doc["verdict"] switch { "verified" => 0, "not-verified" => 1, _ => 3 };
         Assert.Equal(expected, json.ExitCode);
@@ -129,7 +131,8 @@ public sealed class CommandHandlerTests
         Assert.Null(doc["canary"]);
 
         var text = InProcess.Run(
-            o => VerifyCommand.Run(args with { Json = false }, o, host, CgroupAccess.Live, TimeProvider.System, InProcess.NoSignals));
+            o => VerifyCommand.Run(args with { Json = false }, o, host, CgroupAccess.Live, TimeProvider.System,
+                InProcess.NoSignals));
         Assert.Equal(json.ExitCode, text.ExitCode);
         foreach (JsonNode? item in doc["items"]!.AsArray())
         {
@@ -257,10 +260,15 @@ public sealed class CommandHandlerTests
     public async Task The_agent_serves_its_host_trees_metrics_and_status_on_loopback_until_stopped()
     {
         int port = AgentProcesses.FreePort();
-        var args = new AgentArgs(Repo.Fixture("el7-957-leaking"), IntervalSeconds: 30, $"127.0.0.1:{port}", WindowHours: 6);
+        var args = new AgentArgs(Repo.Fixture("el7-957-leaking"), IntervalSeconds: 30, $"127.0.0.1:{port}",
+            WindowHours: 6);
         using var stop = new CancellationTokenSource();
         Task<int> agent = Task.Run(() => AgentCommand.Run(args, TimeProvider.System, stop.Token));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(5),
+        };
         try
         {
             var waited = System.Diagnostics.Stopwatch.StartNew();

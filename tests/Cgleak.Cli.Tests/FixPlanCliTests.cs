@@ -12,8 +12,10 @@ public class FixPlanCliTests
     public static TheoryData<string, string> Plans()
     {
         var data = new TheoryData<string, string>();
-        foreach (string scenario in (string[])["boot-el7-bios", "boot-el7-uefi", "boot-el8-bls", "boot-ubuntu", "el7-957-leaking", "el7-1062-no-nokmem", "cgroup-v2",
-            "el7-elrepo-lt-5.4", "el7-elrepo-ml-6.5", "el7-3.10-at-the-wall", "openeuler-22.03", "kylin-v10", "alinux3-nokmem", "amzn2-4.14",
+        foreach (string scenario in (string[])["boot-el7-bios", "boot-el7-uefi", "boot-el8-bls", "boot-ubuntu",
+            "el7-957-leaking", "el7-1062-no-nokmem", "cgroup-v2",
+            "el7-elrepo-lt-5.4", "el7-elrepo-ml-6.5", "el7-3.10-at-the-wall", "openeuler-22.03", "kylin-v10",
+                "alinux3-nokmem", "amzn2-4.14",
             "tlinux2-3.10.107", "rocky-8", "ubuntu-5.4-dying", "malformed"])
         {
             foreach (string format in (string[])["text", "sh", "json"])
@@ -29,8 +31,10 @@ public class FixPlanCliTests
     /// Boot layouts built from real files (tests/fixtures/hosts/*/SOURCES.md), planned with --method kernel.
     /// </summary>
     internal static readonly string[] RealBootLayouts =
-        ["ubuntu2204-uefi-stub", "ubuntu2204-stale", "ubuntu2204-saved-idpath", "ubuntu2204-submenu-default", "el8-bls-kernelopts", "el8-nokmem-kernelopts",
-            "centos7-bios-514", "centos7-bios-no-grubenv", "centos7-uefi-1127", "ubuntu1804-bios", "ubuntu2004-bios-osprober", "debian11-pinned-kernel",
+        ["ubuntu2204-uefi-stub", "ubuntu2204-stale", "ubuntu2204-saved-idpath", "ubuntu2204-submenu-default",
+            "el8-bls-kernelopts", "el8-nokmem-kernelopts",
+            "centos7-bios-514", "centos7-bios-no-grubenv", "centos7-uefi-1127", "ubuntu1804-bios",
+                "ubuntu2004-bios-osprober", "debian11-pinned-kernel",
             "rocky9-bls-inline"];
 
     public static TheoryData<string, string> KernelPlans()

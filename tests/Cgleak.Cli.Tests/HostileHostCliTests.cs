@@ -64,7 +64,8 @@ public sealed class HostileHostCliTests : IDisposable
         string shadowLine = File.ReadLines("/etc/shadow").First();
         Assert.DoesNotContain(shadowLine, run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(
-            File.ReadLines("/etc/os-release").First(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))[13..^1],
+            File.ReadLines("/etc/os-release").First(l => l.StartsWith("PRETTY_NAME=",
+                StringComparison.Ordinal))[13..^1],
             run.Stdout,
             StringComparison.Ordinal);
         // proc/cmdline -> /etc/shadow is the tree's etc/shadow, and the tree's etc -> /etc is a loop.
@@ -103,7 +104,8 @@ public sealed class HostileHostCliTests : IDisposable
             .Select(f => $"rm -f '{t}{f}' && mkfifo '{t}{f}'")));
         string boot = Copy("boot-el7-bios");
         Sh($"rm -f '{boot}/boot/grub2/grub.cfg' && mkfifo '{boot}/boot/grub2/grub.cfg'");
-        foreach (string[] args in (string[][])[["doctor", "--host-root", t], ["metrics", "--host-root", t], ["check", "--npd", "--host-root", t],
+        foreach (string[] args in (string[][])[["doctor", "--host-root", t], ["metrics", "--host-root", t], ["check",
+            "--npd", "--host-root", t],
             ["fix", "plan", "--host-root", boot]])
         {
             var (run, took) = Timed(() => CgleakProcess.Run(args));
@@ -135,7 +137,8 @@ public sealed class HostileHostCliTests : IDisposable
         // The CIS benchmark's /var/log, read as the DaemonSet's user 65534.
         string t = Copy("boot-el7-bios");
         Sh($"mkdir -p '{t}/var/log' && chmod 0750 '{t}/var/log' && chmod 0700 '{t}/boot'");
-        foreach (string[] args in (string[][])[["doctor", "--host-root", t], ["check", "--npd", "--host-root", t], ["fix", "plan", "--host-root", t]])
+        foreach (string[] args in (string[][])[["doctor", "--host-root", t], ["check", "--npd", "--host-root", t],
+            ["fix", "plan", "--host-root", t]])
         {
             var run = CgleakProcess.RunAs(65534, args);
             Assert.NotEqual(70, run.ExitCode);

@@ -18,7 +18,8 @@ public sealed class HostileTextCliTests : IDisposable
     /// <summary>
     /// The commands the plans call: each a stub that logs "name [arg] [arg]..." (grep -q fails, so guarded steps run).
     /// </summary>
-    private static readonly string[] Commands = ["hostname", "awk", "grep", "sed", "grub2-editenv", "grub2-set-default", "grub2-mkconfig", "grubby", "kubectl", "systemctl", "update-grub"];
+    private static readonly string[] Commands = ["hostname", "awk", "grep", "sed", "grub2-editenv", "grub2-set-default",
+        "grub2-mkconfig", "grubby", "kubectl", "systemctl", "update-grub"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("cgleak-hostile-text-").FullName;
 

@@ -77,7 +77,8 @@ public sealed partial class LabCommandTests : StandInCommandTest
         Directory.CreateDirectory(Path.Combine(dead, "kubepods"));
         string kubepods = Directory.CreateDirectory(Path.Combine(Mount, "kubepods")).FullName;
         var run = InProcess.Run(
-            o => CleanupCommand.Run(new CleanupArgs(json, State), o, Access(new RefusingCgroupFsStandIn(freeSlots: 10))));
+            o => CleanupCommand.Run(new CleanupArgs(json, State), o, Access(new RefusingCgroupFsStandIn(
+                freeSlots: 10))));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.False(Directory.Exists(dead));
         Assert.True(Directory.Exists(kubepods));
@@ -100,7 +101,8 @@ public sealed partial class LabCommandTests : StandInCommandTest
     public void Cleanup_with_nothing_left_exits_0_and_writes_empty_lists()
     {
         var run = InProcess.Run(
-            o => CleanupCommand.Run(new CleanupArgs(true, State), o, Access(new RefusingCgroupFsStandIn(freeSlots: 10))));
+            o => CleanupCommand.Run(new CleanupArgs(true, State), o, Access(new RefusingCgroupFsStandIn(
+                freeSlots: 10))));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(1, (int)doc["schemaVersion"]!);
@@ -130,7 +132,7 @@ public sealed partial class LabCommandTests : StandInCommandTest
     }
 
     [Fact]
-    public void A_repro_without_a_runtime_runs_its_pods_through_the_stand_in_measures_three_steps_and_removes_everything()
+    public void A_repro_without_a_runtime_runs_its_pods_through_the_stand_in_and_removes_everything()
     {
         var fs = new CgroupfsStandIn(new RefusingCgroupFsStandIn(freeSlots: 1000));
         var args = new ReproArgs(
@@ -146,13 +148,15 @@ public sealed partial class LabCommandTests : StandInCommandTest
             State);
         // The counts settle on a fake clock; the pods' shells are real, so it runs no faster than 5x real time.
         var clock = new DrivenClock { RealPause = TimeSpan.FromMilliseconds(20) };
-        var run = clock.Run(() => InProcess.Run(o => ReproCommand.Run(args, o, Access(fs), clock, InProcess.NoSignals)));
+        var run = clock.Run(() => InProcess.Run(o => ReproCommand.Run(args, o, Access(fs), clock,
+            InProcess.NoSignals)));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(("none", 2, false), ((string?)doc["runtime"], (int)doc["pods"]!, (bool)doc["keepFiles"]!));
         JsonArray steps = doc["steps"]!.AsArray();
         Assert.Equal(["before", "with pods", "after delete"], steps.Select(s => (string)s!["name"]!));
-        Assert.All(steps, s => Assert.Equal((11L, false), ((long)s!["freeSlots"]!, (bool)s["freeSlotsExact"]!))); // --probe-max 10 and the probe's parent
+        // --probe-max 10 and the probe's parent
+        Assert.All(steps, s => Assert.Equal((11L, false), ((long)s!["freeSlots"]!, (bool)s["freeSlotsExact"]!)));
         Assert.False(string.IsNullOrEmpty((string?)doc["conclusion"]));
 
         // The pods as kubelet lays them out, a pause and an app container each, every process in its cgroup and gone.
@@ -194,7 +198,8 @@ public sealed partial class LabCommandTests : StandInCommandTest
             Json: false,
             State);
         var e = Assert.Throws<UserFacingException>(
-            () => ReproCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), TimeProvider.System, InProcess.NoSignals));
+            () => ReproCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), TimeProvider.System,
+                InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
@@ -204,7 +209,8 @@ public sealed partial class LabCommandTests : StandInCommandTest
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 0);
         var args = new VerifyArgs(Canary: true, UntilFull: false, Yes: false, Json: true, State);
-        HostRoot host = HostRoot.At(Repo.Fixture("ubuntu-5.4-dying")); // a kernel that counts dying cgroups: the canary runs
+        // a kernel that counts dying cgroups: the canary runs
+        HostRoot host = HostRoot.At(Repo.Fixture("ubuntu-5.4-dying"));
         var e = Assert.Throws<LabException>(
             () => VerifyCommand.Run(args, TextWriter.Null, host, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Contains("the node is at the wall", e.Message, StringComparison.Ordinal);
@@ -218,7 +224,8 @@ public sealed partial class LabCommandTests : StandInCommandTest
         var fs = new RefusingCgroupFsStandIn(freeSlots: 100);
         var args = new VerifyArgs(Canary: true, UntilFull: false, Yes: false, Json: true, State);
         HostRoot host = HostRoot.At(Repo.Fixture("el7-nokmem-fixed")); // 3.10: /proc/cgroups does not count dying ones
-        var run = InProcess.Run(o => VerifyCommand.Run(args, o, host, Access(fs), TimeProvider.System, InProcess.NoSignals));
+        var run = InProcess.Run(o => VerifyCommand.Run(args, o, host, Access(fs), TimeProvider.System,
+            InProcess.NoSignals));
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal(("none", 0), ((string?)doc["canary"]!["method"], (int)doc["canary"]!["canaries"]!));
         Assert.Equal(0, fs.Taken);
@@ -243,7 +250,8 @@ public sealed partial class LabCommandTests : StandInCommandTest
     {
         var args = new DoctorArgs(Repo.Fixture("el7-957-leaking"), Json: false, Probe: true, StateDirectory: State);
         var e = Assert.Throws<UserFacingException>(
-            () => DoctorCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)), InProcess.NoSignals));
+            () => DoctorCommand.Run(args, TextWriter.Null, Access(new RefusingCgroupFsStandIn(10)),
+                InProcess.NoSignals));
         Assert.Equal(ExitCodes.Usage, e.ExitCode);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
     }

@@ -50,7 +50,8 @@ public class MetricsCliTests
 
             int port = FreePort();
             var start = new ProcessStartInfo("prometheus-node-exporter",
-                ["--collector.disable-defaults", "--collector.textfile", $"--collector.textfile.directory={dir}", $"--web.listen-address=127.0.0.1:{port}"])
+                ["--collector.disable-defaults", "--collector.textfile", $"--collector.textfile.directory={dir}",
+                    $"--web.listen-address=127.0.0.1:{port}"])
             { RedirectStandardError = true, RedirectStandardOutput = true };
             using Process exporter = Process.Start(start)!;
             try

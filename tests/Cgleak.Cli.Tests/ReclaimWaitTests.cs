@@ -34,8 +34,12 @@ public sealed partial class ReclaimWaitTests : IDisposable
     [Fact]
     public void Reclaim_wait_ends_two_seconds_after_the_dying_count_stops_falling()
     {
-        // Falls by 1000 at every poll for 3 s, then holds: 2 s later (SettleTime) the wait ends, long before --wait 600.
-        var clock = new DrivenClock { BeforeMove = t => SetDying(40_000 - (1000 * Polls(Min(t, TimeSpan.FromSeconds(3))))) };
+        // Falls by 1000 at every poll for 3 s, then holds: 2 s later (SettleTime) the wait ends, long before
+        // --wait 600.
+        var clock = new DrivenClock
+        {
+            BeforeMove = t => SetDying(40_000 - (1000 * Polls(Min(t, TimeSpan.FromSeconds(3))))),
+        };
         JsonNode doc = Reclaim(clock, waitSeconds: 600);
         Assert.False((bool)doc["dryRun"]!);
         Assert.Equal(40_000, (long)doc["dyingBefore"]!);
@@ -43,7 +47,8 @@ public sealed partial class ReclaimWaitTests : IDisposable
         Assert.Equal(12_000, (long)doc["released"]!);
         Assert.Equal(5.0, (double)doc["seconds"]!);
         Assert.Equal(20, clock.Moves); // one poll every 250 ms, no more
-        Assert.Equal(("/proc/sys/vm/drop_caches", "3"), ((string)doc["actions"]![0]!["file"]!, (string)doc["actions"]![0]!["value"]!));
+        Assert.Equal(("/proc/sys/vm/drop_caches", "3"), ((string)doc["actions"]![0]!["file"]!, (
+            string)doc["actions"]![0]!["value"]!));
         Assert.Equal("3\n", File.ReadAllText(Path.Combine(_tree, "proc/sys/vm/drop_caches")));
     }
 
@@ -70,7 +75,8 @@ public sealed partial class ReclaimWaitTests : IDisposable
     private JsonNode Reclaim(DrivenClock clock, double waitSeconds)
     {
         var args = new ReclaimArgs(DryRun: false, Yes: true, Json: true, waitSeconds);
-        var run = clock.Run(() => InProcess.Run(o => ReclaimCommand.Run(args, o, HostRoot.At(_tree), clock, InProcess.NoSignals)));
+        var run = clock.Run(() => InProcess.Run(o => ReclaimCommand.Run(args, o, HostRoot.At(_tree), clock,
+            InProcess.NoSignals)));
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         return JsonNode.Parse(run.Stdout)!;
     }
@@ -79,11 +85,13 @@ public sealed partial class ReclaimWaitTests : IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    /// <summary>The copy's /proc/cgroups, its memory row counting the live cgroups and <paramref name="dying"/> more.</summary>
+    /// <summary>The copy's /proc/cgroups, its memory row counting the live cgroups and <paramref name="dying"/>
+    /// more.</summary>
     private void SetDying(long dying)
     {
         string path = Path.Combine(_tree, "proc/cgroups");
-        File.WriteAllText(path, MemoryRow().Replace(File.ReadAllText(path), m => m.Groups[1].Value + (_live + dying).ToString(CultureInfo.InvariantCulture)));
+        File.WriteAllText(path, MemoryRow().Replace(File.ReadAllText(path), m => m.Groups[1].Value + (_live
+            + dying).ToString(CultureInfo.InvariantCulture)));
     }
 
     [GeneratedRegex(@"(?m)(^memory\t\d+\t)\d+")]

@@ -29,7 +29,7 @@ public class TextWrapTests
     }
 
     [Fact]
-    public void Chinese_lines_fit_the_columns_keep_the_spaces_beside_Latin_words_and_never_start_with_closing_punctuation()
+    public void Chinese_lines_fit_keep_the_spaces_beside_Latin_words_and_never_start_with_closing_punctuation()
     {
         string text = "此内核（3.10.0-957.el7）会忽略 cgroup.memory=nokmem：先升级内核，设为默认启动项，再加上这个内核参数。";
         foreach (int width in new[] { 24, 31, 40, 57 })

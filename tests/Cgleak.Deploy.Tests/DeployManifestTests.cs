@@ -35,7 +35,9 @@ public partial class DeployManifestTests
         Assert.NotNull(c.Resources.Limits["memory"]);
         Assert.All(c.VolumeMounts, m => Assert.True(m.ReadOnlyProperty, m.Name + " must be read-only"));
         Assert.All(pod.Volumes, v => Assert.NotNull(v.HostPath));
-        Assert.All(pod.Volumes, v => Assert.DoesNotContain("OrCreate", v.HostPath.Type ?? "", StringComparison.Ordinal)); // nothing made on the node
+        // nothing made on the node
+        Assert.All(pod.Volumes, v => Assert.DoesNotContain("OrCreate", v.HostPath.Type ?? "",
+            StringComparison.Ordinal));
         Assert.Equal("spec.nodeName", c.Env.Single(e => e.Name == "NODE_NAME").ValueFrom.FieldRef.FieldPath);
         Assert.Contains("--kubernetes", c.Args);
         Assert.Contains("--host-root=/host", c.Args);

@@ -57,12 +57,15 @@ public partial class GrafanaDashboardTests
         Assert.Equal("table", (string?)table["type"]);
         string queries = string.Join('\n', table["targets"]!.AsArray().Select(t => (string?)t!["expr"]));
         Assert.All(
-            (string[])["cgleak_verdict", "cgleak_memory_cgroup_ids_in_use", "cgleak_memory_cgroup_ids_in_use_lower_bound", "cgleak_memory_cgroup_ids_limit",
-                "cgleak_memory_cgroups{state=\"dying\"", "cgleak_memory_cgroup_ids_exhaustion_eta_seconds", "cgleak_node_info", "cgleak_check_status{status=\"fail\"", "cgleak_build_info"],
+            (string[])["cgleak_verdict", "cgleak_memory_cgroup_ids_in_use",
+                "cgleak_memory_cgroup_ids_in_use_lower_bound", "cgleak_memory_cgroup_ids_limit",
+                "cgleak_memory_cgroups{state=\"dying\"", "cgleak_memory_cgroup_ids_exhaustion_eta_seconds",
+                    "cgleak_node_info", "cgleak_check_status{status=\"fail\"", "cgleak_build_info"],
             q => Assert.Contains(q, queries, StringComparison.Ordinal));
         var names = table["transformations"]!.AsArray().Single(t => (string?)t!["id"] == "organize")!["options"]![
             "renameByName"]!.AsObject().Select(p => (string?)p.Value);
-        Assert.Equal(["node", "IDs in use", "limit", "dying", "growth (IDs/h)", "time to the wall", "failing checks", "last seen"], names);
+        Assert.Equal(["node", "IDs in use", "limit", "dying", "growth (IDs/h)", "time to the wall", "failing checks",
+            "last seen"], names);
     }
 
     [Fact]
@@ -86,7 +89,8 @@ public partial class GrafanaDashboardTests
             + CgleakProcess.Run("metrics", "--host-root", Repo.Fixture("ubuntu-5.4-dying")).Stdout;
         var names = queries.Values.SelectMany(
             q => System.Text.RegularExpressions.Regex.Matches(q, "cgleak_[a-z_]+").Select(m => m.Value)).Distinct();
-        Assert.All(names, n => Assert.Contains("# TYPE " + n + " ", metrics, StringComparison.Ordinal)); // declared even when absent (forecasts)
+        // declared even when absent (forecasts)
+        Assert.All(names, n => Assert.Contains("# TYPE " + n + " ", metrics, StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"cgleak_[a-z_]+")]

@@ -45,7 +45,8 @@ public partial class HelmChartTests
     public void Every_object_the_chart_renders_by_default_loads_strictly()
     {
         List<YamlMappingNode> docs = Render(Tool("helm", "template", "cgleak", Chart, "--namespace", "cgleak").Stdout);
-        Assert.Equal(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor"],
+        Assert.Equal(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "PrometheusRule", "Service",
+            "ServiceAccount", "ServiceMonitor"],
             docs.Select(Kind).Order(StringComparer.Ordinal));
         AssertLoadsStrictly(docs);
         V1DaemonSet ds = Load<V1DaemonSet>(docs, "DaemonSet");
@@ -83,7 +84,8 @@ public partial class HelmChartTests
             V1Container c = ds.Spec.Template.Spec.Containers.Single();
             Assert.Equal("registry.example/ops/cgleak:9.9.9", c.Image);
             Assert.Equal("Always", c.ImagePullPolicy);
-            Assert.Equal(["agent", "--host-root=/host", "--listen=0.0.0.0:9100", "--status-redact", "--interval=60", "--kubernetes", "--taint-when=affected"], c.Args);
+            Assert.Equal(["agent", "--host-root=/host", "--listen=0.0.0.0:9100", "--status-redact", "--interval=60",
+                "--kubernetes", "--taint-when=affected"], c.Args);
             Assert.Equal(9100, c.Ports.Single().ContainerPort);
             Assert.Equal("128Mi", c.Resources.Limits["memory"].ToString());
             Assert.Equal("dedicated", ds.Spec.Template.Spec.Tolerations.Single().Key);

@@ -28,7 +28,7 @@ public class BootPlanTests
     private static IEnumerable<string> Commands(IEnumerable<FixStep> steps) => steps.SelectMany(s => s.Commands);
 
     [Fact]
-    public void Of_two_kernels_that_honour_nokmem_the_newest_by_number_becomes_the_default_when_the_saved_one_ignores_it()
+    public void Of_two_kernels_that_honour_nokmem_the_newest_by_number_is_made_default_when_the_saved_one_ignores_it()
     {
         BootConfig boot = Model(OsCentos,
             ("/boot/grub2/grub.cfg", El7Menu(
@@ -141,7 +141,9 @@ public class BootPlanTests
         Assert.DoesNotContain(
             commands,
             c => c.Contains("grub2-", StringComparison.Ordinal) || c.Contains("grubby", StringComparison.Ordinal));
-        Assert.Contains("sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=\"1>2\"/' /etc/default/grub", steps.SelectMany(s => s.Undo)); // quoted: no redirection
+        // quoted: no redirection
+        Assert.Contains("sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=\"1>2\"/' /etc/default/grub", steps.SelectMany(s
+            => s.Undo));
         Assert.Equal(["/boot/grub/grub.cfg", "/etc/default/grub"], edit.Files);
         Assert.Empty(problems);
     }
@@ -218,7 +220,8 @@ public class BootPlanTests
             Commands(steps));
         Assert.Equal(["/boot/grub2/grubenv", "/boot/loader/entries/6fa2-5.14.0-70.13.1.el9_0.x86_64.conf"], edit.Files);
         Assert.Contains("grub2-editenv - set 'saved_entry=6fa2-4.4.0-1.el9.x86_64'", steps.SelectMany(s => s.Undo));
-        Assert.DoesNotContain(problems, p => p.Contains("no /etc/default/grub", StringComparison.Ordinal)); // BLS needs none
+        // BLS needs none
+        Assert.DoesNotContain(problems, p => p.Contains("no /etc/default/grub", StringComparison.Ordinal));
     }
 
     [Fact]

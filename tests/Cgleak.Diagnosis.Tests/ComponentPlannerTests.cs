@@ -162,7 +162,8 @@ public class ComponentPlannerTests
         FixStep runc = plan.Steps[0];
         Assert.Contains("now: runc runc version 1.0.0-rc93, containerd not found", runc.Why, StringComparison.Ordinal);
         Assert.Contains("(R8)", runc.Why, StringComparison.Ordinal);
-        Assert.Equal("yum update runc   # to runc 1.0.0-rc94 or later (R8)", runc.Commands[0]);  // el7 kernel: the el7 family
+        // el7 kernel: the el7 family
+        Assert.Equal("yum update runc   # to runc 1.0.0-rc94 or later (R8)", runc.Commands[0]);
     }
 
     [Fact]

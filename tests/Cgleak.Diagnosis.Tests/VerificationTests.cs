@@ -64,11 +64,13 @@ public class VerificationTests
     [Theory]
     [InlineData(El7Old, "ro quiet")]                 // the kernel loses their IDs (L5: nokmem would not help either)
     [InlineData(El7Old, "ro cgroup.memory=nokmem")]  // ignored by this kernel: still exposed
-    [InlineData(El7Fixed, "ro cgroup.memory=nokmem")] // honoured: kmem must be off, so active means the fix did not take
+    // honoured: kmem must be off, so active means the fix did not take
+    [InlineData(El7Fixed, "ro cgroup.memory=nokmem")]
     public void Kmem_active_where_it_must_be_off_fails(string release, string cmdline)
     {
         CheckResult r = Verification.Kmem(
-            new CheckInput(WithContainers(Running(release, cmdline), KmemState.Active, KmemState.Off, KmemState.Active)));
+            new CheckInput(WithContainers(Running(release, cmdline), KmemState.Active, KmemState.Off,
+                KmemState.Active)));
         Assert.Equal(CheckStatus.Fail, r.Status);
         Assert.Equal(
             "kmem accounting is active on 2 of 3 container cgroups: the fix has not taken for them",

@@ -39,7 +39,8 @@ public sealed class FleetCommandInProcessTests : IDisposable
         Publish("el7-fixed-silent", "el7-nokmem-fixed", Now.AddHours(-1)); // older than --stale 15m at Now
         string kubeconfig = Path.Combine(_dir, "kubeconfig");
         File.WriteAllText(kubeconfig, FleetSimulationTests.KubeconfigText(_api.Url, _pki.CaPem, "the-token"));
-        var args = new FleetArgs(null, null, null, kubeconfig, null, false, "node", "cgleak", "1d", "15m", "30s", "json");
+        var args = new FleetArgs(null, null, null, kubeconfig, null, false, "node", "cgleak", "1d", "15m", "30s",
+            "json");
 
         using var json = new StringWriter();
         int exitCode = FleetCommand.Run(args, json, new FakeTimeProvider(Now));
@@ -47,21 +48,25 @@ public sealed class FleetCommandInProcessTests : IDisposable
         JsonNode doc = JsonNode.Parse(json.ToString())!;
         JsonArray nodes = doc["nodes"]!.AsArray();
         Assert.Equal(
-            ["el7-leaking affected affected", "ubuntu-dying at-risk at-risk", "el7-fixed-silent not reporting ok", "v2-healthy ok ok"],
+            ["el7-leaking affected affected", "ubuntu-dying at-risk at-risk", "el7-fixed-silent not reporting ok",
+                "v2-healthy ok ok"],
             nodes.Select(n => $"{n!["node"]} {n["state"]} {n["verdict"]}"));
         Assert.Equal(_published["el7-leaking"].Message, (string?)nodes[0]!["message"]); // the condition the agent wrote
         Assert.Equal(Now.AddHours(-1), nodes[2]!["lastSeen"]!.GetValue<DateTimeOffset>());
         Assert.StartsWith("3.10.0-957", (string?)nodes[0]!["kernel"], StringComparison.Ordinal);
         Assert.Equal(1, (int)doc["summary"]!["notReporting"]!);
-        Assert.All(_api.Take().Where(r => r.Path == "/api/v1/nodes"), r => Assert.Equal("Bearer the-token", r.Authorization));
+        Assert.All(_api.Take().Where(r => r.Path == "/api/v1/nodes"), r => Assert.Equal("Bearer the-token",
+            r.Authorization));
 
         using var text = new StringWriter();
         Assert.Equal(2, FleetCommand.Run(args with { Format = "text" }, text, new FakeTimeProvider(Now)));
         Assert.Contains("1 affected, 1 at risk, 1 ok, 1 not reporting\n", text.ToString(), StringComparison.Ordinal);
-        Assert.Contains(text.ToString().Split('\n'), l => l.Contains("el7-fixed-silent", StringComparison.Ordinal) && l.Contains("not reporting (was ok)", StringComparison.Ordinal));
+        Assert.Contains(text.ToString().Split('\n'), l => l.Contains("el7-fixed-silent", StringComparison.Ordinal)
+            && l.Contains("not reporting (was ok)", StringComparison.Ordinal));
     }
 
-    /// <summary>A node and its condition as its agent writes it (the real client), its last heartbeat at <paramref name="beat"/>.</summary>
+    /// <summary>A node and its condition as its agent writes it (the real client), its last heartbeat at <paramref
+    /// name="beat"/>.</summary>
     private void Publish(string node, string fixture, DateTimeOffset beat)
     {
         DoctorReport report = Doctor.Examine(HostRoot.At(Repo.Fixture(fixture)));
@@ -78,7 +83,8 @@ public sealed class FleetCommandInProcessTests : IDisposable
                 },
             },
         };
-        using HttpClient http = new FleetEndpoint(new Uri(_api.Url)) { Ca = [_pki.Ca] }.CreateClient(TimeSpan.FromSeconds(10));
+        using HttpClient http = new FleetEndpoint(new Uri(_api.Url)) { Ca = [_pki.Ca] }.CreateClient(
+            TimeSpan.FromSeconds(10));
         _published[node] = NodeCondition.From(report, null);
         new KubernetesNodeApi(http, new Uri(_api.Url))
             .PatchConditionAsync(node, _published[node], beat, beat, CancellationToken.None)

@@ -49,7 +49,8 @@ public sealed class FleetInputTests : IDisposable
         Assert.Contains(message.Replace("EMPTY", empty, StringComparison.Ordinal).Replace(
             "BAD",
             bad,
-            StringComparison.Ordinal).Replace("NOCTX", noCtx, StringComparison.Ordinal), line, StringComparison.Ordinal);
+            StringComparison.Ordinal).Replace("NOCTX", noCtx, StringComparison.Ordinal), line,
+                StringComparison.Ordinal);
     }
 
     [Fact]
@@ -76,7 +77,8 @@ public sealed class FleetInputTests : IDisposable
         Assert.True(fromFiles.ClientCertificate!.HasPrivateKey);
         string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
         FleetEndpoint fromData = Kubeconfig.Parse(Config($"client-certificate-data: "
-            + $"{B64(cert.ExportCertificatePem())}\n      client-key-data: {B64(key.ExportPkcs8PrivateKeyPem())}"), Path.Combine(_dir, "config"));
+            + $"{B64(cert.ExportCertificatePem())}\n      client-key-data: {B64(key.ExportPkcs8PrivateKeyPem())}"),
+                Path.Combine(_dir, "config"));
         Assert.Equal(cert.Thumbprint, fromData.ClientCertificate!.Thumbprint);
         FleetException half = Assert.Throws<FleetException>(
             () => Kubeconfig.Parse(Config("client-certificate: client.crt"), Path.Combine(_dir, "config")));
@@ -87,7 +89,8 @@ public sealed class FleetInputTests : IDisposable
     public void A_kubeconfig_exec_plugin_is_run_and_its_token_used()
     {
         string plugin = Write("plugin.sh", "#!/bin/sh\necho "
-            + "'{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"from-'\"$WHO\"'\"}}'\n");
+            + "'{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\"" +
+                ":\"from-'\"$WHO\"'\"}}'\n");
         File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         FleetEndpoint e = Kubeconfig.Parse(Config($"exec:\n        apiVersion: client.authentication.k8s.io/v1\n     "
             + $"   command: {plugin}\n        env: [{{name: WHO, value: exec}}]"), Path.Combine(_dir, "config"));

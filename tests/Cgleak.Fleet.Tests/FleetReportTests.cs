@@ -75,7 +75,8 @@ public sealed class FleetReportTests
     [InlineData("True", "KmemLeakActive", "something", Verdict.Affected)]
     [InlineData("True", "MemoryCgroupIdsNearLimit", "an older agent's message", Verdict.AtRisk)]
     [InlineData("False", "NoMemoryCgroupPressure", "memory cgroups: 61 IDs in use of 65535", Verdict.Ok)]
-    [InlineData("True", "MemoryCgroupLeak", "affected: kmem.active-cgroups, logs.symptom", Verdict.Affected)] // NPD's plugin
+    // NPD's plugin
+    [InlineData("True", "MemoryCgroupLeak", "affected: kmem.active-cgroups, logs.symptom", Verdict.Affected)]
     [InlineData("Unknown", "MemoryCgroupLeak", "", Verdict.Unknown)]
     public void Conditions_of_older_agents_and_of_the_npd_plugin_read_as_a_verdict(
         string status,
@@ -100,7 +101,9 @@ public sealed class FleetReportTests
             html.Message,
             StringComparison.Ordinal);
         Assert.False(html.BadInput);
-        Assert.Single(PrometheusFleetSource.ParseAnswer(Encoding.UTF8.GetBytes("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"node\":\"a\"},\"value\":[1,\"2\"]},{\"metric\":{},\"value\":[1,\"NaN\"]}]}}"), 200, url));
+        Assert.Single(PrometheusFleetSource.ParseAnswer(Encoding.UTF8.GetBytes(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"node\":\"a\"},\"v" +
+            "alue\":[1,\"2\"]},{\"metric\":{},\"value\":[1,\"NaN\"]}]}}"), 200, url));
     }
 
     [Theory]

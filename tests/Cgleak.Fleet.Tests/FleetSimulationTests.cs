@@ -44,7 +44,8 @@ public sealed class FleetSimulationTests
         Assert.StartsWith("3.10.0-", (string?)wall["kernel"], StringComparison.Ordinal);
         Assert.Contains(
             "kmem.active-cgroups",
-            nodes.Single(n => (string?)n!["node"] == "el7-leaking")!["failingChecks"]!.AsArray().Select(c => (string?)c));
+            nodes.Single(n => (string?)n!["node"] == "el7-leaking")!["failingChecks"]!.AsArray().Select(c => (
+                string?)c));
 
         CgleakProcess.Result text = Fleet("--prometheus", fleet.PrometheusUrl);
         int affected = expected.Values.Count(v => v == "affected"), atRisk = expected.Values

@@ -83,7 +83,7 @@ internal sealed partial class SimulatedFleet : IDisposable
         string rules = Path.Combine(_dir, "cgleak-rules.yaml");
         File.WriteAllText(rules, ForClause().Replace(File.ReadAllText(
             Path.Combine(Repo.Root, "deploy", "prometheus", "cgleak-rules.yaml")),
-            m => $"for: {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * (m.Groups[2].Value == "h" ? 60 : 1)}s"));
+            m => $"for: {Seconds(m)}s"));
         string targets = string.Concat(
             Members.Select(m => $"      - targets: ['127.0.0.1:{m.Port}']\n        labels: {{node: {m.Node}}}\n"));
         File.WriteAllText(Path.Combine(_dir, "prometheus.yml"),
@@ -109,7 +109,8 @@ internal sealed partial class SimulatedFleet : IDisposable
         try
         {
             return JsonNode.Parse(
-                _processes.Get(PrometheusPort, "/api/v1/query?query=" + Uri.EscapeDataString(query)))?["data"]?["result"]?.AsArray() ?? [];
+                _processes.Get(PrometheusPort, "/api/v1/query?query=" + Uri.EscapeDataString(
+                    query)))?["data"]?["result"]?.AsArray() ?? [];
         }
         catch (HttpRequestException)
         {
@@ -124,7 +125,8 @@ internal sealed partial class SimulatedFleet : IDisposable
         {
             return JsonNode.Parse(_processes.Get(PrometheusPort, "/api/v1/alerts"))?["data"]?["alerts"]?.AsArray()
                 .FirstOrDefault(
-                    a => (string?)a!["labels"]!["alertname"] == alert && (string?)a["labels"]!["node"] == node)?["state"]?.GetValue<string>() ?? "inactive";
+                    a => (string?)a!["labels"]!["alertname"] == alert && (
+                        string?)a["labels"]!["node"] == node)?["state"]?.GetValue<string>() ?? "inactive";
         }
         catch (HttpRequestException)
         {
@@ -140,4 +142,8 @@ internal sealed partial class SimulatedFleet : IDisposable
 
     [GeneratedRegex(@"for: (\d+)([mh])")]
     private static partial Regex ForClause();
+
+    /// <summary>A rule's "for:" in seconds, read as minutes: 5m becomes 5s, 1h becomes 60s.</summary>
+    private static int Seconds(Match m)
+        => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * (m.Groups[2].Value == "h" ? 60 : 1);
 }

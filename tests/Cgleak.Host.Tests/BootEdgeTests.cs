@@ -23,8 +23,10 @@ public class GrubScriptTests
     [InlineData("linux /vmlinuz-1 ro # quiet", "linux|/vmlinuz-1|ro", 0)]              // a comment from a word's start
     [InlineData("echo a#b", "echo|a#b", 0)]                                             // inside a word: not a comment
     [InlineData("echo ${a} x${b}y", "echo|${a}|x${b}y", 0)]
-    [InlineData("echo ${a b}", "echo|${a b}", 0)]                                       // a variable is one word, blanks and all
-    [InlineData("echo \\{ a\\ b", "echo|{|a b", 0)]                                     // an escaped brace opens no block
+    // a variable is one word, blanks and all
+    [InlineData("echo ${a b}", "echo|${a b}", 0)]
+    // an escaped brace opens no block
+    [InlineData("echo \\{ a\\ b", "echo|{|a b", 0)]
     [InlineData("}", "}", -1)]
     [InlineData("} }", "}|}", -2)]
     [InlineData("echo \"}\" '{' ${x} {", "echo|}|{|${x}|{", 1)]                         // quoted braces are no blocks
@@ -199,7 +201,7 @@ public class GrubMenuEdgeTests
     }
 
     [Fact]
-    public void Only_the_first_linux_line_of_an_entry_counts_and_a_set_default_or_configfile_inside_an_entry_is_not_the_files()
+    public void First_linux_line_of_an_entry_counts_and_set_default_or_configfile_inside_an_entry_is_not_the_files()
     {
         GrubMenu menu = GrubMenu.Parse("menuentry 'a' {\n\tset default=5\n\tif [ \"${next_entry}\" ]; "
             + "then\n\tfi\n\tconfigfile /boot/grub/grub.cfg\n"

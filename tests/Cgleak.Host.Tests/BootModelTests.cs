@@ -30,7 +30,8 @@ public class BootModelTests
     [Fact]
     public void On_ubuntu_uefi_the_esp_stub_hands_over_to_the_real_menu()
     {
-        BootConfig boot = Model(efi: true, files: [("/boot/efi/EFI/ubuntu/grub.cfg", UbuntuStub), ("/boot/grub/grub.cfg", BootMenuTests.Ubuntu), ("/boot/grub/grubenv", Env())]);
+        BootConfig boot = Model(efi: true, files: [("/boot/efi/EFI/ubuntu/grub.cfg", UbuntuStub), (
+            "/boot/grub/grub.cfg", BootMenuTests.Ubuntu), ("/boot/grub/grubenv", Env())]);
         Assert.Equal(["/boot/efi/EFI/ubuntu/grub.cfg", "/boot/grub/grub.cfg"], boot.Chain);
         Assert.Equal("/boot/grub/grub.cfg", boot.MenuFile!.HostPath);
         Assert.Equal(6, boot.Entries.Count);
@@ -69,7 +70,8 @@ public class BootModelTests
             ["/etc/grub2-efi.cfg"] = "/boot/efi/EFI/centos/grub.cfg",
             ["/etc/grub2.cfg"] = "/boot/grub2/grub.cfg"
         };
-        (string, string)[] files = [("/boot/efi/EFI/centos/grub.cfg", Efi), ("/boot/grub2/grub.cfg", Bios), ("/boot/efi/EFI/centos/grubenv", Env()), ("/boot/grub2/grubenv", Env())];
+        (string, string)[] files = [("/boot/efi/EFI/centos/grub.cfg", Efi), ("/boot/grub2/grub.cfg", Bios), (
+            "/boot/efi/EFI/centos/grubenv", Env()), ("/boot/grub2/grubenv", Env())];
         BootConfig uefi = Model(efi: true, os: OsCentos, links: links, files: files);
         Assert.Equal("/boot/efi/EFI/centos/grub.cfg", uefi.MenuFile!.HostPath);
         Assert.Equal("/boot/efi/EFI/centos/grubenv", uefi.GrubEnvFile!.HostPath);
@@ -101,7 +103,8 @@ public class BootModelTests
     }
 
     [Theory]
-    [InlineData("gnulinux-advanced-8e3d>gnulinux-4.15.0-20-generic-advanced-8e3d", "1>2")] // what grub-set-default and grub-reboot write
+    // what grub-set-default and grub-reboot write
+    [InlineData("gnulinux-advanced-8e3d>gnulinux-4.15.0-20-generic-advanced-8e3d", "1>2")]
     [InlineData("Advanced options for Ubuntu>Ubuntu, with Linux 4.15.0-29-generic (recovery mode)", "1>1")]
     [InlineData("1>2", "1>2")]
     [InlineData("2", "2")]
@@ -119,7 +122,8 @@ public class BootModelTests
     public void Saved_without_a_saved_entry_or_without_grubenv_boots_the_first_entry()
     {
         Assert.Equal("0", Model(
-            files: [("/boot/grub/grub.cfg", Saved(BootMenuTests.Ubuntu)), ("/boot/grub/grubenv", Env())]).Next.Entry!.Number);
+            files: [("/boot/grub/grub.cfg", Saved(BootMenuTests.Ubuntu)), ("/boot/grub/grubenv", Env(
+                ))]).Next.Entry!.Number);
         BootConfig noEnv = Model(files: [("/boot/grub/grub.cfg", Saved(BootMenuTests.Ubuntu))]);
         Assert.Equal("0", noEnv.Next.Entry!.Number);
         Assert.Null(noEnv.GrubEnvFile);
@@ -134,7 +138,8 @@ public class BootModelTests
         Assert.StartsWith("next_entry", once.Next.Source, StringComparison.Ordinal);
 
         BootConfig gone = Model(files: [("/boot/grub/grub.cfg", Saved(
-            BootMenuTests.Ubuntu)), ("/boot/grub/grubenv", Env(("saved_entry", "Ubuntu, with Linux 4.4.0-1-generic")))]);
+            BootMenuTests.Ubuntu)), ("/boot/grub/grubenv", Env(("saved_entry",
+                "Ubuntu, with Linux 4.4.0-1-generic")))]);
         Assert.Equal("0", gone.Next.Entry!.Number);
         Assert.Contains("names no entry", gone.Next.Problem, StringComparison.Ordinal);
         Assert.Contains(gone.Problems, p => p.Contains("GRUB falls back to entry 0", StringComparison.Ordinal));
@@ -165,7 +170,8 @@ public class BootModelTests
         Assert.Equal(Kernelopts, boot.Entries[0].Arguments);
         Assert.True(boot.Entries[0].UsesKernelopts);
         Assert.False(boot.Entries[1].UsesKernelopts);
-        Assert.Equal("/boot/loader/entries/6fa2-4.18.0-80.el8.x86_64.conf", boot.Next.Entry!.File); // not the newest: the saved one
+        // not the newest: the saved one
+        Assert.Equal("/boot/loader/entries/6fa2-4.18.0-80.el8.x86_64.conf", boot.Next.Entry!.File);
         Assert.Equal(4, boot.Next.Entry.Line);
         Assert.Equal(BootTooling.Grubby, boot.Tooling);
     }
@@ -173,7 +179,8 @@ public class BootModelTests
     [Fact]
     public void Bls_entries_that_read_kernelopts_without_one_in_grubenv_are_a_problem()
     {
-        BootConfig boot = Model(os: OsCentos, files: [("/boot/grub2/grub.cfg", "blscfg\n"), ("/boot/grub2/grubenv", Env()), Bls("4.18.0-80.el8.x86_64", "$kernelopts")]);
+        BootConfig boot = Model(os: OsCentos, files: [("/boot/grub2/grub.cfg", "blscfg\n"), ("/boot/grub2/grubenv", Env(
+            )), Bls("4.18.0-80.el8.x86_64", "$kernelopts")]);
         Assert.Contains(boot.Problems, p => p.Contains("has no kernelopts", StringComparison.Ordinal));
         Assert.Equal("0", boot.Next.Entry!.Number);
     }
@@ -182,14 +189,17 @@ public class BootModelTests
     public void A_grub_cfg_older_than_its_settings_is_noticed()
     {
         string menu = BootMenuTests.Ubuntu;
-        Assert.Empty(Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\nGRUB_CMDLINE_LINUX=\"\"\n")]).Stale);
-        BootConfig cmdline = Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"console=ttyS0\"\n")]);
+        Assert.Empty(Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub",
+            "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\nGRUB_CMDLINE_LINUX=\"\"\n")]).Stale);
+        BootConfig cmdline = Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub",
+            "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"console=ttyS0\"\n")]);
         Assert.Contains(
             cmdline.Stale,
             s => s.Contains("GRUB_CMDLINE_LINUX=\"console=ttyS0\"", StringComparison.Ordinal));
         BootConfig saved = Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub", "GRUB_DEFAULT=saved\n")]);
         Assert.Contains(saved.Stale, s => s.Contains("GRUB_DEFAULT=saved", StringComparison.Ordinal));
-        BootConfig overridden = Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\n"),
+        BootConfig overridden = Model(files: [("/boot/grub/grub.cfg", menu), ("/etc/default/grub",
+            "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\n"),
             ("/etc/default/grub.d/50-cloudimg-settings.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 "
                 + "console=ttyS0\"\n")]);
         Assert.Contains(overridden.Stale, s => s.StartsWith(
@@ -225,7 +235,9 @@ public class BootModelTests
         Assert.Null(boot.Next.Entry);
         Assert.Equal("no grub.cfg menu could be read", boot.Next.Problem);
         Assert.False(boot.Unreadable);
-        BootConfig unreadable = BootConfig.From(new BootRead(false, null, null, new Dictionary<string, string>(), [], [], [HostMessage.Say("boot.cannot-read", "/boot/grub2/grub.cfg: cannot read: Permission denied", "/boot/grub2/grub.cfg", "Permission denied")]));
+        BootConfig unreadable = BootConfig.From(new BootRead(false, null, null, new Dictionary<string, string>(), [],
+            [], [HostMessage.Say("boot.cannot-read", "/boot/grub2/grub.cfg: cannot read: Permission denied",
+            "/boot/grub2/grub.cfg", "Permission denied")]));
         Assert.True(unreadable.Unreadable);
     }
 }

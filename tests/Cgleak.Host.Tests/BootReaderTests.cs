@@ -31,7 +31,8 @@ public sealed class BootReaderTests : IDisposable
         Write("/usr/sbin/grubby", "");
         Directory.CreateDirectory(_root + "/sys/firmware/efi");
         File.CreateSymbolicLink(_root + "/etc/grub2-efi.cfg", "../boot/efi/EFI/centos/grub.cfg");
-        File.CreateSymbolicLink(_root + "/etc/grub2.cfg", "/boot/grub2/grub.cfg"); // dangling: el7 UEFI has no BIOS menu
+        // dangling: el7 UEFI has no BIOS menu
+        File.CreateSymbolicLink(_root + "/etc/grub2.cfg", "/boot/grub2/grub.cfg");
 
         BootConfig boot = BootConfig.Read(HostRoot.At(_root));
         Assert.True(boot.Efi);
@@ -40,7 +41,8 @@ public sealed class BootReaderTests : IDisposable
         Assert.Equal("/boot/efi/EFI/centos/grubenv", boot.GrubEnvFile!.HostPath);
         Assert.Equal("0", boot.Next.Entry!.Number);
         Assert.Equal(["3.10.0-1160.el7.x86_64"], boot.InstalledKernels);
-        Assert.Equal(["/boot/efi/EFI/centos/grub.cfg", "/boot/efi/EFI/centos/grubenv", "/etc/default/grub", "/etc/default/grub.d/50-x.cfg"],
+        Assert.Equal(["/boot/efi/EFI/centos/grub.cfg", "/boot/efi/EFI/centos/grubenv", "/etc/default/grub",
+            "/etc/default/grub.d/50-x.cfg"],
             boot.All.Select(f => f.HostPath));
         Assert.Equal("1", boot.Defaults!.Value("GRUB_TIMEOUT"));
         Assert.Empty(boot.Problems);

@@ -208,7 +208,8 @@ public sealed class BootBytesTests : IDisposable
         var before = Snapshot(root);
         FixPlan plan = Plan(root);
         Assert.Throws<LabException>(
-            () => Editor(root).Apply(plan with { Edit = plan.Edit! with { NewDefault = "x\nkernelopts=init=/bin/sh" } }));
+            () => Editor(root).Apply(
+                plan with { Edit = plan.Edit! with { NewDefault = "x\nkernelopts=init=/bin/sh" } }));
         Same(before, root);
     }
 

@@ -122,7 +122,8 @@ public sealed class BootEditorTests : IDisposable
             "nokmem",
             entries.Single(e => e.KernelVersion == "3.10.0-957.27.2.el7.x86_64").Arguments,
             StringComparison.Ordinal);
-        Assert.Equal("../boot/grub2/grub.cfg", new FileInfo(root + "/etc/grub2.cfg").LinkTarget); // the link stays a link
+        // the link stays a link
+        Assert.Equal("../boot/grub2/grub.cfg", new FileInfo(root + "/etc/grub2.cfg").LinkTarget);
     }
 
     [Fact]
@@ -237,7 +238,8 @@ public sealed class BootEditorTests : IDisposable
         var result = new BootEditor(HostRoot.At(root), root + "/state", grubby: standIn).Apply(
             plan with { Edit = plan.Edit! with { NewDefault = null, CmdlineFile = null } });
         Assert.Equal(
-            ["--args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64", "--info /boot/vmlinuz-3.10.0-1160.el7.x86_64"],
+            ["--args=cgroup.memory=nokmem --update-kernel /boot/vmlinuz-3.10.0-1160.el7.x86_64",
+                "--info /boot/vmlinuz-3.10.0-1160.el7.x86_64"],
             File.ReadAllLines(log));
         Assert.Contains(result.Messages, m => m.Contains("shows cgroup.memory=nokmem", StringComparison.Ordinal));
         Assert.True(Directory.Exists(result.BackupDirectory));

@@ -93,7 +93,8 @@ public class BootEditsTests
     [Theory]
     [InlineData("GRUB_CMDLINE_LINUX=\"console=ttyS0 quiet\"\n", $"GRUB_CMDLINE_LINUX=\"{Arg} console=ttyS0 quiet\"\n")]
     [InlineData("GRUB_CMDLINE_LINUX=quiet\n", $"GRUB_CMDLINE_LINUX=\"{Arg} quiet\"\n")]
-    [InlineData("GRUB_CMDLINE_LINUX=\"\n", $"GRUB_CMDLINE_LINUX=\"{Arg} \"\"\n")] // one quote is a value, not a quoted one
+    // one quote is a value, not a quoted one
+    [InlineData("GRUB_CMDLINE_LINUX=\"\n", $"GRUB_CMDLINE_LINUX=\"{Arg} \"\"\n")]
     [InlineData("GRUB_TIMEOUT=5\n", $"GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"{Arg}\"\n")]
     [InlineData($"GRUB_CMDLINE_LINUX=\"quiet {Arg}\"\n", $"GRUB_CMDLINE_LINUX=\"quiet {Arg}\"\n")]
     [InlineData(
@@ -105,11 +106,14 @@ public class BootEditsTests
     [Fact]
     public void Kernelopts_gain_the_argument_once_and_the_block_stays_1024_bytes()
     {
-        string block = Block("saved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mapper/rl-root ro  \n");
+        string block = Block(
+            "saved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mapper/rl-root " +
+            "ro  \n");
         string once = BootEdits.GrubEnvAddKernelopt(block, Arg);
         Assert.Equal(1024, once.Length);
         Assert.StartsWith($"# GRUB Environment "
-            + $"Block\nsaved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mapper/rl-root ro {Arg}\n#", once, StringComparison.Ordinal);
+            + $"Block\nsaved_entry=ffe6f7d1a0b54d3b8c5e3a8f1c6a6f9e-4.18.0-513.el8.x86_64\nkernelopts=root=/dev/mappe" +
+                $"r/rl-root ro {Arg}\n#", once, StringComparison.Ordinal);
         Assert.Same(once, BootEdits.GrubEnvAddKernelopt(once, Arg));
 
         Assert.StartsWith(

@@ -76,7 +76,9 @@ public sealed class BootLayoutApplyTests : IDisposable
         BootConfig boot = BootConfig.Read(HostRoot.At(root));
         // what boots next now has it
         Assert.Contains(FixPlan.NokmemArgument, boot.Next.Entry!.Arguments, StringComparison.Ordinal);
-        Assert.DoesNotContain(boot.Bls, b => b.UsesKernelopts && b.Options.Contains(FixPlan.NokmemArgument, StringComparison.Ordinal)); // they keep $kernelopts
+        // they keep $kernelopts
+        Assert.DoesNotContain(boot.Bls, b => b.UsesKernelopts && b.Options.Contains(FixPlan.NokmemArgument,
+            StringComparison.Ordinal));
         Assert.Equal(GrubEnv.BlockSize, boot.GrubEnvFile?.Text.Length ?? GrubEnv.BlockSize);
 
         Assert.False(editor.Apply(Plan(root)).Changed);

@@ -10,7 +10,8 @@ public sealed class ProbeAndCleanupTests : StandInTest
     public void At_the_wall_the_free_slots_are_exact_and_everything_is_given_back(int errno, string refusal)
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 1234, errno);
-        ProbeResult r = new Probe(fs, State, Cgroups, TimeProvider.System).Run(new ProbeRequest(Max: null), CancellationToken.None);
+        ProbeResult r = new Probe(fs, State, Cgroups, TimeProvider.System).Run(new ProbeRequest(Max: null),
+            CancellationToken.None);
         Assert.True(r.Exact);
         Assert.Equal(1233, r.Created);          // the scratch parent took one slot
         Assert.Equal(1234, r.FreeSlots);
@@ -25,7 +26,8 @@ public sealed class ProbeAndCleanupTests : StandInTest
     public void A_bounded_probe_reports_a_lower_bound()
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 5000);
-        ProbeResult r = new Probe(fs, State, Cgroups, TimeProvider.System).Run(new ProbeRequest(Max: 100), CancellationToken.None);
+        ProbeResult r = new Probe(fs, State, Cgroups, TimeProvider.System).Run(new ProbeRequest(Max: 100),
+            CancellationToken.None);
         Assert.False(r.Exact);
         Assert.Equal((100, 101L), (r.Created, r.FreeSlots));
         Assert.Null(r.IdsInUse);
@@ -46,7 +48,16 @@ public sealed class ProbeAndCleanupTests : StandInTest
     {
         using var cancel = new CancellationTokenSource();
         var fs = new RefusingCgroupFsStandIn(freeSlots: 100_000);
-        var probe = new Probe(fs, State, Cgroups, TimeProvider.System) { Progress = n => { if (n >= 2048) { cancel.Cancel(); } } };
+        var probe = new Probe(fs, State, Cgroups, TimeProvider.System)
+        {
+            Progress = n =>
+            {
+                if (n >= 2048)
+                {
+                    cancel.Cancel();
+                }
+            },
+        };
         Assert.ThrowsAny<OperationCanceledException>(() => probe.Run(new ProbeRequest(null), cancel.Token));
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetDirectories(Mount));
@@ -61,7 +72,8 @@ public sealed class ProbeAndCleanupTests : StandInTest
         Directory.CreateDirectory($"{Mount}/cgleak-probe-999999-0000abcd/1/2");
         File.WriteAllText(
             dead.File,
-            File.ReadAllText(dead.File).Replace($"pid={Environment.ProcessId}", "pid=999999", StringComparison.Ordinal));
+            File.ReadAllText(dead.File).Replace($"pid={Environment.ProcessId}", "pid=999999",
+                StringComparison.Ordinal));
         dead.Dispose(); // the run died: its lock went with it
         // A tree without a journal (its state directory was lost), by name.
         Directory.CreateDirectory($"{Mount}/cgleak-repro-999998-00001234/kubepods");
@@ -104,7 +116,8 @@ public sealed class ProbeAndCleanupTests : StandInTest
     {
         string journal = Path.Combine(State, "journal");
         Directory.CreateDirectory(journal);
-        string dead = Path.Combine(journal, "cgleak-probe-999995-0000aaaa.lock"); // killed between its lock and its entry
+        // killed between its lock and its entry
+        string dead = Path.Combine(journal, "cgleak-probe-999995-0000aaaa.lock");
         File.WriteAllText(dead, "");
         string notOurs = Path.Combine(journal, "notes.lock");
         File.WriteAllText(notOurs, "");

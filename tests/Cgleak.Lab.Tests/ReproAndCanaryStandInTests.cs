@@ -23,7 +23,8 @@ public sealed class ReproAndCanaryStandInTests : StandInTest
             KmemLimitBytes: null,
             ProbeMax: 10,
             UntilFull: false);
-        var e = Assert.Throws<LabException>(() => new Repro(State, Cgroups, fs, TimeProvider.System).Run(request, CancellationToken.None));
+        var e = Assert.Throws<LabException>(() => new Repro(State, Cgroups, fs, TimeProvider.System).Run(request,
+            CancellationToken.None));
         Assert.Contains(refusal, e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));
@@ -38,7 +39,8 @@ public sealed class ReproAndCanaryStandInTests : StandInTest
         var fs = new RefusingCgroupFsStandIn(freeSlots: 0);
         KernelTraits kernel = KernelKnowledge.Of(KernelRelease.Parse("5.10.0-21-amd64")!);
         var e = Assert.Throws<LabException>(
-            () => new Canary(State, Cgroups, fs, TimeProvider.System).Run(kernel, untilFull: false, CancellationToken.None));
+            () => new Canary(State, Cgroups, fs, TimeProvider.System).Run(kernel, untilFull: false,
+                CancellationToken.None));
         Assert.Contains("the node is at the wall", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, fs.Taken);
         Assert.Empty(Directory.GetFileSystemEntries(Mount));

@@ -98,7 +98,8 @@ public sealed partial class AsLinux310Tests(AsLinux310 linux) : IClassFixture<As
             serviceAccount.Path, NativeBinaries.Agent, "--kubernetes", "--host-root", Repo.Fixture("el7-957-leaking"),
             "--interval", "1", "--listen", $"127.0.0.1:{port}");
         KubernetesAgent.Environment(start, api.Port);
-        foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])
+        foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
+            "ALL_PROXY"])
         {
             start.Environment.Remove(proxy);
         }

@@ -55,7 +55,8 @@ public sealed class EmptyRoot : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])
+        foreach (string proxy in (string[])["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
+            "ALL_PROXY"])
         {
             start.Environment.Remove(proxy);
         }

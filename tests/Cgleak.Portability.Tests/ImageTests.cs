@@ -41,7 +41,9 @@ public sealed class ImageTests(Artifacts artifacts) : IDisposable
         {
             "run", "--rm", "--network", "host", "--cgroup-parent", "/" + parent,
             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-            "--user", $"{security.RunAsUser ?? pod.SecurityContext.RunAsUser}:{security.RunAsGroup ?? pod.SecurityContext.RunAsGroup}",
+            "--user",
+                $"{security.RunAsUser ?? pod.SecurityContext.RunAsUser}:" +
+                $"{security.RunAsGroup ?? pod.SecurityContext.RunAsGroup}",
         };
         if (security.ReadOnlyRootFilesystem == true)
         {

@@ -18,7 +18,8 @@ public sealed partial class PackageTests(Artifacts artifacts)
         string top = $"cgleak-{artifacts.Version}-linux-x86_64/";
         string[] expected =
         [
-            .. ((string[])["cgleak", "cgleak-agent", "README.md", "SHA256SUMS", "completion/cgleak.bash", "completion/_cgleak", "completion/cgleak.fish"]),
+            .. ((string[])["cgleak", "cgleak-agent", "README.md", "SHA256SUMS", "completion/cgleak.bash",
+                "completion/_cgleak", "completion/cgleak.fish"]),
             .. Artifacts.ManPages().Select(p => "man/" + p),
             .. Units.Select(u => "systemd/" + u),
             "LICENSE", "THIRD-PARTY-NOTICES",
@@ -109,7 +110,8 @@ public sealed partial class PackageTests(Artifacts artifacts)
             "./usr/share/bash-completion/completions/cgleak", "./usr/share/zsh/vendor-completions/_cgleak",
             "./usr/share/fish/vendor_completions.d/cgleak.fish",
             .. Units.Select(u => "./lib/systemd/system/" + u),
-            "./usr/share/doc/cgleak/README.md", "./usr/share/doc/cgleak/copyright", "./usr/share/doc/cgleak/changelog.Debian.gz",
+            "./usr/share/doc/cgleak/README.md", "./usr/share/doc/cgleak/copyright",
+                "./usr/share/doc/cgleak/changelog.Debian.gz",
             "./usr/share/doc/cgleak/THIRD-PARTY-NOTICES", "./usr/share/lintian/overrides/cgleak",
         ];
         CgleakProcess.Result list = CgleakProcess.RunTool("dpkg-deb", "-c", artifacts.Deb);
@@ -165,7 +167,8 @@ public sealed partial class PackageTests(Artifacts artifacts)
 
         string agent = File.ReadAllText(Path.Combine(units, "cgleak-agent.service"));
         Assert.Contains("--listen=127.0.0.1:", agent, StringComparison.Ordinal);
-        foreach (string line in (string[])["ProtectSystem=strict", "ReadOnlyPaths=/", "NoNewPrivileges=yes", "CapabilityBoundingSet=CAP_DAC_READ_SEARCH"])
+        foreach (string line in (string[])["ProtectSystem=strict", "ReadOnlyPaths=/", "NoNewPrivileges=yes",
+            "CapabilityBoundingSet=CAP_DAC_READ_SEARCH"])
         {
             Assert.Contains("\n" + line + "\n", agent, StringComparison.Ordinal);
         }
@@ -251,7 +254,8 @@ public sealed partial class PackageTests(Artifacts artifacts)
         using var bin = new ScratchDirectory();
         using var output = new ScratchDirectory();
         // A PATH with everything packaging/build uses except rpmbuild.
-        foreach (string tool in (string[])["bash", "dirname", "dpkg-deb", "buildah", "gzip", "sha256sum", "tar", "git", "env"])
+        foreach (string tool in (string[])["bash", "dirname", "dpkg-deb", "buildah", "gzip", "sha256sum", "tar", "git",
+            "env"])
         {
             string? found = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, tool))
                 .FirstOrDefault(File.Exists);

@@ -145,7 +145,8 @@ internal sealed class KubernetesApiStandIn : IDisposable
     }
 
     private string Node(string path) =>
-        $"{{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{{\"name\":\"{path.Split('/')[4]}\",\"resourceVersion\":\"42\"}},\"spec\":{{\"taints\":{TaintsJson}}}}}";
+        "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":" +
+            $"{{\"name\":\"{path.Split('/')[4]}\",\"resourceVersion\":\"42\"}},\"spec\":{{\"taints\":{TaintsJson}}}}}";
 
     private string PatchStatus(string path, string body)
     {
