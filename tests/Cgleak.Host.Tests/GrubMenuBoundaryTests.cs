@@ -118,4 +118,14 @@ public class GrubMenuBoundaryTests
         Assert.Null(menu.Default);
         Assert.Empty(menu.DefaultSettings);
     }
+
+    [Fact]
+    public void A_menuentry_titled_fi_closes_no_condition()
+    {
+        const string Text = "if [ x$fallback = xy ] ; then\nmenuentry fi {\n\tlinux /vmlinuz-5 ro\n}\n"
+            + " set default=\"1\"\nfi\n";
+        GrubMenu menu = GrubMenu.Parse(Text, File);
+        Assert.Equal(["fi"], menu.Entries.Select(e => e.Title));
+        Assert.Null(menu.Default);
+    }
 }
