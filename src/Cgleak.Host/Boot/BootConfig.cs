@@ -131,8 +131,8 @@ public sealed record BootConfig
         string[] espDirs = read.Files.Select(f => f.HostPath)
             .Where(p => p.StartsWith("/boot/efi/EFI/", StringComparison.Ordinal)
                 && p.EndsWith("/grub.cfg", StringComparison.Ordinal))
-            .OrderBy(p => p.Contains("/" + osId + "/", StringComparison.OrdinalIgnoreCase) ? 0
-                : p.Contains("/BOOT/", StringComparison.OrdinalIgnoreCase) ? 2 : 1)
+            .OrderBy(p => p.StartsWith("/boot/efi/EFI/" + osId + "/", StringComparison.OrdinalIgnoreCase) ? 0
+                : p.StartsWith("/boot/efi/EFI/BOOT/", StringComparison.OrdinalIgnoreCase) ? 2 : 1)
             .ThenBy(p => p, StringComparer.Ordinal).ToArray();
         string[] efiCandidates = ["/etc/grub2-efi.cfg", .. espDirs];
         string[] biosCandidates = ["/etc/grub2.cfg", "/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"];
@@ -387,7 +387,12 @@ public sealed record BootConfig
         while (target.StartsWith('('))
         {
             int close = target.IndexOf(')', StringComparison.Ordinal);
-            target = close < 0 ? target : target[(close + 1)..];
+            if (close < 0)
+            {
+                return null; // "(hd0/grub.cfg": a device that never ends names no file (and used to loop forever)
+            }
+
+            target = target[(close + 1)..];
         }
 
         return target.StartsWith('/') ? target : null;
