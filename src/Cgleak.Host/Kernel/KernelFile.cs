@@ -23,7 +23,7 @@ public enum ReadOutcome
 }
 
 /// <summary>One read of one file: the outcome, the text on success, the errno (or the refusal) otherwise.</summary>
-public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int Errno, string? Refusal = null)
+public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int Errno, HostMessage? Refusal = null)
 {
     public bool IsOk => Outcome == ReadOutcome.Ok;
 
@@ -32,7 +32,7 @@ public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int E
 
     /// <summary><see cref="ErrorText"/> as a sentence of the catalog, for text in the reader's language.</summary>
     public HostMessage ErrorSaid => Outcome == ReadOutcome.Ok ? HostMessage.Say("text.verbatim", "", "")
-        : Refusal is { } refusal ? HostMessage.Say("text.verbatim", refusal, refusal)
+        : Refusal is { } refusal ? refusal
         : Kernel.Errno.Described(Errno);
 
     internal static KernelRead Failure(int errno) =>
@@ -43,7 +43,7 @@ public readonly record struct KernelRead(ReadOutcome Outcome, string Text, int E
     internal static KernelRead NotRegular(FileStatus status) =>
         status.IsDirectory
             ? new(ReadOutcome.NotReadable, "", Kernel.Errno.EISDIR)
-            : new(ReadOutcome.NotReadable, "", 0, $"{status.TypeName}, not a regular file");
+            : new(ReadOutcome.NotReadable, "", 0, status.NotRegularSaid);
 }
 
 /// <summary>
@@ -156,7 +156,9 @@ public static class KernelFile
         _ = LibC.Close(fd);
         failure = statErrno != 0 ? KernelRead.Failure(statErrno)
             : !opened.IsRegular ? KernelRead.NotRegular(opened)
-            : new KernelRead(ReadOutcome.NotReadable, "", 0, "replaced while it was opened: not read");
+            : new KernelRead(
+                ReadOutcome.NotReadable, "", 0,
+                HostMessage.Say("read.replaced", "replaced while it was opened: not read"));
         return -1;
     }
 

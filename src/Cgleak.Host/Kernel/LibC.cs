@@ -115,4 +115,20 @@ internal readonly record struct FileStatus(ulong Device, ulong Inode, uint Mode,
         0xC000 => "a socket",
         _ => "not a regular file",
     };
+
+    /// <summary>"a FIFO, not a regular file": why a file that is not one was not read, in the catalog.</summary>
+    public HostMessage NotRegularSaid => HostMessage.Say(
+        "read.not-regular." + ((Mode & TypeMask) switch
+        {
+            0x1000 => "fifo",
+            0x2000 => "char-device",
+            0x4000 => "directory",
+            0x6000 => "block-device",
+            0xA000 => "symlink",
+            0xC000 => "socket",
+            _ => "other",
+        }),
+        (Mode & TypeMask) is 0x1000 or 0x2000 or 0x4000 or 0x6000 or 0xA000 or 0xC000
+            ? TypeName + ", not a regular file"
+            : "not a regular file");
 }
