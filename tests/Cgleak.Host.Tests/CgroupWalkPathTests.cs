@@ -18,24 +18,6 @@ public class CgroupWalkPathTests
         return t;
     }
 
-    /// <summary>This process's descriptors open on something under <paramref name="directory"/>.</summary>
-    private static List<string> OpenUnder(string directory) =>
-        [.. Directory.GetFiles("/proc/self/fd")
-            .Select(Target)
-            .Where(target => target.StartsWith(directory + "/", StringComparison.Ordinal) || target == directory)];
-
-    private static string Target(string fd)
-    {
-        try
-        {
-            return new FileInfo(fd).LinkTarget ?? "";
-        }
-        catch (IOException)
-        {
-            return ""; // closed meanwhile by another test
-        }
-    }
-
     private static void AssertSameScan(CgroupTreeScan expected, CgroupTreeScan scan)
     {
         Assert.Equal(expected.Directories, scan.Directories);
@@ -95,7 +77,7 @@ public class CgroupWalkPathTests
         Directory.CreateDirectory(deepest);
         Directory.CreateDirectory(t.Root + Memory + "/d0/d1/kubepods/pod/c");
         CgroupTreeScan scan = new CgroupTreeWalker(t.Host).Walk(Memory, MemoryHierarchy.V1);
-        Assert.Empty(OpenUnder(t.Root)); // other tests run meanwhile: only this tree's descriptors are counted
+        Assert.Empty(OpenDescriptors.Under(t.Root)); // other tests run meanwhile: only this tree's are counted
         Assert.Equal(1 + depth + 3, scan.Directories);
         Assert.Equal(3, scan.Kmem.Checked);
         Assert.Empty(scan.Unreadable);

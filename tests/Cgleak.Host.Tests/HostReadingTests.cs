@@ -116,8 +116,14 @@ public class CgroupTreeWalkerTests
     [InlineData("system.slice", false)]
     [InlineData("dockerd", false)]
     [InlineData("process_api", false)]
-    public void Recognises_container_runtime_cgroup_names(string name, bool expected) =>
+    [InlineData("containerd", true)]
+    [InlineData("docker-4f3a", false)]
+    [InlineData("session-4.scope", false)]
+    public void Recognises_container_runtime_cgroup_names(string name, bool expected)
+    {
         Assert.Equal(expected, CgroupTreeWalker.IsContainerSubtreeName(name));
+        Assert.Equal(expected, CgroupTreeWalker.IsContainerSubtreeName(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
 
     [Fact]
     public void Counts_every_directory_and_reads_kmem_of_container_cgroups_on_a_fixture()

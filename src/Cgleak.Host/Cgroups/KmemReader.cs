@@ -34,9 +34,15 @@ public sealed class KmemReader(HostRoot host)
     /// </param>
     internal KmemState ReadAt(int directoryFd, bool onCgroupfs, out HostMessage evidence)
     {
-        if (onCgroupfs && ReadOnCgroupfs(directoryFd, out evidence) is { } state)
+        // Two statements, not `onCgroupfs && ReadOnCgroupfs(..., out evidence) is { } state`: evidence is then
+        // assigned whatever a mutation testing tool makes of the condition, and the method is measured.
+        if (onCgroupfs)
         {
-            return state;
+            KmemState? common = ReadOnCgroupfs(directoryFd, out evidence);
+            if (common.HasValue)
+            {
+                return common.Value;
+            }
         }
 
         return Decide(
