@@ -72,7 +72,8 @@ public sealed class KernelFileEdgeTests : IDisposable
         })
         {
             Assert.Equal((ReadOutcome.NotReadable, 0), (read.Outcome, read.Errno));
-            Assert.Contains("FIFO", read.Refusal, StringComparison.Ordinal);
+            Assert.Equal("read.not-regular.fifo", read.Refusal?.Key);
+            Assert.Contains("FIFO", read.ErrorText, StringComparison.Ordinal);
         }
 
         Assert.Empty(OpenDescriptors.Under(_tree.Root));
@@ -86,7 +87,8 @@ public sealed class KernelFileEdgeTests : IDisposable
         foreach (KernelRead read in new[] { ReadAt("socket", probeFirst: true), KernelFile.Read(Local("socket")) })
         {
             Assert.Equal((ReadOutcome.NotReadable, 0), (read.Outcome, read.Errno));
-            Assert.Contains("socket", read.Refusal, StringComparison.Ordinal);
+            Assert.Equal("read.not-regular.socket", read.Refusal?.Key);
+            Assert.Contains("socket", read.ErrorText, StringComparison.Ordinal);
         }
     }
 

@@ -116,7 +116,7 @@ public sealed class KmemReaderOnCgroupfsTests : IDisposable
         _ = ReadAt(reader, "/cg/a"); // slabinfo empty: /cg/b's is not read
         (KmemState state, string key, object? error) = ReadAt(reader, "/cg/b");
         Assert.Equal((KmemState.Unknown, "evidence.kmem.usage-error"), (state, key));
-        Assert.Contains("ENOENT", error as string, StringComparison.Ordinal);
+        Assert.Contains("ENOENT", error?.ToString(), StringComparison.Ordinal);
         Assert.Equal(
             (KmemState.Unknown, "evidence.kmem.no-files", null),
             ReadAt(new KmemReader(_tree.Host), "/cg/b"));
