@@ -71,7 +71,8 @@ public sealed partial record ComponentVersion(int Major, int Minor, int Patch, i
 
     public static bool operator >=(ComponentVersion a, ComponentVersion b) => a.CompareTo(b) >= 0;
 
-    public override string ToString() => Rc is { } rc ? $"{Major}.{Minor}.{Patch}-rc{rc}" : $"{Major}.{Minor}.{Patch}";
+    // Rc, not a pattern variable: a mutated condition would leave one unassigned, and the method unmeasured (#18).
+    public override string ToString() => Rc is null ? $"{Major}.{Minor}.{Patch}" : $"{Major}.{Minor}.{Patch}-rc{Rc}";
 
     [GeneratedRegex(@"(?<![\d.])(\d+)\.(\d+)(?:\.(\d+))?(?:[-~]rc\.?(\d+))?")]
     private static partial Regex VersionPattern();

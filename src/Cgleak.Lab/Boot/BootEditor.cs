@@ -267,10 +267,12 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
     private static BootConfig Mapped(BootConfig boot, Dictionary<string, RawFile> raw) =>
         boot with
         {
-            All = boot.All
-            .Select(f => raw.TryGetValue(f.HostPath, out RawFile? r) ? f with { Text = r.Text.Text } : f)
-            .ToList()
+            All = [.. boot.All.Select(f => WithText(f, raw.GetValueOrDefault(f.HostPath)))],
         };
+
+    // No pattern variable: a mutated condition would leave it unassigned, and the method unmeasured (#18).
+    private static BootFile WithText(BootFile file, RawFile? raw)
+        => raw is null ? file : file with { Text = raw.Text.Text };
 
     private static byte[] Encode(RawFile file, string text)
     {
