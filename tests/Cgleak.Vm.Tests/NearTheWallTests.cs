@@ -16,8 +16,7 @@ public sealed class NearTheWallTests
         var vm = VirtualMachine.Run("v1", """
             ready() { while ! grep -q held "$1"; do sleep 0.5; done; }
             metric() { curl -sf http://127.0.0.1:9739/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-            sampled() { for i in $(seq 1 120); do v=$(metric cgleak_memory_cgroup_ids_in_use); [ -n "$v" ]
-                && [ "$v" -ge "$1" ] && return 0; sleep 0.5; done; return 1; }
+            sampled() { for i in $(seq 1 120); do v=$(metric cgleak_memory_cgroup_ids_in_use); [ -n "$v" ] && [ "$v" -ge "$1" ] && return 0; sleep 0.5; done; return 1; }
             count() { awk '$1 == "memory" { print $3 }' /proc/cgroups; }
             echo "==> count before"; count
             ./cgleak agent --interval 2 --window 1 --listen 127.0.0.1:9739 > /tmp/agent.log 2>&1 & agent=$!

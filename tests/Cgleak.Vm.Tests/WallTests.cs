@@ -21,8 +21,7 @@ public sealed class WallTests
             mkdir $held && cd $held && mkdir $(seq 1 500) && cd - > /dev/null
             echo "==> before"; awk '$1 == "memory" { print $3 }' /proc/cgroups
             echo "==> probe"; ./cgleak probe --until-full --yes --json
-            for i in $(seq 1 100); do [ "$(awk '$1 == "memory" { print $3 }' /proc/cgroups)" -le 502 ]
-                && break; sleep 0.1; done
+            for i in $(seq 1 100); do [ "$(awk '$1 == "memory" { print $3 }' /proc/cgroups)" -le 502 ] && break; sleep 0.1; done
             echo "==> after"; awk '$1 == "memory" { print $3 }' /proc/cgroups
             echo "==> left"; find /sys/fs/cgroup/memory -maxdepth 1 -name 'cgleak-probe-*'
             """, TimeSpan.FromMinutes(4));
