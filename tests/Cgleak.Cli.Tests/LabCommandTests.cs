@@ -109,21 +109,24 @@ public sealed partial class LabCommandTests : StandInCommandTest
         Assert.Empty(doc["removed"]!.AsArray());
     }
 
+    /// <summary>repro --runtime none --pods 2 --probe-max 10 --json, state under this test's directory.</summary>
+    private ReproArgs TwoPodsWithoutARuntime() => new(
+        "none",
+        Pods: 2,
+        Parallel: 1,
+        KeepFiles: false,
+        Kmem: null,
+        ProbeMax: 10,
+        UntilFull: false,
+        Yes: false,
+        Json: true,
+        State);
+
     [Fact]
     public void A_repro_at_the_wall_fails_with_the_refusal_and_leaves_nothing()
     {
         var fs = new RefusingCgroupFsStandIn(freeSlots: 2);
-        var args = new ReproArgs(
-            "none",
-            Pods: 2,
-            Parallel: 1,
-            KeepFiles: false,
-            Kmem: null,
-            ProbeMax: 10,
-            UntilFull: false,
-            Yes: false,
-            Json: true,
-            State);
+        ReproArgs args = TwoPodsWithoutARuntime();
         var e = Assert.Throws<LabException>(
             () => ReproCommand.Run(args, TextWriter.Null, Access(fs), TimeProvider.System, InProcess.NoSignals));
         Assert.Contains("No space left on device", e.Message, StringComparison.Ordinal);
@@ -135,17 +138,7 @@ public sealed partial class LabCommandTests : StandInCommandTest
     public void A_repro_without_a_runtime_runs_its_pods_through_the_stand_in_and_removes_everything()
     {
         var fs = new CgroupfsStandIn(new RefusingCgroupFsStandIn(freeSlots: 1000));
-        var args = new ReproArgs(
-            "none",
-            Pods: 2,
-            Parallel: 1,
-            KeepFiles: false,
-            Kmem: null,
-            ProbeMax: 10,
-            UntilFull: false,
-            Yes: false,
-            Json: true,
-            State);
+        ReproArgs args = TwoPodsWithoutARuntime();
         // The counts settle on a fake clock; the pods' shells are real, so it runs no faster than 5x real time.
         var clock = new DrivenClock { RealPause = TimeSpan.FromMilliseconds(20) };
         var run = clock.Run(() => InProcess.Run(o => ReproCommand.Run(args, o, Access(fs), clock,

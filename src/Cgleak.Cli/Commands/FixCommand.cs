@@ -29,6 +29,19 @@ public static class FixCommand
         return fix;
     }
 
+    /// <summary>--method kernel|components|auto (auto unless given), for plan and apply alike.</summary>
+    private static Option<string> MethodOption(string helpKey)
+    {
+        var method = new Option<string>("--method")
+        {
+            Description = Messages.Get(helpKey),
+            DefaultValueFactory = _ => "auto",
+            HelpName = "kernel|components|auto",
+        };
+        method.AcceptOnlyFromAmong("kernel", "components", "auto");
+        return method;
+    }
+
     private static Command PlanCommand()
     {
         var hostRoot = new Option<string?>("--host-root")
@@ -36,13 +49,7 @@ public static class FixCommand
             Description = Messages.Get("help.fix.host-root"),
             HelpName = "DIR"
         };
-        var method = new Option<string>("--method")
-        {
-            Description = Messages.Get("help.fix.method"),
-            DefaultValueFactory = _ => "auto",
-            HelpName = "kernel|components|auto"
-        };
-        method.AcceptOnlyFromAmong("kernel", "components", "auto");
+        Option<string> method = MethodOption("help.fix.method");
         var output = new OutputSwitch("sh"); // sh: a script to review and run
         var packages = new Option<string?>("--kernel-packages")
         {
@@ -78,13 +85,7 @@ public static class FixCommand
             Description = Messages.Get("help.fix.plan.2"),
             HelpName = "FILE"
         };
-        var method = new Option<string>("--method")
-        {
-            Description = Messages.Get("help.fix.method.1"),
-            DefaultValueFactory = _ => "auto",
-            HelpName = "kernel|components|auto"
-        };
-        method.AcceptOnlyFromAmong("kernel", "components", "auto");
+        Option<string> method = MethodOption("help.fix.method.1");
         var yes = new Option<bool>("--yes") { Description = Messages.Get("help.fix.yes") };
         var stateDir = FixStateDir();
         var command = new Command("apply", Messages.Get("help.fix.apply"))
