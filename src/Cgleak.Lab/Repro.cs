@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using Cgleak.Diagnosis;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
@@ -24,7 +25,11 @@ public sealed record ReproRequest(
     int ProbeMax,
     bool UntilFull);
 
-/// <summary>One row of the runbook's table: counts and probed free slots at one step.</summary>
+/// <summary>
+/// One row of the runbook's table: counts and probed free slots at one step. The counts are the whole
+/// machine's, as the runbook reads them; <paramref name="OwnCgroups"/> counts only the memory cgroups under the
+/// repro's own parent, which nothing else on the machine creates or removes.
+/// </summary>
 public sealed record ReproStep(
     string Name,
     long? KernelCount,
@@ -32,13 +37,14 @@ public sealed record ReproStep(
     long? Dying,
     long? IdsInUse,
     long FreeSlots,
-    bool FreeExact);
+    [property: JsonPropertyName("freeSlotsExact")] bool FreeExact,
+    long OwnCgroups);
 
 /// <summary>The experiment's outcome, per pod.</summary>
 public sealed record ReproResult(
     ReproRequest Request,
     IReadOnlyList<ReproStep> Steps,
-    double? CgroupsPerPod,
+    double CgroupsPerPod,
     double? SlotsLostPerPod,
     double? LeftDyingPerPod,
     Message Said,
@@ -97,18 +103,18 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             MakeCgroup(fs, scratch.MemoryPath + "/kubepods");
             MakeCgroup(fs, scratch.MemoryPath + "/kubepods/besteffort");
             Settle(cancel); // counts are machine-wide: let releases already under way finish first
-            var steps = new List<ReproStep> { Measure("before", request, cancel) };
+            var steps = new List<ReproStep> { Measure("before", request, scratch, cancel) };
             Progress?.Invoke(Messages.Get("progress.repro.starting", request.Pods));
             pods.AddRange(Enumerable.Range(0, request.Pods).Select(i => new Pod(fs, scratch, work, i)));
             ForEach(pods, request.Parallel, pod => pod.Start(bundle, scratch.Journal), cancel);
             ForEach(pods, request.Parallel, pod => pod.WaitWritten(clock, StartTimeout, cancel), cancel);
             notes.AddRange(pods.SelectMany(p => p.Warnings).Distinct().Select(w => new Message("text.verbatim", w)));
-            steps.Add(Measure("with pods", request, cancel));
+            steps.Add(Measure("with pods", request, scratch, cancel));
 
             Progress?.Invoke(Messages.Get("progress.repro.deleting", request.Pods));
             ForEach(pods, request.Parallel, pod => pod.Delete(bundle, deleteFiles: !request.KeepFiles), cancel);
             Settle(cancel);
-            steps.Add(Measure("after delete", request, cancel));
+            steps.Add(Measure("after delete", request, scratch, cancel));
             return Conclude(request, steps, notes);
         }
         finally
@@ -131,7 +137,8 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
     {
         ReproStep before = steps[0], with = steps[1], after = steps[2];
         double k = request.Pods;
-        double? cgroupsPerPod = with.Live - before.Live is { } grew ? grew / k : null;
+        // Its own cgroups, not the machine's live count: other work on the node starts and ends cgroups meanwhile.
+        double cgroupsPerPod = (with.OwnCgroups - before.OwnCgroups) / k;
         double? lost = null;
         if (before.FreeExact && after.FreeExact)
         {
@@ -156,10 +163,11 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         return new ReproResult(request, steps, cgroupsPerPod, lost, leftDying, conclusion, notes);
     }
 
-    private ReproStep Measure(string name, ReproRequest request, CancellationToken cancel)
+    private ReproStep Measure(string name, ReproRequest request, Scratch scratch, CancellationToken cancel)
     {
         Progress?.Invoke(Messages.Get("progress.repro.measuring", Messages.Get("repro.step." + name)));
         MemcgCounts counts = Doctor.Examine(HostRoot.Live, SurveyOptions.CountsOnly, cancel: cancel).Counts;
+        long own = Directory.EnumerateDirectories(scratch.MemoryPath, "*", SearchOption.AllDirectories).LongCount();
         ProbeResult probe = new Probe(fs, stateDirectory, cgroups, clock)
             .Run(new ProbeRequest(request.UntilFull ? null : request.ProbeMax), cancel);
         // The probe's empty cgroups stay counted for a few seconds after rmdir (O3): let them go before the next count.
@@ -175,7 +183,8 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
             counts.Dying,
             counts.IdsInUse,
             probe.FreeSlots,
-            probe.Exact);
+            probe.Exact,
+            own);
     }
 
     /// <summary>

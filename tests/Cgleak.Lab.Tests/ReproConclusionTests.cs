@@ -11,9 +11,9 @@ public class ReproConclusionTests
         // The runbook's 3.10 experiment: 99 free, a pod takes 3, deleting it gives none back.
         ReproStep[] steps =
         [
-            new("before", 65436, 40, null, null, 99, true),
-            new("with pods", 65466, 70, null, null, 69, true),
-            new("after delete", 65436, 40, null, null, 69, true),
+            new("before", 65436, 40, null, null, 99, true, 2),
+            new("with pods", 65466, 70, null, null, 69, true, 32),
+            new("after delete", 65436, 40, null, null, 69, true, 2),
         ];
         ReproResult r = Repro.Conclude(Request(), steps, []);
         Assert.Equal(3, r.SlotsLostPerPod);
@@ -25,9 +25,9 @@ public class ReproConclusionTests
     {
         ReproStep[] steps =
         [
-            new("before", 40, 40, null, null, 201, false),
-            new("with pods", 70, 70, null, null, 201, false),
-            new("after delete", 40, 40, null, null, 201, false),
+            new("before", 40, 40, null, null, 201, false, 2),
+            new("with pods", 70, 70, null, null, 201, false, 32),
+            new("after delete", 40, 40, null, null, 201, false, 2),
         ];
         ReproResult r = Repro.Conclude(Request(), steps, []);
         Assert.Null(r.SlotsLostPerPod);
@@ -39,9 +39,9 @@ public class ReproConclusionTests
     {
         ReproStep[] steps =
         [
-            new("before", 18, 6, 12, 6, 201, false),
-            new("with pods", 48, 36, 12, 36, 201, false),
-            new("after delete", 48, 6, 42, 6, 201, false),
+            new("before", 18, 6, 12, 6, 201, false, 2),
+            new("with pods", 48, 36, 12, 36, 201, false, 32),
+            new("after delete", 48, 6, 42, 6, 201, false, 2),
         ];
         ReproResult r = Repro.Conclude(Request(), steps, []);
         Assert.Equal((3.0, 0.0, 3.0), (r.CgroupsPerPod, r.SlotsLostPerPod, r.LeftDyingPerPod));
@@ -52,13 +52,27 @@ public class ReproConclusionTests
     }
 
     [Fact]
+    public void Cgroups_per_pod_count_only_its_own_while_the_node_starts_others()
+    {
+        // Between "before" and "with pods" the node started 7 cgroups of its own: the machine-wide live count
+        // grew by 37, the repro's parent by its 30.
+        ReproStep[] steps =
+        [
+            new("before", 18, 6, 12, 6, 201, false, 2),
+            new("with pods", 55, 43, 12, 43, 201, false, 32),
+            new("after delete", 55, 13, 42, 13, 201, false, 2),
+        ];
+        Assert.Equal(3.0, Repro.Conclude(Request(), steps, []).CgroupsPerPod);
+    }
+
+    [Fact]
     public void Without_dying_cgroups_it_says_so()
     {
         ReproStep[] steps =
         [
-            new("before", 6, 6, 0, 6, 201, false),
-            new("with pods", 36, 36, 0, 36, 201, false),
-            new("after delete", 6, 6, 0, 6, 201, false),
+            new("before", 6, 6, 0, 6, 201, false, 2),
+            new("with pods", 36, 36, 0, 36, 201, false, 32),
+            new("after delete", 6, 6, 0, 6, 201, false, 2),
         ];
         Assert.Equal(
             "no ID slot lost; deleted pods left no dying cgroups",

@@ -202,22 +202,11 @@ public static class ReproCommand
     private static ReproDocument ToDocument(ReproResult r) => new(
         1, r.Request.Runtime.ToString().ToLowerInvariant(), r.Request.Pods, r.Request.KeepFiles, r.Request
             .KmemLimitBytes,
-        r.Steps.Select(
-            s => new ReproStepInfo(
-                s.Name, s.KernelCount, s.Live, s.Dying, s.IdsInUse, s.FreeSlots, s.FreeExact)).ToList(),
+        r.Steps,
         new ReproPerPod(r.CgroupsPerPod, r.SlotsLostPerPod, r.LeftDyingPerPod), r.Conclusion, r.Notes);
 }
 
-public sealed record ReproStepInfo(
-    string Name,
-    long? KernelCount,
-    long? Live,
-    long? Dying,
-    long? IdsInUse,
-    long FreeSlots,
-    bool FreeSlotsExact);
-
-public sealed record ReproPerPod(double? Cgroups, double? IdSlotsLost, double? LeftDying);
+public sealed record ReproPerPod(double Cgroups, double? IdSlotsLost, double? LeftDying);
 
 public sealed record ReproDocument(int SchemaVersion, string Runtime, int Pods, bool KeepFiles, long? KmemLimitBytes,
-    IReadOnlyList<ReproStepInfo> Steps, ReproPerPod PerPod, string Conclusion, IReadOnlyList<string> Notes);
+    IReadOnlyList<ReproStep> Steps, ReproPerPod PerPod, string Conclusion, IReadOnlyList<string> Notes);
