@@ -41,13 +41,9 @@ public sealed record FleetEndpoint(Uri Server)
         {
             return CaFromPem(File.ReadAllText(path), new Message("fleet.what.file", what, path));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FleetException(new Message("fleet.error.file", what, path, e.Message), badInput: true, e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new FleetException(new Message("fleet.error.file", what, path, e.Message), badInput: true, e);
+            throw Unreadable(what, path, e);
         }
     }
 
@@ -76,7 +72,7 @@ public sealed record FleetEndpoint(Uri Server)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FleetException(new Message("fleet.error.file", what, path, e.Message), badInput: true, e);
+            throw Unreadable(what, path, e);
         }
 
         return token.Length == 0 || token.Any(char.IsControl)
@@ -161,11 +157,14 @@ public sealed record FleetEndpoint(Uri Server)
         }
     }
 
+    private static FleetException Unreadable(Message what, string path, Exception e) =>
+        new(new Message("fleet.error.file", what, path, IOSaid.Of(e, path)), badInput: true, e);
+
     /// <summary>The one line a failed request becomes: "cannot reach URL: connection refused".</summary>
     internal static FleetException Unreachable(Uri url, Exception e) => new(
         e is TaskCanceledException
             ? new Message("fleet.error.no-answer", url.GetLeftPart(UriPartial.Path))
-            : new Message("fleet.error.unreachable", url.GetLeftPart(UriPartial.Path), Innermost(e).Message),
+            : new Message("fleet.error.unreachable", url.GetLeftPart(UriPartial.Path), IOSaid.Of(Innermost(e))),
         badInput: false,
         e);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Cgleak.Diagnosis.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cgleak.Lab;
@@ -27,7 +28,7 @@ public static class AtomicFile
     /// </summary>
     public static SafeFileHandle OpenDirectory(string path) =>
         Posix.OpenAt(null, path, Posix.O_RDONLY | Posix.O_DIRECTORY, 0, out int errno)
-            ?? throw new IOException($"{path}: {Posix.Describe(errno)}");
+            ?? throw Posix.Failed(path, errno);
 
     /// <summary>
     /// Writes <paramref name="name"/> in the open directory <paramref name="dir"/> (<paramref name="shownDir"/> names
@@ -64,7 +65,7 @@ public static class AtomicFile
             Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
             0b110_000_000,
             out int errno)
-            ?? throw new IOException($"cannot write beside {shown}: {Posix.Describe(errno)}"))
+            ?? throw new SaidIOException(new Message("io.cannot-write-beside", shown, Posix.Said(errno))))
         {
             try
             {
@@ -93,7 +94,7 @@ public static class AtomicFile
         if (renamed != 0)
         {
             _ = Posix.UnlinkAt(dir, temp);
-            throw new IOException($"cannot replace {shown}: {Posix.Describe(renamed)}");
+            throw new SaidIOException(new Message("io.cannot-replace", shown, Posix.Said(renamed)));
         }
 
         Check(Posix.Fsync(dir), shownDir);
@@ -136,7 +137,7 @@ public static class AtomicFile
     {
         if (errno != 0)
         {
-            throw new IOException($"{path}: {Posix.Describe(errno)}");
+            throw Posix.Failed(path, errno);
         }
     }
 }

@@ -231,7 +231,7 @@ public sealed class Canary(string stateDirectory, LiveCgroups cgroups, ICgroupFs
             }
             catch (IOException e)
             {
-                var note = new Message("canary.note.limit-refused", value, e.Message);
+                var note = new Message("canary.note.limit-refused", value, IOSaid.Of(e));
                 if (!notes.Any(n => n.ToString() == note.ToString()))
                 {
                     notes.Add(note);

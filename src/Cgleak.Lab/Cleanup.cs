@@ -52,7 +52,7 @@ public sealed partial class Cleanup(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                left.Add(new Message("journal.failed", entry.File, e.Message));
+                left.Add(new Message("journal.failed", entry.File, IOSaid.Of(e)));
             }
             finally
             {

@@ -154,6 +154,9 @@ internal static unsafe partial class Posix
         _ => Message.Of(Host.Kernel.Errno.Described(errno)),
     };
 
+    /// <summary>"PATH: Permission denied (EACCES)", the errno said as <see cref="Said"/> says it.</summary>
+    public static SaidIOException Failed(string path, int errno) => new(new Message("io.at", path, Said(errno)));
+
     /// <summary>strerror(3)'s text, as a message of the catalog ("Permission denied", 权限不足).</summary>
     public static Message Strerror(int errno) => Message.Of(Host.Kernel.Errno.Said(errno));
 

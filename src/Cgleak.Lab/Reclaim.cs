@@ -51,7 +51,7 @@ public sealed partial class Reclaim(HostRoot host, Func<long?> dyingCount, TimeP
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new LabException(Messages.Get("lab.cannot-write", action.File, e.Message));
+                throw new LabException(new Message("lab.cannot-write", action.File, IOSaid.Of(e)));
             }
         }
 

@@ -8,6 +8,7 @@ using Cgleak.Diagnosis.Checks;
 using Cgleak.Diagnosis.Fix;
 using Cgleak.Diagnosis.Text;
 using Cgleak.Fleet;
+using Cgleak.Fleet.Kubernetes;
 using Cgleak.Host;
 using Cgleak.Host.Boot;
 using Cgleak.Host.Cgroups;
@@ -270,12 +271,76 @@ public partial class ChineseCoverageTests
                 "--prometheus-token-file /dev/null: empty"),
             (() => FleetEndpoint.CaFromFile("/dev/null", verbatim("--prometheus-ca-file")),
                 "--prometheus-ca-file /dev/null: holds no PEM certificate"),
+            (() => Kubeconfig.Load("/nonexistent/kubeconfig"),
+                "kubeconfig /nonexistent/kubeconfig: No such file or directory (ENOENT)"),
+            (() => Kubeconfig.Parse("- a\n- b\n", "/k"),
+                "kubeconfig /k: not a kubeconfig (one YAML mapping expected)"),
+            (() => Kubeconfig.Parse("apiVersion: v1\n", "/k"),
+                "kubeconfig /k: no current-context (name one with --context)"),
+            (() => Kubeconfig.Parse(Kube("server: ftp://x", "token: t"), "/k"),
+                "kubeconfig /k: cluster \"c\": server \"ftp://x\" is not an http(s) URL"),
+            (() => Kubeconfig.Parse(Kube("server: https://x", "auth-provider: {name: gcp}"), "/k"),
+                "kubeconfig /k: user \"u\": auth-provider plugins were removed from kubectl (1.26); "
+                + "use an exec plugin or a token"),
+            (() => Kubeconfig.Parse(Kube("server: https://x", "client-key-data: eA=="), "/k"),
+                "kubeconfig /k: user \"u\": a client certificate needs both client-certificate and client-key"),
+            (() => Kubeconfig.Parse(Kube("server: https://x", "exec: {command: /nonexistent/plugin}"), "/k"),
+                "kubeconfig /k: user \"u\": exec: /nonexistent/plugin: No such file or directory (ENOENT)"),
+            (() => Kubeconfig.Parse(Kube("server: https://x", "exec: {command: /bin/false}"), "/k"),
+                "kubeconfig /k: user \"u\": exec: /bin/false exited with 1: "),
+            (() => Fleet.Fleet.ReadAsync(
+                    new FleetSources(new FleetEndpoint(new Uri($"http://127.0.0.1:{FreePort()}/")),
+                        new("node", "cgleak", TimeSpan.FromDays(1)), null, TimeSpan.Zero, TimeSpan.FromSeconds(5)),
+                    DateTimeOffset.UnixEpoch,
+                    CancellationToken.None).GetAwaiter().GetResult(),
+                "cannot reach http://127.0.0.1:PORT/api/v1/query: Connection refused (ECONNREFUSED)"),
         ];
         foreach ((Action fail, string english) in cases)
         {
             FleetException e = Assert.Throws<FleetException>(fail);
-            Assert.Equal(english, e.Message);
+            Assert.Equal(english, PortShown().Replace(e.Message, "127.0.0.1:PORT"));
             AssertNoEnglish("fleet error", e.Said.In(Language.ZhCN));
+        }
+
+        static string Kube(string cluster, string user) =>
+            "apiVersion: v1\ncurrent-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+            + "clusters: [{name: c, cluster: {" + cluster + "}}]\nusers: [{name: u, user: {" + user + "}}]\n";
+        static int FreePort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+
+    [GeneratedRegex(@"127\.0\.0\.1:\d+")]
+    private static partial Regex PortShown();
+
+    /// <summary>
+    /// Why cleanup leaves a tree or a journal entry when the stand-ins cannot make the kernel say it (EBUSY from
+    /// a cgroup with tasks, a lock another cleanup holds, a run still alive, a lock file that will not open):
+    /// written from the keys the lab uses, with the arguments it passes.
+    /// </summary>
+    [Fact]
+    public void Cleanups_busy_and_claim_reasons_are_in_Chinese()
+    {
+        const string Tree = "/sys/fs/cgroup/memory/cgleak-repro-4242-0000abcd";
+        const string Lock = "/var/lib/cgleak/journal/cgleak-repro-4242-0000abcd.lock";
+        Message busy = Message.Of(Host.Kernel.Errno.Said(Host.Kernel.Errno.EBUSY));
+        (Message Said, string English)[] reasons =
+        [
+            (new("cleanup.busy-not-killed", Tree, busy),
+                $"{Tree}: Device or resource busy (processes inside; no journal entry says they are cgleak's, "
+                + "so none was killed)"),
+            (new("journal.claim.locked", 4242, Lock), $"pid 4242 still running (it holds {Lock})"),
+            (new("journal.claim.running", 4242), "pid 4242 still running"),
+            (new("journal.claim.cannot-open", Lock, Message.Of(Host.Kernel.Errno.Described(Host.Kernel.Errno.EROFS))),
+                $"cannot open its lock {Lock}: Read-only file system (EROFS)"),
+        ];
+        foreach ((Message said, string english) in reasons)
+        {
+            Assert.Equal(english, said.ToString());
+            AssertNoEnglish(said.Key, said.In(Language.ZhCN));
         }
     }
 

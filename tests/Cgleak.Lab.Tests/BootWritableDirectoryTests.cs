@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Cgleak.Lab.Boot;
 using Cgleak.Testing;
@@ -15,7 +16,7 @@ public sealed class BootWritableDirectoryTests : IDisposable
     public void Missing_directories_are_made_when_asked_and_named_when_not()
     {
         HostRoot host = HostRoot.At(_root);
-        var e = Assert.Throws<IOException>(() => WritableDirectory.Open(host, "/var/lib/cgleak"));
+        var e = Assert.Throws<SaidIOException>(() => WritableDirectory.Open(host, "/var/lib/cgleak"));
         Assert.StartsWith(_root + "/var: No such file or directory", e.Message, StringComparison.Ordinal);
 
         using (WritableDirectory made = WritableDirectory.Open(host, "/var/lib/cgleak", create: true))
@@ -34,8 +35,9 @@ public sealed class BootWritableDirectoryTests : IDisposable
     public void A_regular_file_is_not_opened_as_a_directory()
     {
         File.WriteAllText(_root + "/grub", "GRUB_DEFAULT=0\n");
-        var e = Assert.Throws<IOException>(() => WritableDirectory.Open(HostRoot.At(_root), "/grub"));
+        var e = Assert.Throws<SaidIOException>(() => WritableDirectory.Open(HostRoot.At(_root), "/grub"));
         Assert.StartsWith(_root + "/grub: Not a directory", e.Message, StringComparison.Ordinal);
+        Assert.Equal(_root + "/grub：不是目录（ENOTDIR）", e.Said.In(Language.ZhCN));
     }
 
     [Fact]
@@ -55,10 +57,11 @@ public sealed class BootWritableDirectoryTests : IDisposable
         File.WriteAllBytes(_root + "/big", new byte[Limit + 1]);
         File.WriteAllBytes(_root + "/limit", new byte[Limit]);
         using WritableDirectory dir = WritableDirectory.Open(HostRoot.At(_root), "/");
-        var e = Assert.Throws<IOException>(() => dir.ReadFile("big"));
+        var e = Assert.Throws<SaidIOException>(() => dir.ReadFile("big"));
         Assert.Equal(_root + "/big: larger than 16 MiB", e.Message);
+        Assert.Equal(_root + "/big：大于 16 MiB", e.Said.In(Language.ZhCN));
         Assert.Equal(Limit, dir.ReadFile("limit").Length);
-        var none = Assert.Throws<IOException>(() => dir.ReadFile("none"));
+        var none = Assert.Throws<SaidIOException>(() => dir.ReadFile("none"));
         Assert.StartsWith(_root + "/none: No such file or directory", none.Message, StringComparison.Ordinal);
     }
 }

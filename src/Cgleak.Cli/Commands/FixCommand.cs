@@ -245,7 +245,9 @@ public static class FixCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserFacingException(Messages.Get("error.plan-unreadable", file, e.Message), ExitCodes.Usage);
+            throw new UserFacingException(
+                Messages.Get("error.plan-unreadable", file, IOSaid.Of(e, file)),
+                ExitCodes.Usage);
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -26,7 +26,10 @@ public static class Kubeconfig
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FleetException(new Message("fleet.error.kubeconfig", path, e.Message), badInput: true, e);
+            throw new FleetException(
+                new Message("fleet.error.kubeconfig", path, IOSaid.Of(e, path)),
+                badInput: true,
+                e);
         }
 
         return Parse(text, path, context);
@@ -53,7 +56,8 @@ public static class Kubeconfig
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         // What is wrong inside a kubeconfig stays in English: it names YAML keys, as kubectl does.
-        FleetException Bad(string what) => new(new Message("fleet.error.kubeconfig", path, what), badInput: true);
+        FleetException Bad(string key, params object?[] args)
+            => new(new Message("fleet.error.kubeconfig", path, new Message(key, args)), badInput: true);
 
         YamlMappingNode root;
         try
@@ -62,32 +66,32 @@ public static class Kubeconfig
             stream.Load(new StringReader(text));
             root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode m
                 ? m
-                : throw Bad("not a kubeconfig (one YAML mapping expected)");
+                : throw Bad("kubeconfig.not-a-mapping");
         }
         catch (YamlException e)
         {
-            throw Bad($"not valid YAML at line {e.Start.Line}: {e.Message}");
+            throw Bad("kubeconfig.not-yaml", e.Start.Line, e.Message);
         }
 
         string name = contextName
-            ?? Scalar(root, "current-context") ?? throw Bad("no current-context (name one with --context)");
-        YamlMappingNode context = Named(root, "contexts", "context", name) ?? throw Bad($"no context named \"{name}\"");
-        string clusterName = Scalar(context, "cluster") ?? throw Bad($"context \"{name}\" names no cluster");
+            ?? Scalar(root, "current-context") ?? throw Bad("kubeconfig.no-current-context");
+        YamlMappingNode context = Named(root, "contexts", "context", name) ?? throw Bad("kubeconfig.no-context", name);
+        string clusterName = Scalar(context, "cluster") ?? throw Bad("kubeconfig.context-no-cluster", name);
         YamlMappingNode cluster = Named(root, "clusters", "cluster", clusterName)
-            ?? throw Bad($"no cluster named \"{clusterName}\"");
+            ?? throw Bad("kubeconfig.no-cluster", clusterName);
         string? userName = Scalar(context, "user");
         YamlMappingNode? user = userName is null
             ? null
-            : Named(root, "users", "user", userName) ?? throw Bad($"no user named \"{userName}\"");
+            : Named(root, "users", "user", userName) ?? throw Bad("kubeconfig.no-user", userName);
 
-        string server = Scalar(cluster, "server") ?? throw Bad($"cluster \"{clusterName}\" has no server");
+        string server = Scalar(cluster, "server") ?? throw Bad("kubeconfig.no-server", clusterName);
         if (!Uri.TryCreate(server, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("https" or "http"))
         {
-            throw Bad($"cluster \"{clusterName}\": server \"{server}\" is not an http(s) URL");
+            throw Bad("kubeconfig.not-http", clusterName, server);
         }
 
         string Resolve(string file) => Path.IsPathRooted(file) ? file : Path.Combine(dir, file);
-        byte[]? Data(YamlMappingNode node, string key, string where)
+        byte[]? Data(YamlMappingNode node, string key, Message where)
         {
             if (Scalar(node, key + "-data") is { } data)
             {
@@ -97,7 +101,7 @@ public static class Kubeconfig
                 }
                 catch (FormatException)
                 {
-                    throw Bad($"{where}: {key}-data is not base64");
+                    throw Bad("kubeconfig.not-base64", where, key);
                 }
             }
 
@@ -112,7 +116,7 @@ public static class Kubeconfig
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Bad($"{where}: {key} {Resolve(file)}: {e.Message}");
+                throw Bad("kubeconfig.key-file", where, key, Resolve(file), IOSaid.Of(e, Resolve(file)));
             }
         }
 
@@ -121,13 +125,17 @@ public static class Kubeconfig
             Insecure = Scalar(cluster, "insecure-skip-tls-verify") == "true",
             TlsServerName = Scalar(cluster, "tls-server-name"),
         };
-        if (Data(cluster, "certificate-authority", $"cluster \"{clusterName}\"") is { } caPem)
+        var whereCluster = new Message("kubeconfig.cluster", clusterName);
+        if (Data(cluster, "certificate-authority", whereCluster) is { } caPem)
         {
             endpoint = endpoint with
             {
                 Ca = FleetEndpoint.CaFromPem(
                 Encoding.UTF8.GetString(caPem),
-                new Message("fleet.error.kubeconfig", path, $"cluster \"{clusterName}\" certificate-authority"))
+                new Message(
+                    "fleet.error.kubeconfig",
+                    path,
+                    new Message("kubeconfig.field", whereCluster, "certificate-authority")))
             };
         }
 
@@ -136,11 +144,10 @@ public static class Kubeconfig
             return endpoint;
         }
 
-        string whereUser = $"user \"{userName}\"";
+        var whereUser = new Message("kubeconfig.user", userName);
         if (user.Children.ContainsKey("auth-provider"))
         {
-            throw Bad(
-                $"{whereUser}: auth-provider plugins were removed from kubectl (1.26); use an exec plugin or a token");
+            throw Bad("kubeconfig.auth-provider", whereUser);
         }
 
         if (Scalar(user, "token") is { } token)
@@ -151,7 +158,7 @@ public static class Kubeconfig
         {
             FleetEndpoint.ReadToken(
                 Resolve(tokenFile),
-                new Message("fleet.error.kubeconfig", path, $"{whereUser} tokenFile"));
+                new Message("fleet.error.kubeconfig", path, new Message("kubeconfig.field", whereUser, "tokenFile")));
             endpoint = endpoint with { TokenFile = Resolve(tokenFile) };
         }
         else if (Scalar(user, "username") is { } username)
@@ -164,7 +171,7 @@ public static class Kubeconfig
         if (user.Children.TryGetValue("exec", out YamlNode? exec))
         {
             (string? execToken, string? execCert, string? execKey) = Exec(
-                exec as YamlMappingNode ?? throw Bad($"{whereUser}: exec is not a mapping"),
+                exec as YamlMappingNode ?? throw Bad("kubeconfig.exec-not-a-mapping", whereUser),
                 path,
                 whereUser);
             endpoint = execToken is null ? endpoint : endpoint with { Token = execToken };
@@ -177,7 +184,7 @@ public static class Kubeconfig
         {
             if (cert is null || key is null)
             {
-                throw Bad($"{whereUser}: a client certificate needs both client-certificate and client-key");
+                throw Bad("kubeconfig.cert-half", whereUser);
             }
 
             try
@@ -195,7 +202,7 @@ public static class Kubeconfig
             }
             catch (CryptographicException e)
             {
-                throw Bad($"{whereUser}: the client certificate and key do not load ({e.Message})");
+                throw Bad("kubeconfig.cert-load", whereUser, e.Message);
             }
         }
 
@@ -206,11 +213,15 @@ public static class Kubeconfig
     /// An exec credential plugin (client.authentication.k8s.io ExecCredential): runs the command with its args and
     /// env, and takes status.token or status.clientCertificateData/clientKeyData from its JSON.
     /// </summary>
-    private static (string? Token, string? Cert, string? Key) Exec(YamlMappingNode exec, string path, string whereUser)
+    private static (string? Token, string? Cert, string? Key) Exec(YamlMappingNode exec, string path, Message whereUser)
     {
-        FleetException Bad(string what)
-            => new(new Message("fleet.error.kubeconfig", path, $"{whereUser}: exec: {what}"), badInput: true);
-        string command = Scalar(exec, "command") ?? throw Bad("no command");
+        FleetException Bad(string key, params object?[] args) => new(
+            new Message(
+                "fleet.error.kubeconfig",
+                path,
+                new Message("kubeconfig.exec", whereUser, new Message(key, args))),
+            badInput: true);
+        string command = Scalar(exec, "command") ?? throw Bad("kubeconfig.exec.no-command");
         var start = new ProcessStartInfo(command)
         {
             RedirectStandardOutput = true,
@@ -239,25 +250,28 @@ public static class Kubeconfig
         string output;
         try
         {
-            using Process p = Process.Start(start) ?? throw Bad($"{command} did not start");
+            using Process p = Process.Start(start) ?? throw Bad("kubeconfig.exec.not-started", command);
             Task<string> stdout = p.StandardOutput.ReadToEndAsync();
             Task<string> stderr = p.StandardError.ReadToEndAsync();
             if (!p.WaitForExit(30_000))
             {
                 p.Kill(entireProcessTree: true);
-                throw Bad($"{command} did not finish in 30 s");
+                throw Bad("kubeconfig.exec.timeout", command, 30);
             }
 
             output = stdout.GetAwaiter().GetResult();
             if (p.ExitCode != 0)
             {
-                throw Bad($"{command} exited with {p.ExitCode}: "
-                    + $"{stderr.GetAwaiter().GetResult().Trim().ReplaceLineEndings(" ")}");
+                throw Bad(
+                    "kubeconfig.exec.failed",
+                    command,
+                    p.ExitCode,
+                    stderr.GetAwaiter().GetResult().Trim().ReplaceLineEndings(" "));
             }
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw Bad($"{command}: {e.Message}");
+            throw Bad("io.at", command, IOSaid.Of(e, command));
         }
 
         try
@@ -269,7 +283,7 @@ public static class Kubeconfig
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw Bad($"{command} did not print an ExecCredential with a status");
+            throw Bad("kubeconfig.exec.no-credential", command);
         }
     }
 

@@ -216,7 +216,7 @@ public sealed partial class ComponentSurvey(HostRoot host)
                 }
                 catch (IOException e)
                 {
-                    problem = e.Message;
+                    problem = Errno.SaidOf(e);
                 }
             }
         }

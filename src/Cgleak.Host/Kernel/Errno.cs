@@ -21,6 +21,11 @@ public static class Errno
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int EOPNOTSUPP = 95;
+    public const int ENETUNREACH = 101;
+    public const int ECONNRESET = 104;
+    public const int ETIMEDOUT = 110;
+    public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
 
     /// <summary>The C library's name for an errno ("EIO"), or "errno N".</summary>
     public static string Name(int errno) => errno switch
@@ -43,6 +48,11 @@ public static class Errno
         ENOTEMPTY => "ENOTEMPTY",
         ELOOP => "ELOOP",
         EOPNOTSUPP => "EOPNOTSUPP",
+        ENETUNREACH => "ENETUNREACH",
+        ECONNRESET => "ECONNRESET",
+        ETIMEDOUT => "ETIMEDOUT",
+        ECONNREFUSED => "ECONNREFUSED",
+        EHOSTUNREACH => "EHOSTUNREACH",
         _ => $"errno {errno}",
     };
 
@@ -89,6 +99,11 @@ public static class Errno
         ENOTEMPTY => "Directory not empty",
         ELOOP => "Too many levels of symbolic links",
         EOPNOTSUPP => "Operation not supported",
+        ENETUNREACH => "Network is unreachable",
+        ECONNRESET => "Connection reset by peer",
+        ETIMEDOUT => "Connection timed out",
+        ECONNREFUSED => "Connection refused",
+        EHOSTUNREACH => "No route to host",
         _ => $"errno {errno}",
     };
 
@@ -100,7 +115,32 @@ public static class Errno
         ? HostMessage.Say("errno." + Name(errno), text)
         : HostMessage.Say("errno.other", text, text);
 
+    /// <summary>
+    /// The errno behind a .NET exception on Linux; null when it carries none. A plain <see cref="IOException"/>'s
+    /// HResult is the raw errno, <see cref="UnauthorizedAccessException"/> wraps one, the not-found and too-long
+    /// exceptions are ENOENT and ENAMETOOLONG, and socket and process-start errors carry theirs.
+    /// </summary>
+    public static int? Of(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => ENOENT,
+        PathTooLongException => ENAMETOOLONG,
+        UnauthorizedAccessException => e.InnerException is IOException inner && IsErrno(inner.HResult)
+            ? inner.HResult
+            : EACCES,
+        IOException when IsErrno(e.HResult) => e.HResult,
+        System.Net.Sockets.SocketException s when IsErrno(s.NativeErrorCode) => s.NativeErrorCode,
+        System.ComponentModel.Win32Exception w when IsErrno(w.NativeErrorCode) => w.NativeErrorCode, // Process.Start
+        _ => null,
+    };
+
+    /// <summary>An exception said by its errno ("Input/output error (EIO)"), or in its own words.</summary>
+    public static HostMessage SaidOf(Exception e) =>
+        Of(e) is { } errno ? Described(errno) : HostMessage.Say("text.verbatim", e.Message, e.Message);
+
     /// <summary>"Input/output error (EIO)": the text and the name, as evidence and errors say it.</summary>
     public static HostMessage Described(int errno) =>
         HostMessage.Say("errno.described", $"{Message(errno)} ({Name(errno)})", Said(errno), Name(errno));
+
+    // Errno values are small positive numbers; .NET's own HResults (0x8007xxxx, 0x8013xxxx) are negative.
+    private static bool IsErrno(int value) => value is > 0 and < 4096;
 }

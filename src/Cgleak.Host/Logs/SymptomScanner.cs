@@ -107,7 +107,8 @@ public sealed class SymptomScanner(HostRoot host)
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
-                problems.Add(HostProblem.At(log, "problem.cannot-read", $"cannot read: {e.Message}", e.Message));
+                HostMessage why = Errno.SaidOf(e);
+                problems.Add(HostProblem.At(log, "problem.cannot-read", $"cannot read: {why.English}", why));
             }
         }
 

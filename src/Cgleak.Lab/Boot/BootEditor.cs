@@ -145,7 +145,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (IOException e)
         {
-            throw new LabException(new Message("boot-edit.state-dir", e.Message));
+            throw new LabException(new Message("boot-edit.state-dir", IOSaid.Of(e)));
         }
     }
 
@@ -213,7 +213,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             catch (IOException e)
             {
-                throw new LabException(new Message("boot-edit.cannot-read", file.HostPath, e.Message));
+                throw new LabException(new Message("boot-edit.cannot-read", file.HostPath, IOSaid.Of(e)));
             }
 
             if (file.Sha256 != Sha256(bytes) && file.Sha256 != BootConfig.Sha256(Encoding.UTF8.GetString(bytes)))
@@ -410,7 +410,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
                     if (!d.ReadFile(file.Name).AsSpan().SequenceEqual(file.Bytes))
                     {
                         theirs = hostPath;
-                        throw new IOException($"{hostPath} changed while cgleak was writing");
+                        throw new SaidIOException(new Message("io.changed-while-writing", hostPath));
                     }
                 });
             }
@@ -424,10 +424,10 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
             }
             catch (Exception again) when (again is IOException or UnauthorizedAccessException or LabException)
             {
-                throw new LabException(new Message("boot-edit.restore-failed", e.Message, again.Message, dir));
+                throw new LabException(new Message("boot-edit.restore-failed", IOSaid.Of(e), IOSaid.Of(again), dir));
             }
 
-            throw new LabException(new Message("boot-edit.unchanged", e.Message));
+            throw new LabException(new Message("boot-edit.unchanged", IOSaid.Of(e)));
         }
 
         Mark(dir, CommittedName);
@@ -476,7 +476,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new LabException(new Message("boot-edit.cannot-back-up", dir, e.Message));
+            throw new LabException(new Message("boot-edit.cannot-back-up", dir, IOSaid.Of(e)));
         }
     }
 
@@ -623,7 +623,7 @@ public sealed class BootEditor(HostRoot host, string stateDirectory, string? gru
         }
         catch (IOException e)
         {
-            throw new LabException(new Message("boot-edit.file-unchanged", hostPath, e.Message));
+            throw new LabException(new Message("boot-edit.file-unchanged", hostPath, IOSaid.Of(e)));
         }
     }
 

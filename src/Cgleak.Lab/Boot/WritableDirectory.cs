@@ -1,3 +1,4 @@
+using Cgleak.Diagnosis.Text;
 using Cgleak.Host;
 using Microsoft.Win32.SafeHandles;
 
@@ -42,7 +43,7 @@ internal sealed class WritableDirectory : IDisposable
             Posix.O_RDONLY | Posix.O_DIRECTORY,
             0,
             out int errno)
-            ?? throw new IOException($"{root.Directory}: {Posix.Describe(errno)}");
+            ?? throw Posix.Failed(root.Directory, errno);
         string shown = root.IsLive ? "" : root.Directory;
         try
         {
@@ -60,7 +61,7 @@ internal sealed class WritableDirectory : IDisposable
                     int made = Posix.MkdirAt(current, name, 0b111_101_101);
                     if (made != 0 && made != Host.Kernel.Errno.EEXIST)
                     {
-                        throw new IOException($"cannot create {shown}: {Posix.Describe(made)}");
+                        throw new SaidIOException(new Message("io.cannot-create", shown, Posix.Said(made)));
                     }
 
                     _ = Posix.Fsync(current);
@@ -73,7 +74,7 @@ internal sealed class WritableDirectory : IDisposable
                 }
 
                 current.Dispose();
-                current = next ?? throw new IOException($"{shown}: {Posix.Describe(errno)}");
+                current = next ?? throw Posix.Failed(shown, errno);
             }
 
             return new WritableDirectory(
@@ -99,9 +100,11 @@ internal sealed class WritableDirectory : IDisposable
             Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW,
             0,
             out int errno)
-            ?? throw new IOException($"{Local(name)}: {Posix.Describe(errno)}");
+            ?? throw Posix.Failed(Local(name), errno);
         return Posix.ReadAll(file, 16 * 1024 * 1024, out errno)
-            ?? throw new IOException($"{Local(name)}: {(errno == 0 ? "larger than 16 MiB" : Posix.Describe(errno))}");
+            ?? throw (errno == 0
+                ? new SaidIOException(new Message("io.too-large", Local(name), "16 MiB"))
+                : Posix.Failed(Local(name), errno));
     }
 
     public string Local(string name) => LocalPath.TrimEnd('/') + "/" + name;
