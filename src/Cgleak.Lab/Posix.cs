@@ -160,9 +160,6 @@ internal static unsafe partial class Posix
     /// <summary>strerror(3)'s text, as a message of the catalog ("Permission denied", 权限不足).</summary>
     public static Message Strerror(int errno) => Message.Of(Host.Kernel.Errno.Said(errno));
 
-    /// <summary><see cref="Said"/> in English, for exceptions that carry text.</summary>
-    public static string Describe(int errno) => Said(errno).ToString();
-
     private static int WithPath(string path, Func<nint, int> call)
     {
         byte[] bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];

@@ -319,8 +319,11 @@ public static class ComponentPlanner
     /// <summary>
     /// The package a component fact names ("/var/log/yum.log (containerd.io)" -> containerd.io), or null.
     /// </summary>
-    internal static string? PackageOf(ComponentFact? c) =>
-        c?.Said is { Key: "source.package", Args: [_, string package] } ? package : null;
+    internal static string? PackageOf(ComponentFact? c) => c?.Said switch
+    {
+        { Key: "source.package", Args: [_, string package] } => package,
+        _ => null,
+    };
 
     private static string Upgrade(DistroFamily? family, string package) =>
         family?.Upgrade(package) ?? $"<package manager> upgrade {package}";

@@ -26,7 +26,7 @@ public sealed class Message(string key, params object?[] args)
     /// What a host reader said (Cgleak.Host names the key, below this catalog), its own messages in it too.
     /// </summary>
     public static Message Of(HostMessage said) =>
-        new(said.Key, [.. said.Args.Select(a => a is HostMessage inner ? Of(inner) : a)]);
+        new(said.Key, [.. said.Args.Select(a => a switch { HostMessage inner => Of(inner), _ => a })]);
 
     /// <summary>A host problem as the doctor lists it: "path: what was wrong".</summary>
     public static Message Of(HostProblem problem) => new("doctor.problem", problem.Path, Of(problem.Said));
