@@ -15,7 +15,13 @@ public sealed class VerifyTests : IDisposable
     [Fact]
     public void The_canary_concludes_not_leaking_on_this_kernel_and_leaves_nothing()
     {
-        var run = CgleakProcess.Run("verify", "--canary", "--json", "--state-dir", _state);
+        var run = CgleakProcess.RunWithin(
+            TimeSpan.FromMinutes(5),
+            "verify",
+            "--canary",
+            "--json",
+            "--state-dir",
+            _state);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
         JsonNode doc = JsonNode.Parse(run.Stdout)!;
         Assert.Equal("verified", (string?)doc["verdict"]);

@@ -13,6 +13,12 @@ internal static class CgleakProcess
     public static Result Run(params string[] args) => RunAs(null, args);
 
     /// <summary>
+    /// A run that may take longer than a minute on a loaded machine (the canary's 20 cycles and its 30 s wait):
+    /// killed after <paramref name="patience"/>.
+    /// </summary>
+    public static Result RunWithin(TimeSpan patience, params string[] args) => RunAs(null, args, null, patience);
+
+    /// <summary>
     /// cgleak with these environment variables (LANG, LC_ALL, LC_MESSAGES, COLUMNS...) on top of the test's.
     /// </summary>
     public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
@@ -55,7 +61,11 @@ internal static class CgleakProcess
     /// apply.</param>
     public static Result RunAs(int? uid, params string[] args) => RunAs(uid, args, null);
 
-    private static Result RunAs(int? uid, string[] args, IReadOnlyDictionary<string, string>? environment)
+    private static Result RunAs(
+        int? uid,
+        string[] args,
+        IReadOnlyDictionary<string, string>? environment,
+        TimeSpan? patience = null)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "cgleak.dll");
         var start = new ProcessStartInfo(uid is null ? "dotnet" : "setpriv")
@@ -93,7 +103,7 @@ internal static class CgleakProcess
             start.Environment[name] = value;
         }
 
-        return Capture(start);
+        return Capture(start, patience ?? TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Any other program (runc, nm, promtool...), run to its end with both streams read.</summary>
