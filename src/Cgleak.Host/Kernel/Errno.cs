@@ -122,11 +122,11 @@ public static class Errno
     /// </summary>
     public static int? Of(Exception e) => e switch
     {
-        FileNotFoundException or DirectoryNotFoundException => ENOENT,
+        FileNotFoundException => ENOENT,
+        DirectoryNotFoundException => ENOENT,
         PathTooLongException => ENAMETOOLONG,
-        UnauthorizedAccessException => e.InnerException is IOException inner && IsErrno(inner.HResult)
-            ? inner.HResult
-            : EACCES,
+        UnauthorizedAccessException { InnerException: IOException inner } when IsErrno(inner.HResult) => inner.HResult,
+        UnauthorizedAccessException => EACCES,
         IOException when IsErrno(e.HResult) => e.HResult,
         System.Net.Sockets.SocketException s when IsErrno(s.NativeErrorCode) => s.NativeErrorCode,
         System.ComponentModel.Win32Exception w when IsErrno(w.NativeErrorCode) => w.NativeErrorCode, // Process.Start
@@ -134,8 +134,11 @@ public static class Errno
     };
 
     /// <summary>An exception said by its errno ("Input/output error (EIO)"), or in its own words.</summary>
-    public static HostMessage SaidOf(Exception e) =>
-        Of(e) is { } errno ? Described(errno) : HostMessage.Say("text.verbatim", e.Message, e.Message);
+    public static HostMessage SaidOf(Exception e) => Of(e) switch
+    {
+        { } errno => Described(errno),
+        null => HostMessage.Say("text.verbatim", e.Message, e.Message),
+    };
 
     /// <summary>"Input/output error (EIO)": the text and the name, as evidence and errors say it.</summary>
     public static HostMessage Described(int errno) =>
