@@ -102,8 +102,8 @@ public static partial class AgentCommand
         if (args.IntervalSeconds < 1 || args.WindowHours <= 0)
         {
             throw new UserFacingException(args.IntervalSeconds < 1
-                ? $"--interval {args.IntervalSeconds}: at least 1 second"
-                : $"--window {args.WindowHours}: must be positive", ExitCodes.Usage);
+                ? Messages.Get("agent.error.interval", args.IntervalSeconds)
+                : Messages.Get("agent.error.window", args.WindowHours), ExitCodes.Usage);
         }
 
         ListenAddress listen;
@@ -135,7 +135,9 @@ public static partial class AgentCommand
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            throw new UserFacingException($"--listen {args.Listen}: {BindError(e)}", ExitCodes.Unavailable);
+            throw new UserFacingException(
+                Messages.Get("agent.error.bind", args.Listen, BindError(e)),
+                ExitCodes.Unavailable);
         }
 
         HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host
@@ -158,9 +160,7 @@ public static partial class AgentCommand
         {
             string node = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } n
                 ? n
-                : throw new UserFacingException(
-                    "--kubernetes needs NODE_NAME (from the downward API: spec.nodeName)",
-                    ExitCodes.Usage);
+                : throw new UserFacingException(Messages.Get("agent.error.no-node-name"), ExitCodes.Usage);
             KubernetesNodeApi api;
             try
             {
@@ -171,7 +171,7 @@ public static partial class AgentCommand
                     or System.Security.Cryptography.CryptographicException)
             {
                 throw new UserFacingException(
-                    $"--kubernetes: no in-cluster service account here ({e.Message})",
+                    Messages.Get("agent.error.no-service-account", IOSaid.Of(e)),
                     ExitCodes.Unavailable);
             }
 
@@ -194,14 +194,12 @@ public static partial class AgentCommand
         return ExitCodes.Ok;
     }
 
-    private static string BindError(System.Net.Sockets.SocketException e) => e.SocketErrorCode switch
+    private static Message BindError(System.Net.Sockets.SocketException e) => e.SocketErrorCode switch
     {
-        System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use (another agent or "
-            + "node_exporter?)",
-        System.Net.Sockets.SocketError.AddressNotAvailable => "no such address on this node",
-        System.Net.Sockets.SocketError.AccessDenied => "permission denied (a port below 1024 needs "
-            + "CAP_NET_BIND_SERVICE)",
-        _ => e.Message,
+        System.Net.Sockets.SocketError.AddressAlreadyInUse => new Message("agent.bind.in-use"),
+        System.Net.Sockets.SocketError.AddressNotAvailable => new Message("agent.bind.not-available"),
+        System.Net.Sockets.SocketError.AccessDenied => new Message("agent.bind.denied"),
+        _ => IOSaid.Of(e),
     };
 
     [LoggerMessage(

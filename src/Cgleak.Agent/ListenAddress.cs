@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Cgleak.Diagnosis.Text;
 
 namespace Cgleak.Agent;
 
@@ -32,7 +33,7 @@ public sealed record ListenAddress(IPAddress Address, int Port)
             || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port)
             || port is < 1 or > 65535)
         {
-            throw new FormatException($"--listen {text}: expected HOST:PORT");
+            throw new FormatException(Messages.Get("agent.error.listen-form", text));
         }
 
         if (host.StartsWith('[') && host.EndsWith(']'))
@@ -41,7 +42,7 @@ public sealed record ListenAddress(IPAddress Address, int Port)
         }
         else if (host.Contains(':', StringComparison.Ordinal))
         {
-            throw new FormatException($"--listen {text}: an IPv6 address goes in brackets, as [::]:{port}");
+            throw new FormatException(Messages.Get("agent.error.listen-ipv6", text, port));
         }
 
         IPAddress? address = host switch
@@ -51,8 +52,7 @@ public sealed record ListenAddress(IPAddress Address, int Port)
             _ => IPAddress.TryParse(host, out IPAddress? a) ? a : null,
         };
         return address is null
-            ? throw new FormatException(
-                $"--listen {text}: HOST must be an IP address, localhost or empty (every address)")
+            ? throw new FormatException(Messages.Get("agent.error.listen-host", text))
             : new ListenAddress(address, port);
     }
 

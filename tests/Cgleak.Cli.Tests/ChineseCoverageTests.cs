@@ -410,6 +410,11 @@ public partial class ChineseCoverageTests
     [InlineData("doctor", "--probe-max", "0")]
     [InlineData("--version", "extra")]
     [InlineData("doctor", "--host-root", "/nonexistent-cgleak-root")]
+    [InlineData("agent", "--interval", "0")]
+    [InlineData("agent", "--listen", "no-port-here")]
+    [InlineData("agent", "--listen", "::1:9739")]
+    [InlineData("agent", "--listen", "example.com:9739")]
+    [InlineData("agent", "--listen", "127.0.0.1:9739", "--kubernetes")]
     public void Usage_errors_are_in_Chinese(params string[] args)
     {
         var run = CgleakProcess.RunWith(Chinese, args);
