@@ -103,7 +103,7 @@ internal static class CgleakProcess
             start.Environment[name] = value;
         }
 
-        return Capture(start, patience ?? TimeSpan.FromSeconds(60));
+        return Capture(start, patience ?? DefaultPatience);
     }
 
     /// <summary>Any other program (runc, nm, promtool...), run to its end with both streams read.</summary>
@@ -113,7 +113,9 @@ internal static class CgleakProcess
     /// Runs a program to its end, reading both streams at once (no pipe fills while the other is read); killed after 60
     /// s.
     /// </summary>
-    public static Result Capture(ProcessStartInfo start) => Capture(start, TimeSpan.FromSeconds(60));
+    public static Result Capture(ProcessStartInfo start) => Capture(start, DefaultPatience);
+
+    private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(60);
 
     private static Result Capture(ProcessStartInfo start, TimeSpan patience)
     {
