@@ -15,12 +15,37 @@ public class DyingCountTests
 
     private static MemcgCounts Counts() => Doctor.Examine(HostRoot.Live, CountsOnly).Counts;
 
+    /// <summary>How many times the scenario runs before the test fails: the counts are the whole machine's.</summary>
+    private const int Tries = 4;
+
     [Fact]
     public void Removed_cgroups_pinned_by_page_cache_show_as_dying_and_go_when_the_cache_goes()
     {
         Assert.True(
             ScratchCgroup.Available,
             "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
+        // The kernel counts every memory cgroup on the machine, so another process's cgroups coming or going
+        // (a parallel test project, the machine's own infrastructure) move the figures by a few. Each try makes
+        // its own N cgroups; the claims hold when one try sees no such traffic, and all tries' misses are reported.
+        var misses = new List<string>();
+        for (int i = 0; i < Tries; i++)
+        {
+            string? miss = PageCachePinsAndReleases();
+            if (miss is null)
+            {
+                return;
+            }
+
+            misses.Add($"try {i + 1}: {miss}");
+            Thread.Sleep(2000);
+        }
+
+        Assert.Fail(string.Join("; ", misses));
+    }
+
+    /// <summary>One run of O1 and O2 on N fresh cgroups; the first claim that does not hold, or null.</summary>
+    private static string? PageCachePinsAndReleases()
+    {
         MemcgCounts before = Counts();
         Assert.NotNull(before.Dying);
         using var scratch = new ScratchCgroup();
@@ -29,14 +54,23 @@ public class DyingCountTests
             ScratchCgroup.RunInside(cgroups[i], $"head -c 65536 /dev/urandom > '{scratch.Files}/f{i}'"));
 
         MemcgCounts with = Counts();
-        Assert.InRange(with.Live!.Value - before.Live!.Value, N + 1 - 5, N + 1 + 5);
+        string? miss = Outside("live after creating", with.Live!.Value - before.Live!.Value, N + 1 - 5, N + 1 + 5);
+        if (miss is not null)
+        {
+            return miss;
+        }
 
         scratch.RemoveChildren();
         MemcgCounts after = Counts();
         // O1: the directories are gone, the kernel still counts them: dying rose by about N, live did not.
-        Assert.InRange(after.Dying!.Value - before.Dying!.Value, N * 9 / 10, N + 20);
-        Assert.InRange(after.Live!.Value - before.Live!.Value, 0, 1 + 5);
-        Assert.Equal(after.Live, after.IdsInUse); // I5: IDs released at offline, no swap here
+        miss = Outside("dying after removing", after.Dying!.Value - before.Dying!.Value, N * 9 / 10, N + 20)
+            ?? Outside("live after removing", after.Live!.Value - before.Live!.Value, 1 - 5, 1 + 5);
+        if (miss is not null)
+        {
+            return miss;
+        }
+
+        Assert.Equal(after.Live, after.IdsInUse); // I5: IDs released at offline, no swap here (both from one reading)
 
         // O2: deleting the files frees the page cache, and with it the dying cgroups.
         foreach (string f in Directory.GetFiles(scratch.Files))
@@ -44,20 +78,18 @@ public class DyingCountTests
             File.Delete(f);
         }
 
-        long? dying = null;
-        for (int i = 0; i < 100; i++)
+        long dying = after.Dying.Value;
+        for (int i = 0; i < 100 && dying > before.Dying + N / 10; i++)
         {
-            dying = Counts().Dying;
-            if (dying <= before.Dying + N / 10)
-            {
-                break;
-            }
-
             Thread.Sleep(200);
+            dying = Counts().Dying!.Value;
         }
 
-        Assert.InRange(dying!.Value, 0, before.Dying!.Value + N / 10);
+        return Outside("dying after deleting the files", dying, 0, before.Dying!.Value + N / 10);
     }
+
+    private static string? Outside(string what, long value, long low, long high)
+        => value >= low && value <= high ? null : $"{what}: {value}, expected {low}..{high}";
 
     [Fact]
     public void Container_cgroups_are_found_and_their_kmem_state_read_on_the_real_kernel()
