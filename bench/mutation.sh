@@ -37,6 +37,11 @@ for p in "${projects[@]}"; do
     fi
 done
 
+# Mutants also break the tests' own clean-up: their temporary trees go to a private TMPDIR, removed at the end.
+tmp=$(mktemp -d /tmp/cgleak-mutation-XXXXXX)
+trap 'rm -rf --one-file-system "$tmp"' EXIT
+export TMPDIR=$tmp
+
 dotnet tool restore >/dev/null
 scores=()
 for p in "${projects[@]}"; do

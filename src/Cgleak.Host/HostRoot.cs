@@ -53,7 +53,7 @@ public sealed record HostDirectory(string HostPath, IReadOnlyList<HostDirectoryE
 /// On the live host (root "/") the kernel's own resolution is the same, and is used.
 /// </para>
 /// <para>
-/// <b>Only regular files are opened</b> (<see cref="Read"/>, <see cref="OpenRead"/>, <see cref="OpenWrite"/>): the
+/// <b>Only regular files are opened</b> (<see cref="Read"/>, <see cref="OpenRead"/>): the
 /// final name is probed with O_PATH (no driver's open runs, a FIFO does not block), then opened with O_NOFOLLOW and
 /// O_NONBLOCK in the directory the walk checked, and fstat must show the same regular file. A FIFO, a device or a
 /// socket is refused with a reason naming what it is.
@@ -204,7 +204,7 @@ public sealed class HostRoot
     /// <summary>Reads an absolute host path ("/proc/cgroups"): confined, a regular file only, at most 16 MiB.</summary>
     public KernelRead Read(string hostPath)
     {
-        int fd = OpenRegular(hostPath, LibC.O_RDONLY, create: false, out KernelRead failure);
+        int fd = OpenRegular(hostPath, out KernelRead failure);
         KernelRead read = fd < 0 ? failure : KernelFile.ReadAndClose(fd);
         if (read.Outcome != ReadOutcome.Gone || IsLive)
         {
@@ -215,7 +215,7 @@ public sealed class HostRoot
         // "memory.kmem.slabinfo.errno"
         // holding "EIO" stands for a memory.kmem.slabinfo that failed with EIO on the captured host
         // (docs/host-tree.md).
-        int sidecarFd = OpenRegular(hostPath + ErrnoSidecarSuffix, LibC.O_RDONLY, create: false, out _);
+        int sidecarFd = OpenRegular(hostPath + ErrnoSidecarSuffix, out _);
         KernelRead sidecar = sidecarFd < 0 ? read : KernelFile.ReadAndClose(sidecarFd);
         return sidecar.IsOk && Errno.Parse(sidecar.Text.Trim()) is { } errno
             ? new KernelRead(ReadOutcome.NotReadable, "", errno)
@@ -259,48 +259,17 @@ public sealed class HostRoot
     /// </summary>
     public FileStream? OpenRead(string hostPath, out KernelRead failure, int bufferSize = 1 << 16)
     {
-        int fd = OpenRegular(hostPath, LibC.O_RDONLY, create: false, out failure);
+        int fd = OpenRegular(hostPath, out failure);
         return fd < 0 ? null : new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize);
-    }
-
-    /// <summary>
-    /// Opens a host file for writing, confined like <see cref="Read"/>: links in the path (the final name included)
-    /// are followed inside the root, the file opened must be a regular file (a FIFO, a device, a directory is
-    /// refused), never followed out. <paramref name="mode"/>: CreateNew (O_EXCL, for temp files), Create (create or
-    /// truncate), Truncate or Open (must exist); new files get <paramref name="newFileMode"/>.
-    /// </summary>
-    /// <exception cref="IOException">the file cannot be opened: the message names the host path and why.</exception>
-    public FileStream OpenWrite(
-        string hostPath,
-        FileMode mode,
-        UnixFileMode newFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
-    {
-        int flags = LibC.O_WRONLY | mode switch
-        {
-            FileMode.CreateNew => LibC.O_CREAT | LibC.O_EXCL,
-            FileMode.Create => LibC.O_CREAT | LibC.O_TRUNC,
-            FileMode.Truncate => LibC.O_TRUNC,
-            FileMode.Open => 0,
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "CreateNew, Create, Truncate or Open"),
-        };
-        int fd = OpenRegular(
-            hostPath,
-            flags,
-            create: (flags & LibC.O_CREAT) != 0,
-            out KernelRead failure,
-            (int)newFileMode);
-        return fd < 0
-            ? throw new IOException($"{hostPath}: cannot open for writing: {failure.ErrorText}")
-            : new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1);
     }
 
     /// <summary>The suffix of a captured read error's sidecar file.</summary>
     public const string ErrnoSidecarSuffix = ".errno";
 
-    private int OpenRegular(string hostPath, int flags, bool create, out KernelRead failure, int newFileMode = 0)
+    private int OpenRegular(string hostPath, out KernelRead failure)
     {
         RequireAbsolute(hostPath);
-        if (IsLive && flags == LibC.O_RDONLY)
+        if (IsLive)
         {
             return KernelFile.OpenRegular(hostPath, out failure);
         }
@@ -312,42 +281,31 @@ public sealed class HostRoot
             return -1;
         }
 
-        if (walk.Final is { } probed)
-        {
-            if (!probed.IsRegular)
-            {
-                failure = KernelRead.NotRegular(probed);
-                return -1;
-            }
-
-            if ((flags & LibC.O_EXCL) != 0)
-            {
-                failure = KernelRead.Failure(Errno.EEXIST);
-                return -1;
-            }
-        }
-        else if (!(create && walk.FinalErrno == Errno.ENOENT))
+        if (walk.Final is not { } probed)
         {
             failure = KernelRead.Failure(walk.FinalErrno);
             return -1;
         }
 
-        // Created here: O_EXCL, so a name that appeared since the probe (a link, a FIFO) makes the open fail.
-        int open = walk.Final is null ? (flags | LibC.O_EXCL) & ~LibC.O_TRUNC : flags & ~(LibC.O_CREAT | LibC.O_EXCL);
+        if (!probed.IsRegular)
+        {
+            failure = KernelRead.NotRegular(probed);
+            return -1;
+        }
+
         int fd = ConfinedPath.OpenAt(
             walk.DirectoryFd,
             walk.Name,
-            open | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC,
-            newFileMode);
+            LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0)
         {
             failure = KernelRead.Failure(Marshal.GetLastPInvokeError());
             return -1;
         }
 
+        // The name the walk probed may have been replaced since (a FIFO, a link): the same regular file or nothing.
         int statErrno = LibC.Stat(fd, out FileStatus opened);
-        if (statErrno == 0 && opened.IsRegular
-            && (walk.Final is not { } before || (before.Device, before.Inode) == (opened.Device, opened.Inode)))
+        if (statErrno == 0 && opened.IsRegular && (probed.Device, probed.Inode) == (opened.Device, opened.Inode))
         {
             failure = default;
             return fd;

@@ -189,7 +189,7 @@ internal sealed unsafe class ConfinedPath : IDisposable
     }
 
     /// <summary>openat(2) with a name in bytes (host names need not be UTF-8).</summary>
-    public static int OpenAt(int dirFd, byte[] name, int flags, int mode = 0)
+    public static int OpenAt(int dirFd, byte[] name, int flags)
     {
         if (name.Length >= 4096)
         {
@@ -200,7 +200,7 @@ internal sealed unsafe class ConfinedPath : IDisposable
         byte* z = stackalloc byte[name.Length + 1];
         name.CopyTo(new Span<byte>(z, name.Length));
         z[name.Length] = 0;
-        return LibC.OpenAt(dirFd, z, flags, mode);
+        return LibC.OpenAt(dirFd, z, flags, 0);
     }
 
     private static byte[]? ReadLink(int dirFd, byte[] name)

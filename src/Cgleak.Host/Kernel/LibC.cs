@@ -8,10 +8,6 @@ internal static unsafe partial class LibC
     private static readonly bool Arm = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm;
 
     public const int O_RDONLY = 0;
-    public const int O_WRONLY = 1;
-    public const int O_CREAT = 0x40;
-    public const int O_EXCL = 0x80;
-    public const int O_TRUNC = 0x200;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
     public const int O_PATH = 0x200000;
