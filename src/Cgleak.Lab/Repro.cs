@@ -139,6 +139,8 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         double k = request.Pods;
         // Its own cgroups, not the machine's live count: other work on the node starts and ends cgroups meanwhile.
         double cgroupsPerPod = (with.OwnCgroups - before.OwnCgroups) / k;
+        // The live memory cgroups the rest of the node made (+) or removed (-) between "before" and "after delete".
+        long? others = after.Live - before.Live - (after.OwnCgroups - before.OwnCgroups);
         double? lost = null;
         if (before.FreeExact && after.FreeExact)
         {
@@ -147,8 +149,15 @@ public sealed class Repro(string stateDirectory, LiveCgroups cgroups, ICgroupFs 
         }
         else if (before.IdsInUse is { } b && after.IdsInUse is { } a)
         {
-            lost = Math.Max(0, a - b) / k;
+            // The node's other cgroups made meanwhile hold IDs that are not the pods': left out. Ones it removed are
+            // not added back: on a kernel that keeps their IDs (3.10) they still hold them.
+            lost = Math.Max(0, a - b - Math.Max(0, others ?? 0)) / k;
             notes.Add(new Message("repro.note.reported"));
+        }
+
+        if (others is { } o and not 0)
+        {
+            notes.Add(new Message("repro.note.others", o));
         }
 
         double? leftDying = after.Dying - before.Dying is { } d ? Math.Max(0, d) / k : null;

@@ -62,7 +62,34 @@ public class ReproConclusionTests
             new("with pods", 55, 43, 12, 43, 201, false, 32),
             new("after delete", 55, 13, 42, 13, 201, false, 2),
         ];
-        Assert.Equal(3.0, Repro.Conclude(Request(), steps, []).CgroupsPerPod);
+        ReproResult r = Repro.Conclude(Request(), steps, []);
+        Assert.Equal(3.0, r.CgroupsPerPod);
+        // Its 7 hold IDs too, not the pods': no slot lost, and a note says the node changed meanwhile.
+        Assert.Equal(0.0, r.SlotsLostPerPod);
+        Assert.StartsWith("no ID slot lost; ", r.Conclusion, StringComparison.Ordinal);
+        Assert.Contains(
+            r.Notes,
+            n => n.StartsWith("the node's other memory cgroups changed by +7", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(38, 40, 0.0, "-2")] // the node deleted 2 of its own; a kernel that keeps their IDs still counts them
+    [InlineData(45, 75, 3.0, "+5")] // the pods lost 3 IDs each while the node made 5 cgroups
+    [InlineData(40, 70, 3.0, null)] // nothing else moved: no note
+    public void Slots_lost_from_reported_ids_leave_out_what_the_rest_of_the_node_made(
+        long liveAfter, long idsAfter, double lost, string? noted)
+    {
+        ReproStep[] steps =
+        [
+            new("before", 40, 40, null, 40, 201, false, 2),
+            new("with pods", 70, 70, null, 70, 201, false, 32),
+            new("after delete", idsAfter, liveAfter, null, idsAfter, 201, false, 2),
+        ];
+        ReproResult r = Repro.Conclude(Request(), steps, []);
+        Assert.Equal(lost, r.SlotsLostPerPod);
+        Assert.Equal(
+            noted is null ? [] : [$"the node's other memory cgroups changed by {noted} during the run"],
+            r.Notes.Where(n => n.StartsWith("the node's", StringComparison.Ordinal)).Select(n => n.Split(':')[0]));
     }
 
     [Fact]
