@@ -54,4 +54,14 @@ public class ErrnoOfExceptionTests
         Assert.Equal("Connection refused", Errno.Message(Errno.ECONNREFUSED));
         Assert.Equal(Errno.EHOSTUNREACH, Errno.Parse("EHOSTUNREACH"));
     }
+
+    [Fact]
+    public void An_errno_the_catalog_holds_is_said_by_its_name_and_any_other_in_the_C_librarys_words()
+    {
+        HostMessage eio = Errno.Said(Errno.EIO);
+        Assert.Equal(("errno.EIO", "Input/output error"), (eio.Key, eio.English));
+        HostMessage other = Errno.Said(200);
+        Assert.Equal(("errno.other", "errno 200"), (other.Key, other.English));
+        Assert.Equal(["errno 200"], other.Args);
+    }
 }
