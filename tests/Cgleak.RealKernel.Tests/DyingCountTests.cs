@@ -15,32 +15,13 @@ public class DyingCountTests
 
     private static MemcgCounts Counts() => Doctor.Examine(HostRoot.Live, CountsOnly).Counts;
 
-    /// <summary>How many times the scenario runs before the test fails: the counts are the whole machine's.</summary>
-    private const int Tries = 4;
-
     [Fact]
     public void Removed_cgroups_pinned_by_page_cache_show_as_dying_and_go_when_the_cache_goes()
     {
         Assert.True(
             ScratchCgroup.Available,
             "this test needs the cgroup v1 memory controller at /sys/fs/cgroup/memory");
-        // The kernel counts every memory cgroup on the machine, so another process's cgroups coming or going
-        // (a parallel test project, the machine's own infrastructure) move the figures by a few. Each try makes
-        // its own N cgroups; the claims hold when one try sees no such traffic, and all tries' misses are reported.
-        var misses = new List<string>();
-        for (int i = 0; i < Tries; i++)
-        {
-            string? miss = PageCachePinsAndReleases();
-            if (miss is null)
-            {
-                return;
-            }
-
-            misses.Add($"try {i + 1}: {miss}");
-            Thread.Sleep(2000);
-        }
-
-        Assert.Fail(string.Join("; ", misses));
+        MachineWide.Holds(4, TimeSpan.FromSeconds(2), PageCachePinsAndReleases);
     }
 
     /// <summary>One run of O1 and O2 on N fresh cgroups; the first claim that does not hold, or null.</summary>
